@@ -1,0 +1,40 @@
+// Stable error codes for the proxy, the CA, the lab and the CLI: one table, documented in docs/errors.md.
+// Decoder errors live apart, in src/tls/errors.ts. No I/O here.
+
+export const ERRORS = {
+  TLSLAB_ERR_CA_UNREADABLE: 'A CA file exists but cannot be read',
+  TLSLAB_ERR_CA_CORRUPT: 'A CA file exists but does not hold a valid certificate or key',
+  TLSLAB_ERR_CA_MISMATCH: 'The CA certificate and its private key do not belong together',
+  TLSLAB_ERR_CA_EXISTS: 'A CA already exists (use --force to replace it)',
+  TLSLAB_ERR_LEAF_ISSUE: 'A leaf certificate could not be issued',
+  TLSLAB_ERR_UPSTREAM_CA_FILE: 'An --upstream-ca file could not be read or holds no certificate',
+  TLSLAB_ERR_UPSTREAM_CONNECT: 'The real server could not be reached',
+  TLSLAB_ERR_UPSTREAM_TIMEOUT: 'The real server did not answer in time',
+  TLSLAB_ERR_UPSTREAM_TLS: 'The TLS handshake with the real server failed',
+  TLSLAB_ERR_UPSTREAM_CERT: "The real server's certificate failed verification",
+  TLSLAB_ERR_CLIENT_HELLO: 'The client sent bytes that are not a readable ClientHello',
+  TLSLAB_ERR_NOT_TLS: 'A CONNECT tunnel carried bytes that are not TLS',
+  TLSLAB_ERR_CLIENT_TLS: 'The TLS handshake with the client failed',
+  TLSLAB_ERR_BAD_CONNECT: 'A CONNECT request named no valid host and port',
+  TLSLAB_ERR_LISTEN: 'A port could not be opened',
+  TLSLAB_ERR_AUTH: 'A request lacked the access token',
+  TLSLAB_ERR_USAGE: 'A command-line option is invalid',
+  TLSLAB_ERR_LAB: 'A lab origin could not be started',
+  TLSLAB_ERR_INTERNAL: 'An unexpected internal error',
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** An error with a stable code; `message` says what happened in this instance. */
+export class TlslabError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown }) {
+    super(message ?? ERRORS[code], options);
+    this.name = 'TlslabError';
+    this.code = code;
+  }
+}
+
+export function isTlslabError(e: unknown): e is TlslabError {
+  return e instanceof TlslabError;
+}
