@@ -1,0 +1,44 @@
+// Which external tools a test needs. Missing on a developer's machine: the test says so loudly and skips.
+// In CI (CI=true) nothing skips: a missing tool fails the run.
+import { execFileSync } from 'node:child_process';
+
+const cache = new Map<string, string | null>();
+
+/** Absolute path of `name` on PATH, or null. */
+export function which(name: string): string | null {
+  if (!cache.has(name)) {
+    let found: string | null = null;
+    try {
+      found = execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim() || null;
+    } catch {
+      found = null;
+    }
+    cache.set(name, found);
+  }
+  return cache.get(name) ?? null;
+}
+
+export const inCI = process.env.CI === 'true' || process.env.CI === '1';
+
+/**
+ * `describe` when every tool is present; otherwise, outside CI, a skipped describe with a loud warning;
+ * in CI, a describe whose single test fails naming the missing tool.
+ */
+export function describeWithTools(tools: string[], title: string, body: () => void): void {
+  const missing = tools.filter((t) => which(t) === null);
+  if (missing.length === 0) {
+    describe(title, body);
+    return;
+  }
+  const why = `needs ${missing.join(', ')} on PATH (apt-get install ${missing.join(' ')})`;
+  if (inCI) {
+    describe(title, () => {
+      it(`has its tools: ${why}`, () => {
+        throw new Error(`CI must not skip: ${title} ${why}`);
+      });
+    });
+    return;
+  }
+  process.stderr.write(`\n*** SKIPPING "${title}": ${why} ***\n\n`);
+  describe.skip(`${title} [SKIPPED: ${why}]`, body);
+}
