@@ -1,0 +1,75 @@
+// The WebSocket wire protocol between the dashboard server and its clients, and the per-connection summary.
+// Plain types only — no Node imports — shared by src/server and src/dashboard.
+import type { ClientOutcome, Endpoint, FailureCause, Leg, Named, TlslabEvent, UpstreamPolicy } from './schema.js';
+
+/** Filters a client may ask for (as `/ws?conn=…&host=…&client=…&failures=1`, or later in a `filter` message). */
+export interface StreamFilter {
+  /** Only this connection id. */
+  conn?: string;
+  /** Only connections whose target host contains this text (case-insensitive). */
+  host?: string;
+  /** Only connections from this client address. */
+  client?: string;
+  /** Only connections where a leg failed. */
+  failuresOnly?: boolean;
+}
+
+/** Server → client. */
+export type ServerMessage =
+  /** First message on every connection. */
+  | { kind: 'hello'; schema: number; serverTime: number; historySize: number; filter: StreamFilter }
+  /** The retained history matching the filter, oldest first; always sent once, right after `hello`. */
+  | { kind: 'snapshot'; events: TlslabEvent[]; summaries: ConnectionSummary[]; evicted: number }
+  /** Live events, in `seq` order, after the snapshot. */
+  | { kind: 'events'; events: TlslabEvent[] }
+  /** This client fell behind (or history was evicted): `missed` events between `fromSeq` and `toSeq` were not sent. */
+  | { kind: 'gap'; missed: number; fromSeq: number; toSeq: number; reason: 'slow-consumer' | 'history-evicted' }
+  | { kind: 'heartbeat'; t: number };
+
+/** Client → server. */
+export type ClientMessage = { kind: 'filter'; filter: StreamFilter } | { kind: 'ping' };
+
+export type ConnectionStatus =
+  /** Still running, nothing failed so far. */
+  | 'open'
+  /** Ended, both legs fine. */
+  | 'ok'
+  /** A leg failed (see `failedLeg`). */
+  | 'failed'
+  /** Relayed although the upstream certificate failed (policy `allow`). */
+  | 'insecure';
+
+export interface LegSummary {
+  version: Named | null;
+  cipherSuite: Named | null;
+  alpn: string | null;
+  /** Upstream leg: our verdict. Client leg: null (see `clientOutcome`). */
+  verdict: { ok: boolean; codes: string[] } | null;
+  /** Bytes received from / sent to the peer on this leg. */
+  bytesIn: number;
+  bytesOut: number;
+  alerts: { from: 'client' | 'server'; name: string; encrypted: boolean }[];
+}
+
+/** One row of the connection list and of `GET /api/connections`. */
+export interface ConnectionSummary {
+  id: string;
+  client: Endpoint;
+  target: { host: string; port: number };
+  lab?: string;
+  sni: string | null;
+  openedAt: number;
+  closedAt: number | null;
+  status: ConnectionStatus;
+  /** The leg where something failed first, if any. */
+  failedLeg: Leg | null;
+  cause: FailureCause | null;
+  policy?: UpstreamPolicy;
+  clientOutcome: ClientOutcome | null;
+  /** One-sentence explanation of the failure, for the list. */
+  explanation: string | null;
+  legs: Record<Leg, LegSummary>;
+  requests: number;
+  /** Last event seq seen for this connection. */
+  lastSeq: number;
+}
