@@ -1,0 +1,44 @@
+// The shapes shared by every record decryptor: the three outcomes of decrypting one record and the
+// decryptor interface the decoder calls. Types only; no I/O.
+
+/** TLS 1.3 key epochs. TLS 1.0–1.2 use 'application' for everything after ChangeCipherSpec. */
+export type Epoch = 'early' | 'handshake' | 'application';
+
+/** Outcome of decrypting one record. Decryptors never throw. */
+export type DecryptResult =
+  | {
+      ok: true;
+      /** Plaintext content: TLS 1.3 with the content-type byte and zero padding removed. */
+      plaintext: Uint8Array;
+      /** TLS 1.3: the inner content type (RFC 8446 §5.2); TLS 1.0–1.2: the record header's type. */
+      contentType: number;
+    }
+  | { ok: false; reason: DecryptFailure; message: string };
+
+/**
+ * Why a record did not decrypt: the AEAD tag did not verify, the CBC padding (or TLS 1.3 inner plaintext)
+ * is malformed, or the CBC record's HMAC did not verify.
+ */
+export type DecryptFailure = 'bad-tag' | 'bad-padding' | 'bad-mac';
+
+/** Decrypts the records one side sent under one key set, in order. */
+export interface RecordDecryptor {
+  /**
+   * Decrypts the next record. `header` is the 5-byte record header, `body` the record fragment after it.
+   * The sequence number advances only on success, so a failed record can be retried with another
+   * decryptor (e.g. rejected 0-RTT data under the handshake keys) without disturbing this one.
+   * The returned plaintext may share memory with a buffer the decryptor allocated, never with `body`.
+   */
+  decrypt(header: Uint8Array, body: Uint8Array): DecryptResult;
+  /** TLS 1.3 KeyUpdate (RFC 8446 §4.6.3, §7.2): next traffic secret generation, sequence number back to 0. No-op before TLS 1.3. */
+  keyUpdate(): void;
+  /** Sequence number of the next record to decrypt (RFC 5246 §6.1, RFC 8446 §5.3). */
+  readonly seq: number;
+  /** How many KeyUpdates have been applied (0 = traffic secret _0). */
+  readonly generation: number;
+}
+
+/** A failure result. */
+export function fail(reason: DecryptFailure, message: string): DecryptResult {
+  return { ok: false, reason, message };
+}

@@ -1,0 +1,92 @@
+// TLS 1.3 record protection (RFC 8446 §5.2–5.4, §7.2–7.3): traffic keys from a traffic secret, per-record
+// nonce, AEAD open with the record header as AAD, inner content type and padding. Pure; no I/O.
+import { createSecretKey, type KeyObject } from 'node:crypto';
+import { aeadOpen } from './aead';
+import type { CipherSuiteParams } from './cipher-suites';
+import { HASH_LENGTH, hkdfExpandLabel } from './hkdf';
+import { fail, type DecryptResult, type RecordDecryptor } from './record-types';
+
+const EMPTY = Buffer.alloc(0);
+
+/** RFC 8446 §7.3: [sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length), _iv likewise with "iv". */
+export function trafficKeys(suite: CipherSuiteParams, secret: Uint8Array): { key: Buffer; iv: Buffer } {
+  return {
+    key: hkdfExpandLabel(suite.hash, secret, 'key', EMPTY, suite.keyLength),
+    iv: hkdfExpandLabel(suite.hash, secret, 'iv', EMPTY, suite.ivLength),
+  };
+}
+
+/** RFC 8446 §7.2: application_traffic_secret_N+1 = HKDF-Expand-Label(secret_N, "traffic upd", "", Hash.length). */
+export function nextTrafficSecret(suite: CipherSuiteParams, secret: Uint8Array): Buffer {
+  return hkdfExpandLabel(suite.hash, secret, 'traffic upd', EMPTY, HASH_LENGTH[suite.hash]);
+}
+
+/** Decrypts one direction's TLS 1.3 records under one traffic secret (and its KeyUpdate successors). */
+export class Tls13RecordDecryptor implements RecordDecryptor {
+  private secret: Buffer;
+  private key!: KeyObject;
+  private iv!: Buffer;
+  private readonly nonce = Buffer.alloc(12);
+  private seqNumber = 0;
+  private gen = 0;
+
+  /** `keys` lets a caller pass traffic keys it already derived (and cached) for `secret`. */
+  constructor(
+    private readonly suite: CipherSuiteParams,
+    secret: Buffer,
+    keys?: { key: KeyObject; iv: Buffer },
+  ) {
+    this.secret = secret;
+    this.install(keys ?? derive(suite, secret));
+  }
+
+  get seq(): number {
+    return this.seqNumber;
+  }
+
+  get generation(): number {
+    return this.gen;
+  }
+
+  keyUpdate(): void {
+    this.secret = nextTrafficSecret(this.suite, this.secret);
+    this.install(derive(this.suite, this.secret));
+    this.seqNumber = 0;
+    this.gen++;
+  }
+
+  decrypt(header: Uint8Array, body: Uint8Array): DecryptResult {
+    const tagLength = this.suite.tagLength;
+    if (body.length < tagLength + 1) {
+      return fail('bad-tag', `record of ${body.length} bytes is too short for a ${tagLength}-byte tag and a content type (RFC 8446 §5.2)`);
+    }
+    // RFC 8446 §5.3: nonce = iv XOR (64-bit sequence number, left-padded with zeros to iv_length).
+    const nonce = this.nonce;
+    this.iv.copy(nonce);
+    const seq = this.seqNumber;
+    nonce.writeUInt32BE((nonce.readUInt32BE(4) ^ Math.floor(seq / 0x1_0000_0000)) >>> 0, 4);
+    nonce.writeUInt32BE((nonce.readUInt32BE(8) ^ seq % 0x1_0000_0000) >>> 0, 8);
+    const cut = body.length - tagLength;
+    // RFC 8446 §5.2: additional_data = the record header (opaque_type || legacy_record_version || length).
+    const inner = aeadOpen(this.suite.cipher, this.key, nonce, header, body.subarray(0, cut), body.subarray(cut));
+    if (inner === null) {
+      return fail('bad-tag', `authentication tag did not verify (${this.suite.name}, sequence number ${seq}, key generation ${this.gen})`);
+    }
+    // RFC 8446 §5.4: TLSInnerPlaintext = content || ContentType type || uint8 zeros[length_of_padding].
+    let end = inner.length - 1;
+    while (end >= 0 && inner[end] === 0) end--;
+    if (end < 0) return fail('bad-padding', 'TLSInnerPlaintext is all zeros: no content type (RFC 8446 §5.4)');
+    this.seqNumber++;
+    return { ok: true, plaintext: inner.subarray(0, end), contentType: inner[end] };
+  }
+
+  private install(keys: { key: KeyObject; iv: Buffer }): void {
+    this.key = keys.key;
+    this.iv = keys.iv;
+  }
+}
+
+function derive(suite: CipherSuiteParams, secret: Uint8Array): { key: KeyObject; iv: Buffer } {
+  const { key, iv } = trafficKeys(suite, secret);
+  return { key: createSecretKey(key), iv };
+}
