@@ -1,0 +1,178 @@
+// The per-connection summary as a pure reducer over events: the server keeps one per connection and the
+// dashboard rebuilds the same summaries in the browser from the stream. No I/O, no Node imports.
+import { assertNever } from './schema.js';
+import type { ConnCloseEvent, FailureCause, Leg, Side, TlslabEvent } from './schema.js';
+import type { ConnectionSummary, LegSummary } from './stream.js';
+
+/** Alerts kept per leg in a summary (the full list stays in the events). */
+export const MAX_SUMMARY_ALERTS = 16;
+
+function emptyLeg(): LegSummary {
+  return { version: null, cipherSuite: null, alpn: null, verdict: null, bytesIn: 0, bytesOut: 0, alerts: [] };
+}
+
+/** A summary for a connection whose `conn:open` we have not seen (evicted, or a stream joined late). */
+function blankSummary(e: TlslabEvent): ConnectionSummary {
+  return {
+    id: e.conn,
+    client: { address: '', port: 0 },
+    target: { host: '', port: 0 },
+    sni: null,
+    openedAt: e.t,
+    closedAt: null,
+    status: 'open',
+    failedLeg: null,
+    cause: null,
+    clientOutcome: null,
+    explanation: null,
+    legs: { client: emptyLeg(), upstream: emptyLeg() },
+    requests: 0,
+    lastSeq: e.seq,
+  };
+}
+
+/** Is this side tlslab's peer on that leg (so bytes from it are "in")? client leg: the browser; upstream: the server. */
+function isPeer(leg: Leg, from: Side): boolean {
+  return leg === 'client' ? from === 'client' : from === 'server';
+}
+
+function withLeg(s: ConnectionSummary, leg: Leg, patch: Partial<LegSummary>): ConnectionSummary {
+  return { ...s, legs: { ...s.legs, [leg]: { ...s.legs[leg], ...patch } } };
+}
+
+/** The leg a close cause points at, if any. */
+const CAUSE_LEG: Readonly<Record<FailureCause, Leg | null>> = {
+  closed: null,
+  'client-reset': 'client',
+  'upstream-reset': 'upstream',
+  'upstream-refused': 'upstream',
+  'upstream-unreachable': 'upstream',
+  'upstream-timeout': 'upstream',
+  'upstream-tls-failed': 'upstream',
+  'upstream-cert-invalid': 'upstream',
+  'client-rejected-cert': 'client',
+  'client-tls-failed': 'client',
+  'not-tls': null,
+  'malformed-client-hello': 'client',
+  'proxy-error': null,
+};
+
+/** Causes that are not failures: the connection ended as it should (or was relayed as-is). */
+const BENIGN_CAUSES: ReadonlySet<FailureCause> = new Set<FailureCause>(['closed', 'not-tls']);
+
+/**
+ * Marks a failure. The first failure wins `failedLeg`, `cause` and `explanation`; status becomes `failed`
+ * (a later failure also turns an `insecure` connection into `failed`).
+ */
+function fail(s: ConnectionSummary, leg: Leg | null, cause: FailureCause, explanation: string | null): ConnectionSummary {
+  const first = s.status !== 'failed' && s.status !== 'insecure';
+  return {
+    ...s,
+    status: 'failed',
+    failedLeg: s.failedLeg ?? leg,
+    // A benign cause recorded earlier (a `conn:close` with `closed`) gives way to the first real failure.
+    cause: first ? cause : (s.cause ?? cause),
+    explanation: s.explanation ?? explanation,
+  };
+}
+
+function close(s: ConnectionSummary, e: ConnCloseEvent): ConnectionSummary {
+  const legs = {
+    client: { ...s.legs.client, bytesIn: e.bytes.client.fromClient, bytesOut: e.bytes.client.toClient },
+    upstream: { ...s.legs.upstream, bytesIn: e.bytes.upstream.fromServer, bytesOut: e.bytes.upstream.toServer },
+  };
+  let next: ConnectionSummary = { ...s, legs, closedAt: e.t };
+  if (!BENIGN_CAUSES.has(e.cause)) return fail(next, CAUSE_LEG[e.cause], e.cause, null);
+  if (next.status === 'open') next = { ...next, status: 'ok' };
+  return next.cause === null ? { ...next, cause: e.cause } : next;
+}
+
+/**
+ * Folds one event into a connection's summary. Pure: never mutates `prev`, returns a new object
+ * (sharing unchanged parts). `prev` undefined starts a summary (blank if the event is not `conn:open`).
+ */
+export function reduceSummary(prev: ConnectionSummary | undefined, e: TlslabEvent): ConnectionSummary {
+  const base = prev ?? blankSummary(e);
+  const s: ConnectionSummary = { ...base, lastSeq: Math.max(base.lastSeq, e.seq) };
+  switch (e.type) {
+    case 'conn:open':
+      return { ...s, client: e.client, target: e.target, openedAt: e.t, ...(e.lab !== undefined ? { lab: e.lab } : {}) };
+    case 'conn:upstream':
+      return s;
+    case 'tls:record': {
+      const leg = s.legs[e.leg];
+      const n = 5 + e.length;
+      return isPeer(e.leg, e.from) ? withLeg(s, e.leg, { bytesIn: leg.bytesIn + n }) : withLeg(s, e.leg, { bytesOut: leg.bytesOut + n });
+    }
+    case 'tls:handshake': {
+      const d = e.details;
+      if (d === undefined) return s;
+      if (d.kind === 'client_hello' && e.leg === 'client' && s.sni === null) return { ...s, sni: d.sni };
+      if (d.kind === 'server_hello' && !d.helloRetryRequest) {
+        return withLeg(s, e.leg, { version: d.version, cipherSuite: d.cipherSuite, alpn: d.alpn });
+      }
+      return s;
+    }
+    case 'tls:ccs':
+    case 'tls:appdata':
+    case 'tls:keys':
+    case 'tls:undecryptable':
+    case 'tls:decode-error':
+    case 'tls:presented':
+    case 'http:response':
+      return s;
+    case 'tls:alert': {
+      const alerts = s.legs[e.leg].alerts;
+      const next =
+        alerts.length >= MAX_SUMMARY_ALERTS
+          ? s
+          : withLeg(s, e.leg, { alerts: [...alerts, { from: e.from, name: e.description.name, encrypted: e.encrypted }] });
+      if (!e.fatal) return next;
+      const cause: FailureCause = e.leg === 'client' ? 'client-tls-failed' : 'upstream-tls-failed';
+      return fail(next, e.leg, cause, null);
+    }
+    case 'tls:established': {
+      const next = withLeg(s, e.leg, { version: e.version, cipherSuite: e.cipherSuite, alpn: e.alpn });
+      return e.leg === 'client' && next.sni === null && e.sni !== null ? { ...next, sni: e.sni } : next;
+    }
+    case 'tls:verdict': {
+      const codes = e.findings.map((f) => f.code);
+      let next = withLeg(s, 'upstream', { verdict: { ok: e.ok, codes } });
+      if (e.policy !== undefined) next = { ...next, policy: e.policy };
+      if (e.ok) return next;
+      const first = e.findings.find((f) => f.severity === 'error') ?? e.findings[0];
+      const explanation = first?.message ?? "The real server's certificate failed verification.";
+      if (e.policy === 'allow' && next.status === 'open') {
+        return { ...next, status: 'insecure', failedLeg: 'upstream', cause: next.cause ?? 'upstream-cert-invalid', explanation: next.explanation ?? explanation };
+      }
+      return fail(next, 'upstream', 'upstream-cert-invalid', explanation);
+    }
+    case 'tls:client-outcome': {
+      const next = { ...s, clientOutcome: e.outcome };
+      if (e.outcome === 'accepted') return next;
+      const cause: FailureCause = e.outcome === 'timeout' ? 'client-tls-failed' : 'client-rejected-cert';
+      // A client-leg failure is more specific than a fatal alert's generic cause seen just before it.
+      const refined = next.cause === 'client-tls-failed' && next.failedLeg === 'client' ? { ...next, cause } : next;
+      return fail(refined, 'client', cause, e.explanation);
+    }
+    case 'http:request':
+      return { ...s, requests: s.requests + 1 };
+    case 'conn:error':
+      return fail(s, e.leg ?? CAUSE_LEG[e.cause], e.cause, e.message);
+    case 'conn:close':
+      return close(s, e);
+    default:
+      return assertNever(e);
+  }
+}
+
+/** Folds a list of events (any order of connections) into summaries keyed by connection id. */
+export function reduceSummaries(events: readonly TlslabEvent[], into = new Map<string, ConnectionSummary>()): Map<string, ConnectionSummary> {
+  for (const e of events) into.set(e.conn, reduceSummary(into.get(e.conn), e));
+  return into;
+}
+
+/** Did a leg fail (or was the connection relayed insecurely)? What `failures=1` selects. */
+export function isFailure(s: ConnectionSummary): boolean {
+  return s.status === 'failed' || s.status === 'insecure';
+}

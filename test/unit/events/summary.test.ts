@@ -1,0 +1,189 @@
+// The summary reducer on realistic event sequences: what the connection list and /api/connections show.
+import { reduceSummaries, reduceSummary, isFailure } from '../../../src/events/summary';
+import type { EventDraft, TlslabEvent } from '../../../src/events/schema';
+import type { ConnectionSummary } from '../../../src/events/stream';
+import {
+  accepted, alert, clientHello, closeEvent, established, okConnection, open, presented, record, rejected, request, response,
+  serverHello, verdict,
+} from '../../helpers/events-drafts';
+
+function stampAll(drafts: EventDraft[], from = 1): TlslabEvent[] {
+  return drafts.map((d, i) => ({ ...d, v: 1, seq: from + i, t: 1_764_000_000_000 + (from + i) * 1.5 }) as TlslabEvent);
+}
+
+function fold(drafts: EventDraft[]): ConnectionSummary {
+  let s: ConnectionSummary | undefined;
+  for (const e of stampAll(drafts)) s = reduceSummary(s, e);
+  if (s === undefined) throw new Error('no events');
+  return s;
+}
+
+describe('reduceSummary', () => {
+  it('an ok TLS 1.3 connection: both legs, sni, one request, exact bytes from conn:close', () => {
+    const events = stampAll(okConnection('c1'));
+    const s = fold(okConnection('c1'));
+    expect(s).toEqual({
+      id: 'c1',
+      client: { address: '127.0.0.1', port: 50000 },
+      target: { host: 'valid.lab.tlslab', port: 443 },
+      lab: 'valid',
+      sni: 'valid.lab.tlslab',
+      openedAt: events[0].t,
+      closedAt: events[events.length - 1].t,
+      status: 'ok',
+      failedLeg: null,
+      cause: 'closed',
+      clientOutcome: 'accepted',
+      explanation: null,
+      policy: undefined,
+      legs: {
+        client: {
+          version: { code: 0x0304, name: 'TLS 1.3' }, cipherSuite: { code: 0x1301, name: 'TLS_AES_128_GCM_SHA256' }, alpn: 'http/1.1',
+          verdict: null, bytesIn: 1103, bytesOut: 4410, alerts: [{ from: 'client', name: 'close_notify', encrypted: true }],
+        },
+        upstream: {
+          version: { code: 0x0304, name: 'TLS 1.3' }, cipherSuite: { code: 0x1301, name: 'TLS_AES_128_GCM_SHA256' }, alpn: 'http/1.1',
+          verdict: { ok: true, codes: [] }, bytesIn: 4380, bytesOut: 1150, alerts: [{ from: 'client', name: 'close_notify', encrypted: true }],
+        },
+      },
+      requests: 1,
+      lastSeq: events.length,
+    });
+    expect(isFailure(s)).toBe(false);
+  });
+
+  it('is pure: never mutates the previous summary', () => {
+    const events = stampAll(okConnection('c1'));
+    let s: ConnectionSummary | undefined;
+    const snapshots: string[] = [];
+    const objects: ConnectionSummary[] = [];
+    for (const e of events) {
+      s = reduceSummary(s, e);
+      objects.push(s);
+      snapshots.push(JSON.stringify(s));
+    }
+    objects.forEach((o, i) => expect(JSON.stringify(o)).toBe(snapshots[i]));
+  });
+
+  it('counts record bytes per leg and direction while the connection runs', () => {
+    const s = fold([
+      open('c1'),
+      record('c1', 'client', 'client', 512), // browser → tlslab: in on the client leg
+      record('c1', 'client', 'server', 100), // tlslab → browser: out
+      record('c1', 'upstream', 'client', 512), // tlslab → server: out on the upstream leg
+      record('c1', 'upstream', 'server', 2000), // server → tlslab: in
+    ]);
+    expect(s.status).toBe('open');
+    expect([s.legs.client.bytesIn, s.legs.client.bytesOut]).toEqual([517, 105]);
+    expect([s.legs.upstream.bytesIn, s.legs.upstream.bytesOut]).toEqual([2005, 517]);
+  });
+
+  it('upstream verdict failure (block): failed on the upstream leg with the finding codes and sentence', () => {
+    const host = 'expired.lab.tlslab';
+    const s = fold([
+      open('c2', host),
+      clientHello('c2', 'client', host),
+      clientHello('c2', 'upstream', host),
+      serverHello('c2', 'upstream'),
+      established('c2', 'upstream', host),
+      verdict('c2', host, false, 'block'),
+      presented('c2'),
+      established('c2', 'client', host),
+      accepted('c2'),
+      request('c2'),
+      { ...response('c2'), status: 502, statusText: 'Bad Gateway' } as EventDraft,
+      closeEvent('c2'),
+    ]);
+    expect(s).toMatchObject({
+      status: 'failed', failedLeg: 'upstream', cause: 'upstream-cert-invalid', policy: 'block', clientOutcome: 'accepted', lab: 'expired',
+      explanation: 'The certificate expired on 2021-01-01; it is now 2026-11-29.',
+    });
+    expect(s.legs.upstream.verdict).toEqual({ ok: false, codes: ['CERT_EXPIRED'] });
+    expect(s.closedAt).not.toBeNull();
+    expect(isFailure(s)).toBe(true);
+  });
+
+  it('client rejected our certificate with an alert: failed on the client leg, cause refined by the outcome', () => {
+    const s = fold([
+      open('c3'),
+      clientHello('c3', 'client', 'valid.lab.tlslab'),
+      verdict('c3', 'valid.lab.tlslab', true),
+      presented('c3'),
+      serverHello('c3', 'client'),
+      alert('c3', 'client', 'client', 48, 'unknown_ca'),
+      rejected('c3'),
+      closeEvent('c3', 'client-reset'),
+    ]);
+    expect(s).toMatchObject({
+      status: 'failed', failedLeg: 'client', cause: 'client-rejected-cert', clientOutcome: 'rejected-alert',
+      explanation: 'The browser does not trust the tlslab CA — install it from http://tlslab/.',
+    });
+    expect(s.legs.client.alerts).toEqual([{ from: 'client', name: 'unknown_ca', encrypted: false }]);
+    expect(s.legs.upstream.verdict).toEqual({ ok: true, codes: [] });
+  });
+
+  it('mirror mode: upstream failure stays the first failure when the browser then rejects', () => {
+    const s = fold([open('c4', 'expired.lab.tlslab'), verdict('c4', 'expired.lab.tlslab', false, 'mirror'), presented('c4', 'mirror'),
+      alert('c4', 'client', 'client', 46, 'certificate_unknown', true), rejected('c4'), closeEvent('c4')]);
+    expect(s).toMatchObject({ status: 'failed', failedLeg: 'upstream', cause: 'upstream-cert-invalid', policy: 'mirror', clientOutcome: 'rejected-alert' });
+    expect(s.legs.client.alerts[0]).toEqual({ from: 'client', name: 'certificate_unknown', encrypted: true });
+  });
+
+  it('allow → insecure: relayed although the upstream certificate failed', () => {
+    const host = 'self-signed.lab.tlslab';
+    const s = fold([open('c5', host), verdict('c5', host, false, 'allow'), presented('c5'), established('c5', 'client', host), accepted('c5'),
+      request('c5'), response('c5'), closeEvent('c5')]);
+    expect(s).toMatchObject({ status: 'insecure', failedLeg: 'upstream', cause: 'upstream-cert-invalid', policy: 'allow', requests: 1 });
+    expect(isFailure(s)).toBe(true);
+  });
+
+  it('insecure becomes failed when something else fails later', () => {
+    const host = 'self-signed.lab.tlslab';
+    const s = fold([open('c6', host), verdict('c6', host, false, 'allow'), closeEvent('c6', 'upstream-reset')]);
+    expect(s).toMatchObject({ status: 'failed', failedLeg: 'upstream', cause: 'upstream-cert-invalid' });
+  });
+
+  it('an error without a conn:close: failed but not closed', () => {
+    const s = fold([open('c7', 'refused.test'), {
+      type: 'conn:error', conn: 'c7', leg: 'upstream', code: 'TLSLAB_ERR_UPSTREAM_CONNECT', cause: 'upstream-refused',
+      message: 'connect ECONNREFUSED 127.0.0.1:9',
+    }]);
+    expect(s).toMatchObject({ status: 'failed', failedLeg: 'upstream', cause: 'upstream-refused', closedAt: null, explanation: 'connect ECONNREFUSED 127.0.0.1:9' });
+  });
+
+  it('a connection still running stays open; a close with a reset cause fails the leg it names', () => {
+    expect(fold([open('c8'), clientHello('c8', 'client', 'a.test')]).status).toBe('open');
+    const s = fold([open('c9'), closeEvent('c9', 'client-reset')]);
+    expect(s).toMatchObject({ status: 'failed', failedLeg: 'client', cause: 'client-reset' });
+  });
+
+  it('closed without close_notify still ends ok; a conn:error after a clean close wins the cause', () => {
+    const drafts = okConnection('c10').filter((d) => d.type !== 'tls:alert');
+    const s = fold(drafts);
+    expect(s.status).toBe('ok');
+    expect(s.legs.client.alerts).toEqual([]);
+    const later = fold([...drafts, { type: 'conn:error', conn: 'c10', code: 'TLSLAB_ERR_INTERNAL', cause: 'proxy-error', message: 'late' }]);
+    expect(later).toMatchObject({ status: 'failed', cause: 'proxy-error', failedLeg: null });
+  });
+
+  it('events whose conn:open was not seen start a blank summary that fills in', () => {
+    const tail = okConnection('c11').slice(4);
+    const s = fold(tail);
+    expect(s.target).toEqual({ host: '', port: 0 });
+    expect(s.status).toBe('ok');
+    expect(s.legs.upstream.verdict).toEqual({ ok: true, codes: [] });
+  });
+
+  it('reduceSummaries folds interleaved connections independently', () => {
+    const a = okConnection('a', 'valid.lab.tlslab', 1);
+    const b = [open('b', 'expired.lab.tlslab', 2), verdict('b', 'expired.lab.tlslab', false, 'block'), closeEvent('b')];
+    const mixed: EventDraft[] = [];
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+      if (a[i]) mixed.push(a[i]);
+      if (b[i]) mixed.push(b[i]);
+    }
+    const map = reduceSummaries(stampAll(mixed));
+    expect(map.get('a')).toMatchObject({ status: 'ok', client: { port: 1 } });
+    expect(map.get('b')).toMatchObject({ status: 'failed', client: { port: 2 } });
+  });
+});
