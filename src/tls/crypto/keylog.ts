@@ -34,27 +34,37 @@ export interface KeyLogParseResult {
   entries: KeyLogEntry[];
   /** 1-based line numbers with what is wrong with them. */
   errors: { line: number; message: string }[];
+  /** Well-formed lines of a kind this module cannot use (e.g. RSA pre-master lines), and why. */
+  skipped: { line: number; message: string }[];
 }
 
-/** Parses NSS key-log text. Comments (#) and blank lines are skipped; bad lines are reported, never thrown. */
+/**
+ * Parses NSS key-log text. Comments (#) and blank lines are ignored; RSA / PMS_CLIENT_RANDOM lines are
+ * listed in `skipped`; bad lines are reported in `errors`, never thrown.
+ */
 export function parseKeyLog(text: string): KeyLogParseResult {
   const entries: KeyLogEntry[] = [];
   const errors: { line: number; message: string }[] = [];
+  const skipped: { line: number; message: string }[] = [];
   const lines = text.split(/\r?\n|\r/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (line === '' || line.startsWith('#')) continue;
+    const label = line.split(/\s/, 1)[0];
+    if (UNUSABLE_LABELS[label] !== undefined) {
+      skipped.push({ line: i + 1, message: UNUSABLE_LABELS[label] });
+      continue;
+    }
     const result = parseLine(line);
     if (typeof result === 'string') errors.push({ line: i + 1, message: result });
     else entries.push(result);
   }
-  return { entries, errors };
+  return { entries, errors, skipped };
 }
 
 function parseLine(line: string): KeyLogEntry | string {
   const fields = line.split(/\s+/);
   const label = fields[0];
-  if (UNUSABLE_LABELS[label] !== undefined) return UNUSABLE_LABELS[label];
   if (KEYLOG_LABELS[label] === undefined) return `unknown label ${JSON.stringify(label.slice(0, 64))}`;
   if (fields.length !== 3) return `${label}: expected 3 fields (label, client random, secret), found ${fields.length}`;
   const [, random, secret] = fields;
