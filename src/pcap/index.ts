@@ -1,0 +1,14 @@
+// The pcap layer's public face: read pcap/pcapng, decode packets to TCP, reassemble streams, write pcapng.
+// Pure parsing and building over bytes in memory; file and socket I/O belong to the callers.
+export { PCAP_ERRORS, type PcapError, type PcapErrorCode, type Result } from './errors';
+export type { Capture, CaptureFormat, CaptureInterface, CapturedPacket, Endpoint, TcpFlags, TcpSegment } from './types';
+export { endpointText, packetTimeMs } from './types';
+export { readCapture, reassembleCapture, timeOrder, type CaptureStreams } from './capture';
+export { readPcap, isPcap } from './pcap-reader';
+export { readPcapng, isPcapng, SECRETS_TLS_KEY_LOG } from './pcapng-reader';
+export { LINK_TYPES, parseLinkLayer } from './link-layer';
+export { decodeTcpPacket, ipv6Text, type PacketResult, type SkipReason } from './ip-tcp';
+export { TcpHalfStream, type GapReason, type HalfEvent, type HalfStats, type PacketStamp } from './tcp-half-stream';
+export { TcpReassembler, type Direction, type ReassemblyOptions, type StreamEvent, type TcpConnection } from './tcp-reassembler';
+export { PcapngBuilder, writeTcpPcapng, type PcapngWriteOptions, type TcpStreamExport } from './pcapng-writer';
+export { addressBytes, ethernetFrame, ipTcpPacket, type TcpPacketSpec } from './packet-builder';

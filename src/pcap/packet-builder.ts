@@ -1,0 +1,130 @@
+// Synthesized packets for the pcapng writer and for tests: Ethernet, IPv4 / IPv6 and TCP headers with checksums.
+// Pure byte building; addresses must be literal IPv4 or IPv6 text.
+import type { Endpoint, TcpFlags } from './types';
+
+export interface TcpPacketSpec {
+  src: Endpoint;
+  dst: Endpoint;
+  seq: number;
+  ack: number;
+  flags: Partial<TcpFlags>;
+  payload?: Uint8Array;
+  window?: number;
+}
+
+/** IPv4 dotted quad or IPv6 text → bytes; null if it is neither. */
+export function addressBytes(text: string): Uint8Array | null {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (v4) {
+    const parts = v4.slice(1).map(Number);
+    return parts.every((n) => n <= 255) ? Uint8Array.from(parts) : null;
+  }
+  if (!/^[0-9a-fA-F:.]+$/.test(text) || text.split('::').length > 2) return null;
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, null];
+  const groups = (s: string) => (s === '' ? [] : s.split(':'));
+  const h = groups(head);
+  const t = tail === null ? [] : groups(tail);
+  const fill = tail === null ? 0 : 8 - h.length - t.length;
+  if (fill < 0 || (tail === null && h.length !== 8)) return null;
+  const all = [...h, ...Array<string>(fill).fill('0'), ...t];
+  if (all.length !== 8 || !all.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return null;
+  const out = new Uint8Array(16);
+  all.forEach((g, i) => {
+    const v = parseInt(g, 16);
+    out[i * 2] = v >> 8;
+    out[i * 2 + 1] = v & 0xff;
+  });
+  return out;
+}
+
+/** RFC 1071 Internet checksum over a list of byte arrays (each treated as continuing the previous). */
+function checksum(parts: Uint8Array[]): number {
+  let sum = 0;
+  let odd: number | null = null;
+  for (const p of parts) {
+    for (let i = 0; i < p.length; i++) {
+      if (odd === null) odd = p[i];
+      else {
+        sum += (odd << 8) | p[i];
+        odd = null;
+      }
+    }
+    sum = (sum & 0xffff) + (sum >>> 16);
+  }
+  if (odd !== null) sum += odd << 8;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+
+function put16(b: Uint8Array, o: number, v: number): void {
+  b[o] = (v >>> 8) & 0xff;
+  b[o + 1] = v & 0xff;
+}
+
+function put32(b: Uint8Array, o: number, v: number): void {
+  put16(b, o, (v >>> 16) & 0xffff);
+  put16(b, o + 2, v & 0xffff);
+}
+
+/** An IP packet (IPv4 or IPv6, by the address form) carrying one TCP segment (RFC 9293 §3.1), checksums filled. */
+export function ipTcpPacket(spec: TcpPacketSpec): Uint8Array | null {
+  const src = addressBytes(spec.src.address);
+  const dst = addressBytes(spec.dst.address);
+  if (!src || !dst || src.length !== dst.length) return null;
+  const payload = spec.payload ?? new Uint8Array(0);
+  const tcp = new Uint8Array(20 + payload.length);
+  put16(tcp, 0, spec.src.port);
+  put16(tcp, 2, spec.dst.port);
+  put32(tcp, 4, spec.seq >>> 0);
+  put32(tcp, 8, spec.ack >>> 0);
+  tcp[12] = 5 << 4;
+  const f = spec.flags;
+  tcp[13] = (f.fin ? 1 : 0) | (f.syn ? 2 : 0) | (f.rst ? 4 : 0) | (f.psh ? 8 : 0) | (f.ack ? 16 : 0);
+  put16(tcp, 14, spec.window ?? 65535);
+  tcp.set(payload, 20);
+  const pseudo = new Uint8Array(src.length === 4 ? 12 : 40);
+  if (src.length === 4) {
+    pseudo.set(src, 0);
+    pseudo.set(dst, 4);
+    pseudo[9] = 6;
+    put16(pseudo, 10, tcp.length);
+  } else {
+    pseudo.set(src, 0);
+    pseudo.set(dst, 16);
+    put32(pseudo, 32, tcp.length);
+    pseudo[39] = 6;
+  }
+  put16(tcp, 16, checksum([pseudo, tcp]));
+  if (src.length === 4) {
+    if (tcp.length > 65535 - 20) return null;
+    const ip = new Uint8Array(20 + tcp.length);
+    ip[0] = 0x45;
+    put16(ip, 2, ip.length);
+    ip[6] = 0x40; // don't fragment
+    ip[8] = 64;
+    ip[9] = 6;
+    ip.set(src, 12);
+    ip.set(dst, 16);
+    put16(ip, 10, checksum([ip.subarray(0, 20)]));
+    ip.set(tcp, 20);
+    return ip;
+  }
+  if (tcp.length > 65535) return null;
+  const ip = new Uint8Array(40 + tcp.length);
+  ip[0] = 0x60;
+  put16(ip, 4, tcp.length);
+  ip[6] = 6;
+  ip[7] = 64;
+  ip.set(src, 8);
+  ip.set(dst, 24);
+  ip.set(tcp, 40);
+  return ip;
+}
+
+/** An Ethernet II frame (zero MAC addresses, as on Linux loopback) around an IP packet. */
+export function ethernetFrame(ip: Uint8Array): Uint8Array {
+  const frame = new Uint8Array(14 + ip.length);
+  put16(frame, 12, (ip[0] >> 4) === 6 ? 0x86dd : 0x0800);
+  frame.set(ip, 14);
+  return frame;
+}
