@@ -176,3 +176,8 @@ export function reduceSummaries(events: readonly TlslabEvent[], into = new Map<s
 export function isFailure(s: ConnectionSummary): boolean {
   return s.status === 'failed' || s.status === 'insecure';
 }
+
+/** Summaries newest first by open time (ties: the later-seen connection first). Sorts `summaries` in place. */
+export function newestFirst(summaries: ConnectionSummary[]): ConnectionSummary[] {
+  return summaries.reverse().sort((a, b) => b.openedAt - a.openedAt);
+}

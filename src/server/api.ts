@@ -1,0 +1,89 @@
+// The read-only HTTP API over the bus: connection summaries and a connection's events, for scripts and tests.
+// I/O boundary: reads the bus, writes JSON to the response.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EventBus } from '../events/bus';
+import { EVENT_SCHEMA_VERSION } from '../events/schema';
+import type { ConnectionSummary } from '../events/stream';
+import { filterFromQuery, matchesFilter } from '../events/filter';
+import { newestFirst } from '../events/summary';
+import { sendError, sendJson } from './http-util';
+import type { HubStats } from './stream-hub';
+
+export interface ApiContext {
+  bus: EventBus;
+  startedAt: number;
+  /** The WebSocket stream's counters. */
+  streams: () => HubStats;
+}
+
+const MAX_LIMIT = 100_000;
+
+/** Handles `/api/...`; returns false when the path is not an API path. */
+export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, ctx: ApiContext): boolean {
+  const p = url.pathname;
+  if (p !== '/api' && !p.startsWith('/api/')) return false;
+  const head = req.method === 'HEAD';
+  if (req.method !== 'GET' && !head) {
+    sendError(res, 405, 'method-not-allowed', 'The API is read-only: use GET.', false, { Allow: 'GET, HEAD' });
+    return true;
+  }
+  const { bus } = ctx;
+  if (p === '/api/health') {
+    sendJson(res, 200, {
+      ok: true,
+      schema: EVENT_SCHEMA_VERSION,
+      uptimeMs: Math.round(Date.now() - ctx.startedAt),
+      seq: bus.seq,
+      history: { events: bus.history.size, bytes: Math.round(bus.history.bytes), evicted: bus.history.evicted, maxEvents: bus.history.maxEvents, maxBytes: bus.history.maxBytes },
+      connections: bus.connectionCount,
+      streams: ctx.streams(),
+      subscriberErrors: bus.subscriberErrors,
+    }, head);
+    return true;
+  }
+  if (p === '/api/connections') {
+    const limitText = url.searchParams.get('limit');
+    let limit = MAX_LIMIT;
+    if (limitText !== null) {
+      if (!/^\d+$/.test(limitText) || Number(limitText) < 1) {
+        sendError(res, 400, 'bad-request', '`limit` must be a positive integer.', head);
+        return true;
+      }
+      limit = Math.min(Number(limitText), MAX_LIMIT);
+    }
+    const filter = filterFromQuery(url.searchParams);
+    const out: ConnectionSummary[] = [];
+    for (const s of newestFirst(bus.summaries())) {
+      if (!matchesFilter(filter, s)) continue;
+      out.push(s);
+      if (out.length >= limit) break;
+    }
+    sendJson(res, 200, out, head);
+    return true;
+  }
+  const m = /^\/api\/connections\/([^/]+)(\/events)?$/.exec(p);
+  if (m !== null) {
+    let id: string;
+    try {
+      id = decodeURIComponent(m[1]);
+    } catch {
+      sendError(res, 400, 'bad-request', 'Malformed connection id.', head);
+      return true;
+    }
+    const summary = bus.summary(id);
+    const events = bus.eventsFor(id);
+    if (summary === undefined && events.length === 0) {
+      sendError(res, 404, 'not-found', `No connection "${id.slice(0, 64)}" is known (it may have been evicted).`, head);
+      return true;
+    }
+    if (m[2] === undefined) {
+      if (summary === undefined) sendError(res, 404, 'not-found', `The summary of "${id.slice(0, 64)}" was evicted; its events are still at /events.`, head);
+      else sendJson(res, 200, summary, head);
+    } else {
+      sendJson(res, 200, events, head);
+    }
+    return true;
+  }
+  sendError(res, 404, 'not-found', `No API at ${p.slice(0, 100)}.`, head);
+  return true;
+}

@@ -1,0 +1,82 @@
+// One dashboard WebSocket client: its filter, its bounded queue, and sending in batches without ever
+// letting its socket buffer grow past a bound. I/O boundary: ws.send and ws.bufferedAmount.
+import type WebSocket from 'ws';
+import type { TlslabEvent } from '../events/schema';
+import type { ServerMessage, StreamFilter } from '../events/stream';
+import { ClientQueue } from './client-queue';
+
+/** Serializes an event once per flush pass, however many clients send it. */
+export type EventJson = (e: TlslabEvent) => string;
+
+export interface StreamClientOptions {
+  queue: number;
+  /** Stop sending while `ws.bufferedAmount` is above this many bytes. */
+  highWater: number;
+  /** Most events in one `events` message. */
+  maxBatch: number;
+  /** Called when the socket has drained some and this client may have more to send. */
+  wake: () => void;
+}
+
+export class StreamClient {
+  filter: StreamFilter;
+  /** Live events with seq ≤ this were covered by the last snapshot. */
+  minSeq = 0;
+  /** failures-only: connections whose earlier events this client already has. */
+  readonly seenFailed = new Set<string>();
+  readonly queue: ClientQueue;
+  /** Set by a pong; cleared at each heartbeat. */
+  alive = true;
+  sentEvents = 0;
+  sentGaps = 0;
+  private readonly opts: StreamClientOptions;
+  private readonly onWritten: (err?: Error) => void;
+
+  constructor(readonly ws: WebSocket, readonly id: number, filter: StreamFilter, opts: StreamClientOptions) {
+    this.filter = filter;
+    this.opts = opts;
+    this.queue = new ClientQueue(opts.queue);
+    this.onWritten = () => {
+      if (this.queue.hasWork) this.opts.wake();
+    };
+  }
+
+  get open(): boolean {
+    return this.ws.readyState === this.ws.OPEN;
+  }
+
+  /** True while the socket holds more unsent bytes than the high-water mark. */
+  get backedUp(): boolean {
+    return this.ws.bufferedAmount > this.opts.highWater;
+  }
+
+  /** Sends a control message (hello, snapshot, heartbeat) right away. */
+  sendMessage(msg: ServerMessage): void {
+    if (this.open) this.ws.send(JSON.stringify(msg), this.onWritten);
+  }
+
+  /** Sends a pre-serialized message. */
+  sendRaw(text: string): void {
+    if (this.open) this.ws.send(text, this.onWritten);
+  }
+
+  /**
+   * Sends what is queued — a `gap` first if events were dropped — until the queue is empty or the socket
+   * is backed up. When backed up, the write callback of the last send wakes the hub to try again.
+   */
+  flush(json: EventJson): void {
+    while (this.open && this.queue.hasWork && !this.backedUp) {
+      const gap = this.queue.takeGap();
+      if (gap !== null) {
+        this.sendMessage({ kind: 'gap', missed: gap.missed, fromSeq: gap.fromSeq, toSeq: gap.toSeq, reason: 'slow-consumer' });
+        this.sentGaps++;
+      }
+      const batch = this.queue.take(this.opts.maxBatch);
+      if (batch.length === 0) continue;
+      const parts = new Array<string>(batch.length);
+      for (let i = 0; i < batch.length; i++) parts[i] = json(batch[i]);
+      this.sendRaw(`{"kind":"events","events":[${parts.join(',')}]}`);
+      this.sentEvents += batch.length;
+    }
+  }
+}

@@ -1,0 +1,224 @@
+// The /ws stream: one bus subscription fanned out to every dashboard client — hello, snapshot, then live
+// batches in seq order, per-client filters and bounded queues, heartbeat. I/O boundary: the ws sockets.
+import type WebSocket from 'ws';
+import type { EventBus } from '../events/bus';
+import { EVENT_SCHEMA_VERSION } from '../events/schema';
+import type { TlslabEvent } from '../events/schema';
+import type { ClientMessage, ConnectionSummary, StreamFilter } from '../events/stream';
+import { matchesFilter, matchesIdentity, normalizeFilter } from '../events/filter';
+import { isFailure, newestFirst } from '../events/summary';
+import type { Logger } from '../log';
+import { StreamClient } from './stream-client';
+
+export interface StreamHubOptions {
+  bus: EventBus;
+  log: Logger;
+  /** Max queued events per client (default 10,000). */
+  clientQueue: number;
+  /** Bytes buffered in a client's socket above which the hub stops writing to it (default 1 MiB). */
+  highWater: number;
+  /** Ping / heartbeat interval in ms (default 15,000); 0 turns it off. */
+  heartbeatMs: number;
+  /** Most events per `events` message (default 1,000). */
+  maxBatch: number;
+}
+
+export interface HubStats {
+  clients: number;
+  queued: number;
+  dropped: number;
+  queueCapacity: number;
+}
+
+/** failures-only clients remember this many connection ids whose earlier events they already received. */
+const MAX_SEEN_FAILED = 50_000;
+
+export class StreamHub {
+  private readonly clients = new Set<StreamClient>();
+  private readonly unsubscribe: () => void;
+  private flushScheduled = false;
+  private heartbeat: ReturnType<typeof setInterval> | null = null;
+  private nextId = 1;
+  private closed = false;
+  private droppedByGone = 0;
+
+  constructor(private readonly opts: StreamHubOptions) {
+    this.unsubscribe = opts.bus.subscribe((e) => this.onEvent(e));
+    if (opts.heartbeatMs > 0) {
+      this.heartbeat = setInterval(() => this.beat(), opts.heartbeatMs);
+      this.heartbeat.unref();
+    }
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  /** For /api/health: clients, events waiting in their queues, and events dropped for slow clients so far. */
+  stats(): HubStats {
+    let queued = 0;
+    let dropped = this.droppedByGone;
+    for (const c of this.clients) {
+      queued += c.queue.length;
+      dropped += c.queue.dropped;
+    }
+    return { clients: this.clients.size, queued, dropped, queueCapacity: this.opts.clientQueue };
+  }
+
+  /** Takes over an upgraded socket: hello, snapshot, then live events. */
+  add(ws: WebSocket, filter: StreamFilter): StreamClient {
+    const client = new StreamClient(ws, this.nextId++, filter, {
+      queue: this.opts.clientQueue,
+      highWater: this.opts.highWater,
+      maxBatch: this.opts.maxBatch,
+      wake: () => this.schedule(),
+    });
+    this.clients.add(client);
+    const log = this.opts.log.child({ wsClient: client.id });
+    log.debug({ filter }, 'dashboard client connected');
+    ws.on('pong', () => {
+      client.alive = true;
+    });
+    ws.on('message', (data, isBinary) => this.onMessage(client, data, isBinary, log));
+    ws.on('close', () => {
+      if (this.clients.delete(client)) this.droppedByGone += client.queue.dropped;
+      log.debug({ sentEvents: client.sentEvents, dropped: client.queue.dropped }, 'dashboard client gone');
+    });
+    ws.on('error', (err) => log.debug({ err: err.message }, 'dashboard client socket error'));
+    client.sendMessage({ kind: 'hello', schema: EVENT_SCHEMA_VERSION, serverTime: Date.now(), historySize: this.opts.bus.history.size, filter });
+    this.sendSnapshot(client);
+    return client;
+  }
+
+  /**
+   * Everything is synchronous here: the snapshot is taken in the same turn as `minSeq` is set, so no event
+   * can fall between the snapshot and the live stream, and none is sent twice (live events with
+   * seq ≤ minSeq are dropped by onEvent).
+   */
+  private sendSnapshot(client: StreamClient): void {
+    const { bus } = this.opts;
+    const f = client.filter;
+    client.queue.clear();
+    client.seenFailed.clear();
+    client.minSeq = bus.seq;
+    const summaries: ConnectionSummary[] = [];
+    const selected = new Set<string>();
+    for (const s of bus.summaries()) {
+      if (!matchesFilter(f, s)) continue;
+      summaries.push(s);
+      selected.add(s.id);
+      if (f.failuresOnly === true) client.seenFailed.add(s.id);
+    }
+    // Events of connections whose summary was forgotten still pass an id-only filter.
+    const idOnly = f.host === undefined && f.client === undefined && f.failuresOnly !== true;
+    const events = bus.history.toArray((e) => selected.has(e.conn) || (idOnly && matchesIdentity(f, e.conn, undefined)));
+    client.sendRaw(
+      `{"kind":"snapshot","events":${JSON.stringify(events)},"summaries":${JSON.stringify(newestFirst(summaries))},"evicted":${bus.history.evicted}}`,
+    );
+  }
+
+  private onEvent(e: TlslabEvent): void {
+    if (this.clients.size === 0) return;
+    const summary = this.opts.bus.summary(e.conn);
+    let queued = false;
+    for (const c of this.clients) {
+      if (e.seq <= c.minSeq) continue;
+      const f = c.filter;
+      if (!matchesIdentity(f, e.conn, summary)) continue;
+      if (f.failuresOnly === true) {
+        if (summary === undefined || !isFailure(summary)) continue;
+        if (!c.seenFailed.has(e.conn)) this.backfill(c, e);
+      }
+      c.queue.push(e);
+      queued = true;
+    }
+    if (queued) this.schedule();
+  }
+
+  /** failures-only: a connection just failed; send its earlier events (in seq order) before this one. */
+  private backfill(c: StreamClient, e: TlslabEvent): void {
+    c.seenFailed.add(e.conn);
+    if (c.seenFailed.size > MAX_SEEN_FAILED) {
+      const oldest = c.seenFailed.values().next().value;
+      if (oldest !== undefined) c.seenFailed.delete(oldest);
+    }
+    for (const earlier of this.opts.bus.eventsFor(e.conn)) {
+      if (earlier.seq >= e.seq) break;
+      c.queue.push(earlier);
+    }
+  }
+
+  private schedule(): void {
+    if (this.flushScheduled || this.closed) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flushAll());
+  }
+
+  /** One pass over all clients; each event is serialized at most once per pass. */
+  private flushAll(): void {
+    this.flushScheduled = false;
+    const cache = new Map<TlslabEvent, string>();
+    const json = (e: TlslabEvent): string => {
+      let s = cache.get(e);
+      if (s === undefined) {
+        s = JSON.stringify(e);
+        cache.set(e, s);
+      }
+      return s;
+    };
+    for (const c of this.clients) {
+      try {
+        c.flush(json);
+      } catch (err) {
+        this.opts.log.warn({ err: (err as Error).message, wsClient: c.id }, 'sending to a dashboard client failed');
+        c.ws.terminate();
+      }
+    }
+  }
+
+  private onMessage(client: StreamClient, data: WebSocket.RawData, isBinary: boolean, log: Logger): void {
+    let msg: ClientMessage;
+    try {
+      if (isBinary) throw new Error('binary');
+      msg = JSON.parse(data.toString()) as ClientMessage;
+    } catch {
+      log.debug('ignored a malformed client message');
+      return;
+    }
+    if (msg === null || typeof msg !== 'object') return;
+    if (msg.kind === 'filter') {
+      client.filter = normalizeFilter(msg.filter);
+      this.sendSnapshot(client);
+    } else if (msg.kind === 'ping') {
+      client.sendMessage({ kind: 'heartbeat', t: Date.now() });
+    }
+  }
+
+  private beat(): void {
+    const t = Date.now();
+    for (const c of this.clients) {
+      if (!c.alive) {
+        this.opts.log.debug({ wsClient: c.id }, 'dashboard client missed a pong: terminated');
+        c.ws.terminate();
+        if (this.clients.delete(c)) this.droppedByGone += c.queue.dropped;
+        continue;
+      }
+      c.alive = false;
+      try {
+        c.ws.ping();
+      } catch {
+        /* closing */
+      }
+      if (!c.backedUp) c.sendMessage({ kind: 'heartbeat', t });
+    }
+  }
+
+  /** Unsubscribes from the bus and closes every client socket. */
+  close(): void {
+    this.closed = true;
+    this.unsubscribe();
+    if (this.heartbeat !== null) clearInterval(this.heartbeat);
+    for (const c of this.clients) c.ws.terminate();
+    this.clients.clear();
+  }
+}
