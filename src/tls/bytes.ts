@@ -1,0 +1,97 @@
+// Byte helpers for the decoder: a FIFO byte queue (the model is ws's lib/receiver.js `consume`) and hex.
+// Pure, no I/O: bytes come in through `push` and leave through `consume`.
+
+export function toHex(b: Uint8Array, max = Infinity): string {
+  const view = b.length > max ? b.subarray(0, max) : b;
+  return Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('hex');
+}
+
+export function fromHex(h: string): Uint8Array {
+  return new Uint8Array(Buffer.from(h.replace(/[^0-9a-fA-F]/g, ''), 'hex'));
+}
+
+export function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** A queue of chunks; `consume(n)` copies only when the n bytes span chunks. */
+export class ByteQueue {
+  private chunks: Uint8Array[] = [];
+  private head = 0; // read position inside chunks[0]
+  private total = 0;
+
+  get length(): number {
+    return this.total;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.total += chunk.length;
+  }
+
+  /** Byte at position i from the front (i < length). */
+  at(i: number): number {
+    let k = this.head + i;
+    for (const c of this.chunks) {
+      if (k < c.length) return c[k];
+      k -= c.length;
+    }
+    return -1;
+  }
+
+  consume(n: number): Uint8Array {
+    if (n > this.total) throw new RangeError('ByteQueue.consume past the end'); // internal invariant
+    this.total -= n;
+    const first = this.chunks[0];
+    if (n === 0) return new Uint8Array(0);
+    if (first.length - this.head >= n) {
+      const out = first.subarray(this.head, this.head + n);
+      this.head += n;
+      if (this.head === first.length) {
+        this.chunks.shift();
+        this.head = 0;
+      }
+      return out;
+    }
+    const out = new Uint8Array(n);
+    let o = 0;
+    while (o < n) {
+      const c = this.chunks[0];
+      const take = Math.min(c.length - this.head, n - o);
+      out.set(c.subarray(this.head, this.head + take), o);
+      o += take;
+      this.head += take;
+      if (this.head === c.length) {
+        this.chunks.shift();
+        this.head = 0;
+      }
+    }
+    return out;
+  }
+
+  /** Drop n bytes without materialising them. */
+  skip(n: number): void {
+    let left = Math.min(n, this.total);
+    this.total -= left;
+    while (left > 0) {
+      const c = this.chunks[0];
+      const take = Math.min(c.length - this.head, left);
+      left -= take;
+      this.head += take;
+      if (this.head === c.length) {
+        this.chunks.shift();
+        this.head = 0;
+      }
+    }
+  }
+}

@@ -1,0 +1,55 @@
+// One handshake message (4-byte header + body) into named Fields, through a table of parsers per msg_type.
+// Pure: never throws to the caller — a malformed body comes back as a DecodeFailure (RFC 8446 §4).
+import type { Field, Named } from '../../events/schema';
+import { DecodeFailure } from '../errors';
+import { FieldReader, field } from '../field-reader';
+import { handshakeTypeName, show } from '../names/lookup';
+import { parseCertificateBody, parseCertificateRequestBody, parseCertificateStatusBody, parseCertificateVerifyBody } from './certificate';
+import { parseClientHelloBody, parseServerHelloBody } from './hello';
+import { parseClientKeyExchangeBody, parseServerKeyExchangeBody } from './key-exchange';
+import {
+  parseCompressedCertificateBody, parseEmptyBody, parseEncryptedExtensionsBody, parseFinishedBody, parseKeyUpdateBody,
+  parseNewSessionTicketBody, parseOpaqueBody,
+} from './other';
+import type { MessageContext, MessageParser, MessageResult } from './types';
+
+export type { MessageContext, MessageResult } from './types';
+
+/** msg_type → body parser (RFC 8446 §4 HandshakeType, RFC 5246 §7.4). */
+export const MESSAGE_PARSERS = {
+  0: parseEmptyBody, 1: parseClientHelloBody, 2: parseServerHelloBody, 4: parseNewSessionTicketBody, 5: parseEmptyBody,
+  8: parseEncryptedExtensionsBody, 11: parseCertificateBody, 12: parseServerKeyExchangeBody,
+  13: parseCertificateRequestBody, 14: parseEmptyBody, 15: parseCertificateVerifyBody, 16: parseClientKeyExchangeBody,
+  20: parseFinishedBody, 22: parseCertificateStatusBody, 24: parseKeyUpdateBody, 25: parseCompressedCertificateBody,
+} as const satisfies Record<number, MessageParser>;
+
+const PARSERS: Readonly<Record<number, MessageParser>> = MESSAGE_PARSERS;
+
+export interface ParsedMessage {
+  msgType: Named;
+  /** Body length from the header. */
+  length: number;
+  /** Header fields then body fields; on failure, the header and the fields read so far are lost: header + raw body. */
+  fields: Field[];
+  result: MessageResult | null;
+  failure: DecodeFailure | null;
+}
+
+/** `msg` is a whole message: 4-byte header then exactly `length` body bytes. */
+export function parseHandshakeMessage(msg: Uint8Array, ctx: MessageContext): ParsedMessage {
+  const type = msg[0];
+  const length = (msg[1] << 16) | (msg[2] << 8) | msg[3];
+  const msgType = handshakeTypeName(type);
+  const header: Field[] = [
+    field('msg_type', 0, 1, show(msgType, 2)),
+    field('length', 1, 4, `${length} bytes`),
+  ];
+  const r = new FieldReader(msg, 4, msg.length);
+  try {
+    const result = (PARSERS[type] ?? parseOpaqueBody)(r, ctx);
+    return { msgType, length, fields: [...header, ...result.fields], result, failure: null };
+  } catch (caught) {
+    const e = caught instanceof DecodeFailure ? caught : new DecodeFailure('TLSLAB_ERR_DECODE_INTERNAL', String(caught), r.pos);
+    return { msgType, length, fields: [...header, field('body', 4, msg.length, undefined, `malformed: ${e.message}`)], result: null, failure: e };
+  }
+}
