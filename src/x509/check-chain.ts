@@ -1,0 +1,133 @@
+// Chain findings (RFC 5246 §7.4.2, RFC 8446 §4.4.2, RFC 5280 §6.1): self-signed leaf, untrusted root,
+// missing or unknown issuer, too long, wrong order, extra certificates. Pure; reads the built path only.
+import type { Finding } from '../events/schema';
+import type { Check, CheckContext, CheckResult } from './context';
+import { onPath, phrase } from './context';
+import { finding } from './findings';
+import { displayName } from './parse-certificate';
+import { lower } from './words';
+import { MAX_PATH_LENGTH } from './chain';
+
+/** Findings about how the path ends, keyed to the certificate where it ends. */
+function endFindings(ctx: CheckContext): Finding[] {
+  const e = ctx.end;
+  switch (e.kind) {
+    case 'trusted':
+      return [];
+    case 'self-signed-leaf':
+      return [
+        finding(
+          'CHAIN_SELF_SIGNED_LEAF',
+          0,
+          "The server's certificate is self-signed: it vouches for itself, and no certificate authority in the trust store vouches for it.",
+          { subject: ctx.certs[0]!.subject },
+        ),
+      ];
+    case 'untrusted-root': {
+      const root = ctx.certs[e.root]!;
+      return [
+        finding(
+          'CHAIN_UNTRUSTED_ROOT',
+          e.root,
+          `The chain ends at the root certificate “${displayName(root)}” (#${e.root}), which the server sent itself but which is not in the trust store, so nothing here trusts it.`,
+          { root: root.subject, fingerprint256: root.fingerprint256 },
+        ),
+      ];
+    }
+    case 'issuer-missing': {
+      const last = ctx.certs[e.last]!;
+      const issuer = last.issuerCN ?? last.issuer;
+      const detail: Record<string, string> = { certificate: last.subject, missingIssuer: last.issuer };
+      if (last.caIssuers.length > 0) detail.caIssuersUrl = last.caIssuers.join(' ');
+      if (e.loop) detail.loop = 'the issuer candidates were already in the path (a loop)';
+      // A leaf (or any certificate pointing at where its issuer can be downloaded) whose issuer is missing:
+      // the server most likely left out its intermediate. Public roots do not issue leaves directly
+      // (CA/Browser Forum Baseline Requirements §6.1.7).
+      const leafLike = e.last === 0 || last.caIssuers.length > 0;
+      if (leafLike) {
+        return [
+          finding(
+            'CHAIN_MISSING_INTERMEDIATE',
+            e.last,
+            `${phrase(ctx, e.last)} was issued by “${issuer}”, but the server did not send that certificate and the trust store does not have it: the server most likely forgot to send its intermediate certificate.`,
+            detail,
+          ),
+        ];
+      }
+      return [
+        finding(
+          'CHAIN_UNKNOWN_ISSUER',
+          e.last,
+          `${phrase(ctx, e.last)} was issued by “${issuer}”, a certificate authority that is not in the trust store, so the chain does not lead to anything trusted.`,
+          detail,
+        ),
+      ];
+    }
+    case 'too-long':
+      return [
+        finding(
+          'CHAIN_TOO_LONG',
+          null,
+          `The chain goes on for more than ${MAX_PATH_LENGTH} certificates without reaching a trusted root, so it was not followed further.`,
+          { limit: String(MAX_PATH_LENGTH) },
+        ),
+      ];
+  }
+}
+
+/** Sent certificates should come leaf first, each followed by its issuer (RFC 5246 §7.4.2). */
+function orderFinding(ctx: CheckContext): Finding[] {
+  const sentInPath = ctx.path.filter((i) => i < ctx.sentCount);
+  if (sentInPath.every((idx, pos) => idx === pos)) return [];
+  return [
+    finding(
+      'CHAIN_WRONG_ORDER',
+      null,
+      `The server sent its certificates out of order (the chain runs ${sentInPath.map((i) => `#${i}`).join(' → ')}); most clients sort them out, but TLS 1.2 requires each certificate to be followed by its issuer.`,
+      { pathOrder: sentInPath.join(','), sentCount: String(ctx.sentCount) },
+    ),
+  ];
+}
+
+export const checkChain: Check = (ctx) => {
+  const results: CheckResult[] = [];
+  const ends = endFindings(ctx);
+  const order = orderFinding(ctx);
+  ctx.certs.forEach((cert, index) => {
+    if (!cert) return;
+    const findings = ends.filter((f) => f.certIndex === index);
+    let okMessage: string;
+    if (!onPath(ctx, index)) {
+      findings.push(
+        finding(
+          'CHAIN_EXTRA_CERT',
+          index,
+          ctx.end.kind === 'too-long'
+            ? `${phrase(ctx, index)} was not examined: the chain was already too long before reaching it.`
+            : `${phrase(ctx, index)} is not part of the chain from the server's certificate to a root: the server sent it for nothing.`,
+          { subject: cert.subject, issuer: cert.issuer },
+        ),
+      );
+      okMessage = '';
+    } else {
+      const pos = ctx.path.indexOf(index);
+      const next = ctx.path[pos + 1];
+      const e = ctx.end;
+      if (e.kind === 'trusted' && e.anchor === index) {
+        okMessage =
+          index >= ctx.sentCount
+            ? `${phrase(ctx, index)} is trusted: the chain ends here.`
+            : `${phrase(ctx, index)} is in the trust store, so the chain ends here, trusted.`;
+      } else if (next !== undefined) {
+        okMessage = `${phrase(ctx, index)} was issued by ${lower(phrase(ctx, next))}.`;
+      } else {
+        okMessage = `${phrase(ctx, index)} is where the chain stops.`;
+      }
+    }
+    results.push({ index, check: 'chain', findings, okMessage });
+  });
+  // Findings about the whole chain ride on the leaf's result so that they are reported once.
+  const leaf = results.find((r) => r.index === 0);
+  if (leaf) leaf.findings.push(...order, ...ends.filter((f) => f.certIndex === null));
+  return results;
+};

@@ -1,0 +1,43 @@
+// Key strength of every certificate: RSA at least 2048 bits (CA/Browser Forum BR §6.1.5), EC only on
+// P-256/P-384/P-521, or Ed25519/Ed448. Pure.
+import type { Finding } from '../events/schema';
+import type { Check, CheckResult } from './context';
+import { onPath, parsed, phrase } from './context';
+import { finding } from './findings';
+
+export const MIN_RSA_BITS = 2048;
+
+export const checkKeyStrength: Check = (ctx) =>
+  parsed(ctx).map(([index, cert]): CheckResult => {
+    const key = cert.key;
+    const who = phrase(ctx, index);
+    const off = !onPath(ctx, index);
+    const detail = { key: key.label, bits: key.bits === null ? 'unknown' : String(key.bits) };
+    const findings: Finding[] = [];
+    if ((key.kind === 'RSA' || key.kind === 'RSA-PSS') && key.bits !== null && key.bits < MIN_RSA_BITS) {
+      findings.push(
+        finding(
+          'KEY_RSA_TOO_SMALL',
+          index,
+          `${who} has a ${key.bits}-bit RSA key; keys under ${MIN_RSA_BITS} bits are within reach of attackers, and browsers refuse them.`,
+          { ...detail, minimum: String(MIN_RSA_BITS) },
+          off,
+        ),
+      );
+    } else if (key.kind === 'EC' && !key.curveAccepted) {
+      findings.push(
+        finding(
+          'KEY_WEAK_CURVE',
+          index,
+          `${who} has an elliptic-curve key on ${key.curve}, a curve browsers do not accept for certificates (only P-256, P-384 and P-521).`,
+          { ...detail, curve: key.curve ?? 'unknown' },
+          off,
+        ),
+      );
+    } else if (key.kind === 'DSA' || key.kind === 'unknown') {
+      findings.push(
+        finding('KEY_UNSUPPORTED_TYPE', index, `${who} has a ${key.label} key, which TLS clients no longer accept.`, detail, off),
+      );
+    }
+    return { index, check: 'key-strength', findings, okMessage: `Its key (${key.label}) is strong enough.` };
+  });
