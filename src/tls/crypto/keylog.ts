@@ -22,10 +22,13 @@ export const KEYLOG_LABELS: Readonly<Record<string, string>> = {
   EXPORTER_SECRET: 'TLS 1.3 exporter_master_secret',
 };
 
-/** Labels other tools write that carry no usable per-connection secret here. */
+/** Labels other tools write that this module does not use (listed in `skipped`, not `errors`). */
 const UNUSABLE_LABELS: Readonly<Record<string, string>> = {
   RSA: 'RSA lines key a pre-master secret by the encrypted pre-master, not by client random: log CLIENT_RANDOM instead',
   PMS_CLIENT_RANDOM: 'PMS_CLIENT_RANDOM holds a pre-master secret, not a master secret: log CLIENT_RANDOM instead',
+  // OpenSSL 3.0 logs each KeyUpdate's new secret under a literal "_N"; decryptors derive it themselves (RFC 8446 §7.2).
+  CLIENT_TRAFFIC_SECRET_N: 'a client KeyUpdate secret (OpenSSL); not needed: derived from CLIENT_TRAFFIC_SECRET_0',
+  SERVER_TRAFFIC_SECRET_N: 'a server KeyUpdate secret (OpenSSL); not needed: derived from SERVER_TRAFFIC_SECRET_0',
 };
 
 const HEX = /^[0-9a-fA-F]+$/;

@@ -53,6 +53,13 @@ describe('parseKeyLog', () => {
     expect(skipped).toEqual([{ line: 7, message: expect.stringMatching(/CLIENT_RANDOM instead/) }]);
   });
 
+  it("lists OpenSSL's KeyUpdate lines (*_TRAFFIC_SECRET_N) as skipped, not as errors", () => {
+    const { entries, errors, skipped } = parseKeyLog(`CLIENT_TRAFFIC_SECRET_N ${random} ${s32}\nSERVER_TRAFFIC_SECRET_N ${random} ${s32}\n`);
+    expect(entries).toEqual([]);
+    expect(errors).toEqual([]);
+    expect(skipped.map((x) => x.line)).toEqual([1, 2]);
+  });
+
   it('survives arbitrary text', () => {
     const junk = Array.from({ length: 200 }, (_, i) => String.fromCharCode((i * 7919) % 0x2fff)).join('');
     expect(() => parseKeyLog(junk + '\n' + junk)).not.toThrow();
