@@ -158,6 +158,8 @@ export function reduceSummary(prev: ConnectionSummary | undefined, e: TlslabEven
     case 'http:request':
       return { ...s, requests: s.requests + 1 };
     case 'conn:error':
+      // `not-tls` is reported as an error event but is no failure: the bytes were relayed as they were.
+      if (BENIGN_CAUSES.has(e.cause)) return { ...s, cause: s.cause ?? e.cause, explanation: s.explanation ?? e.message };
       return fail(s, e.leg ?? CAUSE_LEG[e.cause], e.cause, e.message);
     case 'conn:close':
       return close(s, e);

@@ -166,6 +166,16 @@ describe('reduceSummary', () => {
     expect(later).toMatchObject({ status: 'failed', cause: 'proxy-error', failedLeg: null });
   });
 
+  it('a tunnel that does not carry TLS is explained but not failed', () => {
+    const s = fold([open('c12', 'mail.test'), {
+      type: 'conn:error', conn: 'c12', leg: 'client', code: 'TLSLAB_ERR_NOT_TLS', cause: 'not-tls',
+      message: 'The tunnel to mail.test:443 does not carry TLS (it starts with "EHLO x"); tlslab relays its bytes unchanged.',
+    }, { ...closeEvent('c12'), cause: 'not-tls' } as EventDraft]);
+    expect(s).toMatchObject({ status: 'ok', failedLeg: null, cause: 'not-tls' });
+    expect(s.explanation).toContain('does not carry TLS');
+    expect(isFailure(s)).toBe(false);
+  });
+
   it('events whose conn:open was not seen start a blank summary that fills in', () => {
     const tail = okConnection('c11').slice(4);
     const s = fold(tail);
