@@ -42,10 +42,15 @@ export const NODE_ERRORS: Readonly<Record<string, NodeErrorInfo>> = {
     sentence: 'A certificate that signed another one is not allowed to act as a certificate authority.',
     findings: ['BC_ISSUER_NOT_CA', 'KU_ISSUER_NO_CERT_SIGN'],
   },
+  UNSPECIFIED: {
+    sentence:
+      'Node refused the chain without naming the reason: OpenSSL found a problem Node has no name for, such as a SHA-1 or MD5 signature or an issuer not allowed to sign certificates.',
+    findings: ['ALG_SHA1_SIGNATURE', 'ALG_MD5_SIGNATURE', 'ALG_BROKEN_DIGEST', 'KU_ISSUER_NO_CERT_SIGN', 'KEY_RSA_TOO_SMALL', 'SIGNATURE_INVALID'],
+  },
   PATH_LENGTH_EXCEEDED: { sentence: "The chain has more intermediates than a CA's path length limit allows.", findings: ['BC_PATH_LEN_EXCEEDED'] },
   INVALID_PURPOSE: {
     sentence: 'A certificate in the chain is not meant for identifying a web server (its key usage or extended key usage).',
-    findings: ['EKU_NO_SERVER_AUTH', 'EKU_CA_NO_SERVER_AUTH', 'KU_LEAF_NOT_FOR_TLS', 'KU_ISSUER_NO_CERT_SIGN'],
+    findings: ['EKU_NO_SERVER_AUTH', 'EKU_CA_NO_SERVER_AUTH', 'BC_ISSUER_NOT_CA', 'KU_LEAF_NOT_FOR_TLS', 'KU_ISSUER_NO_CERT_SIGN'],
   },
   KEYUSAGE_NO_CERTSIGN: { sentence: 'An issuer is not allowed to sign certificates (no keyCertSign).', findings: ['KU_ISSUER_NO_CERT_SIGN'] },
   CERT_REJECTED: { sentence: 'The root of the chain is marked to reject this purpose.', findings: ['EKU_CA_NO_SERVER_AUTH'] },
