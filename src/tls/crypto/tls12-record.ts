@@ -44,6 +44,14 @@ export class Tls12AeadDecryptor extends Tls12Base {
   }
 
   decrypt(header: Uint8Array, body: Uint8Array): DecryptResult {
+    try {
+      return this.open(header, body);
+    } catch (e) {
+      return fail('bad-tag', `record could not be decrypted: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private open(header: Uint8Array, body: Uint8Array): DecryptResult {
     const { explicitNonceLength, tagLength } = this.suite;
     const plaintextLength = body.length - explicitNonceLength - tagLength;
     if (plaintextLength < 0) {

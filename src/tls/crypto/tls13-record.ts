@@ -2,14 +2,19 @@
 // nonce, AEAD open with the record header as AAD, inner content type and padding. Pure; no I/O.
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { aeadOpen } from './aead';
-import type { CipherSuiteParams } from './cipher-suites';
+import { cipherSuite, type CipherSuiteParams } from './cipher-suites';
 import { HASH_LENGTH, hkdfExpandLabel } from './hkdf';
 import { fail, type DecryptResult, type RecordDecryptor } from './record-types';
 
 const EMPTY = Buffer.alloc(0);
 
-/** RFC 8446 §7.3: [sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length), _iv likewise with "iv". */
-export function trafficKeys(suite: CipherSuiteParams, secret: Uint8Array): { key: Buffer; iv: Buffer } {
+/**
+ * RFC 8446 §7.3: [sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length), _iv likewise with "iv".
+ * `suite` is the suite's parameters or its two-byte code (a TLS 1.3 suite); throws on an unknown code.
+ */
+export function trafficKeys(suiteOrCode: CipherSuiteParams | number, secret: Uint8Array): { key: Buffer; iv: Buffer } {
+  const suite = typeof suiteOrCode === 'number' ? cipherSuite(suiteOrCode) : suiteOrCode;
+  if (suite === undefined) throw new RangeError(`unknown cipher suite 0x${Number(suiteOrCode).toString(16)}`);
   return {
     key: hkdfExpandLabel(suite.hash, secret, 'key', EMPTY, suite.keyLength),
     iv: hkdfExpandLabel(suite.hash, secret, 'iv', EMPTY, suite.ivLength),
@@ -56,6 +61,14 @@ export class Tls13RecordDecryptor implements RecordDecryptor {
   }
 
   decrypt(header: Uint8Array, body: Uint8Array): DecryptResult {
+    try {
+      return this.open(header, body);
+    } catch (e) {
+      return fail('bad-tag', `record could not be decrypted: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private open(header: Uint8Array, body: Uint8Array): DecryptResult {
     const tagLength = this.suite.tagLength;
     if (body.length < tagLength + 1) {
       return fail('bad-tag', `record of ${body.length} bytes is too short for a ${tagLength}-byte tag and a content type (RFC 8446 §5.2)`);
