@@ -6,6 +6,7 @@ export const ERRORS = {
   TLSLAB_ERR_CA_CORRUPT: 'A CA file exists but does not hold a valid certificate or key',
   TLSLAB_ERR_CA_MISMATCH: 'The CA certificate and its private key do not belong together',
   TLSLAB_ERR_CA_EXISTS: 'A CA already exists (use --force to replace it)',
+  TLSLAB_ERR_CA_MISSING: 'No CA exists yet in the certificates folder',
   TLSLAB_ERR_LEAF_ISSUE: 'A leaf certificate could not be issued',
   TLSLAB_ERR_UPSTREAM_CA_FILE: 'An --upstream-ca file could not be read or holds no certificate',
   TLSLAB_ERR_UPSTREAM_CONNECT: 'The real server could not be reached',
@@ -19,6 +20,7 @@ export const ERRORS = {
   TLSLAB_ERR_LISTEN: 'A port could not be opened',
   TLSLAB_ERR_AUTH: 'A request lacked the access token',
   TLSLAB_ERR_USAGE: 'A command-line option is invalid',
+  TLSLAB_ERR_CAPTURE_FILE: 'A capture or key-log file given to `tlslab decode` cannot be read or is not pcap/pcapng',
   TLSLAB_ERR_LAB: 'A lab origin could not be started',
   TLSLAB_ERR_INTERNAL: 'An unexpected internal error',
 } as const;

@@ -97,6 +97,16 @@ export class CertificateAuthority {
    * unreadable, half-present or mismatched CA is a TlslabError naming the file.
    */
   static async loadOrCreate(dir: string, opts: { log?: Logger } = {}): Promise<CertificateAuthority> {
+    return CertificateAuthority.#open(dir, true, opts.log);
+  }
+
+  /** Load an existing CA; none in `dir` is TLSLAB_ERR_CA_MISSING (for `tlslab ca show`/`export`, which never create). */
+  static async load(dir: string, opts: { log?: Logger } = {}): Promise<CertificateAuthority> {
+    return CertificateAuthority.#open(dir, false, opts.log);
+  }
+
+  static async #open(dir: string, create: boolean, log: Logger | undefined): Promise<CertificateAuthority> {
+    const opts = { log };
     const abs = path.resolve(dir);
     const files = filePaths(abs);
     const present = await presence(files);
@@ -106,6 +116,9 @@ export class CertificateAuthority {
         throw new TlslabError('TLSLAB_ERR_CA_CORRUPT',
           `${files.cert} is missing but ${others.map((k) => files[k]).join(', ')} exist${others.length === 1 ? 's' : ''}: ` +
           'restore the CA files, or run `tlslab ca init --force` to make a new CA');
+      }
+      if (!create) {
+        throw new TlslabError('TLSLAB_ERR_CA_MISSING', `no tlslab CA in ${abs} yet: run \`tlslab ca init\` (or \`tlslab start\`, which makes one)`);
       }
       const ca = await CertificateAuthority.#create(abs);
       opts.log?.info({ dir: abs, fingerprint256: ca.fingerprint256 }, 'created a new tlslab CA');
