@@ -62,6 +62,8 @@ export class TcpHalfStream {
   private pending: Pending[] = [];
   private pendingBytes = 0;
   private finAt: number | null = null;
+  /** One past the highest stream offset any captured segment reached. */
+  private highest = 0;
   private finSent = false;
   private sawSyn = false;
 
@@ -109,6 +111,8 @@ export class TcpHalfStream {
   acknowledged(stamp: PacketStamp, ack: number): HalfEvent[] {
     if (this.nextSeq === null || this.pending.length === 0) return [];
     const ackAt = this.offsetOf(ack);
+    // A receiver cannot acknowledge bytes that were never sent: an ACK beyond everything seen is bogus.
+    if (ackAt > this.highest) return [];
     const holeEnd = Math.min(ackAt, this.pending[0].start);
     const out: HalfEvent[] = [];
     if (holeEnd > this.delivered) {
@@ -133,6 +137,7 @@ export class TcpHalfStream {
 
   private accept(stamp: PacketStamp, start: number, payload: Uint8Array, out: HalfEvent[]): void {
     const end = start + payload.length;
+    if (end > this.highest) this.highest = end;
     if (end <= this.delivered) {
       this.stats.duplicateBytes += payload.length;
       return;

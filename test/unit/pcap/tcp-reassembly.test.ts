@@ -87,6 +87,16 @@ describe('TCP reassembly', () => {
     expect(s.events.map((e) => `${e.from}:${e.kind}`)).toEqual(['client:data', 'client:gap', 'client:data', 'server:data', 'client:data']);
   });
 
+  it('ignores an ACK beyond anything the sender was seen sending (no false gap)', () => {
+    const s = run([
+      ...HANDSHAKE,
+      { from: 'client', at: 4, data: 'BBBB' },
+      { from: 'server', at: 0, data: 'ok', ackAt: 5000 },
+      { from: 'client', at: 0, data: 'AAAA' },
+    ]);
+    expect(streams(s.events).client).toBe('AAAABBBB');
+  });
+
   it('reports holes left at the end of the capture, and a FIN behind a hole', () => {
     const s = run([...HANDSHAKE, { from: 'server', at: 0, data: 'xy' }, { from: 'server', at: 5, data: 'z', flags: { fin: true, ack: true } }]);
     expect(s.events.filter((e) => e.from === 'server').map((e) => `${e.kind}@${e.offset}${e.kind === 'gap' ? ` ${e.reason}` : ''}`)).toEqual([
