@@ -54,7 +54,7 @@ export function parseKeyLog(text: string): KeyLogParseResult {
     const line = lines[i].trim();
     if (line === '' || line.startsWith('#')) continue;
     const label = line.split(/\s/, 1)[0];
-    if (UNUSABLE_LABELS[label] !== undefined) {
+    if (Object.hasOwn(UNUSABLE_LABELS, label)) {
       skipped.push({ line: i + 1, message: UNUSABLE_LABELS[label] });
       continue;
     }
@@ -68,7 +68,7 @@ export function parseKeyLog(text: string): KeyLogParseResult {
 function parseLine(line: string): KeyLogEntry | string {
   const fields = line.split(/\s+/);
   const label = fields[0];
-  if (KEYLOG_LABELS[label] === undefined) return `unknown label ${JSON.stringify(label.slice(0, 64))}`;
+  if (!Object.hasOwn(KEYLOG_LABELS, label)) return `unknown label ${JSON.stringify(label.slice(0, 64))}`;
   if (fields.length !== 3) return `${label}: expected 3 fields (label, client random, secret), found ${fields.length}`;
   const [, random, secret] = fields;
   if (random.length !== 64 || !HEX.test(random)) return `${label}: client random must be 64 hex digits (32 bytes)`;

@@ -64,5 +64,10 @@ describe('parseKeyLog', () => {
     const junk = Array.from({ length: 200 }, (_, i) => String.fromCharCode((i * 7919) % 0x2fff)).join('');
     expect(() => parseKeyLog(junk + '\n' + junk)).not.toThrow();
     expect(parseKeyLog('').entries).toEqual([]);
+    // Names that exist on every object's prototype are not labels.
+    const proto = parseKeyLog(`constructor ${random} ${s32}\ntoString ${random} ${s32}\n__proto__ ${random} ${s32}`);
+    expect(proto.entries).toEqual([]);
+    expect(proto.skipped).toEqual([]);
+    expect(proto.errors.map((e) => e.line)).toEqual([1, 2, 3]);
   });
 });
