@@ -1,5 +1,6 @@
 // Path building (RFC 4158 in spirit, RFC 5280 §6.1 inputs): from the leaf, find each issuer among the sent
 // certificates and the trust store, until a trusted certificate, a self-signed one, or a dead end. Pure.
+import type { X509Certificate } from 'node:crypto';
 import { isSelfIssued, isSelfSigned, ParsedCertificate, verifiesWith } from './parse-certificate';
 import type { TrustStore } from './trust-store';
 
@@ -43,7 +44,7 @@ interface Candidate {
 export function buildPath(
   sent: (ParsedCertificate | null)[],
   trust: TrustStore,
-  parseStore: (der: Buffer) => ParsedCertificate | null,
+  parseStore: (root: X509Certificate) => ParsedCertificate | null,
 ): BuiltPath {
   const certs = [...sent];
   const sentCount = sent.length;
@@ -87,7 +88,7 @@ export function buildPath(
         consider(known, certs[known]!, true);
         continue;
       }
-      const parsed = parseStore(root.raw);
+      const parsed = parseStore(root);
       if (parsed) consider(-1, parsed, true);
     }
     if (candidates.length === 0) {

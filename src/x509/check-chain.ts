@@ -1,12 +1,12 @@
 // Chain findings (RFC 5246 §7.4.2, RFC 8446 §4.4.2, RFC 5280 §6.1): self-signed leaf, untrusted root,
 // missing or unknown issuer, too long, wrong order, extra certificates. Pure; reads the built path only.
-import type { Finding } from '../events/schema';
+import { assertNever, Finding } from '../events/schema';
+import { MAX_PATH_LENGTH } from './chain';
 import type { Check, CheckContext, CheckResult } from './context';
 import { onPath, phrase } from './context';
 import { finding } from './findings';
 import { displayName } from './parse-certificate';
 import { lower } from './words';
-import { MAX_PATH_LENGTH } from './chain';
 
 /** Findings about how the path ends, keyed to the certificate where it ends. */
 function endFindings(ctx: CheckContext): Finding[] {
@@ -72,6 +72,8 @@ function endFindings(ctx: CheckContext): Finding[] {
           { limit: String(MAX_PATH_LENGTH) },
         ),
       ];
+    default:
+      return assertNever(e);
   }
 }
 

@@ -3,7 +3,6 @@
 import type { CheckName, Finding } from '../events/schema';
 import type { ChainEnd } from './chain';
 import { displayName, isSelfIssued, ParsedCertificate } from './parse-certificate';
-import type { TrustStore } from './trust-store';
 import { CertRole, certPhrase } from './words';
 
 export interface CheckContext {
@@ -16,7 +15,6 @@ export interface CheckContext {
   /** The name the client asked for; null when the caller runs only certificate-intrinsic checks. */
   host: string | null;
   now: Date;
-  trust: TrustStore | null;
 }
 
 /** One check on one certificate: its findings, and the sentence to show when there are none. */

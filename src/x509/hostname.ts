@@ -1,5 +1,6 @@
 // Does a certificate name the host the client asked for? RFC 6125 §6.4 as browsers apply it (CA/Browser
 // Forum Baseline Requirements §7.1.2.7.12 for wildcards). Pure; no DNS, no I/O.
+import { domainToASCII } from 'node:url';
 import { formatIp, parseIp } from './ip';
 
 /** The names a certificate offers, as the hostname check sees them. */
@@ -17,9 +18,14 @@ export type HostnameMatch =
   /** `reasons`: why names that look close did not match (a wildcard rule, an IP written as DNS, …). */
   | { matched: false; reasons: string[] };
 
-/** Lower case, no trailing dot (RFC 6125 §6.4.1: compare case-insensitively, absolute names equal). */
+/**
+ * Lower case, no trailing dot (RFC 6125 §6.4.1: compare case-insensitively, absolute names equal);
+ * internationalized names become their A-labels (RFC 5890 §2.3.2.1), as certificates carry them.
+ */
 function normalize(name: string): string {
-  return name.trim().toLowerCase().replace(/\.$/, '');
+  const n = name.trim().toLowerCase().replace(/\.$/, '');
+  if (/^[\x00-\x7f]*$/.test(n)) return n;
+  return domainToASCII(n) || n;
 }
 
 /** Why a wildcard pattern can never be used, or null when it is well-formed. */

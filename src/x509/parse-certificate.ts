@@ -272,13 +272,23 @@ export function isSelfSigned(cert: ParsedCertificate): boolean {
   return isSelfIssued(cert) && verifiesWith(cert, cert);
 }
 
+/** Verification results per certificate object, by issuer fingerprint: path building and checks ask twice. */
+const verified = new WeakMap<ParsedCertificate, Map<string, boolean>>();
+
 /** `child`'s signature verifies with `issuer`'s public key. */
 export function verifiesWith(child: ParsedCertificate, issuer: ParsedCertificate): boolean {
-  try {
-    return child.x509.verify(issuer.x509.publicKey);
-  } catch {
-    return false;
+  let byIssuer = verified.get(child);
+  if (!byIssuer) verified.set(child, (byIssuer = new Map()));
+  let ok = byIssuer.get(issuer.fingerprint256);
+  if (ok === undefined) {
+    try {
+      ok = child.x509.verify(issuer.x509.publicKey);
+    } catch {
+      ok = false;
+    }
+    byIssuer.set(issuer.fingerprint256, ok);
   }
+  return ok;
 }
 
 /** A short name for sentences: the last CN, else the whole subject. */

@@ -1,6 +1,6 @@
 // verifyServerChain: parse what the server sent, build the path, run every check on every certificate and
 // report all failures (not only the first, as Node does). Pure; the caller passes bytes, host, trust and time.
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import type { CertCheck, CertSummary, Finding } from '../events/schema';
 import { buildPath, ChainEnd } from './chain';
 import { checkChain } from './check-chain';
@@ -61,6 +61,14 @@ function tryParse(der: Buffer): { cert: ParsedCertificate | null; error: string 
   }
 }
 
+/** Trust-store certificates are parsed once per X509Certificate object, for the life of the store. */
+const storeParsed = new WeakMap<X509Certificate, ParsedCertificate | null>();
+
+function parseStoreCertificate(root: X509Certificate): ParsedCertificate | null {
+  if (!storeParsed.has(root)) storeParsed.set(root, tryParse(root.raw).cert);
+  return storeParsed.get(root) ?? null;
+}
+
 export function verifyServerChain(input: VerifyInput): VerifyResult {
   const now = input.now ?? new Date();
   const findings: Finding[] = [];
@@ -87,14 +95,8 @@ export function verifyServerChain(input: VerifyInput): VerifyResult {
     return withNodeCrossCheck({ ok: false, findings, chain, path: [] }, input.nodeError);
   }
 
-  const storeCache = new Map<string, ParsedCertificate | null>();
-  const parseStore = (der: Buffer): ParsedCertificate | null => {
-    const key = der.toString('base64');
-    if (!storeCache.has(key)) storeCache.set(key, tryParse(der).cert);
-    return storeCache.get(key) ?? null;
-  };
-  const built = buildPath(parsedSent, input.trust, parseStore);
-  const ctx: CheckContext = { ...built, host: input.host, now, trust: input.trust };
+  const built = buildPath(parsedSent, input.trust, parseStoreCertificate);
+  const ctx: CheckContext = { ...built, host: input.host, now };
   const results = ALL_CHECKS.flatMap((check) => check(ctx));
   findings.push(...results.flatMap((r) => r.findings));
   const chain = built.certs.map((cert, i) => {
@@ -182,6 +184,6 @@ export function summarizeCertificate(der: Buffer, index: number, source: CertSum
   const certs: (ParsedCertificate | null)[] = new Array<ParsedCertificate | null>(index + 1).fill(null);
   certs[index] = cert;
   const end: ChainEnd = { kind: 'issuer-missing', last: index, loop: false };
-  const ctx: CheckContext = { certs, sentCount: index + 1, path: [index], end, host: null, now: new Date(), trust: null };
+  const ctx: CheckContext = { certs, sentCount: index + 1, path: [index], end, host: null, now: new Date() };
   return summarize(cert, index, source, INTRINSIC_CHECKS.flatMap((check) => check(ctx)));
 }

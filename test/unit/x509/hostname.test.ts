@@ -84,6 +84,7 @@ describe('matchHostname table', () => {
     ['IP only in CN', names([], [], ['10.1.2.3']), '10.1.2.3', false],
     ['CN fallback with no SAN', names([], [], ['www.example.com']), 'www.example.com', 'cn'],
     ['CN fallback with IP SANs only', names([], ['10.0.0.1'], ['www.example.com']), 'www.example.com', 'cn'],
+    ['internationalized name against its A-label', names(['xn--bcher-kva.example']), 'bücher.example', 'san-dns'],
     ['CN ignored when SAN DNS exists', names(['other.example.com'], [], ['www.example.com']), 'www.example.com', false],
   ];
   it.each(cases)('%s', (_what, certNames, host, by) => {

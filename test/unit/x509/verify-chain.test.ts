@@ -36,6 +36,9 @@ describe('verifyServerChain: one flaw at a time', () => {
     ['valid chain', ['leaf', 'int'], 'valid.example.com', [], true],
     ['valid EC P-256 leaf', ['leaf-ec', 'int'], 'valid.example.com', [], true],
     ['leaf without EKU', ['leaf-no-eku', 'int'], 'valid.example.com', [], true],
+    ['Ed25519 leaf', ['leaf-ed25519', 'int'], 'valid.example.com', [], true],
+    ['RSASSA-PSS signed leaf', ['leaf-pss', 'int'], 'valid.example.com', [], true],
+    ['DSA leaf', ['leaf-dsa', 'int'], 'valid.example.com', ['KEY_UNSUPPORTED_TYPE@0'], false],
     ['expired leaf', ['leaf-expired', 'int'], 'valid.example.com', ['CERT_EXPIRED@0'], false],
     ['not yet valid leaf', ['leaf-not-yet-valid', 'int'], 'valid.example.com', ['CERT_NOT_YET_VALID@0'], false],
     ['wrong host', ['leaf', 'int'], 'wrong.example.com', ['HOSTNAME_MISMATCH@0'], false],
@@ -186,6 +189,39 @@ describe('verifyServerChain: broken signatures, loops, length, garbage', () => {
     const r = verify([der('leaf'), Buffer.from([0x30, 0x03, 0x02, 0x01, 0x00]), der('int')]);
     expect(codes(r)).toEqual(['CERT_UNPARSABLE@1', 'CHAIN_WRONG_ORDER@chain']);
     expect(r.path).toEqual([0, 2, 3]);
+  });
+});
+
+/** Rewrites the last byte of the outer signatureAlgorithm OID (it precedes the NULL and the BIT STRING). */
+function setOuterAlgorithmLastByte(d: Buffer, byte: number): Buffer {
+  const copy = Buffer.from(d);
+  const sha256WithRsa = Buffer.from('06092a864886f70d01010b0500', 'hex');
+  const at = copy.lastIndexOf(sha256WithRsa);
+  copy[at + 10] = byte;
+  return copy;
+}
+
+describe('verifyServerChain: algorithm fields', () => {
+  it('names the PSS digest', () => {
+    expect(verify(['leaf-pss', 'int']).chain[0].signatureAlgorithm).toBe('RSASSA-PSS with SHA-256');
+  });
+
+  it('reports an outer algorithm that disagrees with the signed one', () => {
+    const r = verify([setOuterAlgorithmLastByte(der('leaf'), 0x0c), der('int')]); // sha384WithRSAEncryption
+    expect(codes(r)).toEqual(['SIGNATURE_INVALID@0', 'ALG_MISMATCH@0']);
+    expect(r.findings[1].detail).toMatchObject({ algorithm: 'sha384WithRSAEncryption', tbsAlgorithm: 'sha256WithRSAEncryption' });
+  });
+
+  it('reports an algorithm it does not know', () => {
+    const r = verify([setOuterAlgorithmLastByte(der('leaf'), 0x7f), der('int')]);
+    expect(codes(r)).toEqual(['SIGNATURE_INVALID@0', 'ALG_UNKNOWN@0', 'ALG_MISMATCH@0']);
+  });
+
+  it('accepts a self-signed leaf the trust store holds (pinned)', () => {
+    const pinned = createTrustStore({ extraPems: [pem('leaf-self-signed')] });
+    const r = verify(['leaf-self-signed'], 'valid.example.com', pinned);
+    expect(codes(r)).toEqual([]);
+    expect(r.path).toEqual([0]);
   });
 });
 
