@@ -1,0 +1,217 @@
+// The connection list: searchable, filterable and virtualised (only the rows in view exist), so it stays smooth
+// with thousands of connections. DOM only; reads the Store, tells main.ts which connection to open.
+import type { ConnectionSummary } from '../events/stream.js';
+import { fmtClock, h, replace } from './dom.js';
+import { LEG_TEXT, STATUS_TEXT, hostText, versionText } from './status.js';
+import type { Change, Store } from './store.js';
+
+const ROW_H = 58;
+const OVERSCAN = 6;
+
+export interface ListFilter {
+  text: string;
+  failuresOnly: boolean;
+  client: string;
+}
+
+export class ListView {
+  readonly el: HTMLElement;
+  private readonly scroller: HTMLElement;
+  private readonly spacer: HTMLElement;
+  private readonly count: HTMLElement;
+  private readonly search: HTMLInputElement;
+  private readonly failures: HTMLInputElement;
+  private readonly clientSel: HTMLSelectElement;
+  private readonly clients = new Set<string>();
+  private visible: string[] = [];
+  private rows = new Map<string, HTMLElement>();
+  private keys = new Map<string, { s: ConnectionSummary; key: string }>();
+  private filter: ListFilter = { text: '', failuresOnly: false, client: '' };
+  selected: string | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly onOpen: (id: string) => void,
+  ) {
+    this.search = h('input', { type: 'search', class: 'search', placeholder: 'Search host, client, code…', 'aria-label': 'Search connections' });
+    this.failures = h('input', { type: 'checkbox', id: 'only-failures' });
+    this.clientSel = h('select', { 'aria-label': 'Filter by client' }, h('option', { value: '', text: 'All clients' }));
+    this.count = h('span', { class: 'list-count', 'aria-live': 'polite' });
+    this.spacer = h('div', { class: 'list-spacer' });
+    this.scroller = h('div', { class: 'list-scroll', tabindex: 0, role: 'listbox', 'aria-label': 'Connections (arrow keys to move, Enter to open)' }, this.spacer);
+    this.el = h(
+      'aside',
+      { class: 'list-pane', 'aria-label': 'Connections' },
+      h('div', { class: 'filters' }, this.search, h('div', { class: 'filter-row' }, h('label', { class: 'check' }, this.failures, ' Failures only'), this.clientSel, this.count)),
+      this.scroller,
+    );
+    this.search.addEventListener('input', () => this.setFilter({ text: this.search.value.trim().toLowerCase() }));
+    this.failures.addEventListener('change', () => this.setFilter({ failuresOnly: this.failures.checked }));
+    this.clientSel.addEventListener('change', () => this.setFilter({ client: this.clientSel.value }));
+    this.scroller.addEventListener('scroll', () => this.paint(), { passive: true });
+    this.scroller.addEventListener('click', (ev) => {
+      const row = ev.target instanceof Element ? ev.target.closest<HTMLElement>('.row') : null;
+      if (row?.dataset['id']) this.choose(row.dataset['id']);
+    });
+    this.scroller.addEventListener('keydown', (ev) => this.key(ev));
+    new ResizeObserver(() => this.paint()).observe(this.scroller);
+  }
+
+  setFilter(f: Partial<ListFilter>): void {
+    this.filter = { ...this.filter, ...f };
+    this.refilter();
+    this.paint();
+  }
+
+  /** Called once per animation frame with what changed. */
+  update(c: Change): void {
+    for (const id of c.ids) {
+      const rec = this.store.conns.get(id);
+      if (rec) this.noteClient(rec.summary.client.address);
+    }
+    if (c.structural) for (const rec of this.store.conns.values()) this.noteClient(rec.summary.client.address);
+    this.refilter();
+    this.paint(c.ids);
+  }
+
+  /** Selects a connection (and scrolls to it) without opening it again. */
+  select(id: string | null, scroll = true): void {
+    this.selected = id;
+    if (scroll && id) {
+      const i = this.visible.indexOf(id);
+      if (i >= 0) {
+        const top = i * ROW_H;
+        if (top < this.scroller.scrollTop || top + ROW_H > this.scroller.scrollTop + this.scroller.clientHeight) this.scroller.scrollTop = top - this.scroller.clientHeight / 3;
+      }
+    }
+    this.paint();
+  }
+
+  /** Rows currently in the DOM (for tests and for the curious). */
+  get renderedRows(): number {
+    return this.rows.size;
+  }
+
+  private noteClient(addr: string): void {
+    if (this.clients.has(addr)) return;
+    this.clients.add(addr);
+    this.clientSel.append(h('option', { value: addr, text: addr }));
+  }
+
+  private choose(id: string): void {
+    this.select(id);
+    this.onOpen(id);
+  }
+
+  private refilter(): void {
+    const { text, failuresOnly, client } = this.filter;
+    const out: string[] = [];
+    const order = this.store.order;
+    for (let i = order.length - 1; i >= 0; i--) {
+      const id = order[i] as string;
+      const rec = this.store.conns.get(id);
+      if (!rec) continue;
+      const s = rec.summary;
+      if (failuresOnly && s.status !== 'failed' && s.status !== 'insecure') continue;
+      if (client && s.client.address !== client) continue;
+      if (text && !this.searchKey(s).includes(text)) continue;
+      out.push(id);
+    }
+    this.visible = out;
+    this.spacer.style.height = `${out.length * ROW_H}px`;
+    this.count.textContent = out.length === order.length ? `${order.length} connections` : `${out.length} of ${order.length}`;
+  }
+
+  private searchKey(s: ConnectionSummary): string {
+    const cached = this.keys.get(s.id);
+    if (cached && cached.s === s) return cached.key;
+    const key = [s.id, s.target.host, String(s.target.port), s.sni ?? '', s.lab ?? '', `${s.client.address}:${s.client.port}`, s.status, s.cause ?? '', ...(s.legs.upstream.verdict?.codes ?? []), versionText(s.legs.client.version), versionText(s.legs.upstream.version)]
+      .join(' ')
+      .toLowerCase();
+    this.keys.set(s.id, { s, key });
+    return key;
+  }
+
+  /** Renders the rows in view (plus a few), reusing those already there. */
+  private paint(changed?: Set<string>): void {
+    const h0 = this.scroller.clientHeight || 600;
+    const first = Math.max(0, Math.floor(this.scroller.scrollTop / ROW_H) - OVERSCAN);
+    const last = Math.min(this.visible.length, Math.ceil((this.scroller.scrollTop + h0) / ROW_H) + OVERSCAN);
+    const want = new Set<string>();
+    for (let i = first; i < last; i++) want.add(this.visible[i] as string);
+    for (const [id, el] of this.rows) {
+      if (!want.has(id)) {
+        el.remove();
+        this.rows.delete(id);
+      }
+    }
+    let active: string | null = null;
+    for (let i = first; i < last; i++) {
+      const id = this.visible[i] as string;
+      const rec = this.store.conns.get(id);
+      if (!rec) continue;
+      let el = this.rows.get(id);
+      const fresh = !el;
+      if (!el) {
+        el = h('div', { class: 'row', role: 'option', id: `row-${id}`, 'data-id': id });
+        this.rows.set(id, el);
+        this.spacer.append(el);
+      }
+      if (fresh || changed?.has(id) || el.dataset['sum'] !== String(rec.summary.lastSeq) + rec.summary.status) {
+        fillRow(el, rec.summary);
+        el.dataset['sum'] = String(rec.summary.lastSeq) + rec.summary.status;
+      }
+      el.style.transform = `translateY(${i * ROW_H}px)`;
+      el.setAttribute('aria-posinset', String(i + 1));
+      el.setAttribute('aria-setsize', String(this.visible.length));
+      const sel = id === this.selected;
+      el.classList.toggle('selected', sel);
+      el.setAttribute('aria-selected', String(sel));
+      if (sel) active = el.id;
+    }
+    if (active) this.scroller.setAttribute('aria-activedescendant', active);
+    else this.scroller.removeAttribute('aria-activedescendant');
+  }
+
+  private key(ev: KeyboardEvent): void {
+    const n = this.visible.length;
+    if (n === 0) return;
+    const cur = this.selected ? this.visible.indexOf(this.selected) : -1;
+    const page = Math.max(1, Math.floor(this.scroller.clientHeight / ROW_H) - 1);
+    const moves: Record<string, number> = { ArrowDown: cur + 1, ArrowUp: cur - 1, PageDown: cur + page, PageUp: cur - page, Home: 0, End: n - 1 };
+    if (ev.key in moves) {
+      ev.preventDefault();
+      const i = Math.max(0, Math.min(n - 1, moves[ev.key] as number));
+      this.choose(this.visible[i] as string);
+    } else if ((ev.key === 'Enter' || ev.key === ' ') && this.selected) {
+      ev.preventDefault();
+      this.onOpen(this.selected);
+    }
+  }
+}
+
+function fillRow(el: HTMLElement, s: ConnectionSummary): void {
+  const st = STATUS_TEXT[s.status];
+  el.className = `row s-${s.status}${el.classList.contains('selected') ? ' selected' : ''}`;
+  const cv = versionText(s.legs.client.version);
+  const uv = versionText(s.legs.upstream.version);
+  const failed = s.failedLeg ? `${s.failedLeg === 'client' ? 'client leg' : 'upstream leg'} failed` : s.status === 'insecure' ? 'relayed insecurely' : '';
+  const codes = s.legs.upstream.verdict && !s.legs.upstream.verdict.ok ? s.legs.upstream.verdict.codes.join(', ') : s.clientOutcome && s.clientOutcome !== 'accepted' ? s.clientOutcome : '';
+  el.setAttribute('aria-label', `${hostText(s)}, ${st.word}${failed ? `, ${failed}` : ''}, from ${s.client.address}, ${cv}`);
+  replace(
+    el,
+    h('span', { class: 'st', 'aria-hidden': 'true' }, h('span', { class: 'st-icon', text: st.icon }), h('span', { class: 'st-word', text: st.word })),
+    h(
+      'span',
+      { class: 'row-main' },
+      h('span', { class: 'row-l1' }, h('span', { class: 'host', text: hostText(s) }), s.lab ? h('span', { class: 'tag', text: `lab: ${s.lab}` }) : null, h('span', { class: 'when', text: fmtClock(s.openedAt) })),
+      h(
+        'span',
+        { class: 'row-l2' },
+        h('span', { class: 'client', text: `${s.client.address}:${s.client.port}` }),
+        h('span', { class: 'ver', title: `client leg ${cv}, upstream leg ${uv}`, text: cv === uv ? cv : `${cv} | ${uv}` }),
+        failed ? h('span', { class: 'failed-leg', title: s.failedLeg ? LEG_TEXT[s.failedLeg] : '', text: `${failed}${codes ? `: ${codes}` : ''}` }) : null,
+      ),
+    ),
+  );
+}

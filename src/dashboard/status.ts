@@ -1,0 +1,26 @@
+// Status words, icons and classes shared by the list and the connection view: colour is never the only cue.
+// Pure tables; no I/O.
+import type { Leg } from '../events/schema.js';
+import type { ConnectionStatus, ConnectionSummary } from '../events/stream.js';
+
+export const STATUS_TEXT: Readonly<Record<ConnectionStatus, { icon: string; word: string }>> = {
+  open: { icon: '◔', word: 'open' },
+  ok: { icon: '✓', word: 'ok' },
+  failed: { icon: '✗', word: 'failed' },
+  insecure: { icon: '⚠', word: 'insecure' },
+};
+
+export const LEG_TEXT: Readonly<Record<Leg, string>> = {
+  client: 'browser ↔ tlslab',
+  upstream: 'tlslab ↔ server',
+};
+
+/** `example.com` or `example.com:8443`. */
+export function hostText(s: ConnectionSummary): string {
+  return s.target.port === 443 ? s.target.host : `${s.target.host}:${s.target.port}`;
+}
+
+/** `TLS 1.3` from a Named version, or `—`. */
+export function versionText(v: { name: string } | null): string {
+  return v ? v.name.replace(/\s*\(0x[0-9a-f]+\)$/i, '') : '—';
+}

@@ -1,0 +1,123 @@
+// The dashboard's in-memory model: every connection's events and its live summary, fed by the stream.
+// No DOM and no network: the stream client pushes messages in, views read and subscribe.
+import type { TlslabEvent } from '../events/schema.js';
+import type { ConnectionSummary } from '../events/stream.js';
+import { reduceSummary } from './summary-reducer.js';
+
+export interface ConnRecord {
+  summary: ConnectionSummary;
+  /** Events seen for this connection, in seq order. */
+  events: TlslabEvent[];
+  /** Seqs already held, so a REST fetch and the stream can be merged without duplicates. */
+  seqs: Set<number>;
+  /** The summary is computed here from events (not taken from a snapshot). */
+  derived: boolean;
+}
+
+/** What changed since the last flush. */
+export interface Change {
+  /** Connections that were added or changed. */
+  ids: Set<string>;
+  /** A connection was added or the whole store was replaced: the list order changed. */
+  structural: boolean;
+}
+
+type Listener = (c: Change) => void;
+
+export class Store {
+  readonly conns = new Map<string, ConnRecord>();
+  /** Connection ids in the order they opened (oldest first). */
+  readonly order: string[] = [];
+  private pending: Change = { ids: new Set(), structural: false };
+  private listeners: Listener[] = [];
+  private scheduled = false;
+  /** Newest connection id (by open order). */
+  newest: string | null = null;
+
+  subscribe(l: Listener): void {
+    this.listeners.push(l);
+  }
+
+  /** Replaces everything with a snapshot (the first message after every (re)connect). */
+  reset(events: readonly TlslabEvent[], summaries: readonly ConnectionSummary[]): void {
+    this.conns.clear();
+    this.order.length = 0;
+    this.newest = null;
+    const sorted = [...summaries].sort((a, b) => a.openedAt - b.openedAt || seqOf(a.id) - seqOf(b.id));
+    for (const s of sorted) this.addConn(s.id, s);
+    for (const e of events) this.addEvent(e, false);
+    this.pending.structural = true;
+    this.schedule();
+  }
+
+  /** Appends live events (in seq order) and updates their summaries. */
+  apply(events: readonly TlslabEvent[]): void {
+    for (const e of events) this.addEvent(e, true);
+    this.schedule();
+  }
+
+  /** Merges events fetched over REST for one connection (summaries are not recomputed from them). */
+  merge(conn: string, events: readonly TlslabEvent[]): void {
+    const rec = this.conns.get(conn);
+    if (!rec) return;
+    let added = false;
+    for (const e of events) {
+      if (rec.seqs.has(e.seq)) continue;
+      rec.seqs.add(e.seq);
+      rec.events.push(e);
+      added = true;
+    }
+    if (!added) return;
+    rec.events.sort((a, b) => a.seq - b.seq);
+    this.pending.ids.add(conn);
+    this.schedule();
+  }
+
+  private addConn(id: string, summary: ConnectionSummary): ConnRecord {
+    const rec: ConnRecord = { summary, events: [], seqs: new Set(), derived: false };
+    this.conns.set(id, rec);
+    this.order.push(id);
+    this.newest = id;
+    this.pending.structural = true;
+    return rec;
+  }
+
+  private addEvent(e: TlslabEvent, updateSummary: boolean): void {
+    let rec = this.conns.get(e.conn);
+    if (!rec) {
+      rec = this.addConn(e.conn, reduceSummary(undefined, e));
+      rec.derived = true;
+    } else {
+      if (rec.seqs.has(e.seq)) return;
+      if (updateSummary || rec.derived) rec.summary = reduceSummary(rec.summary, e);
+    }
+    rec.seqs.add(e.seq);
+    const last = rec.events[rec.events.length - 1];
+    rec.events.push(e);
+    if (last && last.seq > e.seq) rec.events.sort((a, b) => a.seq - b.seq);
+    this.pending.ids.add(e.conn);
+  }
+
+  /** Views are told once per animation frame, with everything that changed since. */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    const run = (): void => this.flush();
+    if (typeof requestAnimationFrame === 'function' && document.visibilityState !== 'hidden') requestAnimationFrame(run);
+    else setTimeout(run, 50);
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    const c = this.pending;
+    if (c.ids.size === 0 && !c.structural) return;
+    this.pending = { ids: new Set(), structural: false };
+    for (const l of this.listeners) l(c);
+  }
+}
+
+/** `c42` → 42, for a stable order among connections opened in the same millisecond. */
+function seqOf(id: string): number {
+  const m = /(\d+)$/.exec(id);
+  return m ? Number(m[1]) : 0;
+}

@@ -1,0 +1,49 @@
+// Headless Chromium (/usr/bin/chromium via playwright-core) for the dashboard's browser tests, and screenshots.
+// I/O: launches a browser process and writes PNGs under test-output/screenshots/.
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const SCREENSHOT_DIR = resolve(__dirname, '../../test-output/screenshots');
+
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    timeout: 20_000,
+  });
+}
+
+/** A page at `width`×`height`, with page errors collected into `errors` (a test asserts it stays empty). */
+export async function openPage(browser: Browser, url: string, width = 1280, height = 800, theme: 'dark' | 'light' = 'dark'): Promise<{ page: Page; errors: string[] }> {
+  const ctx = await browser.newContext({ viewport: { width, height }, colorScheme: theme });
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(8000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.goto(url);
+  return { page, errors };
+}
+
+/**
+ * Saves `test-output/screenshots/<name>.png`. `tall`: the page scrolls inside its panes, so the viewport is grown to
+ * the connection view's full height for the shot, then restored.
+ */
+export async function screenshot(page: Page, name: string, tall = false): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  const size = page.viewportSize();
+  if (tall && size) {
+    // Runs in the page (the test tsconfig has no DOM lib, hence the string).
+    const h = Number(await page.evaluate("(() => { const v = document.querySelector('.conn-view'); return v ? v.scrollHeight + (document.body.clientHeight - v.clientHeight) : document.body.scrollHeight; })()"));
+    await page.setViewportSize({ width: size.width, height: Math.min(8000, Math.max(size.height, h)) });
+    await page.screenshot({ path });
+    await page.setViewportSize(size);
+  } else {
+    await page.screenshot({ path });
+  }
+  return path;
+}
