@@ -49,7 +49,9 @@ function endFindings(ctx: CheckContext): Finding[] {
           finding(
             'CHAIN_MISSING_INTERMEDIATE',
             e.last,
-            `${phrase(ctx, e.last)} was issued by “${issuer}”, but the server did not send that certificate and the trust store does not have it: the server most likely forgot to send its intermediate certificate.`,
+            last.caIssuers.length > 0
+              ? `${phrase(ctx, e.last)} was issued by “${issuer}”, but the server did not send that certificate and the trust store does not have it: the server forgot to send its intermediate certificate (some browsers download it from ${last.caIssuers[0]}; other clients fail).`
+              : `${phrase(ctx, e.last)} was issued by “${issuer}”, but the server did not send that certificate and the trust store does not have it: most likely the server forgot to send its intermediate certificate, unless “${issuer}” is a certificate authority this trust store does not know.`,
             detail,
           ),
         ];

@@ -128,6 +128,7 @@ describe('verifyServerChain: the result', () => {
     const f = verify(['leaf-aia']).findings[0];
     expect(f.detail?.caIssuersUrl).toBe('http://ca.example.test/int.der');
     expect(f.message).toContain('tlslab Test Intermediate');
+    expect(f.message).toContain('download it from http://ca.example.test/int.der');
   });
 
   it('uses an intermediate found in the trust store (it anchors the path)', () => {
