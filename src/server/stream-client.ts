@@ -5,8 +5,11 @@ import type { TlslabEvent } from '../events/schema';
 import type { ServerMessage, StreamFilter } from '../events/stream';
 import { ClientQueue } from './client-queue';
 
-/** Serializes an event once per flush pass, however many clients send it. */
-export type EventJson = (e: TlslabEvent) => string;
+/**
+ * Encodes an `events` message once per flush pass, however many clients send it: `key` is null when the
+ * batch cannot be shared (see `StreamClient.shareKey`).
+ */
+export type BatchEncoder = (key: string | null, batch: TlslabEvent[]) => Buffer;
 
 export interface StreamClientOptions {
   queue: number;
@@ -19,7 +22,13 @@ export interface StreamClientOptions {
 }
 
 export class StreamClient {
-  filter: StreamFilter;
+  private currentFilter: StreamFilter;
+  /**
+   * Clients with the same filter select the same events, so the same seq range with the same count is the
+   * same batch and is encoded once. failures-only streams also carry backfills that depend on when the
+   * client joined: never shared.
+   */
+  private shareKey: string | null;
   /** Live events with seq ≤ this were covered by the last snapshot. */
   minSeq = 0;
   /** failures-only: connections whose earlier events this client already has. */
@@ -33,12 +42,26 @@ export class StreamClient {
   private readonly onWritten: (err?: Error) => void;
 
   constructor(readonly ws: WebSocket, readonly id: number, filter: StreamFilter, opts: StreamClientOptions) {
-    this.filter = filter;
+    this.currentFilter = filter;
+    this.shareKey = StreamClient.keyOf(filter);
     this.opts = opts;
     this.queue = new ClientQueue(opts.queue);
     this.onWritten = () => {
       if (this.queue.hasWork) this.opts.wake();
     };
+  }
+
+  get filter(): StreamFilter {
+    return this.currentFilter;
+  }
+
+  set filter(f: StreamFilter) {
+    this.currentFilter = f;
+    this.shareKey = StreamClient.keyOf(f);
+  }
+
+  private static keyOf(f: StreamFilter): string | null {
+    return f.failuresOnly === true ? null : JSON.stringify([f.conn ?? null, f.host ?? null, f.client ?? null]);
   }
 
   get open(): boolean {
@@ -55,16 +78,16 @@ export class StreamClient {
     if (this.open) this.ws.send(JSON.stringify(msg), this.onWritten);
   }
 
-  /** Sends a pre-serialized message. */
-  sendRaw(text: string): void {
-    if (this.open) this.ws.send(text, this.onWritten);
+  /** Sends a pre-serialized message (a Buffer is sent as a text frame without copying). */
+  sendRaw(data: string | Buffer): void {
+    if (this.open) this.ws.send(data, { binary: false }, this.onWritten);
   }
 
   /**
    * Sends what is queued — a `gap` first if events were dropped — until the queue is empty or the socket
    * is backed up. When backed up, the write callback of the last send wakes the hub to try again.
    */
-  flush(json: EventJson): void {
+  flush(encode: BatchEncoder): void {
     while (this.open && this.queue.hasWork && !this.backedUp) {
       const gap = this.queue.takeGap();
       if (gap !== null) {
@@ -73,9 +96,8 @@ export class StreamClient {
       }
       const batch = this.queue.take(this.opts.maxBatch);
       if (batch.length === 0) continue;
-      const parts = new Array<string>(batch.length);
-      for (let i = 0; i < batch.length; i++) parts[i] = json(batch[i]);
-      this.sendRaw(`{"kind":"events","events":[${parts.join(',')}]}`);
+      const key = this.shareKey === null ? null : `${this.shareKey}|${batch[0].seq}|${batch[batch.length - 1].seq}|${batch.length}`;
+      this.sendRaw(encode(key, batch));
       this.sentEvents += batch.length;
     }
   }

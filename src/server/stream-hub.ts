@@ -154,21 +154,33 @@ export class StreamHub {
     setImmediate(() => this.flushAll());
   }
 
-  /** One pass over all clients; each event is serialized at most once per pass. */
+  /** One pass over all clients; each event is serialized, and each shared batch encoded, at most once per pass. */
   private flushAll(): void {
     this.flushScheduled = false;
-    const cache = new Map<TlslabEvent, string>();
-    const json = (e: TlslabEvent): string => {
-      let s = cache.get(e);
-      if (s === undefined) {
-        s = JSON.stringify(e);
-        cache.set(e, s);
+    const eventJson = new Map<TlslabEvent, string>();
+    const batches = new Map<string, Buffer>();
+    const encode = (key: string | null, batch: TlslabEvent[]): Buffer => {
+      if (key !== null) {
+        const done = batches.get(key);
+        if (done !== undefined) return done;
       }
-      return s;
+      const parts = new Array<string>(batch.length);
+      for (let i = 0; i < batch.length; i++) {
+        const e = batch[i];
+        let s = eventJson.get(e);
+        if (s === undefined) {
+          s = JSON.stringify(e);
+          eventJson.set(e, s);
+        }
+        parts[i] = s;
+      }
+      const buf = Buffer.from(`{"kind":"events","events":[${parts.join(',')}]}`, 'utf8');
+      if (key !== null) batches.set(key, buf);
+      return buf;
     };
     for (const c of this.clients) {
       try {
-        c.flush(json);
+        c.flush(encode);
       } catch (err) {
         this.opts.log.warn({ err: (err as Error).message, wsClient: c.id }, 'sending to a dashboard client failed');
         c.ws.terminate();
