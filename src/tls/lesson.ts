@@ -1,6 +1,6 @@
 // Where each TLS event sits in the eight-step lesson (../shared/SEED.md), with a note where TLS 1.3 departs.
 // Pure tables and functions, no I/O.
-import type { LessonStep, Side } from '../events/schema';
+import type { HandshakeDetails, LessonStep, Side } from '../events/schema';
 
 export interface LessonContext {
   /** Negotiated version, or null before the ServerHello. */
@@ -60,15 +60,25 @@ const HANDSHAKE_RULES: Readonly<Record<number, Rule>> = {
   5: () => ({ step: 7, note: 'TLS 1.3: the client’s 0-RTT early data ends here; the handshake keys take over' }),
 };
 
-export function handshakeLesson(msgType: number, c: LessonContext): LessonMark {
+export function lessonFor(msgType: number, c: LessonContext): LessonMark {
   const rule = HANDSHAKE_RULES[msgType];
   return rule ? rule(c) : {};
+}
+
+/** Step and note of a parsed handshake message, told in the version it belongs to. */
+export function handshakeLesson(msgType: number, from: Side, details: HandshakeDetails | undefined, negotiated: number | null): LessonMark {
+  // The ClientHello's best offer, the ServerHello's choice, then the negotiated version.
+  const version = details?.kind === 'client_hello' ? (details.supportedVersions.some((v) => v.code === 0x0304) ? 0x0304 : null)
+    : details?.kind === 'server_hello' ? details.version.code : negotiated;
+  const helloRetryRequest = details?.kind === 'server_hello' && details.helloRetryRequest;
+  const kx = details?.kind === 'client_key_exchange' || details?.kind === 'server_key_exchange' ? details.method : undefined;
+  return lessonFor(msgType, { version, from, helloRetryRequest, kx });
 }
 
 /** RFC 8446 §6.2 alerts about the peer's certificate: the client's verdict on step 3. */
 const CERTIFICATE_ALERTS: ReadonlySet<number> = new Set([42, 43, 44, 45, 46, 48, 111, 113, 114, 116]);
 
-export function alertLesson(level: number, description: number): LessonMark {
+export function alertLesson(description: number): LessonMark {
   if (description === 0) return { step: 8 };
   if (CERTIFICATE_ALERTS.has(description)) return { step: 3 };
   return {};
@@ -76,5 +86,3 @@ export function alertLesson(level: number, description: number): LessonMark {
 
 export const CCS_STEP: LessonStep = 6;
 export const APPDATA_STEP: LessonStep = 7;
-
-export const CCS_NOTE_13 = 'TLS 1.3 sends ChangeCipherSpec only to look like TLS 1.2 to old middleboxes (RFC 8446 Appendix D.4): it changes nothing';

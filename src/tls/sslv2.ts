@@ -1,12 +1,15 @@
 // The SSLv2-compatible ClientHello (RFC 5246 Appendix E.2) that very old clients send to reach TLS servers.
 // Pure: the SSLv2 message bytes in, Fields and ClientHelloDetails out.
-import type { ClientHelloDetails, Field, Named } from '../events/schema';
+import type { ClientHelloDetails, Field, Named, Side } from '../events/schema';
 import { toHex } from './bytes';
+import { DecodeFailure } from './errors';
 import { FieldReader, field } from './field-reader';
 import { ja3Hash, ja3String, ja4 } from './fingerprint';
 import { SSLV2_CIPHER_SPECS } from './names/cipher-suites';
 import { hex, named, show, suiteName, versionName } from './names/lookup';
 import type { MessageResult } from './messages/types';
+import { handshakeTypeName } from './names/lookup';
+import type { TlsEvent } from './tls-events';
 
 /**
  * `msg` is the SSLv2 message after the 2-byte record header:
@@ -53,4 +56,19 @@ export function parseSslv2ClientHello(msg: Uint8Array): MessageResult & { detail
     sslv2Compatible: true, ja3, ja3Hash: ja3Hash(ja3), ja4: ja4(fp),
   };
   return { fields, details, problems: [] };
+}
+
+/** The `tls:handshake` event of an SSLv2-compatible ClientHello, or why it could not be read. */
+export function sslv2HandshakeEvent(from: Side, msg: Uint8Array, offset: number): { event: TlsEvent; details: ClientHelloDetails } | { failure: DecodeFailure } {
+  try {
+    const parsed = parseSslv2ClientHello(msg);
+    const event: TlsEvent = {
+      type: 'tls:handshake', from, step: 1, msgType: handshakeTypeName(1), length: msg.length, encrypted: false, offset,
+      hex: toHex(msg), fields: parsed.fields, details: parsed.details,
+      note: 'An SSLv2-compatible ClientHello (RFC 5246 Appendix E.2): the oldest way to say hello, kept for ancient clients',
+    };
+    return { event, details: parsed.details };
+  } catch (e) {
+    return { failure: e instanceof DecodeFailure ? e : new DecodeFailure('TLSLAB_ERR_DECODE_INTERNAL', String(e), 0) };
+  }
 }

@@ -1,0 +1,75 @@
+// The decoder's state for one connection: what the hellos negotiated, and per direction the record layer,
+// handshake reassembly, key epoch, decryptors and the queue of records waiting for their key. No I/O.
+import type { Named, Side } from '../events/schema';
+import type { Epoch, RecordDecryptor } from './crypto';
+import { HandshakeReassembler } from './handshake-reassembler';
+import { RecordLayer, type RawRecord } from './record-layer';
+
+export interface Waiting {
+  record: RawRecord;
+  /** Epoch fixed when it arrived (0-RTT data queued before the ServerHello); null = decide when processed. */
+  epochHint: Epoch | null;
+}
+
+export class DirectionState {
+  readonly records = new RecordLayer();
+  /** Handshake bytes from plaintext records, and from decrypted records (they never mix: RFC 8446 §5.1). */
+  readonly plainHandshake: HandshakeReassembler;
+  readonly protectedHandshake: HandshakeReassembler;
+  /** Key epoch of this side's protected records; null while it sends in clear. */
+  epoch: Epoch | null = null;
+  readonly decryptors = new Map<Epoch, RecordDecryptor>();
+  waiting: Waiting[] = [];
+  waitingBytes = 0;
+  /** The wait queue overflowed: protected records are reported undecryptable at once. */
+  gaveUp = false;
+  /** TLS 1.0–1.2: ChangeCipherSpec seen, everything after it is protected. */
+  changedCipher = false;
+  /** This side's Finished was read. */
+  finished = false;
+  /** Undecrypted TLS 1.3 traffic: the client's first protected record (its Finished) was seen. */
+  firstProtectedSeen = false;
+  /** Application data seen after the handshake (decrypted or guessed), for `tls:established` without keys. */
+  appDataSeen = false;
+  ended = false;
+  /** An internal error happened: the rest of this direction is only counted. */
+  broken = false;
+  /** Bytes received after the direction broke (the record layer no longer sees them). */
+  uncounted = 0;
+  decodeErrors = 0;
+
+  constructor(readonly side: Side, maxHandshake: number) {
+    this.plainHandshake = new HandshakeReassembler(maxHandshake);
+    this.protectedHandshake = new HandshakeReassembler(maxHandshake);
+  }
+}
+
+export interface ConnectionFacts {
+  clientRandom: string | null;
+  serverRandom: string | null;
+  version: number | null;
+  cipherSuite: number | null;
+  sni: string | null;
+  alpn: string | null;
+  /** The ClientHello offered TLS 1.3 in supported_versions. */
+  offered13: boolean;
+  earlyDataOffered: boolean;
+  helloRetryRequest: boolean;
+  serverHelloSeen: boolean;
+  pskSelected: boolean;
+  keyShareGroup: Named | null;
+  /** TLS 1.2 ServerKeyExchange group and method. */
+  kxGroup: Named | null;
+  kxMethod: 'ecdhe' | 'dhe' | 'rsa' | 'unknown' | null;
+  encryptThenMac: boolean;
+  extendedMasterSecret: boolean;
+  established: boolean;
+}
+
+export function newFacts(): ConnectionFacts {
+  return {
+    clientRandom: null, serverRandom: null, version: null, cipherSuite: null, sni: null, alpn: null, offered13: false,
+    earlyDataOffered: false, helloRetryRequest: false, serverHelloSeen: false, pskSelected: false, keyShareGroup: null,
+    kxGroup: null, kxMethod: null, encryptThenMac: false, extendedMasterSecret: false, established: false,
+  };
+}
