@@ -89,6 +89,40 @@ describe('dashboard /ws stream', () => {
     expect(snapSizes[snapSizes.length - 1]).toBeGreaterThan(snapSizes[0]);
   });
 
+  it('clients with the same filter joining at different times each get exactly their events (shared batches)', async () => {
+    let n = 0;
+    let emitting = true;
+    const pump = (async () => {
+      while (emitting) {
+        for (let i = 0; i < 40; i++) {
+          const k = n++;
+          bus.emit(k % 40 === 0 ? open(`c${k}`, k % 80 === 0 ? 'valid.lab.tlslab' : 'expired.lab.tlslab') : record(`c${k - (k % 40)}`, 'client', 'client', 30));
+        }
+        await tick();
+      }
+    })();
+    const early = await connect('?host=valid');
+    const all = await connect();
+    for (let k = 0; k < 5; k++) await tick();
+    const late = await connect('?host=valid');
+    for (let k = 0; k < 5; k++) await tick();
+    emitting = false;
+    await pump;
+    const last = bus.seq;
+    const history = bus.history.toArray();
+    const validSeqs = history.filter((e) => bus.summary(e.conn)?.target.host === 'valid.lab.tlslab').map((e) => e.seq);
+    const lastValid = validSeqs[validSeqs.length - 1];
+    await all.until(() => all.events().some((e) => e.seq === last), 10_000, 'all: last');
+    await early.until(() => early.events().some((e) => e.seq === lastValid), 10_000, 'early: last valid');
+    await late.until(() => late.events().some((e) => e.seq === lastValid), 10_000, 'late: last valid');
+    expect(seqs(all.events())).toEqual(history.map((e) => e.seq));
+    expect(seqs(early.events())).toEqual(validSeqs);
+    expect(seqs(late.events())).toEqual(validSeqs);
+    expect((late.messages[1] as Extract<ServerMessage, { kind: 'snapshot' }>).events.length).toBeGreaterThan(
+      (early.messages[1] as Extract<ServerMessage, { kind: 'snapshot' }>).events.length,
+    );
+  });
+
   it('filters by connection, host, client address and failures (query string)', async () => {
     const emitAll = (ds: EventDraft[]): void => ds.forEach((d) => bus.emit(d));
     emitAll(okConnection('a', 'valid.lab.tlslab', 1001));
