@@ -1,11 +1,92 @@
-// `tlslab start` — placeholder wiring; the proxy issue replaces it.
-import type { CommandModule } from 'yargs';
-import { TlslabError } from '../errors';
+// `tlslab start` — the proxy, the dashboard and the built-in lab, on sensible defaults.
+// Prints where to point the browser; runs until Ctrl-C. I/O: the terminal.
+import path from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { REPO_ROOT, startTlslab } from '../app';
+import { createLogger } from '../log';
 
-export const startCommand: CommandModule = {
+interface StartArgs {
+  port: number;
+  host: string;
+  'ui-port': number;
+  'ui-host'?: string;
+  'no-ui'?: boolean;
+  ui: boolean;
+  certs: string;
+  'upstream-ca': string[];
+  'upstream-failure': string[];
+  lab: boolean;
+  token?: string;
+  history: number;
+  'log-level': string;
+}
+
+export const startCommand: CommandModule<object, StartArgs> = {
   command: 'start',
-  describe: '(not built yet)',
-  handler: () => {
-    throw new TlslabError('TLSLAB_ERR_USAGE', '`tlslab start` is not built yet');
+  describe: 'Run the proxy, the dashboard and the failure lab',
+  builder: (y: Argv) =>
+    y
+      .option('port', { alias: 'p', type: 'number', default: 8080, describe: 'Proxy port (browsers use this as their HTTP proxy)' })
+      .option('host', { type: 'string', default: '127.0.0.1', describe: 'Proxy address to bind (0.0.0.0 for a classroom LAN)' })
+      .option('ui-port', { type: 'number', default: 8081, describe: 'Dashboard port (HTTP + WebSocket)' })
+      .option('ui-host', { type: 'string', describe: 'Dashboard address to bind (default: same as --host); beyond loopback a token is required' })
+      .option('ui', { type: 'boolean', default: true, describe: 'Serve the dashboard (--no-ui to turn it off)' })
+      .option('certs', { type: 'string', default: path.join(REPO_ROOT, 'certs'), describe: 'Folder of the tlslab CA (created on first start)' })
+      .option('upstream-ca', { type: 'string', array: true, default: [] as string[], describe: 'Extra PEM file trusted for real servers (repeatable); NODE_EXTRA_CA_CERTS is read too' })
+      .option('upstream-failure', {
+        type: 'string',
+        array: true,
+        default: ['block'] as string[],
+        describe: 'When a real server fails verification: block (teaching error page), mirror (same flaw to the browser) or allow; HOST=MODE for one host, *.example.com=MODE for its subdomains (repeatable)',
+      })
+      .option('lab', { type: 'boolean', default: true, describe: 'Run the built-in failure lab (<case>.lab.tlslab); --no-lab turns it off' })
+      .option('token', { type: 'string', describe: 'Dashboard access token (generated when the dashboard listens beyond loopback)' })
+      .option('history', { type: 'number', default: 50000, describe: 'Events kept for the dashboard' })
+      .option('log-level', { type: 'string', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], describe: 'Log detail (logs go to stderr)' })
+      .example('$0 start', 'proxy on 127.0.0.1:8080, dashboard on http://127.0.0.1:8081/')
+      .example('$0 start --host 0.0.0.0 --upstream-failure mirror', 'a classroom: students proxy through this machine; browsers see real certificate errors') as unknown as Argv<StartArgs>,
+  handler: async (args) => {
+    const log = createLogger({ level: args['log-level'] });
+    const app = await startTlslab({
+      host: args.host,
+      port: args.port,
+      uiHost: args['ui-host'],
+      uiPort: args.ui ? args['ui-port'] : false,
+      certsDir: args.certs,
+      upstreamCa: args['upstream-ca'],
+      upstreamFailure: args['upstream-failure'],
+      lab: args.lab,
+      token: args.token,
+      history: args.history,
+      log,
+    });
+    const dash = app.dashboardUrl ? `${app.dashboardUrl}${app.token ? `?token=${app.token}` : ''}` : '(off)';
+    const caFile = path.join(app.ca.dir, 'tlslab-ca.pem');
+    process.stdout.write(
+      [
+        '',
+        '  tlslab is running.',
+        '',
+        `  Proxy       ${app.proxyUrl}        ← set this as the browser's HTTP and HTTPS proxy`,
+        `  Dashboard   ${dash}`,
+        `  CA          ${caFile}${app.ca.created ? '  (new: trust it once)' : ''}`,
+        `              SHA-256 ${app.ca.fingerprint256}`,
+        `  Trust it    through the proxy, open http://tlslab/ ; or: scripts/trust-ca-nss.sh (Chromium/Firefox on Linux)`,
+        `  Try         curl --cacert ${caFile} -x ${app.proxyUrl} https://valid.lab.tlslab/`,
+        app.lab ? `  Lab         ${app.lab.cases.length} broken origins: ${app.lab.cases.slice(0, 5).map((c) => c.host).join(', ')}, … (http://tlslab/)` : '  Lab         off',
+        '',
+        '  Ctrl-C to stop.',
+        '',
+      ].join('\n'),
+    );
+    await new Promise<void>((resolve) => {
+      const stop = (): void => {
+        process.stdout.write('\n  stopping…\n');
+        app.close().then(resolve, resolve);
+        setTimeout(() => process.exit(0), 3000).unref();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
   },
 };

@@ -1,0 +1,210 @@
+// Puts tlslab together: CA, upstream trust, lab origins, event bus, dashboard server, proxy front.
+// The CLI's `start` and the integration tests both run tlslab through `startTlslab`.
+import fs from 'node:fs';
+import path from 'node:path';
+import tls from 'node:tls';
+import crypto from 'node:crypto';
+import net from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CertificateAuthority, LeafCache, type MirrorSpec } from './ca';
+import { createTrustStore } from './x509';
+import { Lab } from './lab';
+import { EventBus } from './events/bus';
+import { startDashboardServer } from './server';
+import { ProxyFront } from './proxy/front';
+import { UpstreamPolicyTable } from './proxy/policy';
+import { DEFAULT_TIMEOUTS, type ProxyContext, type Timeouts } from './proxy/context';
+import { caPage } from './proxy/pages';
+import type { ConnectionSession } from './capture/session';
+import { TlslabError } from './errors';
+import { silentLogger, type Logger } from './log';
+
+export const REPO_ROOT = path.resolve(__dirname, '..');
+
+export interface TlslabOptions {
+  host?: string;
+  port?: number;
+  uiHost?: string;
+  /** Dashboard port; `false` runs without a dashboard. */
+  uiPort?: number | false;
+  certsDir?: string;
+  /** Extra PEM files trusted for upstream verification. */
+  upstreamCa?: string[];
+  /** `--upstream-failure` values: `MODE` or `HOST=MODE`. */
+  upstreamFailure?: string[];
+  lab?: boolean;
+  slowHandshakeMs?: number;
+  /** Token required by the dashboard (generated when the dashboard binds beyond loopback). */
+  token?: string;
+  history?: number;
+  timeouts?: Partial<Timeouts>;
+  log?: Logger;
+}
+
+export interface RunningTlslab {
+  proxyHost: string;
+  proxyPort: number;
+  /** `http://127.0.0.1:8080` */
+  proxyUrl: string;
+  dashboardUrl: string | null;
+  token: string | null;
+  ca: CertificateAuthority;
+  lab: Lab | null;
+  bus: EventBus;
+  /** PEM trust anchors used upstream (system roots not included). */
+  extraTrust: string[];
+  close(): Promise<void>;
+}
+
+const isLoopback = (h: string): boolean => h === 'localhost' || h === '::1' || h.startsWith('127.');
+
+/** Reads `--upstream-ca` files and NODE_EXTRA_CA_CERTS; a missing or empty file is a clear error. */
+export function readTrustFiles(files: readonly string[]): string[] {
+  const pems: string[] = [];
+  for (const f of files) {
+    let text: string;
+    try {
+      text = fs.readFileSync(f, 'utf8');
+    } catch (err) {
+      throw new TlslabError('TLSLAB_ERR_UPSTREAM_CA_FILE', `cannot read the upstream CA file ${f}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+      throw new TlslabError('TLSLAB_ERR_UPSTREAM_CA_FILE', `the upstream CA file ${f} holds no PEM certificate`);
+    }
+    pems.push(text);
+  }
+  return pems;
+}
+
+export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlslab> {
+  const log = opts.log ?? silentLogger();
+  const host = opts.host ?? '127.0.0.1';
+  const uiHost = opts.uiHost ?? host;
+  const certsDir = path.resolve(opts.certsDir ?? path.join(REPO_ROOT, 'certs'));
+  const ca = await CertificateAuthority.loadOrCreate(certsDir, { log });
+  const leaves = new LeafCache(ca);
+  // Mirror mode's extra keys (RSA-1024, an intermediate) are made on the thread pool, off the first connection's path.
+  ca.prepareMirror().catch((err: unknown) => log.warn({ err: String(err) }, 'mirror keys could not be prepared'));
+  const policy = UpstreamPolicyTable.parse(opts.upstreamFailure ?? []);
+
+  const extraFiles = [...(opts.upstreamCa ?? [])];
+  if (process.env.NODE_EXTRA_CA_CERTS) extraFiles.push(process.env.NODE_EXTRA_CA_CERTS);
+  const extraTrust = readTrustFiles(extraFiles);
+
+  const lab = opts.lab === false ? null : await Lab.start({ certsDir, slowHandshakeMs: opts.slowHandshakeMs, log });
+  if (lab) extraTrust.push(lab.rootPem);
+  const trust = createTrustStore({ system: true, extraPems: extraTrust });
+  const trustPems = [...tls.rootCertificates, ...extraTrust];
+
+  const bus = new EventBus({ history: opts.history });
+  let token: string | null = opts.token ?? null;
+  let dashboard: Awaited<ReturnType<typeof startDashboardServer>> | null = null;
+  if (opts.uiPort !== false) {
+    if (!token && !isLoopback(uiHost)) token = crypto.randomBytes(18).toString('base64url');
+    dashboard = await startDashboardServer({ bus, host: uiHost, port: opts.uiPort ?? 8081, token: token ?? undefined, log });
+  }
+  const dashboardUrl = dashboard ? dashboard.url : null;
+
+  const sessions = new Map<ConnectionSession, net.Socket>();
+  const mirrorCache = new Map<string, tls.SecureContext>();
+  const ctx: ProxyContext = {
+    bus,
+    log,
+    ca,
+    leaves,
+    trust,
+    trustPems,
+    lab,
+    policy,
+    dashboardUrl,
+    timeouts: { ...DEFAULT_TIMEOUTS, ...opts.timeouts },
+    sessionOptions: {},
+    track(session, socket) {
+      sessions.set(session, socket);
+      socket.once('close', () => sessions.delete(session));
+    },
+    mirrorContext(spec: MirrorSpec) {
+      const key = JSON.stringify(spec);
+      let sc = mirrorCache.get(key);
+      if (!sc) {
+        const issued = ca.issueMirror(spec);
+        sc = tls.createSecureContext({ cert: [issued.certPem, ...issued.chainPem].join('\n'), key: issued.keyPem, ciphers: 'DEFAULT:@SECLEVEL=0' });
+        if (mirrorCache.size > 500) mirrorCache.clear();
+        mirrorCache.set(key, sc);
+      }
+      return sc;
+    },
+  };
+
+  const front = new ProxyFront(ctx, {
+    host,
+    port: opts.port ?? 8080,
+    magic: (req, res) => serveMagic(req, res, { ca, lab, dashboardUrl, proxy: `http://${host}:${front.port}` }),
+  });
+  try {
+    await front.listen();
+  } catch (err) {
+    await dashboard?.close();
+    await lab?.close();
+    throw err;
+  }
+  const proxyUrl = `http://${host.includes(':') ? `[${host}]` : host}:${front.port}`;
+  log.info({ proxy: proxyUrl, dashboard: dashboardUrl, ca: path.join(certsDir, 'tlslab-ca.pem') }, 'tlslab started');
+  return {
+    proxyHost: host,
+    proxyPort: front.port,
+    proxyUrl,
+    dashboardUrl,
+    token,
+    ca,
+    lab,
+    bus,
+    extraTrust,
+    async close() {
+      for (const s of sessions.values()) s.destroy();
+      await front.close();
+      await dashboard?.close();
+      await lab?.close();
+    },
+  };
+}
+
+interface MagicInput {
+  ca: CertificateAuthority;
+  lab: Lab | null;
+  dashboardUrl: string | null;
+  proxy: string;
+}
+
+/** http://tlslab/ : the CA page and the CA certificate (never a key). */
+function serveMagic(req: IncomingMessage, res: ServerResponse, m: MagicInput): void {
+  const url = (req.url ?? '/').replace(/^https?:\/\/[^/]+/, '').split('?')[0];
+  const send = (status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void => {
+    res.writeHead(status, { 'Content-Type': type, 'Content-Length': String(Buffer.byteLength(body)), 'Cache-Control': 'no-store', ...extra });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  };
+  switch (url) {
+    case '/':
+    case '/index.html':
+      send(200, 'text/html; charset=utf-8', caPage({
+        fingerprint256: m.ca.fingerprint256,
+        subject: m.ca.subject,
+        notAfter: m.ca.notAfter,
+        dashboardUrl: m.dashboardUrl ?? undefined,
+        proxy: m.proxy,
+        lab: m.lab?.cases.map((c) => ({ name: c.name, host: c.host, teaches: c.teaches })),
+      }));
+      return;
+    case '/tlslab-ca.pem':
+      send(200, 'application/x-pem-file', m.ca.certPem, { 'Content-Disposition': 'attachment; filename="tlslab-ca.pem"' });
+      return;
+    case '/tlslab-ca.crt':
+      send(200, 'application/x-x509-ca-cert', m.ca.certPem, { 'Content-Disposition': 'attachment; filename="tlslab-ca.crt"' });
+      return;
+    case '/tlslab-ca.der':
+      send(200, 'application/x-x509-ca-cert', m.ca.certDer, { 'Content-Disposition': 'attachment; filename="tlslab-ca.der"' });
+      return;
+    default:
+      send(404, 'text/plain; charset=utf-8', 'tlslab: not found. Try http://tlslab/\n');
+  }
+}

@@ -1,0 +1,179 @@
+// Watches the decrypted bytes of a relayed HTTP/1.x connection and emits one event per request and response head.
+// It only observes: the relay never waits for it. HTTP/2 (ALPN h2) is relayed but not parsed into requests.
+import type { ConnectionSession } from './session';
+
+const MAX_HEAD = 64 * 1024;
+const REDACTED = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
+
+type BodyState =
+  | { kind: 'head' }
+  | { kind: 'length'; left: number }
+  | { kind: 'chunked'; left: number; trailer: boolean }
+  | { kind: 'until-close' }
+  | { kind: 'off' };
+
+interface Head {
+  start: string;
+  headers: [string, string][];
+}
+
+class Direction {
+  buf: Buffer = Buffer.alloc(0);
+  state: BodyState = { kind: 'head' };
+  bodyBytes = 0;
+
+  constructor(private readonly onHead: (h: Head) => BodyState, private readonly onBodyDone: (bytes: number) => void) {}
+
+  push(chunk: Buffer): void {
+    let data = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    this.buf = Buffer.alloc(0);
+    while (data.length > 0) {
+      const s = this.state;
+      if (s.kind === 'off' || s.kind === 'until-close') {
+        this.bodyBytes += data.length;
+        return;
+      }
+      if (s.kind === 'head') {
+        const end = data.indexOf('\r\n\r\n');
+        if (end === -1) {
+          if (data.length > MAX_HEAD) this.state = { kind: 'off' };
+          else this.buf = Buffer.from(data);
+          return;
+        }
+        const head = parseHead(data.subarray(0, end).toString('latin1'));
+        data = data.subarray(end + 4);
+        this.bodyBytes = 0;
+        this.state = head ? this.onHead(head) : { kind: 'off' };
+        if (this.state.kind === 'head') this.onBodyDone(0);
+        continue;
+      }
+      if (s.kind === 'length') {
+        const n = Math.min(s.left, data.length);
+        s.left -= n;
+        this.bodyBytes += n;
+        data = data.subarray(n);
+        if (s.left === 0) this.finishBody();
+        continue;
+      }
+      // chunked (RFC 9112 §7.1)
+      if (s.left > 0) {
+        const n = Math.min(s.left, data.length);
+        s.left -= n;
+        this.bodyBytes += n;
+        data = data.subarray(n);
+        continue;
+      }
+      const eol = data.indexOf('\r\n');
+      if (eol === -1) {
+        this.buf = Buffer.from(data);
+        return;
+      }
+      const line = data.subarray(0, eol).toString('latin1');
+      data = data.subarray(eol + 2);
+      if (s.trailer) {
+        if (line === '') this.finishBody();
+        continue;
+      }
+      if (line === '') continue; // CRLF after a chunk's data
+      const size = parseInt(line, 16);
+      if (Number.isNaN(size)) {
+        this.state = { kind: 'off' };
+        return;
+      }
+      if (size === 0) s.trailer = true;
+      else s.left = size;
+    }
+  }
+
+  private finishBody(): void {
+    this.state = { kind: 'head' };
+    this.onBodyDone(this.bodyBytes);
+  }
+}
+
+function parseHead(text: string): Head | null {
+  const lines = text.split('\r\n');
+  const start = lines.shift();
+  if (!start) return null;
+  const headers: [string, string][] = [];
+  for (const l of lines) {
+    const c = l.indexOf(':');
+    if (c <= 0) continue;
+    const name = l.slice(0, c).trim();
+    const value = l.slice(c + 1).trim();
+    headers.push([name, REDACTED.has(name.toLowerCase()) ? '[redacted]' : value]);
+  }
+  return { start, headers };
+}
+
+function header(h: Head, name: string): string | undefined {
+  return h.headers.find(([n]) => n.toLowerCase() === name)?.[1];
+}
+
+function bodyOf(h: Head, noBody: boolean): BodyState | null {
+  if (noBody) return { kind: 'head' };
+  if ((header(h, 'transfer-encoding') ?? '').toLowerCase().includes('chunked')) return { kind: 'chunked', left: 0, trailer: false };
+  const len = header(h, 'content-length');
+  if (len !== undefined && /^\d+$/.test(len)) return Number(len) === 0 ? { kind: 'head' } : { kind: 'length', left: Number(len) };
+  return null;
+}
+
+/** Emits `http:request` / `http:response` for one relayed connection. */
+export class HttpObserver {
+  private readonly client: Direction | null;
+  private readonly server: Direction | null;
+  private nextId = 1;
+  private readonly pending: { id: number; method: string }[] = [];
+  private response: { id: number; status: number; statusText: string; headers: [string, string][] } | null = null;
+
+  constructor(private readonly session: ConnectionSession, alpn: string | null) {
+    const h1 = alpn === null || alpn === 'http/1.1' || alpn === 'http/1.0';
+    this.client = h1 ? new Direction((h) => this.request(h), () => undefined) : null;
+    this.server = h1 ? new Direction((h) => this.responseHead(h), (n) => this.responseDone(n)) : null;
+  }
+
+  fromClient(chunk: Buffer): void {
+    this.client?.push(chunk);
+  }
+
+  fromServer(chunk: Buffer): void {
+    this.server?.push(chunk);
+  }
+
+  private request(h: Head): BodyState {
+    const m = /^([A-Z]+) (\S+) HTTP\/(\d\.\d)$/.exec(h.start);
+    if (!m) return { kind: 'off' };
+    const id = this.nextId++;
+    const method = m[1] as string;
+    this.pending.push({ id, method });
+    this.session.emit({ type: 'http:request', step: 7, id, method, url: m[2] as string, httpVersion: m[3] as string, headers: h.headers });
+    if (method === 'CONNECT') return { kind: 'off' };
+    return bodyOf(h, false) ?? { kind: 'head' };
+  }
+
+  private responseHead(h: Head): BodyState {
+    const m = /^HTTP\/\d\.\d (\d{3}) ?(.*)$/.exec(h.start);
+    if (!m) return { kind: 'off' };
+    const status = Number(m[1]);
+    if (status >= 100 && status < 200 && status !== 101) return { kind: 'head' };
+    const req = this.pending.shift();
+    this.response = { id: req?.id ?? 0, status, statusText: m[2] ?? '', headers: h.headers };
+    const noBody = req?.method === 'HEAD' || status === 204 || status === 304;
+    if (status === 101) {
+      this.responseDone(0);
+      return { kind: 'off' };
+    }
+    const body = bodyOf(h, noBody);
+    if (body) return body;
+    // No length: the body runs until the connection closes. Report the head now.
+    this.responseDone(0);
+    return { kind: 'until-close' };
+  }
+
+  private responseDone(bodyBytes: number): void {
+    const r = this.response;
+    if (!r) return;
+    this.response = null;
+    this.session.emit({ type: 'http:response', step: 7, id: r.id, status: r.status, statusText: r.statusText, headers: r.headers, bodyBytes });
+  }
+}

@@ -1,0 +1,177 @@
+// One intercepted connection: two legs, each a tapped byte stream fed to its own decoder, and the events they make.
+// I/O boundary: taps hand bytes in; events go out through the bus. Nothing here formats for display.
+import type { EventBus } from '../events/bus';
+import type { DistributiveOmit, EventDraft, FailureCause, Leg, Side, TlslabEvent } from '../events/schema';
+import { TlsDecoder, type DecoderOptions, type TlsEvent } from '../tls';
+import type { Tap } from './tap';
+
+export type SessionEventDraft = DistributiveOmit<EventDraft, 'conn'>;
+
+export interface SessionOptions {
+  decoder?: DecoderOptions;
+  /** After the handshake, per-record events per direction beyond this many are counted, not emitted. */
+  appDataEvents?: number;
+  /** Raw bytes kept per leg for export (first bytes of each direction, with timestamps). */
+  rawKeepBytes?: number;
+}
+
+export interface RawChunk {
+  from: Side;
+  t: number;
+  bytes: Buffer;
+}
+
+const DEFAULTS = { appDataEvents: 32, rawKeepBytes: 256 * 1024 };
+
+/** One TLS conversation (browser↔tlslab or tlslab↔server): a decoder, counters and the raw bytes kept. */
+export class LegCapture {
+  readonly leg: Leg;
+  readonly decoder: TlsDecoder;
+  readonly bytes: Record<Side, number> = { client: 0, server: 0 };
+  /** Records seen after the handshake, per sender (emitted or not). */
+  readonly appRecords: Record<Side, number> = { client: 0, server: 0 };
+  readonly raw: RawChunk[] = [];
+  /** The last Certificate message each side sent, DER, exactly as on the wire (decrypted in TLS 1.3). */
+  readonly certificates: Record<Side, Buffer[] | null> = { client: null, server: null };
+  /** NSS key-log lines of this leg. Kept in memory only: never logged, never emitted. */
+  readonly keyLog: string[] = [];
+  private rawKept = 0;
+  private suppressed: Record<Side, number> = { client: 0, server: 0 };
+  private readonly listeners: ((e: TlsEvent) => void)[] = [];
+  private finished = false;
+
+  constructor(
+    private readonly session: ConnectionSession,
+    leg: Leg,
+    private readonly opts: Required<Pick<SessionOptions, 'appDataEvents' | 'rawKeepBytes'>>,
+    decoderOptions?: DecoderOptions,
+  ) {
+    this.leg = leg;
+    this.decoder = new TlsDecoder(decoderOptions);
+  }
+
+  /** Sees every decoder event of this leg, emitted or suppressed. */
+  onTlsEvent(fn: (e: TlsEvent) => void): void {
+    this.listeners.push(fn);
+  }
+
+  /**
+   * Taps a socket. `peer` says which TLS role the tap's remote end plays: on the client leg the
+   * browser is the `client`; on the upstream leg the real server is the `server`.
+   */
+  attach(tap: Tap, peer: Side): void {
+    const us: Side = peer === 'client' ? 'server' : 'client';
+    tap.onChunk((direction, chunk) => this.feed(direction === 'in' ? peer : us, chunk));
+    tap.once('close', () => this.end());
+  }
+
+  feed(from: Side, chunk: Buffer): void {
+    if (this.finished) return;
+    this.bytes[from] += chunk.length;
+    if (this.rawKept < this.opts.rawKeepBytes) {
+      const keep = chunk.subarray(0, this.opts.rawKeepBytes - this.rawKept);
+      this.raw.push({ from, t: now(), bytes: Buffer.from(keep) });
+      this.rawKept += keep.length;
+    }
+    this.publish(this.decoder.feed(from, chunk));
+  }
+
+  addKeyLog(line: Buffer | string): void {
+    const text = line.toString().trim();
+    if (this.keyLog.length < 64) this.keyLog.push(text);
+    this.publish(this.decoder.addKeyLog(text + '\n'));
+  }
+
+  /** The leg's transport closed: flush the decoder (records that never got a key say so). */
+  end(): void {
+    if (this.finished) return;
+    this.publish(this.decoder.end('client'));
+    this.publish(this.decoder.end('server'));
+    this.publish(this.decoder.finish());
+    this.finished = true;
+  }
+
+  private publish(events: TlsEvent[]): void {
+    for (const e of events) {
+      if (e.type === 'tls:handshake' && e.details?.kind === 'certificate') {
+        this.certificates[e.from] = e.details.certificates.map((hex) => Buffer.from(hex, 'hex'));
+      }
+      for (const l of this.listeners) l(e);
+      if (this.isBulk(e)) continue;
+      this.session.emit({ ...e, leg: this.leg } as SessionEventDraft);
+    }
+  }
+
+  /** Bulk application data after the handshake is counted, not streamed: the lesson needs the first records. */
+  private isBulk(e: TlsEvent): boolean {
+    if (e.type !== 'tls:record' && e.type !== 'tls:appdata') return false;
+    if (!this.decoder.state.handshakeDone) return false;
+    if (e.type === 'tls:record') {
+      if (e.contentType.code !== 23) return false;
+      if (e.innerType && e.innerType.code !== 23) return false;
+      this.appRecords[e.from] += 1;
+    }
+    if (this.appRecords[e.from] <= this.opts.appDataEvents) return false;
+    this.suppressed[e.from] += 1;
+    return true;
+  }
+
+  get suppressedEvents(): number {
+    return this.suppressed.client + this.suppressed.server;
+  }
+}
+
+let nextId = 1;
+
+/** Both legs of one intercepted connection, and the events they make. */
+export class ConnectionSession {
+  readonly id: string;
+  readonly startedAt = now();
+  readonly client: LegCapture;
+  readonly upstream: LegCapture;
+  closed = false;
+
+  constructor(
+    private readonly bus: EventBus,
+    opts: SessionOptions = {},
+  ) {
+    this.id = `c${nextId++}`;
+    const o = { ...DEFAULTS, ...opts };
+    this.client = new LegCapture(this, 'client', o, opts.decoder);
+    this.upstream = new LegCapture(this, 'upstream', o, opts.decoder);
+  }
+
+  leg(leg: Leg): LegCapture {
+    return leg === 'client' ? this.client : this.upstream;
+  }
+
+  emit(draft: SessionEventDraft): TlslabEvent | null {
+    if (this.closed) return null;
+    return this.bus.emit({ ...draft, conn: this.id } as EventDraft);
+  }
+
+  /** Ends the session: flushes both decoders and emits `conn:close` once. */
+  close(cause: FailureCause): void {
+    if (this.closed) return;
+    this.client.end();
+    this.upstream.end();
+    this.emit({
+      type: 'conn:close',
+      cause,
+      durationMs: round(now() - this.startedAt),
+      bytes: {
+        client: { fromClient: this.client.bytes.client, toClient: this.client.bytes.server },
+        upstream: { fromServer: this.upstream.bytes.server, toServer: this.upstream.bytes.client },
+      },
+    });
+    this.closed = true;
+  }
+}
+
+function now(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

@@ -1,0 +1,91 @@
+// A tee around a raw TCP socket: every byte read and written passes through a JS Duplex we can see.
+// Node's TLSSocket reads a bare net.Socket natively (no 'data' events), so each TLS leg is built on a Tap.
+import { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
+
+export type TapDirection = 'in' | 'out';
+export type TapListener = (direction: TapDirection, chunk: Buffer) => void;
+
+/**
+ * Wraps `socket`. Bytes the peer sent come out of the tap's readable side; bytes written to the tap go to
+ * the socket. Listeners added with `onChunk` see both, in order, from `start()` on.
+ */
+export class Tap extends Duplex {
+  readonly socket: Socket;
+  bytesIn = 0;
+  bytesOut = 0;
+  /** Set when the raw socket reported an error (a reset shows up only here: the tap sees a plain close). */
+  socketError: NodeJS.ErrnoException | null = null;
+  private readonly chunkListeners: TapListener[] = [];
+
+  constructor(socket: Socket) {
+    super({ allowHalfOpen: socket.allowHalfOpen });
+    this.socket = socket;
+  }
+
+  /**
+   * Starts the flow, once listeners are attached: `prefix` (bytes already read from the socket before the
+   * tap existed, e.g. the ClientHello) comes out first, then whatever the socket reads.
+   */
+  start(prefix?: Buffer): this {
+    const socket = this.socket;
+    if (prefix && prefix.length > 0) this.deliver(prefix);
+    socket.on('data', (chunk: Buffer) => {
+      if (!this.deliver(chunk)) socket.pause();
+    });
+    socket.on('end', () => this.push(null));
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      this.socketError = err;
+      this.destroy(err);
+    });
+    socket.on('close', () => {
+      if (!this.destroyed) this.destroy();
+    });
+    socket.resume();
+    return this;
+  }
+
+  onChunk(listener: TapListener): void {
+    this.chunkListeners.push(listener);
+  }
+
+  private deliver(chunk: Buffer): boolean {
+    this.bytesIn += chunk.length;
+    for (const l of this.chunkListeners) l('in', chunk);
+    return this.push(chunk);
+  }
+
+  override _read(): void {
+    this.socket.resume();
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.bytesOut += chunk.length;
+    for (const l of this.chunkListeners) l('out', chunk);
+    if (this.socket.destroyed) {
+      cb();
+      return;
+    }
+    // Acknowledge at once unless the socket pushes back: waiting for each flush would halve throughput.
+    if (this.socket.write(chunk)) cb();
+    else this.socket.once('drain', () => cb());
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    if (this.socket.destroyed) cb();
+    else this.socket.end(cb);
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    if (!this.socket.destroyed) this.socket.destroy();
+    cb(err);
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.socket.remoteAddress;
+  }
+
+  get remotePort(): number | undefined {
+    return this.socket.remotePort;
+  }
+}

@@ -1,0 +1,46 @@
+// What every tunnel needs from the running proxy: CA, trust, policy, lab routes, timeouts, the bus.
+// Built once by src/proxy/proxy.ts; tunnels only read it (and register their sockets for shutdown).
+import type net from 'node:net';
+import type tls from 'node:tls';
+import type { EventBus } from '../events/bus';
+import type { Logger } from '../log';
+import type { CertificateAuthority, LeafCache, MirrorSpec } from '../ca';
+import type { TrustStore } from '../x509';
+import type { Lab } from '../lab';
+import type { ConnectionSession, SessionOptions } from '../capture/session';
+import type { UpstreamPolicyTable } from './policy';
+
+export interface Timeouts {
+  /** How long to wait for the client's first bytes after CONNECT before relaying raw. */
+  firstBytesMs: number;
+  upstreamConnectMs: number;
+  upstreamHandshakeMs: number;
+  /** How long the client may take to accept or refuse our certificate. */
+  clientHandshakeMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = {
+  firstBytesMs: 5000,
+  upstreamConnectMs: 10000,
+  upstreamHandshakeMs: 15000,
+  clientHandshakeMs: 30000,
+};
+
+export interface ProxyContext {
+  readonly bus: EventBus;
+  readonly log: Logger;
+  readonly ca: CertificateAuthority;
+  readonly leaves: LeafCache;
+  readonly trust: TrustStore;
+  /** The same trust anchors as PEM, for Node's own verification shown beside ours. */
+  readonly trustPems: string[];
+  readonly lab: Lab | null;
+  readonly policy: UpstreamPolicyTable;
+  readonly dashboardUrl: string | null;
+  readonly timeouts: Timeouts;
+  readonly sessionOptions: SessionOptions;
+  /** Registers a tunnel's client socket so shutdown can end it. */
+  track(session: ConnectionSession, socket: net.Socket): void;
+  /** A secure context for a leaf that mirrors the upstream's flaws. */
+  mirrorContext(spec: MirrorSpec): tls.SecureContext;
+}

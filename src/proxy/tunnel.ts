@@ -1,0 +1,286 @@
+// One CONNECT tunnel, end to end: read the ClientHello, connect upstream first, judge its certificate,
+// present a leaf to the browser, relay the decrypted bytes. I/O: the client socket and the upstream connection.
+import net from 'node:net';
+import tls from 'node:tls';
+import type { IncomingMessage } from 'node:http';
+import type { FailureCause, Finding, UpstreamPolicy } from '../events/schema';
+import { ConnectionSession } from '../capture/session';
+import { Tap } from '../capture/tap';
+import { readFirstFlight } from '../capture/first-flight';
+import { ClientOutcomeWatcher } from '../capture/client-outcome';
+import { HttpObserver } from '../capture/http-observer';
+import { certificateNames, summarizeCertificate, verifyServerChain } from '../x509';
+import { connectUpstream, type UpstreamTarget } from './upstream';
+import { upstreamFailurePage } from './pages';
+import { mirrorSpecFor } from './mirror';
+import type { ProxyContext } from './context';
+
+/** A fatal TLS alert record, decode_error (50): what we answer to a ClientHello we cannot read. */
+const DECODE_ERROR_ALERT = Buffer.from('15030300020232', 'hex');
+
+export function parseConnectTarget(url: string | undefined): { host: string; port: number } | null {
+  if (!url) return null;
+  const m = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(url) ?? /^([^:/\s]+):(\d{1,5})$/.exec(url);
+  if (!m) return null;
+  const port = Number(m[2]);
+  if (!(port > 0 && port < 65536)) return null;
+  return { host: (m[1] as string).toLowerCase(), port };
+}
+
+/** Takes over a CONNECT request: http-mitm-proxy hands us the socket and we answer `200` ourselves. */
+export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, socket: net.Socket, head: Buffer): Promise<void> {
+  const target = parseConnectTarget(req.url);
+  socket.on('error', () => undefined); // errors are read from the taps; an unhandled one would crash the proxy
+  if (!target) {
+    socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\ntlslab: CONNECT needs host:port, got "${String(req.url).slice(0, 100)}" [TLSLAB_ERR_BAD_CONNECT]\n`);
+    return;
+  }
+  const session = new ConnectionSession(ctx.bus, ctx.sessionOptions);
+  ctx.track(session, socket);
+  const lab = ctx.lab?.resolve(target.host) ?? null;
+  session.emit({
+    type: 'conn:open',
+    client: { address: socket.remoteAddress ?? '?', port: socket.remotePort ?? 0 },
+    target,
+    via: 'connect',
+    ...(lab ? { lab: lab.case.name } : {}),
+  });
+  const log = ctx.log.child({ conn: session.id });
+  socket.write('HTTP/1.1 200 Connection Established\r\nProxy-Agent: tlslab\r\n\r\n');
+
+  const first = await readFirstFlight(socket, head, ctx.timeouts.firstBytesMs);
+  const upstreamTarget: UpstreamTarget = {
+    host: target.host,
+    port: target.port,
+    connectHost: lab ? lab.host : target.host,
+    connectPort: lab ? lab.port : target.port,
+  };
+  switch (first.kind) {
+    case 'closed':
+      session.close('closed');
+      return;
+    case 'not-tls':
+    case 'silent':
+      rawRelay(ctx, session, socket, first.bytes, upstreamTarget, first.kind);
+      return;
+    case 'malformed': {
+      session.client.feed('client', first.bytes);
+      session.emit({ type: 'conn:error', leg: 'client', code: 'TLSLAB_ERR_CLIENT_HELLO', cause: 'malformed-client-hello', message: `The client's first bytes are not a readable ClientHello: ${first.message}. tlslab answered with a decode_error alert and closed the tunnel.` });
+      log.info({ code: first.code }, 'malformed ClientHello');
+      socket.end(DECODE_ERROR_ALERT);
+      session.close('malformed-client-hello');
+      return;
+    }
+    case 'tls':
+      break;
+  }
+  const hello = first.kind === 'tls' ? first.hello : null;
+  if (!hello) return;
+  const name = hello.sni ?? target.host;
+  upstreamTarget.host = name;
+
+  const up = await connectUpstream(upstreamTarget, session, {
+    alpn: hello.alpn,
+    ca: ctx.trustPems,
+    connectTimeoutMs: ctx.timeouts.upstreamConnectMs,
+    handshakeTimeoutMs: ctx.timeouts.upstreamHandshakeMs,
+  });
+  if (!up.ok) {
+    session.emit({ type: 'conn:error', leg: 'upstream', code: up.code, cause: up.cause, message: up.message });
+    log.info({ host: name, cause: up.cause }, 'upstream failed');
+    await serveFailure(ctx, session, socket, first.bytes, name, target.port, { code: up.code, reason: up.message, cause: up.cause });
+    return;
+  }
+
+  // Step 3 on the upstream leg: every check, on the certificates exactly as the server sent them.
+  const sent = session.upstream.certificates.server ?? up.peerChain;
+  const verdict = verifyServerChain({ chain: sent, host: name, trust: ctx.trust, nodeError: up.nodeError });
+  const policy: UpstreamPolicy | undefined = verdict.ok ? undefined : ctx.policy.modeFor(name);
+  session.emit({ type: 'tls:verdict', leg: 'upstream', step: 3, ok: verdict.ok, findings: verdict.findings, chain: verdict.chain, nodeError: up.nodeError, host: name, ...(policy ? { policy } : {}) });
+  log.info({ host: name, ok: verdict.ok, codes: verdict.findings.map((f) => f.code), policy }, 'upstream verified');
+
+  if (policy === 'block') {
+    up.socket.destroy();
+    const errors = verdict.findings.filter((f) => f.severity === 'error');
+    await serveFailure(ctx, session, socket, first.bytes, name, target.port, {
+      code: 'TLSLAB_ERR_UPSTREAM_CERT',
+      cause: 'upstream-cert-invalid',
+      reason: `The certificate of ${name} failed verification: ${errors.map((f) => f.message).join(' ')}`,
+      findings: verdict.findings,
+      nodeError: up.nodeError,
+    });
+    return;
+  }
+
+  // The leaf carries the real server's names (plus what the client asked for), or in mirror mode its flaws.
+  const leafDer = sent[0];
+  const names = leafDer ? certificateNames(leafDer) : { dns: [], ips: [], cn: null };
+  const leafNames = mergeNames(names.dns, names.ips, [target.host, name]);
+  const mirror = policy === 'mirror';
+  const secureContext = mirror
+    ? ctx.mirrorContext(mirrorSpecFor(verdict.findings, leafDer, leafNames))
+    : await ctx.leaves.get(leafNames);
+  const firstError: Finding | undefined = verdict.findings.find((f) => f.severity === 'error');
+  relayTls(ctx, session, socket, first.bytes, up.socket, up.tap, {
+    name,
+    secureContext,
+    alpn: up.alpn,
+    mode: mirror ? 'mirror' : 'leaf',
+    mirrored: mirror ? firstError?.message : undefined,
+    insecure: policy === 'allow',
+  });
+}
+
+function mergeNames(dns: string[], ips: string[], asked: string[]): { dns: string[]; ips: string[] } {
+  const d = new Set(dns.map((n) => n.toLowerCase()));
+  const i = new Set(ips);
+  for (const a of asked) (net.isIP(a) ? i : d).add(a.toLowerCase());
+  return { dns: [...d], ips: [...i] };
+}
+
+interface RelayOptions {
+  name: string;
+  secureContext: tls.SecureContext;
+  alpn: string | null;
+  mode: 'leaf' | 'mirror';
+  mirrored?: string;
+  insecure: boolean;
+}
+
+/** Wraps the client socket in a server-side TLSSocket over a tap, with the ClientHello bytes replayed first. */
+function clientTls(session: ConnectionSession, socket: net.Socket, prefix: Buffer, secureContext: tls.SecureContext, alpn: string[] | undefined, mode: 'leaf' | 'mirror'): { tls: tls.TLSSocket; tap: Tap } {
+  const tap = new Tap(socket);
+  session.client.attach(tap, 'client');
+  const ts = new tls.TLSSocket(tap as unknown as net.Socket, { isServer: true, secureContext, ALPNProtocols: alpn });
+  ts.on('keylog', (line) => session.client.addKeyLog(line));
+  session.client.onTlsEvent((e) => {
+    if (e.type === 'tls:handshake' && e.from === 'server' && e.details?.kind === 'certificate') {
+      session.emit({
+        type: 'tls:presented',
+        leg: 'client',
+        mode,
+        chain: e.details.certificates.map((hex, i) => summarizeCertificate(Buffer.from(hex, 'hex'), i, 'minted')),
+      });
+    }
+  });
+  tap.start(prefix);
+  return { tls: ts, tap };
+}
+
+function relayTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Socket, prefix: Buffer, upTls: tls.TLSSocket, upTap: Tap, o: RelayOptions): void {
+  const client = clientTls(session, socket, prefix, o.secureContext, o.alpn ? [o.alpn] : undefined, o.mode);
+  const watcher = new ClientOutcomeWatcher(session, { host: o.name, mode: o.mode, mirrored: o.mirrored, caUrl: 'http://tlslab/' }, ctx.timeouts.clientHandshakeMs);
+  const http = new HttpObserver(session, o.alpn);
+  client.tls.on('secure', () => watcher.onSecure());
+  client.tls.on('data', (chunk: Buffer) => {
+    watcher.noteData();
+    http.fromClient(chunk);
+  });
+  upTls.on('data', (chunk: Buffer) => http.fromServer(chunk));
+  client.tls.pipe(upTls);
+  upTls.pipe(client.tls);
+
+  let open = 2;
+  let cause: FailureCause = 'closed';
+  const closed = (): void => {
+    open -= 1;
+    if (open === 1) {
+      // One side is gone: give the other a moment to flush, then end it.
+      setTimeout(() => {
+        client.tls.destroy();
+        upTls.destroy();
+      }, 2000).unref();
+    }
+    if (open === 0) {
+      watcher.onClose();
+      if (watcher.outcome && watcher.outcome !== 'accepted' && cause === 'closed') cause = 'client-rejected-cert';
+      if (o.insecure && cause === 'closed') cause = 'upstream-cert-invalid';
+      session.close(cause);
+    }
+  };
+  client.tls.on('error', (err: NodeJS.ErrnoException) => {
+    if (client.tap.socketError?.code === 'ECONNRESET') cause = 'client-reset';
+    else if (!client.tls.encrypted || cause === 'closed') cause = watcher.outcome === 'accepted' ? cause : 'client-tls-failed';
+    ctx.log.debug({ conn: session.id, err: err.message }, 'client leg error');
+    upTls.destroy();
+  });
+  upTls.on('error', (err: NodeJS.ErrnoException) => {
+    if (upTap.socketError?.code === 'ECONNRESET') cause = 'upstream-reset';
+    ctx.log.debug({ conn: session.id, err: err.message }, 'upstream leg error');
+    client.tls.destroy();
+  });
+  client.tls.once('close', closed);
+  upTls.once('close', closed);
+}
+
+interface FailureInfo {
+  code: string;
+  cause: FailureCause;
+  reason: string;
+  findings?: Finding[];
+  nodeError?: string | null;
+}
+
+/** Completes the client handshake with a good leaf and answers the first request with the teaching page (HTTP 502). */
+async function serveFailure(ctx: ProxyContext, session: ConnectionSession, socket: net.Socket, prefix: Buffer, host: string, port: number, f: FailureInfo): Promise<void> {
+  const secureContext = await ctx.leaves.get(mergeNames([], [], [host]));
+  const client = clientTls(session, socket, prefix, secureContext, ['http/1.1'], 'leaf');
+  const watcher = new ClientOutcomeWatcher(session, { host, mode: 'leaf', caUrl: 'http://tlslab/' }, ctx.timeouts.clientHandshakeMs);
+  const http = new HttpObserver(session, 'http/1.1');
+  const body = upstreamFailurePage({ host, port, reason: f.reason, code: f.code, findings: f.findings, nodeError: f.nodeError, dashboardUrl: ctx.dashboardUrl ?? undefined, conn: session.id });
+  let answered = false;
+  client.tls.on('secure', () => watcher.onSecure());
+  client.tls.on('data', (chunk: Buffer) => {
+    watcher.noteData();
+    http.fromClient(chunk);
+    if (answered) return;
+    answered = true;
+    const head = `HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nX-Tlslab-Error: ${f.code}\r\nConnection: close\r\n\r\n`;
+    http.fromServer(Buffer.from(head));
+    client.tls.end(head + body);
+  });
+  client.tls.on('error', () => client.tls.destroy());
+  client.tls.once('close', () => {
+    watcher.onClose();
+    session.close(f.cause);
+  });
+}
+
+/** A tunnel that does not carry TLS: relayed unchanged, and flagged. */
+function rawRelay(ctx: ProxyContext, session: ConnectionSession, socket: net.Socket, first: Buffer, target: UpstreamTarget, kind: 'not-tls' | 'silent'): void {
+  const preview = first.subarray(0, 16).toString('latin1').replace(/[^\x20-\x7e]/g, '.');
+  session.emit({
+    type: 'conn:error',
+    leg: 'client',
+    code: 'TLSLAB_ERR_NOT_TLS',
+    cause: 'not-tls',
+    message: kind === 'silent'
+      ? `The client sent nothing for ${ctx.timeouts.firstBytesMs / 1000} s after CONNECT (a protocol where the server speaks first?); tlslab relays the tunnel unchanged.`
+      : `The tunnel to ${target.host}:${target.port} does not carry TLS (it starts with "${preview}"); tlslab relays its bytes unchanged and cannot show a handshake.`,
+  });
+  const up = net.connect({ host: target.connectHost, port: target.connectPort });
+  let cause: FailureCause = 'not-tls';
+  up.on('connect', () => {
+    if (first.length > 0) up.write(first);
+    socket.pipe(up);
+    up.pipe(socket);
+    socket.resume();
+  });
+  socket.on('data', (c: Buffer) => { session.client.bytes.client += c.length; });
+  up.on('data', (c: Buffer) => { session.client.bytes.server += c.length; });
+  up.on('error', (err: NodeJS.ErrnoException) => {
+    cause = err.code === 'ECONNREFUSED' ? 'upstream-refused' : err.code === 'ECONNRESET' ? 'upstream-reset' : 'upstream-unreachable';
+    socket.destroy();
+  });
+  socket.on('error', () => up.destroy());
+  let open = 2;
+  const closed = (): void => {
+    if (--open === 0) session.close(cause);
+    else {
+      up.destroySoon?.();
+      socket.destroySoon?.();
+    }
+  };
+  up.once('close', closed);
+  socket.once('close', closed);
+}

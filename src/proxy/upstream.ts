@@ -1,0 +1,159 @@
+// Opens tlslab's own connection to the real server: TCP, then TLS over a tap so the upstream leg is recorded.
+// I/O: net and tls sockets. Verification is not decided here: we connect with rejectUnauthorized false and judge later.
+import net from 'node:net';
+import tls from 'node:tls';
+import type { ErrorCode } from '../errors';
+import type { FailureCause } from '../events/schema';
+import type { ConnectionSession } from '../capture/session';
+import { Tap } from '../capture/tap';
+
+export interface UpstreamTarget {
+  /** The name the client asked for (CONNECT host / SNI): used for SNI and the hostname check. */
+  host: string;
+  port: number;
+  /** Where to open TCP (the lab routes `*.lab.tlslab` to loopback ports). */
+  connectHost: string;
+  connectPort: number;
+}
+
+export interface UpstreamOptions {
+  alpn: string[];
+  /** PEM trust anchors, so Node's own `authorizationError` is meaningful (shown beside our verdict). */
+  ca: string[];
+  connectTimeoutMs: number;
+  handshakeTimeoutMs: number;
+}
+
+export type UpstreamResult =
+  | { ok: true; socket: tls.TLSSocket; tap: Tap; alpn: string | null; nodeError: string | null; peerChain: Buffer[] }
+  | { ok: false; stage: 'tcp' | 'tls'; cause: FailureCause; code: ErrorCode; message: string };
+
+const isIp = (h: string): boolean => net.isIP(h) !== 0;
+
+/** TCP connect, then TLS over a tap; every byte and key-log line goes to the session's upstream leg. */
+export async function connectUpstream(target: UpstreamTarget, session: ConnectionSession, opts: UpstreamOptions): Promise<UpstreamResult> {
+  const started = performance.now();
+  const tcp = await openTcp(target, opts.connectTimeoutMs);
+  if (!tcp.ok) return tcp;
+  const raw = tcp.socket;
+  session.emit({
+    type: 'conn:upstream',
+    leg: 'upstream',
+    remote: { address: raw.remoteAddress ?? target.connectHost, port: raw.remotePort ?? target.connectPort },
+    connectMs: Math.round((performance.now() - started) * 1000) / 1000,
+  });
+  const tap = new Tap(raw);
+  session.upstream.attach(tap, 'server');
+  tap.start();
+  return new Promise((resolve) => {
+    const socket = tls.connect({
+      socket: tap,
+      servername: isIp(target.host) ? undefined : target.host,
+      ALPNProtocols: opts.alpn.length > 0 ? opts.alpn : undefined,
+      rejectUnauthorized: false,
+      ca: opts.ca.length > 0 ? opts.ca : undefined,
+      // Reach old and weak servers too: the lesson is to show their flaws, not to refuse to look.
+      minVersion: 'TLSv1',
+      ciphers: 'DEFAULT:@SECLEVEL=0',
+    });
+    socket.on('keylog', (line) => session.upstream.addKeyLog(line));
+    let settled = false;
+    const done = (r: UpstreamResult): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+      resolve(r);
+    };
+    const timer = setTimeout(() => {
+      done({ ok: false, stage: 'tls', cause: 'upstream-timeout', code: 'TLSLAB_ERR_UPSTREAM_TIMEOUT', message: `${target.host}:${target.port} accepted the connection but did not finish the TLS handshake within ${opts.handshakeTimeoutMs / 1000} s.` });
+      socket.destroy();
+    }, opts.handshakeTimeoutMs);
+    const onError = (err: NodeJS.ErrnoException): void => {
+      const reset = tap.socketError?.code === 'ECONNRESET' || err.code === 'ECONNRESET';
+      done({
+        ok: false,
+        stage: 'tls',
+        cause: reset ? 'upstream-reset' : 'upstream-tls-failed',
+        code: 'TLSLAB_ERR_UPSTREAM_TLS',
+        message: reset
+          ? `${target.host}:${target.port} reset the connection during the TLS handshake.`
+          : `The TLS handshake with ${target.host}:${target.port} failed: ${describeTlsError(err)}`,
+      });
+      socket.destroy();
+    };
+    const onClose = (): void => {
+      const reset = tap.socketError?.code === 'ECONNRESET';
+      done({
+        ok: false,
+        stage: 'tls',
+        cause: reset ? 'upstream-reset' : 'upstream-tls-failed',
+        code: 'TLSLAB_ERR_UPSTREAM_TLS',
+        message: reset
+          ? `${target.host}:${target.port} reset the connection during the TLS handshake.`
+          : `${target.host}:${target.port} closed the connection during the TLS handshake.`,
+      });
+    };
+    socket.once('error', onError);
+    socket.once('close', onClose);
+    socket.once('secureConnect', () => {
+      const authErr = socket.authorizationError as unknown;
+      const nodeError = authErr ? String((authErr as NodeJS.ErrnoException).code ?? authErr) : null;
+      done({ ok: true, socket, tap, alpn: socket.alpnProtocol || null, nodeError, peerChain: peerChain(socket) });
+    });
+  });
+}
+
+function openTcp(target: UpstreamTarget, timeoutMs: number): Promise<{ ok: true; socket: net.Socket } | Extract<UpstreamResult, { ok: false }>> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: target.connectHost, port: target.connectPort });
+    const where = `${target.host}:${target.port}`;
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ ok: false, stage: 'tcp', cause: 'upstream-timeout', code: 'TLSLAB_ERR_UPSTREAM_TIMEOUT', message: `${where} did not accept a TCP connection within ${timeoutMs / 1000} s.` });
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      resolve({ ok: true, socket });
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      const refused = err.code === 'ECONNREFUSED';
+      const reset = err.code === 'ECONNRESET';
+      resolve({
+        ok: false,
+        stage: 'tcp',
+        cause: refused ? 'upstream-refused' : reset ? 'upstream-reset' : 'upstream-unreachable',
+        code: 'TLSLAB_ERR_UPSTREAM_CONNECT',
+        message: refused
+          ? `${where} refused the connection: nothing is listening on port ${target.port}.`
+          : err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN'
+            ? `The name ${target.host} does not resolve (${err.code}).`
+            : `tlslab could not reach ${where}: ${err.code ?? err.message}.`,
+      });
+    });
+  });
+}
+
+/** The certificates the server sent, leaf first, as Node walked them (the decoder has the exact wire bytes). */
+function peerChain(socket: tls.TLSSocket): Buffer[] {
+  const out: Buffer[] = [];
+  let cert = socket.getPeerCertificate(true) as tls.DetailedPeerCertificate | undefined;
+  const seen = new Set<string>();
+  while (cert && cert.raw && !seen.has(cert.fingerprint256)) {
+    seen.add(cert.fingerprint256);
+    out.push(cert.raw);
+    cert = cert.issuerCertificate;
+  }
+  return out;
+}
+
+/** OpenSSL's text for a failed handshake, made readable. */
+export function describeTlsError(err: NodeJS.ErrnoException & { reason?: string }): string {
+  const reason = err.reason ?? err.message;
+  const alert = /alert number (\d+)/.exec(err.message);
+  if (alert) return `the server sent TLS alert ${alert[1]} (${reason}).`;
+  return `${reason}${err.code ? ` (${err.code})` : ''}.`;
+}
