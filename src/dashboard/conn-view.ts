@@ -4,6 +4,7 @@ import { FAILURE_CAUSES, type Field, type TlsClientOutcomeEvent, type TlsVerdict
 import { fmtBytes, fmtClock, fmtMs, h, replace } from './dom.js';
 import { findingList, renderChains } from './cert-view.js';
 import { HexView, type HexSource } from './hex-view.js';
+import { HANDSHAKE_LABEL } from './ladder-model.js';
 import { renderLadders } from './ladder-view.js';
 import { renderRecords } from './records-view.js';
 import { LEG_TEXT, STATUS_TEXT, hostText, versionText } from './status.js';
@@ -99,6 +100,11 @@ export class ConnView {
     );
 
     replace(this.ladders, renderLadders(events, { newerThan: this.renderedSeq, pickedSeq: this.picked }));
+    if (this.follow) {
+      // On the projector, keep the newest message in view as the steps appear.
+      const fresh = this.ladders.querySelectorAll('.enter');
+      fresh[fresh.length - 1]?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+    }
     const last = events[events.length - 1];
     this.renderedSeq = last ? last.seq : this.renderedSeq;
     if (this.renderedSeq === Number.MAX_SAFE_INTEGER) this.renderedSeq = -1;
@@ -158,7 +164,7 @@ function recordFields(hexLen: number, encrypted: boolean): Field[] {
 function sourceOf(e: TlslabEvent, all: readonly TlslabEvent[]): HexSource | null {
   switch (e.type) {
     case 'tls:handshake': {
-      const src: HexSource = { title: e.msgType.name, hex: e.hex, fields: e.fields, caption: `${e.leg} leg · ${WHO[e.leg][e.from]} · ${e.length + 4} bytes${e.encrypted ? ' · sent encrypted, shown decrypted' : ''}` };
+      const src: HexSource = { title: `${HANDSHAKE_LABEL[e.msgType.code] ?? e.msgType.name} (${e.msgType.name}, type ${e.msgType.code})`, hex: e.hex, fields: e.fields, caption: `${e.leg} leg · ${WHO[e.leg][e.from]} · ${e.length + 4} bytes${e.encrypted ? ' · sent encrypted, shown decrypted' : ''}` };
       if (e.note !== undefined) src.note = e.note;
       return src;
     }

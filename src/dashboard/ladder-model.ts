@@ -57,7 +57,7 @@ const HANDSHAKE_STEP: Readonly<Record<number, LessonStep>> = {
 };
 
 /** Human labels for handshake messages, as the lesson names them. */
-const HANDSHAKE_LABEL: Readonly<Record<number, string>> = {
+export const HANDSHAKE_LABEL: Readonly<Record<number, string>> = {
   1: 'ClientHello',
   2: 'ServerHello',
   4: 'NewSessionTicket',
@@ -137,7 +137,7 @@ export function buildLadders(events: readonly TlslabEvent[]): Record<Leg, LegLad
           step,
           placement: arrow(e.from),
           label: HANDSHAKE_LABEL[code] ?? e.msgType.name,
-          sub: `${e.length + 4} bytes`,
+          sub: `${e.length + 4} B`,
           encrypted: e.encrypted,
           tone: 'normal',
           event: e,
@@ -166,7 +166,7 @@ export function buildLadders(events: readonly TlslabEvent[]): Record<Leg, LegLad
           step,
           placement: arrow(e.from),
           label: close ? 'close_notify' : `Alert: ${e.description.name}`,
-          sub: `${e.fatal ? 'fatal' : e.level.name} alert ${e.description.code}${e.encrypted ? ', encrypted' : ''}`,
+          sub: `${e.fatal ? 'fatal' : e.level.name} (${e.description.code})${e.encrypted ? ', encrypted' : ''}`,
           encrypted: e.encrypted,
           tone: close ? 'normal' : e.fatal ? 'fail' : 'warn',
           event: e,
@@ -272,7 +272,7 @@ export function buildLadders(events: readonly TlslabEvent[]): Record<Leg, LegLad
       agg.n += 1;
       agg.bytes += e.length;
       last.label = `Application data ×${agg.n}`;
-      last.sub = `${agg.bytes} bytes${e.decrypted ? ', decrypted' : ''}`;
+      last.sub = `${agg.bytes} B`;
       return;
     }
     const key = `${e.leg}/${e.from}`;
@@ -287,7 +287,7 @@ export function buildLadders(events: readonly TlslabEvent[]): Record<Leg, LegLad
       step: e.step ?? 7,
       placement: arrow(e.from),
       label: 'Application data',
-      sub: `${e.length} bytes${e.decrypted ? ', decrypted' : ''}`,
+      sub: `${e.length} B`,
       encrypted: true,
       tone: 'normal',
       event: e,

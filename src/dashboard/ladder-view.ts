@@ -127,9 +127,10 @@ function item(it: LadderItem, opt: LadderOptions, noteMark: string | null): HTML
       h('span', { class: 'msg-label', text: label }),
       noteMark ? h('sup', { class: 'note-mark', title: it.note ?? '', text: noteMark }) : null,
       time ? h('span', { class: 'msg-time', text: time }) : null,
+      isArrow && it.sub ? h('span', { class: 'msg-sub', text: it.sub }) : null,
     ),
     isArrow ? h('span', { class: 'msg-line', 'aria-hidden': 'true' }) : null,
-    it.sub ? h('span', { class: 'msg-sub', text: it.sub }) : null,
+    !isArrow && it.sub ? h('span', { class: 'msg-sub', text: it.sub }) : null,
   );
   return h('div', { class: `msg-wrap ${it.placement}` }, btn);
 }

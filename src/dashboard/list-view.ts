@@ -195,22 +195,22 @@ function fillRow(el: HTMLElement, s: ConnectionSummary): void {
   el.className = `row s-${s.status}${el.classList.contains('selected') ? ' selected' : ''}`;
   const cv = versionText(s.legs.client.version);
   const uv = versionText(s.legs.upstream.version);
-  const failed = s.failedLeg ? `${s.failedLeg === 'client' ? 'client leg' : 'upstream leg'} failed` : s.status === 'insecure' ? 'relayed insecurely' : '';
+  const failed = s.failedLeg ? `✗ ${s.failedLeg} leg` : s.status === 'insecure' ? '⚠ insecure' : '';
   const codes = s.legs.upstream.verdict && !s.legs.upstream.verdict.ok ? s.legs.upstream.verdict.codes.join(', ') : s.clientOutcome && s.clientOutcome !== 'accepted' ? s.clientOutcome : '';
-  el.setAttribute('aria-label', `${hostText(s)}, ${st.word}${failed ? `, ${failed}` : ''}, from ${s.client.address}, ${cv}`);
+  el.setAttribute('aria-label', `${hostText(s)}, ${st.word}${s.failedLeg ? `, ${s.failedLeg} leg failed${codes ? ` (${codes})` : ''}` : ''}, from ${s.client.address}, ${cv}`);
   replace(
     el,
     h('span', { class: 'st', 'aria-hidden': 'true' }, h('span', { class: 'st-icon', text: st.icon }), h('span', { class: 'st-word', text: st.word })),
     h(
       'span',
       { class: 'row-main' },
-      h('span', { class: 'row-l1' }, h('span', { class: 'host', text: hostText(s) }), s.lab ? h('span', { class: 'tag', text: `lab: ${s.lab}` }) : null, h('span', { class: 'when', text: fmtClock(s.openedAt) })),
+      h('span', { class: 'row-l1' }, h('span', { class: 'host', title: hostText(s), text: hostText(s) }), h('span', { class: 'when', text: fmtClock(s.openedAt) })),
       h(
         'span',
         { class: 'row-l2' },
-        h('span', { class: 'client', text: `${s.client.address}:${s.client.port}` }),
+        failed ? h('span', { class: 'failed-leg', title: `${failed}${codes ? `: ${codes}` : ''}${s.failedLeg ? ` (${LEG_TEXT[s.failedLeg]})` : ''}`, text: `${failed}${codes ? ` · ${codes}` : ''}` }) : null,
+        h('span', { class: 'client', title: `${s.client.address}:${s.client.port}`, text: s.client.address }),
         h('span', { class: 'ver', title: `client leg ${cv}, upstream leg ${uv}`, text: cv === uv ? cv : `${cv} | ${uv}` }),
-        failed ? h('span', { class: 'failed-leg', title: s.failedLeg ? LEG_TEXT[s.failedLeg] : '', text: `${failed}${codes ? `: ${codes}` : ''}` }) : null,
       ),
     ),
   );

@@ -1,9 +1,9 @@
-// Browser tests of the dashboard page against the fixture server: live list, both ladders, the failing step,
-// the hex view's field ↔ byte highlighting, follow mode. Real Chromium; loopback only.
+// Browser tests of the dashboard page served by the real dashboard server (events fed through EventBus.emit): live
+// list, both ladders, the failing step, the hex view's field ↔ byte highlighting, follow mode, gaps, reconnects.
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, openPage, screenshot } from '../helpers/dashboard-browser';
 import { Timeline, clientRejects, goodConnection, teachingConnections } from '../helpers/dashboard-fixture-events';
-import { startFixtureServer, type FixtureServer } from '../helpers/dashboard-fixture-server';
+import { startRealDashboard, type RealDashboard } from '../helpers/dashboard-real-server';
 import { describeWithTools } from '../helpers/tools';
 
 /** Hosts of the rendered rows in visual order (rows are positioned, so DOM order may differ). */
@@ -12,16 +12,16 @@ async function rowHosts(page: Page): Promise<string[]> {
   return [...rows].sort((a, b) => a[0] - b[0]).map((r) => r[1]);
 }
 
-describeWithTools(['chromium'], 'dashboard page (fixture server, real Chromium)', () => {
+describeWithTools(['chromium'], 'dashboard page (real server, real Chromium)', () => {
   let browser: Browser;
-  let server: FixtureServer;
+  let server: RealDashboard;
   let page: Page;
   let errors: string[];
   let tl: Timeline;
 
   beforeAll(async () => {
     tl = teachingConnections();
-    server = await startFixtureServer([]);
+    server = await startRealDashboard();
     browser = await launchChromium();
     ({ page, errors } = await openPage(browser, server.url));
     await page.locator('.link-live').waitFor();
@@ -33,15 +33,15 @@ describeWithTools(['chromium'], 'dashboard page (fixture server, real Chromium)'
 
   it('shows connections appearing live from the stream', async () => {
     expect(await page.locator('.row').count()).toBe(0);
-    server.emit(tl.events.filter((e) => e.conn === 'c1'));
+    await server.emitPaced(tl.events.filter((e) => e.conn === 'c1'));
     await page.locator('.row[data-id="c1"]').waitFor();
-    server.emit(tl.events.filter((e) => e.conn !== 'c1'));
+    await server.emitPaced(tl.events.filter((e) => e.conn !== 'c1'));
     await page.locator('.row[data-id="c3"]').waitFor();
     const hosts = await rowHosts(page);
     expect(hosts).toEqual(['shop.example', 'expired.lab.tlslab', 'example.com']); // newest first
     await expect(page.locator('.row[data-id="c2"]').getAttribute('class')).resolves.toContain('s-failed');
-    await expect(page.locator('.row[data-id="c2"] .failed-leg').textContent()).resolves.toContain('upstream leg failed: CERT_EXPIRED');
-    await expect(page.locator('.row[data-id="c3"] .failed-leg').textContent()).resolves.toContain('client leg failed');
+    await expect(page.locator('.row[data-id="c2"] .failed-leg').textContent()).resolves.toBe('✗ upstream leg · CERT_EXPIRED');
+    await expect(page.locator('.row[data-id="c3"] .failed-leg').textContent()).resolves.toContain('✗ client leg');
     await expect(page.locator('.row[data-id="c1"] .st-word').textContent()).resolves.toBe('ok');
     await screenshot(page, 'list-live');
   });
@@ -136,18 +136,43 @@ describeWithTools(['chromium'], 'dashboard page (fixture server, real Chromium)'
     await page.locator('button.toggle', { hasText: 'Following' }).click();
   });
 
-  it('shows a gap banner and reconnects after the stream drops', async () => {
-    server.gap(42, 100, 141);
+  it('has no page errors', () => {
+    expect(errors).toEqual([]);
+  });
+});
+
+describeWithTools(['chromium'], 'dashboard page: gaps and reconnects (real server, real Chromium)', () => {
+  let browser: Browser;
+  let server: RealDashboard;
+
+  beforeAll(async () => {
+    // A five-event client queue: a burst of events overflows it and the server sends a gap.
+    server = await startRealDashboard({ server: { clientQueue: 5 } });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('shows a gap banner when the server says events were missed, and reconnects after the server restarts', async () => {
+    const { page, errors } = await openPage(browser, server.url);
+    await page.locator('.link-live').waitFor();
+    server.emit(teachingConnections().events); // ~100 events in one turn: more than the queue holds
     await page.locator('.gap-banner:not([hidden])').waitFor();
-    await expect(page.locator('.gap-text').textContent()).resolves.toContain('42 events were not delivered');
-    server.dropClients();
+    await expect(page.locator('.gap-text').textContent()).resolves.toMatch(/\d+ events were not delivered/);
+    await screenshot(page, 'gap-banner');
+    const port = server.server.port;
+    await server.close();
     await page.locator('.link-reconnecting').waitFor();
-    await page.locator('.link-live').waitFor({ timeout: 10_000 });
-    await expect(page.locator('.row').count()).resolves.toBe(4);
-    const t = new Timeline(tl.seq + 1000);
+    server = await startRealDashboard({ server: { port } });
+    await page.locator('.link-live').waitFor({ timeout: 15_000 });
+    // A fresh snapshot replaces what the page had.
+    const t = new Timeline();
     clientRejects(t, 'c5', 0);
     server.emit(t.events);
     await page.locator('.row[data-id="c5"]').waitFor();
-    expect(errors).toEqual([]);
+    await expect(page.locator('.row').count()).resolves.toBe(1);
+    expect(errors.filter((e) => !/WebSocket|ERR_CONNECTION_REFUSED/.test(e))).toEqual([]);
   });
 });

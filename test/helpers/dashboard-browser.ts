@@ -40,10 +40,10 @@ export async function screenshot(page: Page, name: string, tall = false): Promis
     // Runs in the page (the test tsconfig has no DOM lib, hence the string).
     const h = Number(await page.evaluate("(() => { const v = document.querySelector('.conn-view'); return v ? v.scrollHeight + (document.body.clientHeight - v.clientHeight) : document.body.scrollHeight; })()"));
     await page.setViewportSize({ width: size.width, height: Math.min(8000, Math.max(size.height, h)) });
-    await page.screenshot({ path });
+    await page.screenshot({ path, animations: 'disabled' });
     await page.setViewportSize(size);
   } else {
-    await page.screenshot({ path });
+    await page.screenshot({ path, animations: 'disabled' });
   }
   return path;
 }
