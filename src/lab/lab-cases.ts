@@ -71,13 +71,13 @@ export const LAB_CASES: readonly LabCaseInfo[] = [
     name: 'sha1',
     title: 'SHA-1 signature',
     teaches: 'The CA signed this certificate with SHA-1, whose collisions can be forged, so clients no longer accept such signatures.',
-    expected: { upstreamCodes: ['ALG_SHA1_SIGNATURE'], nodeError: 'CA signature digest algorithm too weak', chromium: 'ERR_CERT_WEAK_SIGNATURE_ALGORITHM', note: 'Step 3 fails on the signature algorithm (sha1WithRSAEncryption), not on the signature itself, which is valid.' },
+    expected: { upstreamCodes: ['ALG_SHA1_SIGNATURE'], nodeError: 'CA signature digest algorithm too weak', chromium: 'ERR_CERT_INVALID', note: 'Step 3 fails on the signature algorithm (sha1WithRSAEncryption), not on the signature itself, which is valid.' },
   },
   {
     name: 'rsa1024',
     title: 'RSA-1024 key',
     teaches: 'A 1024-bit RSA key is within reach of a well-funded attacker; certificates need at least 2048 bits.',
-    expected: { upstreamCodes: ['KEY_RSA_TOO_SMALL'], chromium: 'ERR_CERT_WEAK_KEY', note: 'tlslab flags the key size. curl on Debian (OpenSSL security level 2) refuses: "EE certificate key too weak"; Node (level 1) still accepts 1024 bits.' },
+    expected: { upstreamCodes: ['KEY_RSA_TOO_SMALL'], note: 'tlslab flags the key size. curl on Debian (OpenSSL security level 2) refuses: "EE certificate key too weak"; Node (level 1) accepts, and so does Chromium when the root is one you added yourself (its 2048-bit rule is for public CAs).' },
   },
   {
     name: 'client-auth-eku',
@@ -95,7 +95,7 @@ export const LAB_CASES: readonly LabCaseInfo[] = [
     name: 'static-rsa',
     title: 'TLS 1.2 with RSA key exchange',
     teaches: 'The seed\'s step 4 exactly: the client encrypts the premaster secret with the server\'s RSA public key — no ServerKeyExchange and no forward secrecy.',
-    expected: { upstreamCodes: [], note: 'Only AES128-GCM-SHA256 / AES256-GCM-SHA384 (TLS_RSA_…) are offered; recent browsers may refuse RSA key exchange, curl and Node accept it.' },
+    expected: { upstreamCodes: [], note: 'Only AES128-GCM-SHA256 / AES256-GCM-SHA384 (TLS_RSA_…) are offered; curl, Node and Chromium 156 still accept RSA key exchange, though browsers are phasing it out.' },
   },
   {
     name: 'no-close-notify',
