@@ -97,6 +97,21 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
   const trustPems = [...tls.rootCertificates, ...extraTrust];
 
   const bus = new EventBus({ history: opts.history });
+  bus.subscribe((e) => {
+    // One info line per connection, when it ends; the details are events (and debug lines).
+    if (e.type !== 'conn:close') return;
+    const s = bus.summary(e.conn);
+    log.info({
+      conn: e.conn,
+      target: s ? `${s.target.host}:${s.target.port}` : undefined,
+      status: s?.status,
+      failedLeg: s?.failedLeg ?? undefined,
+      cause: e.cause,
+      codes: s?.legs.upstream.verdict?.codes.length ? s.legs.upstream.verdict.codes : undefined,
+      client: s?.clientOutcome ?? undefined,
+      ms: Math.round(e.durationMs),
+    }, 'connection');
+  });
   let token: string | null = opts.token ?? null;
   let dashboard: Awaited<ReturnType<typeof startDashboardServer>> | null = null;
   if (opts.uiPort !== false) {

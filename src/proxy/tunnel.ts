@@ -66,7 +66,7 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
     case 'malformed': {
       session.client.feed('client', first.bytes);
       session.emit({ type: 'conn:error', leg: 'client', code: 'TLSLAB_ERR_CLIENT_HELLO', cause: 'malformed-client-hello', message: `The client's first bytes are not a readable ClientHello: ${first.message}. tlslab answered with a decode_error alert and closed the tunnel.` });
-      log.info({ code: first.code }, 'malformed ClientHello');
+      log.debug({ code: first.code }, 'malformed ClientHello');
       socket.end(DECODE_ERROR_ALERT);
       session.close('malformed-client-hello');
       return;
@@ -87,7 +87,7 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
   });
   if (!up.ok) {
     session.emit({ type: 'conn:error', leg: 'upstream', code: up.code, cause: up.cause, message: up.message });
-    log.info({ host: name, cause: up.cause }, 'upstream failed');
+    log.debug({ host: name, cause: up.cause }, 'upstream failed');
     await serveFailure(ctx, session, socket, first.bytes, name, target.port, { code: up.code, reason: up.message, cause: up.cause });
     return;
   }
@@ -97,7 +97,7 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
   const verdict = verifyServerChain({ chain: sent, host: name, trust: ctx.trust, nodeError: up.nodeError });
   const policy: UpstreamPolicy | undefined = verdict.ok ? undefined : ctx.policy.modeFor(name);
   session.emit({ type: 'tls:verdict', leg: 'upstream', step: 3, ok: verdict.ok, findings: verdict.findings, chain: verdict.chain, nodeError: up.nodeError, host: name, ...(policy ? { policy } : {}) });
-  log.info({ host: name, ok: verdict.ok, codes: verdict.findings.map((f) => f.code), policy }, 'upstream verified');
+  log.debug({ host: name, ok: verdict.ok, codes: verdict.findings.map((f) => f.code), policy }, 'upstream verified');
 
   if (policy === 'block') {
     up.socket.destroy();
