@@ -13,7 +13,7 @@ import {
 } from './identity';
 import type { IssuedCert, MirrorSpec } from './issued';
 import { normalizeNames, type LeafNames, type NormalizedNames } from './names';
-import { CERT_MODE, KEY_MODE, exists, readPemFile, writeFileAtomic } from './pem-files';
+import { CERT_MODE, KEY_MODE, exists, readPemFile, withCreateLock, writeFileAtomic } from './pem-files';
 
 export const CA_FILES = {
   cert: 'tlslab-ca.pem',
@@ -24,6 +24,9 @@ export const CA_FILES = {
 } as const;
 
 export type CaFilePaths = { [K in keyof typeof CA_FILES]: string };
+
+/** `<dir>/.tlslab-ca.lock` while the CA files are being created. */
+const LOCK_NAME = 'tlslab-ca';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -97,17 +100,20 @@ export class CertificateAuthority {
    * unreadable, half-present or mismatched CA is a TlslabError naming the file.
    */
   static async loadOrCreate(dir: string, opts: { log?: Logger } = {}): Promise<CertificateAuthority> {
-    return CertificateAuthority.#open(dir, true, opts.log);
-  }
-
-  /** Load an existing CA; none in `dir` is TLSLAB_ERR_CA_MISSING (for `tlslab ca show`/`export`, which never create). */
-  static async load(dir: string, opts: { log?: Logger } = {}): Promise<CertificateAuthority> {
-    return CertificateAuthority.#open(dir, false, opts.log);
-  }
-
-  static async #open(dir: string, create: boolean, log: Logger | undefined): Promise<CertificateAuthority> {
-    const opts = { log };
     const abs = path.resolve(dir);
+    return withCreateLock(abs, LOCK_NAME, () => CertificateAuthority.#open(abs, true, opts.log));
+  }
+
+  /**
+   * Load an existing CA without writing anything; none in `dir` is TLSLAB_ERR_CA_MISSING (for `tlslab ca show`
+   * and `export`). A missing leaf key or untrusted root is made in memory only.
+   */
+  static async load(dir: string, opts: { log?: Logger } = {}): Promise<CertificateAuthority> {
+    return CertificateAuthority.#open(path.resolve(dir), false, opts.log);
+  }
+
+  /** Load, or (when `write`, under the lock) create. */
+  static async #open(abs: string, write: boolean, log: Logger | undefined): Promise<CertificateAuthority> {
     const files = filePaths(abs);
     const present = await presence(files);
     if (!present.cert && !present.key) {
@@ -117,11 +123,11 @@ export class CertificateAuthority {
           `${files.cert} is missing but ${others.map((k) => files[k]).join(', ')} exist${others.length === 1 ? 's' : ''}: ` +
           'restore the CA files, or run `tlslab ca init --force` to make a new CA');
       }
-      if (!create) {
+      if (!write) {
         throw new TlslabError('TLSLAB_ERR_CA_MISSING', `no tlslab CA in ${abs} yet: run \`tlslab ca init\` (or \`tlslab start\`, which makes one)`);
       }
       const ca = await CertificateAuthority.#create(abs);
-      opts.log?.info({ dir: abs, fingerprint256: ca.fingerprint256 }, 'created a new tlslab CA');
+      log?.info({ dir: abs, fingerprint256: ca.fingerprint256 }, 'created a new tlslab CA');
       return ca;
     }
     if (!present.cert || !present.key) {
@@ -136,8 +142,8 @@ export class CertificateAuthority {
     } else {
       // The leaf key is not trusted by anyone: a new one is harmless. Say so anyway.
       leaf = await generateRsaKey(2048);
-      await writeFileAtomic(files.leafKey, leaf.keyPem, KEY_MODE);
-      opts.log?.warn({ file: files.leafKey }, 'leaf key was missing: made a new one');
+      if (write) await writeFileAtomic(files.leafKey, leaf.keyPem, KEY_MODE);
+      log?.warn({ file: files.leafKey }, 'leaf key was missing: made a new one');
     }
     let untrusted: CaIdentity;
     if (present.untrustedCert && present.untrustedKey) {
@@ -147,9 +153,11 @@ export class CertificateAuthority {
       });
     } else if (!present.untrustedCert && !present.untrustedKey) {
       untrusted = await makeRoot(caCommonName('tlslab Untrusted Root'), 'tlslab');
-      await writeFileAtomic(files.untrustedKey, untrusted.keyPem, KEY_MODE);
-      await writeFileAtomic(files.untrustedCert, untrusted.certPem, CERT_MODE);
-      opts.log?.warn({ file: files.untrustedCert }, 'untrusted root was missing: made a new one');
+      if (write) {
+        await writeFileAtomic(files.untrustedKey, untrusted.keyPem, KEY_MODE);
+        await writeFileAtomic(files.untrustedCert, untrusted.certPem, CERT_MODE);
+      }
+      log?.warn({ file: files.untrustedCert }, 'untrusted root was missing: made a new one');
     } else {
       const missing = present.untrustedCert ? files.untrustedKey : files.untrustedCert;
       throw new TlslabError('TLSLAB_ERR_CA_CORRUPT', `${missing} is missing while its pair exists: restore it, or run \`tlslab ca init --force\``);
@@ -166,7 +174,7 @@ export class CertificateAuthority {
     if (existing.length > 0 && !opts.force) {
       throw new TlslabError('TLSLAB_ERR_CA_EXISTS', `a CA already exists in ${abs} (${existing.map((k) => CA_FILES[k]).join(', ')}): use --force to replace it`);
     }
-    return CertificateAuthority.#create(abs);
+    return withCreateLock(abs, LOCK_NAME, () => CertificateAuthority.#create(abs));
   }
 
   static async #create(dir: string): Promise<CertificateAuthority> {

@@ -55,3 +55,35 @@ export async function readPemFile(file: string): Promise<string> {
     throw new TlslabError('TLSLAB_ERR_CA_UNREADABLE', `cannot read CA file ${file}: ${e.code ?? ''} ${e.message}`.trim(), { cause: err });
   }
 }
+
+const LOCK_STALE_MS = 60_000;
+
+/**
+ * Run `fn` while holding `<dir>/.<name>.lock` (created with O_EXCL), so two processes — or two starts in one
+ * process — never create the same key files at once. A lock older than a minute is taken as stale.
+ */
+export async function withCreateLock<T>(dir: string, name: string, fn: () => Promise<T>): Promise<T> {
+  if (!(await exists(dir))) await fsp.mkdir(dir, { recursive: true, mode: 0o755 });
+  const lock = path.join(dir, `.${name}.lock`);
+  for (;;) {
+    try {
+      const handle = await fsp.open(lock, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, KEY_MODE);
+      await handle.writeFile(`${process.pid}\n`);
+      await handle.close();
+      break;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // A read-only folder: nobody can create files there, so there is nothing to lock; loading still works.
+      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return fn();
+      if (code !== 'EEXIST') throw err;
+      const st = await fsp.stat(lock).catch(() => null);
+      if (st && Date.now() - st.mtimeMs > LOCK_STALE_MS) await fsp.rm(lock, { force: true });
+      else await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await fsp.rm(lock, { force: true });
+  }
+}

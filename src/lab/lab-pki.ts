@@ -8,7 +8,7 @@ import {
   buildCertificate, distinguishedName, generateRsaKey, identityFromPem, intermediateWithKey, keyFromPem, makeRoot, normalizeNames,
   type CaIdentity, type EkuChoice, type KeyPair, type LeafNames, type SignatureHash, type Signer,
 } from '../ca';
-import { CERT_MODE, KEY_MODE, exists, readPemFile, writeFileAtomic } from '../ca/pem-files';
+import { CERT_MODE, KEY_MODE, exists, readPemFile, withCreateLock, writeFileAtomic } from '../ca/pem-files';
 import { labHost } from './lab-cases';
 
 export const LAB_FILES = {
@@ -55,6 +55,15 @@ function wrap(err: unknown, what: string): TlslabError {
 /** Load the lab PKI from `<certsDir>/lab`, or make it when the folder holds none of its files. */
 export async function loadOrCreateLabPki(certsDir: string): Promise<LabPki> {
   const dir = path.join(path.resolve(certsDir), 'lab');
+  try {
+    await fsp.mkdir(dir, { recursive: true, mode: 0o755 });
+  } catch (err) {
+    throw wrap(err, `cannot create the lab folder ${dir}`);
+  }
+  return withCreateLock(dir, 'lab-pki', () => openLabPki(dir));
+}
+
+async function openLabPki(dir: string): Promise<LabPki> {
   const file = (k: LabFile) => path.join(dir, LAB_FILES[k]);
   const keys = Object.keys(LAB_FILES) as LabFile[];
   const present = await Promise.all(keys.map((k) => exists(file(k))));

@@ -102,6 +102,26 @@ describe('CertificateAuthority.loadOrCreate on an empty folder', () => {
   });
 });
 
+describe('concurrent first starts', () => {
+  it('four loadOrCreate calls on one empty folder make one CA, and all of them hold it', async () => {
+    const dir = tempDir();
+    const cas = await Promise.all([1, 2, 3, 4].map(() => CertificateAuthority.loadOrCreate(dir)));
+    const onDisk = new X509Certificate(readFileSync(path.join(dir, CA_FILES.cert))).fingerprint256;
+    expect(cas.map((c) => c.fingerprint256)).toEqual([onDisk, onDisk, onDisk, onDisk]);
+    expect(cas.filter((c) => c.created)).toHaveLength(1);
+    // And the key on disk is the one each instance signs with.
+    const leaf = new X509Certificate(cas[3].issueLeaf({ dns: ['x.test'], ips: [] }).certPem);
+    expect(leaf.verify(new X509Certificate(readFileSync(path.join(dir, CA_FILES.cert))).publicKey)).toBe(true);
+    expect(require('node:fs').readdirSync(dir).sort()).toEqual(Object.values(CA_FILES).sort());
+  });
+
+  it('load() never writes: it reports TLSLAB_ERR_CA_MISSING on an empty folder', async () => {
+    const dir = tempDir();
+    await expectCaError(CertificateAuthority.load(dir), 'TLSLAB_ERR_CA_MISSING', dir);
+    expect(require('node:fs').readdirSync(dir)).toEqual([]);
+  });
+});
+
 describe('a broken CA folder is a clear error, never a silent new CA', () => {
   let good: string;
   let pem: string;

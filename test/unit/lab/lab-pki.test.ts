@@ -31,6 +31,13 @@ describe('lab PKI', () => {
     expect(again.intermediate.certPem).toBe(pki.intermediate.certPem);
   });
 
+  it('two concurrent first starts make one lab PKI', async () => {
+    const dir = tempDir('tlslab-labpki-');
+    const [a, b] = await Promise.all([loadOrCreateLabPki(dir), loadOrCreateLabPki(dir)]);
+    expect(a.root.certPem).toBe(b.root.certPem);
+    expect(readFileSync(path.join(dir, 'lab', LAB_FILES.rootCert), 'utf8')).toBe(a.root.certPem);
+  });
+
   it('refuses an incomplete or corrupt lab folder with TLSLAB_ERR_LAB naming the file', async () => {
     const other = tempDir('tlslab-labpki-');
     await loadOrCreateLabPki(other);
