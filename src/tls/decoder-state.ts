@@ -5,6 +5,29 @@ import type { Epoch, RecordDecryptor } from './crypto';
 import { HandshakeReassembler } from './handshake-reassembler';
 import { RecordLayer, type RawRecord } from './record-layer';
 
+export interface DecoderOptions {
+  /** Decrypt protected records when keys are known (default true). With false, nothing waits for keys. */
+  decrypt?: boolean;
+  /** Bytes of a record body kept as hex in `tls:record` (default 2048). */
+  maxRecordHex?: number;
+  /** Bytes of decrypted application data kept as `previewHex` (default 256). */
+  appDataPreview?: number;
+  /** Bytes queued per direction waiting for keys (default 4 MiB); past it, records are reported `no-key-yet`. */
+  maxBuffered?: number;
+  /** Largest handshake message reassembled (default 256 KiB); larger is a decode error, not an allocation. */
+  maxHandshakeMessage?: number;
+}
+
+export interface DecoderState {
+  version: number | null;
+  cipherSuite: number | null;
+  sni: string | null;
+  alpn: string | null;
+  handshakeDone: boolean;
+  bytes: Record<Side, number>;
+  records: Record<Side, number>;
+}
+
 export interface Waiting {
   record: RawRecord;
   /** Epoch fixed when it arrived (0-RTT data queued before the ServerHello); null = decide when processed. */

@@ -3,7 +3,7 @@
 import type { Side, UndecryptableReason } from '../events/schema';
 import { toHex } from './bytes';
 import { ConnectionKeys, parseKeyLog, type Epoch, type RecordDecryptor } from './crypto';
-import { DirectionState, newFacts, type ConnectionFacts } from './decoder-state';
+import { DirectionState, newFacts, type ConnectionFacts, type DecoderOptions, type DecoderState } from './decoder-state';
 import { DECODE_ERRORS, type DecodeErrorCode } from './errors';
 import { applyHandshake, noteOpaqueRecord } from './handshake-effects';
 import { MAX_HANDSHAKE_MESSAGE, type AssembledMessage } from './handshake-reassembler';
@@ -15,29 +15,7 @@ import { sslv2HandshakeEvent } from './sslv2';
 import { alertEvents, appDataEvent, establishedEvent, keysEvents, recordEvent, type TlsEvent } from './tls-events';
 
 export type { TlsEvent, TlsEventType } from './tls-events';
-
-export interface DecoderOptions {
-  /** Decrypt protected records when keys are known (default true). With false, nothing waits for keys. */
-  decrypt?: boolean;
-  /** Bytes of a record body kept as hex in `tls:record` (default 2048). */
-  maxRecordHex?: number;
-  /** Bytes of decrypted application data kept as `previewHex` (default 256). */
-  appDataPreview?: number;
-  /** Bytes queued per direction waiting for keys (default 4 MiB); past it, records are reported `no-key-yet`. */
-  maxBuffered?: number;
-  /** Largest handshake message reassembled (default 256 KiB); larger is a decode error, not an allocation. */
-  maxHandshakeMessage?: number;
-}
-
-export interface DecoderState {
-  version: number | null;
-  cipherSuite: number | null;
-  sni: string | null;
-  alpn: string | null;
-  handshakeDone: boolean;
-  bytes: Record<Side, number>;
-  records: Record<Side, number>;
-}
+export type { DecoderOptions, DecoderState } from './decoder-state';
 
 /** After this many decode errors in one direction, further ones are not reported (bytes are still counted). */
 const MAX_REPORTED_ERRORS = 64;

@@ -1,4 +1,5 @@
 // The decoder on RFC 8448 §3 (Simple 1-RTT Handshake): every record, every message, decryption, key timing, splits.
+import { createCipheriv } from 'node:crypto';
 import type { Field } from '../../../src/events/schema';
 import { ofType, run, withoutKeys, type Feed } from '../../helpers/tls-decoder';
 import { c2s, keylog, rfc8448, s2c } from '../../helpers/tls-rfc8448';
@@ -202,5 +203,31 @@ describe('TlsDecoder on RFC 8448 §3: split writes', () => {
   it('gives the same events byte by byte', () => {
     expect(run(keysFirst, {}, 1).events).toEqual(whole);
     expect(withoutKeys(run(keysLast, {}, 1).events)).toEqual(withoutKeys(whole));
+  });
+});
+
+describe('TlsDecoder: a client that rejects the certificate (Chromium style)', () => {
+  it('decrypts a fatal certificate_unknown sent under the client handshake keys and marks it step 3', () => {
+    // Chromium answers a certificate it does not trust with alert 46, encrypted (TLS 1.3, after its compatibility
+    // CCS), instead of its Finished. Build that record with the RFC's client handshake key (RFC 8446 §5.2):
+    // inner plaintext = alert (02 2e) + content type 21; nonce = iv XOR seq 0; additional data = the record header.
+    const { key, iv } = (rfc8448 as unknown as { traffic_keys: Record<string, { key: string; iv: string }> }).traffic_keys.client_handshake;
+    const header = Buffer.from('1703030013', 'hex'); // 3 bytes of inner plaintext + 16-byte tag
+    const cipher = createCipheriv('aes-128-gcm', Buffer.from(key, 'hex'), Buffer.from(iv, 'hex'));
+    cipher.setAAD(header);
+    const body = Buffer.concat([cipher.update(Buffer.from('022e15', 'hex')), cipher.final(), cipher.getAuthTag()]);
+    const { events } = run([
+      { keys: keylog }, bytesScript[0], { from: 'server', bytes: s2c.subarray(0, 774) },
+      { from: 'client', bytes: new Uint8Array(Buffer.concat([Buffer.from('140303000101', 'hex'), header, body])) }, { finish: true },
+    ]);
+    const client = events.filter((e) => e.from === 'client' && e.type !== 'tls:keys');
+    expect(client.slice(2).map((e) => e.type)).toEqual(['tls:record', 'tls:ccs', 'tls:record', 'tls:alert']);
+    expect(ofType(events, 'tls:ccs')[0].compatibility).toBe(true);
+    expect(ofType(events, 'tls:alert')).toEqual([{
+      type: 'tls:alert', from: 'client', step: 3, level: { code: 2, name: 'fatal' }, description: { code: 46, name: 'certificate_unknown' },
+      encrypted: true, fatal: true,
+    }]);
+    expect(ofType(events, 'tls:record').pop()).toMatchObject({ encrypted: true, innerType: { code: 21, name: 'alert' } });
+    expect(ofType(events, 'tls:established')).toEqual([]);
   });
 });
