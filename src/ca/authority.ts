@@ -1,5 +1,5 @@
 // The tlslab root CA: loaded from, or created under, a folder; issues leaves and flaw-carrying mirror leaves.
-// File I/O happens only in loadOrCreate/init (through pem-files); issuance is synchronous and in memory.
+// File I/O happens only in loadOrCreate/load/init (through pem-files); issuance is synchronous and in memory.
 import { X509Certificate } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
