@@ -1,6 +1,6 @@
 // The connection view: header and failure summary, both ladders, the hex view of the picked message,
 // the certificate chains and the records/HTTP exchange. DOM only; re-rendered per animation frame when its events change.
-import { FAILURE_CAUSES, type Field, type TlsClientOutcomeEvent, type TlsVerdictEvent, type TlslabEvent } from '../events/schema.js';
+import { FAILURE_CAUSES, LESSON_STEPS, type Field, type LessonStep, type TlsClientOutcomeEvent, type TlsVerdictEvent, type TlslabEvent } from '../events/schema.js';
 import { fmtBytes, fmtClock, fmtMs, h, replace } from './dom.js';
 import { findingList, renderChains } from './cert-view.js';
 import { HexView, type HexSource } from './hex-view.js';
@@ -29,11 +29,7 @@ export class ConnView {
     const closeHex = h('button', { type: 'button', class: 'hex-close', 'aria-label': 'Close the hex view', text: '×' });
     closeHex.addEventListener('click', () => this.pick(null));
     this.hexWrap.append(closeHex, this.hex.el);
-    this.el = h(
-      'main',
-      { class: 'conn-view', id: 'conn-view', tabindex: -1, 'aria-label': 'Connection' },
-      h('div', { class: 'empty', text: 'Pick a connection on the left — or turn on Follow to watch the newest one.' }),
-    );
+    this.el = h('main', { class: 'conn-view', id: 'conn-view', tabindex: -1, 'aria-label': 'Connection' }, intro());
     this.el.addEventListener('click', (ev) => {
       const t = ev.target instanceof Element ? ev.target.closest<HTMLElement>('[data-seq]') : null;
       if (t && this.el.contains(t) && !this.hexWrap.contains(t)) this.pick(Number(t.dataset['seq']));
@@ -49,7 +45,7 @@ export class ConnView {
     if (!rec) {
       this.id = null;
       this.rec = null;
-      replace(this.el, h('div', { class: 'empty', text: 'Pick a connection on the left — or turn on Follow to watch the newest one.' }));
+      replace(this.el, intro());
       return;
     }
     const switched = rec.summary.id !== this.id;
@@ -129,6 +125,36 @@ export class ConnView {
     this.el.querySelectorAll('.picked').forEach((x) => x.classList.remove('picked'));
     if (this.picked !== null) this.el.querySelectorAll(`[data-seq="${this.picked}"]`).forEach((x) => x.classList.add('picked'));
   }
+}
+
+/** What the page shows before a connection is picked: how to read it. */
+function intro(): HTMLElement {
+  const steps = ([1, 2, 3, 4, 5, 6, 7, 8] as LessonStep[]).map((n) => h('li', null, h('span', { class: 'step-no', text: String(n) }), h('span', { text: LESSON_STEPS[n] })));
+  return h(
+    'div',
+    { class: 'intro' },
+    h('h1', { text: 'Two handshakes, side by side' }),
+    h('p', { text: 'tlslab sits in the middle: the browser does TLS with tlslab (the client leg), and tlslab does TLS with the real server (the upstream leg). Pick a connection on the left, or press Follow to watch the newest one.' }),
+    h('div', { class: 'intro-cols' },
+      h('div', null, h('h2', { text: 'The story in 8 steps' }), h('ol', { class: 'intro-steps' }, ...steps)),
+      h(
+        'div',
+        null,
+        h('h2', { text: 'How to read it' }),
+        h(
+          'ul',
+          { class: 'intro-legend' },
+          h('li', null, h('span', { class: 'pill s-ok', text: '✓ ok' }), ' both legs fine'),
+          h('li', null, h('span', { class: 'pill s-failed', text: '✗ failed' }), ' a leg failed: its step is lit'),
+          h('li', null, h('span', { class: 'pill s-insecure', text: '⚠ insecure' }), ' relayed despite a bad certificate'),
+          h('li', null, h('span', { class: 'pill s-open', text: '◔ open' }), ' still running'),
+          h('li', null, h('span', { class: 'lock' }), ' dashed arrow: encrypted on the wire, shown decrypted'),
+          h('li', null, 'Click a message to see its bytes; hover a field to light them.'),
+          h('li', null, 'Keys: ↑ ↓ Home End in the list, Enter to open, f to follow, Esc to close the bytes.'),
+        ),
+      ),
+    ),
+  );
 }
 
 function legLine(title: string, who: string, v: { name: string } | null, suite: { name: string } | null, alpn: string | null, bytes: number): HTMLElement {

@@ -132,6 +132,7 @@ export function buildLadders(events: readonly TlslabEvent[]): Record<Leg, LegLad
       case 'tls:handshake': {
         const code = e.msgType.code;
         if (code === 1 && legs[e.leg].t0 === null) legs[e.leg].t0 = e.t;
+        if (e.details?.kind === 'server_hello' && !e.details.helloRetryRequest) legs[e.leg].version ??= e.details.version.name;
         const step = e.step ?? HANDSHAKE_STEP[code] ?? lastStep[e.leg];
         const item: Omit<LadderItem, 'key' | 'ms'> = {
           step,
@@ -314,6 +315,18 @@ export const TLS13_STEP_NOTES: Readonly<Partial<Record<LessonStep, string>>> = {
   5: 'TLS 1.3: no ServerKeyExchange. The key exchange is in the hellos\' key_share; the server proves it owns the certificate with CertificateVerify.',
   6: 'TLS 1.3: encryption starts right after the ServerHello, not at ChangeCipherSpec.',
 };
+
+/** RSA key transport (TLS 1.2 and older): the steps where the story's words fit exactly, or differ. */
+export const RSA_STEP_NOTES: Readonly<Partial<Record<LessonStep, string>>> = {
+  5: 'RSA key transport: no ServerKeyExchange. The server decrypts the premaster secret from the ClientKeyExchange with its private key — exactly the story, and why it has no forward secrecy.',
+};
+
+/** What explains a step on this leg when the story and the protocol differ (TLS 1.3, or RSA key transport). */
+export function stepNotes(events: readonly TlslabEvent[], leg: Leg): Readonly<Partial<Record<LessonStep, string>>> {
+  if (isTls13(events, leg)) return TLS13_STEP_NOTES;
+  for (const e of events) if (e.type === 'tls:established' && e.leg === leg && e.keyExchange === 'rsa') return RSA_STEP_NOTES;
+  return {};
+}
 
 /** True when the leg negotiated TLS 1.3 (from tls:established or the ServerHello details). */
 export function isTls13(events: readonly TlslabEvent[], leg: Leg): boolean {

@@ -2,7 +2,7 @@
 // DOM only: the model comes from ladder-model.ts; clicks are handed back to the connection view.
 import { LESSON_STEPS, type Leg, type LessonStep, type TlslabEvent } from '../events/schema.js';
 import { fmtMs, h } from './dom.js';
-import { TLS13_STEP_NOTES, buildLadders, isTls13, type LadderItem, type LegLadder } from './ladder-model.js';
+import { buildLadders, isTls13, stepNotes, type LadderItem, type LegLadder } from './ladder-model.js';
 
 const STEPS: LessonStep[] = [1, 2, 3, 4, 5, 6, 7, 8];
 const ACTORS: Readonly<Record<Leg, [string, string]>> = { client: ['Browser', 'tlslab'], upstream: ['tlslab', 'Server'] };
@@ -17,6 +17,7 @@ export interface LadderOptions {
 /** Returns the ladders element; each clickable item carries `data-seq`. */
 export function renderLadders(events: readonly TlslabEvent[], opt: LadderOptions): HTMLElement {
   const legs = buildLadders(events);
+  const notesFor = { client: stepNotes(events, 'client'), upstream: stepNotes(events, 'upstream') };
   const tls13: Record<Leg, boolean> = { client: isTls13(events, 'client'), upstream: isTls13(events, 'upstream') };
   const root = h('div', { class: 'ladders', role: 'group', 'aria-label': 'The two handshakes, step by step' });
 
@@ -43,7 +44,7 @@ export function renderLadders(events: readonly TlslabEvent[], opt: LadderOptions
       ),
     );
     const notes: string[] = [];
-    for (const leg of ['client', 'upstream'] as const) band.append(lane(legs[leg], step, tls13[leg], opt, notes));
+    for (const leg of ['client', 'upstream'] as const) band.append(lane(legs[leg], step, notesFor[leg][step], tls13[leg], opt, notes));
     if (notes.length) {
       band.append(
         h('ol', { class: 'band-notes', 'aria-label': `Notes on step ${step}` }, ...notes.map((n, i) => h('li', { 'data-mark': mark(i) }, h('span', { class: 'note-mark', 'aria-hidden': 'true', text: mark(i) }), h('span', { class: 'note-text', text: n })))),
@@ -76,15 +77,14 @@ function noteIndex(notes: string[], n: string): number {
   return notes.length - 1;
 }
 
-function lane(l: LegLadder, step: LessonStep, tls13: boolean, opt: LadderOptions, notes: string[]): HTMLElement {
+function lane(l: LegLadder, step: LessonStep, note: string | undefined, tls13: boolean, opt: LadderOptions, notes: string[]): HTMLElement {
   const items = l.items.filter((i) => i.step === step);
   const failed = l.failedStep === step;
   const el = h('div', { class: `lane lane-${l.leg}${failed ? ' lane-failed' : ''}`, 'data-leg': l.leg, 'data-step': step });
   for (const it of items) el.append(item(it, opt, it.note !== undefined ? mark(noteIndex(notes, it.note)) : null));
-  const note = tls13 ? TLS13_STEP_NOTES[step] : undefined;
   if (note) {
     const m = mark(noteIndex(notes, note));
-    if (items.length === 0) el.append(h('p', { class: 'lane-note' }, 'no message here in TLS 1.3 ', h('sup', { class: 'note-mark', text: m })));
+    if (items.length === 0) el.append(h('p', { class: 'lane-note' }, tls13 ? 'no message here in TLS 1.3 ' : 'no message here with RSA key transport ', h('sup', { class: 'note-mark', text: m })));
   }
   if (failed) {
     el.append(

@@ -119,7 +119,7 @@ export class ListView {
     }
     this.visible = out;
     this.spacer.style.height = `${out.length * ROW_H}px`;
-    this.count.textContent = out.length === order.length ? `${order.length} connections` : `${out.length} of ${order.length}`;
+    this.count.textContent = out.length === order.length ? `${order.length} connection${order.length === 1 ? '' : 's'}` : `${out.length} of ${order.length}`;
   }
 
   private searchKey(s: ConnectionSummary): string {
@@ -197,6 +197,7 @@ function fillRow(el: HTMLElement, s: ConnectionSummary): void {
   const uv = versionText(s.legs.upstream.version);
   const failed = s.failedLeg ? `✗ ${s.failedLeg} leg` : s.status === 'insecure' ? '⚠ insecure' : '';
   const codes = s.legs.upstream.verdict && !s.legs.upstream.verdict.ok ? s.legs.upstream.verdict.codes.join(', ') : s.clientOutcome && s.clientOutcome !== 'accepted' ? s.clientOutcome : '';
+  el.title = `${s.id} · opened ${fmtClock(s.openedAt)}`;
   el.setAttribute('aria-label', `${hostText(s)}, ${st.word}${s.failedLeg ? `, ${s.failedLeg} leg failed${codes ? ` (${codes})` : ''}` : ''}, from ${s.client.address}, ${cv}`);
   replace(
     el,
@@ -204,13 +205,18 @@ function fillRow(el: HTMLElement, s: ConnectionSummary): void {
     h(
       'span',
       { class: 'row-main' },
-      h('span', { class: 'row-l1' }, h('span', { class: 'host', title: hostText(s), text: hostText(s) }), h('span', { class: 'when', text: fmtClock(s.openedAt) })),
+      h(
+        'span',
+        { class: 'row-l1' },
+        h('span', { class: 'host', title: hostText(s), text: hostText(s) }),
+        h('span', { class: 'ver', title: `client leg ${cv}, upstream leg ${uv}`, text: cv === uv ? cv : `${cv} | ${uv}` }),
+      ),
       h(
         'span',
         { class: 'row-l2' },
         failed ? h('span', { class: 'failed-leg', title: `${failed}${codes ? `: ${codes}` : ''}${s.failedLeg ? ` (${LEG_TEXT[s.failedLeg]})` : ''}`, text: `${failed}${codes ? ` · ${codes}` : ''}` }) : null,
         h('span', { class: 'client', title: `${s.client.address}:${s.client.port}`, text: s.client.address }),
-        h('span', { class: 'ver', title: `client leg ${cv}, upstream leg ${uv}`, text: cv === uv ? cv : `${cv} | ${uv}` }),
+
       ),
     ),
   );

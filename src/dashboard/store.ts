@@ -24,6 +24,9 @@ export interface Change {
 
 type Listener = (c: Change) => void;
 
+/** The page keeps at most this many connections (the server's bus keeps 20,000 summaries by default). */
+export const MAX_CONNECTIONS = 20_000;
+
 export class Store {
   readonly conns = new Map<string, ConnRecord>();
   /** Connection ids in the order they opened (oldest first). */
@@ -33,6 +36,8 @@ export class Store {
   private scheduled = false;
   /** Newest connection id (by open order). */
   newest: string | null = null;
+
+  constructor(private readonly maxConnections = MAX_CONNECTIONS) {}
 
   subscribe(l: Listener): void {
     this.listeners.push(l);
@@ -79,7 +84,14 @@ export class Store {
     this.order.push(id);
     this.newest = id;
     this.pending.structural = true;
+    if (this.order.length > this.maxConnections) this.prune();
     return rec;
+  }
+
+  /** Forgets the oldest connections, down to 90% of the bound, so a page left open for days stays small. */
+  private prune(): void {
+    const drop = this.order.length - Math.floor(this.maxConnections * 0.9);
+    for (const id of this.order.splice(0, drop)) this.conns.delete(id);
   }
 
   private addEvent(e: TlslabEvent, updateSummary: boolean): void {

@@ -39,8 +39,13 @@ export async function screenshot(page: Page, name: string, tall = false): Promis
   if (tall && size) {
     // Runs in the page (the test tsconfig has no DOM lib, hence the string).
     const h = Number(await page.evaluate("(() => { const v = document.querySelector('.conn-view'); return v ? v.scrollHeight + (document.body.clientHeight - v.clientHeight) : document.body.scrollHeight; })()"));
-    await page.setViewportSize({ width: size.width, height: Math.min(8000, Math.max(size.height, h)) });
+    const height = Math.min(8000, Math.max(size.height, h));
+    await page.setViewportSize({ width: size.width, height });
     await page.screenshot({ path, animations: 'disabled' });
+    // The same page in viewport-sized parts, readable one by one.
+    for (let y = 0, i = 1; y < height; y += size.height, i++) {
+      await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-part${i}.png`), animations: 'disabled', clip: { x: 0, y, width: size.width, height: Math.min(size.height, height - y) } });
+    }
     await page.setViewportSize(size);
   } else {
     await page.screenshot({ path, animations: 'disabled' });

@@ -53,7 +53,12 @@ function extension(r: Reader, at: number, inServerHello: boolean): { field: Fiel
   if (type === 0 && len > 0) {
     const nameLen = r.u16(d + 3);
     value = r.b.subarray(d + 5, d + 5 + nameLen).toString('latin1');
-    children.push({ name: 'server_name_list length', range: [d, d + 2] }, { name: 'name_type', value: 'host_name (0)', range: [d + 2, d + 3] }, { name: 'host_name', value, range: [d + 3, d + 5 + nameLen] });
+    children.push(
+      { name: 'server_name_list length', range: [d, d + 2] },
+      { name: 'name_type', value: 'host_name (0)', range: [d + 2, d + 3] },
+      { name: 'host_name length', value: `${nameLen}`, range: [d + 3, d + 5] },
+      { name: 'host_name', value, range: [d + 5, d + 5 + nameLen] },
+    );
     note = 'SNI: the name the client wants, in clear text — this is how tlslab (and any observer) knows where you are going.';
   } else if (type === 43) {
     const versions: string[] = [];
