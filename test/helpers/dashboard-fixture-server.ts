@@ -1,5 +1,5 @@
-// A stand-in for the dashboard server (src/server) for developing and testing the page: serves index.html, /static/*
-// and the compiled /js/*, replays events over /ws with the real wire protocol, answers the REST API. Loopback, port 0.
+// A stand-in for the dashboard server (src/server): serves index.html, /static/* and the compiled /js/*, replays events
+// over /ws with the wire protocol, answers the REST API; it can send what the real one rarely does. Loopback, port 0.
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,14 +21,19 @@ export interface FixtureServer {
   /** Appends events to history and sends them live to every connected page. */
   emit(events: TlslabEvent[]): void;
   /** Sends a gap message to every connected page. */
-  gap(missed: number, fromSeq: number, toSeq: number): void;
+  gap(missed: number, fromSeq: number, toSeq: number, reason?: 'slow-consumer' | 'history-evicted'): void;
   /** Closes every WebSocket (the pages should reconnect). */
   dropClients(): void;
   clientCount(): number;
   close(): Promise<void>;
 }
 
-export async function startFixtureServer(initial: TlslabEvent[] = []): Promise<FixtureServer> {
+export interface FixtureOptions {
+  /** Which history events go into a page's snapshot (all by default); the REST API always has them all. */
+  inSnapshot?: (e: TlslabEvent) => boolean;
+}
+
+export async function startFixtureServer(initial: TlslabEvent[] = [], opts: FixtureOptions = {}): Promise<FixtureServer> {
   const history: TlslabEvent[] = [...initial];
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -59,7 +64,8 @@ export async function startFixtureServer(initial: TlslabEvent[] = []): Promise<F
     clients.add(ws);
     ws.on('close', () => clients.delete(ws));
     send(ws, { kind: 'hello', schema: 1, serverTime: Date.now(), historySize: history.length, filter: {} });
-    send(ws, { kind: 'snapshot', events: history, summaries: [...reduceSummaries(history).values()], evicted: 0 });
+    const shown = opts.inSnapshot ? history.filter(opts.inSnapshot) : history;
+    send(ws, { kind: 'snapshot', events: shown, summaries: [...reduceSummaries(history).values()], evicted: history.length - shown.length });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
@@ -70,8 +76,8 @@ export async function startFixtureServer(initial: TlslabEvent[] = []): Promise<F
       history.push(...events);
       for (const ws of clients) send(ws, { kind: 'events', events });
     },
-    gap(missed, fromSeq, toSeq) {
-      for (const ws of clients) send(ws, { kind: 'gap', missed, fromSeq, toSeq, reason: 'slow-consumer' });
+    gap(missed, fromSeq, toSeq, reason = 'slow-consumer') {
+      for (const ws of clients) send(ws, { kind: 'gap', missed, fromSeq, toSeq, reason });
     },
     dropClients() {
       for (const ws of clients) ws.terminate();
