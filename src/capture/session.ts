@@ -96,9 +96,10 @@ export class LegCapture {
       if (e.type === 'tls:handshake' && e.details?.kind === 'certificate') {
         this.certificates[e.from] = e.details.certificates.map((hex) => Buffer.from(hex, 'hex'));
       }
+      // Emit first, then tell listeners: what they conclude from an event (a client outcome citing an alert)
+      // must come after that event in the stream.
+      if (!this.isBulk(e)) this.session.emit({ ...e, leg: this.leg } as SessionEventDraft);
       for (const l of this.listeners) l(e);
-      if (this.isBulk(e)) continue;
-      this.session.emit({ ...e, leg: this.leg } as SessionEventDraft);
     }
   }
 
