@@ -1,6 +1,6 @@
 // The dashboard entry point: builds the page, connects the stream to the store and the store to the views.
 // Network: the /ws stream (stream-client.ts) and GET /api/connections/:id/events for connections opened after eviction.
-import type { TlslabEvent } from '../events/schema.js';
+import { EVENT_SCHEMA_VERSION, type TlslabEvent } from '../events/schema.js';
 import type { ServerMessage } from '../events/stream.js';
 import { ConnView } from './conn-view.js';
 import { h, replace } from './dom.js';
@@ -106,6 +106,7 @@ let missed = 0;
 function onMessage(m: ServerMessage): void {
   switch (m.kind) {
     case 'hello':
+      if (m.schema !== EVENT_SCHEMA_VERSION) showGap(`The server speaks event schema ${m.schema}, this page ${EVENT_SCHEMA_VERSION}: reload the page (or rebuild the dashboard).`, false);
       break;
     case 'snapshot':
       store.reset(m.events, m.summaries);
@@ -129,6 +130,7 @@ function onMessage(m: ServerMessage): void {
       assertNeverMsg(m);
   }
 }
+/** A newer server may send kinds this page does not know: note them, never crash the stream on them. */
 function assertNeverMsg(m: never): void {
   console.warn('unknown stream message', m);
 }

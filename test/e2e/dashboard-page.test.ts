@@ -132,6 +132,9 @@ describeWithTools(['chromium'], 'dashboard page (real server, real Chromium)', (
     await page.locator('.lane-client .msg-label', { hasText: 'close_notify' }).first().waitFor();
     expect(await page.locator('.lane-upstream .msg.is-arrow').count()).toBeGreaterThan(before);
     expect(new URL(page.url()).searchParams.get('follow')).toBe('1');
+    // The view keeps the newest message in sight: step 8 is on screen, and the steps' header stays on top.
+    await page.waitForFunction("(() => { const r = document.querySelector('.band.step-8')?.getBoundingClientRect(); return !!r && r.top < innerHeight && r.bottom > 0; })()");
+    await expect(page.locator('.band-head').isVisible()).resolves.toBe(true);
     await screenshot(page, 'follow-1280');
     await page.locator('button.toggle', { hasText: 'Following' }).click();
   });
