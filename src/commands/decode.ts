@@ -48,6 +48,11 @@ export const decodeCommand: CommandModule<object, DecodeArgs> = {
       .example('$0 decode capture.pcapng --json | jq .type', 'JSON Lines'),
   handler: (args) => {
     const lines = runDecode(args);
+    // `tlslab decode … | head`: a closed pipe is the reader saying "enough", not an error.
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
     process.stdout.write(`${lines.join('\n')}\n`);
   },
 };

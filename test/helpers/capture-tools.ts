@@ -13,11 +13,12 @@ export function tempDir(prefix = 'tlslab-cap-'): { dir: string; cleanup: () => v
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** A self-signed P-256 certificate for localhost and 127.0.0.1, made with the openssl CLI. */
-export function makeCert(dir: string): { keyPath: string; certPath: string; key: Buffer; cert: Buffer } {
-  const keyPath = join(dir, 'key.pem');
-  const certPath = join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=localhost',
+/** A self-signed certificate for localhost and 127.0.0.1 (P-256, or RSA-2048), made with the openssl CLI. */
+export function makeCert(dir: string, kind: 'ec' | 'rsa' = 'ec'): { keyPath: string; certPath: string; key: Buffer; cert: Buffer } {
+  const keyPath = join(dir, `${kind}-key.pem`);
+  const certPath = join(dir, `${kind}-cert.pem`);
+  const keyArgs = kind === 'ec' ? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'] : ['-newkey', 'rsa:2048'];
+  execFileSync('openssl', ['req', '-x509', ...keyArgs, '-nodes', '-subj', '/CN=localhost',
     '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-days', '2', '-keyout', keyPath, '-out', certPath], { stdio: 'ignore' });
   return { keyPath, certPath, key: readFileSync(keyPath), cert: readFileSync(certPath) };
 }

@@ -70,35 +70,101 @@ describeWithTools(['tshark', 'dumpcap', 'openssl', 'curl'], 'tlslab decode agree
     expect(views[2].client.alerts).toEqual([48]); // unknown_ca, in clear text even in TLS 1.3
   });
 
+  /** openssl s_server -www on 127.0.0.1:0 for `accept` connections; resolves with its port. */
+  async function sServer(args: string[], accept: number): Promise<{ port: number; stop: () => void }> {
+    const srv = spawn('openssl', ['s_server', '-accept', '127.0.0.1:0', '-www', '-naccept', String(accept), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      srv.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /ACCEPT 127\.0\.0\.1:(\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      srv.on('exit', (c) => reject(new Error(`s_server exited ${c}`)));
+    });
+    return { port, stop: () => srv.kill() };
+  }
+
+  async function sClient(port: number, keylog: string, args: string[]): Promise<void> {
+    const r = await run('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-keylogfile', keylog, '-ign_eof', '-quiet', ...args],
+      { input: 'GET / HTTP/1.0\r\n\r\n', timeoutMs: 15000 });
+    expect(r.stdout).toContain('HTTP/1.0 200 ok');
+  }
+
   it('openssl s_client → openssl s_server -www: TLS 1.3 and TLS 1.2', async () => {
     const keylog = join(tmp.dir, 'openssl.keylog');
     const file = join(tmp.dir, 'openssl.pcapng');
-    const srv = spawn('openssl', ['s_server', '-accept', '127.0.0.1:0', '-key', cert.keyPath, '-cert', cert.certPath, '-www', '-naccept', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const srv = await sServer(['-key', cert.keyPath, '-cert', cert.certPath], 2);
     try {
-      const port = await new Promise<number>((resolve, reject) => {
-        let out = '';
-        srv.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          const m = /ACCEPT 127\.0\.0\.1:(\d+)/.exec(out);
-          if (m) resolve(Number(m[1]));
-        });
-        srv.on('exit', (c) => reject(new Error(`s_server exited ${c}`)));
-      });
-      const cap = await startCapture(port, file);
+      const cap = await startCapture(srv.port, file);
       try {
-        for (const v of ['-tls1_3', '-tls1_2']) {
-          const r = await run('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-keylogfile', keylog, v, '-ign_eof', '-quiet'],
-            { input: 'GET / HTTP/1.0\r\n\r\n', timeoutMs: 15000 });
-          expect(r.stdout).toContain('HTTP/1.0 200 ok');
-        }
+        await sClient(srv.port, keylog, ['-tls1_3']);
+        await sClient(srv.port, keylog, ['-tls1_2']);
       } finally {
         await cap.stop();
       }
-      const views = await expectAgreement(file, port, keylog, 2);
+      const views = await expectAgreement(file, srv.port, keylog, 2);
       expect(views.map((v) => v.suite)).toEqual([0x1302, 0xc02c]);
       for (const v of views) expect(text(v.server.appData)).toContain('s_server -accept 127.0.0.1:0');
     } finally {
-      srv.kill();
+      srv.stop();
+    }
+  });
+
+  /** s_client typing `K` (a TLS 1.3 KeyUpdate asking the peer to update too), then the request. */
+  function sClientKeyUpdate(port: number, keylog: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const c = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-keylogfile', keylog, '-tls1_3'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      c.stderr.on('data', (d: Buffer) => (out += d.toString())); // "KEYUPDATE" goes to stderr
+      const kill = setTimeout(() => c.kill('SIGKILL'), 15000);
+      c.on('error', reject);
+      c.on('close', () => {
+        clearTimeout(kill);
+        resolve(out);
+      });
+      // Each stdin read is one command or one message: write them apart, then wait for the reply before EOF.
+      setTimeout(() => c.stdin.write('K\n'), 500);
+      setTimeout(() => c.stdin.write('GET / HTTP/1.0\r\n\r\n'), 900);
+      const poll = setInterval(() => {
+        if (out.includes('</HTML>')) {
+          clearInterval(poll);
+          c.stdin.end();
+        }
+      }, 50);
+      c.on('close', () => clearInterval(poll));
+    });
+  }
+
+  it('openssl: TLS 1.2 with RSA key transport and CBC, TLS 1.3 with a HelloRetryRequest, TLS 1.3 KeyUpdate', async () => {
+    const rsa = makeCert(tmp.dir, 'rsa');
+    const keylog = join(tmp.dir, 'openssl-rsa.keylog');
+    const file = join(tmp.dir, 'openssl-rsa.pcapng');
+    const srv = await sServer(['-key', rsa.keyPath, '-cert', rsa.certPath, '-groups', 'P-256', '-cipher', 'AES128-SHA256'], 3);
+    try {
+      const cap = await startCapture(srv.port, file);
+      try {
+        await sClient(srv.port, keylog, ['-tls1_2', '-cipher', 'AES128-SHA256']);
+        await sClient(srv.port, keylog, ['-tls1_3', '-groups', 'X25519:P-256']);
+        const out = await sClientKeyUpdate(srv.port, keylog);
+        expect(out).toContain('KEYUPDATE');
+        expect(out).toContain('HTTP/1.0 200 ok');
+      } finally {
+        await cap.stop();
+      }
+      const views = await expectAgreement(file, srv.port, keylog, 3);
+      expect(views.map((v) => v.suite)).toEqual([0x003c, 0x1302, 0x1302]);
+      // KeyUpdate (24) both ways, and data decrypted after it with the next generation of keys.
+      expect(views[2].client.handshakes.map(([t]) => t)).toContain(24);
+      expect(views[2].server.handshakes.map(([t]) => t)).toContain(24);
+      expect(text(views[2].server.appData)).toContain('HTTP/1.0 200 ok');
+      // RSA key transport: a ClientKeyExchange (16) and no ServerKeyExchange (12); HRR: two ClientHellos.
+      expect(views[0].client.handshakes.map(([t]) => t)).toContain(16);
+      expect(views[0].server.handshakes.map(([t]) => t)).not.toContain(12);
+      expect(views[1].client.handshakes.filter(([t]) => t === 1)).toHaveLength(2);
+    } finally {
+      srv.stop();
     }
   });
 
