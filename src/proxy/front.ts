@@ -57,6 +57,8 @@ export class ProxyFront {
     proxy.onConnect((req, socket, head, _callback) => {
       // Never call back: the tunnel is ours from here (http-mitm-proxy would otherwise answer and mint its own leaf).
       const s = socket as net.Socket;
+      // http-mitm-proxy prints every error of a CONNECT socket (console.error, console.debug); the tunnel reads them itself.
+      s.removeAllListeners('error');
       this.sockets.add(s);
       s.once('close', () => this.sockets.delete(s));
       handleConnect(this.ctx, req, s, head as Buffer).catch((err: unknown) => {

@@ -194,6 +194,9 @@ function relayTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Soc
     if (open === 0) {
       watcher.onClose();
       if (watcher.outcome && watcher.outcome !== 'accepted' && cause === 'closed') cause = 'client-rejected-cert';
+      // A reset reaches the TLS sockets over a tap as a plain close: only the raw socket's error tells.
+      if (cause === 'closed' && client.tap.socketError?.code === 'ECONNRESET') cause = 'client-reset';
+      if (cause === 'closed' && upTap.socketError?.code === 'ECONNRESET') cause = 'upstream-reset';
       if (o.insecure && cause === 'closed') cause = 'upstream-cert-invalid';
       session.close(cause);
     }

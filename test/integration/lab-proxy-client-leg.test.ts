@@ -1,9 +1,10 @@
 // The client leg: how curl, openssl s_client and Node react to the certificate tlslab presents, as tlslab classifies
 // it (tls:client-outcome) and the alert it saw, with the tlslab CA trusted or not, and in mirror mode; GET /api/connections.
+import tls from 'node:tls';
 import type { ClientOutcome } from '../../src/events/schema';
-import type { ConnectionSummary } from '../../src/events/summary';
+import type { ConnectionSummary } from '../../src/events/stream';
 import { describeWithTools } from '../helpers/tools';
-import { startTestTlslab, type TestTlslab } from '../helpers/tlslab';
+import { connectTunnel, startTestTlslab, type TestTlslab } from '../helpers/tlslab';
 import { connTo, curl, labHost, mark, nodeClient, nodeHandshakeError, opensslClient, type LabConn } from '../helpers/lab-proxy-conns';
 
 jest.setTimeout(60_000);
@@ -62,7 +63,7 @@ describeWithTools(['curl', 'openssl'], 'the tlslab CA trusted or not (valid lab 
     const since = mark(app);
     const r = await opensslClient(app, 'valid', ['-verify_return_error']);
     expect(r.code).not.toBe(0);
-    expect(r.stdout + r.stderr).toMatch(/self-signed certificate in certificate chain/);
+    expect(r.text + r.stderr).toMatch(/self-signed certificate in certificate chain/);
     const conn = await connTo(app, labHost('valid'), since);
     expect(seen(conn)).toEqual({ outcome: 'rejected-alert', alert: 48, encrypted: false });
     checkAlertEvent(conn, 48, false);
@@ -176,5 +177,27 @@ describeWithTools(['curl'], 'GET /api/connections', () => {
     const one = await fetch(new URL(`/api/connections/${expired.id}`, app.dashboardUrl!));
     expect(one.status).toBe(200);
     expect(JSON.stringify(await one.json())).toContain('CERT_EXPIRED');
+  });
+});
+
+describe('a client that resets the tunnel', () => {
+  it('is recorded as client-reset, and nothing of http-mitm-proxy reaches the console', async () => {
+    const printed = [jest.spyOn(console, 'error').mockImplementation(() => undefined), jest.spyOn(console, 'debug').mockImplementation(() => undefined)];
+    try {
+      const since = mark(app);
+      const raw = await connectTunnel(app.proxyPort, `${labHost('valid')}:443`);
+      const t = tls.connect({ socket: raw, servername: labHost('valid'), ca: app.ca.certPem });
+      t.on('error', () => undefined);
+      await new Promise<void>((resolve) => t.once('secureConnect', () => resolve()));
+      t.write(`GET / HTTP/1.1\r\nHost: ${labHost('valid')}\r\n\r\n`);
+      await new Promise<void>((resolve) => t.once('data', () => resolve()));
+      raw.resetAndDestroy();
+      const conn = await connTo(app, labHost('valid'), since);
+      expect(seen(conn).outcome).toBe('accepted');
+      expect(conn.one('conn:close').cause).toBe('client-reset');
+      for (const spy of printed) expect(spy.mock.calls.map((c) => c.map(String).join(' '))).toEqual([]);
+    } finally {
+      for (const spy of printed) spy.mockRestore();
+    }
   });
 });
