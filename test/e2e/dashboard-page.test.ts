@@ -93,6 +93,11 @@ describeWithTools(['chromium'], 'dashboard page (real server, real Chromium)', (
     await expect(lane.getAttribute('class')).resolves.toContain('lane-failed');
     await expect(lane.locator('.msg.arrow-right.enc .msg-label').textContent()).resolves.toContain('certificate_unknown');
     await expect(lane.locator('.fail-text').textContent()).resolves.toContain("does not trust tlslab's CA");
+    // The alert's two bytes, named.
+    await lane.locator('.msg.is-arrow', { hasText: 'certificate_unknown' }).click();
+    await page.locator('.field-tree li[data-name="description"] > .field-line').hover();
+    await expect(page.locator('.hex-status .status-value').textContent()).resolves.toContain('certificate_unknown (46)');
+    await expect(page.locator('.hex-bytes .b.lit').allTextContents()).resolves.toEqual(['2e']);
     await screenshot(page, 'conn-rejected-1280');
   });
 
@@ -116,6 +121,10 @@ describeWithTools(['chromium'], 'dashboard page (real server, real Chromium)', (
     await page.locator('.field-tree li[data-name="host_name"] > .field-line').hover();
     await expect(page.locator('.hex-ascii .a.lit').allTextContents()).resolves.toEqual([...'server']);
     await screenshot(page, 'hex-sni');
+    // A record as it was on the wire: the 5-byte header fields of RFC 8446 §5.1.
+    await page.locator('.rec-client .rec').first().click();
+    await page.locator('.field-tree li[data-name="legacy_record_version"] > .field-line').hover();
+    await expect(page.locator('.hex-bytes .b.lit').allTextContents()).resolves.toEqual(['03', '01']);
   });
 
   it('follow mode shows the newest connection as its events arrive', async () => {
