@@ -127,7 +127,6 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
     alpn: up.alpn,
     mode: mirror ? 'mirror' : 'leaf',
     mirrored: mirror ? firstError?.message : undefined,
-    insecure: policy === 'allow',
   });
 }
 
@@ -144,7 +143,6 @@ interface RelayOptions {
   alpn: string | null;
   mode: 'leaf' | 'mirror';
   mirrored?: string;
-  insecure: boolean;
 }
 
 /** Wraps the client socket in a server-side TLSSocket over a tap, with the ClientHello bytes replayed first. */
@@ -197,7 +195,7 @@ function relayTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Soc
       // A reset reaches the TLS sockets over a tap as a plain close: only the raw socket's error tells.
       if (cause === 'closed' && client.tap.socketError?.code === 'ECONNRESET') cause = 'client-reset';
       if (cause === 'closed' && upTap.socketError?.code === 'ECONNRESET') cause = 'upstream-reset';
-      if (o.insecure && cause === 'closed') cause = 'upstream-cert-invalid';
+      // Under policy allow a normal end stays `closed`: the verdict already marks the connection insecure.
       session.close(cause);
     }
   };
