@@ -27,6 +27,34 @@ function adoptNoCa(): void {
   });
 }
 
+type MitmInternals = {
+  onErrorHandlers: ((ctx: IContext | null, err: Error | undefined, kind: string) => void)[];
+  _onError(kind: string, ctx: IContext | null, err: Error): void;
+  _onSocketError(description: string, err: NodeJS.ErrnoException): void;
+};
+
+/**
+ * http-mitm-proxy prints every error with console.error (and resets with console.debug). Route them to our
+ * logger instead, keeping its behaviour otherwise (handlers, then a 504 if nobody answered). Internal of 1.1.0.
+ */
+function quiet(proxy: Proxy, log: ProxyContext['log']): void {
+  const p = proxy as unknown as MitmInternals;
+  p._onSocketError = (description, err) => {
+    if (err.code === 'ECONNRESET') log.debug({ description }, 'connection reset');
+    else p._onError(`${description}_ERROR`, null, err);
+  };
+  p._onError = (kind, ctx, err) => {
+    log.debug({ kind, err: err?.message }, 'http-mitm-proxy error');
+    for (const h of p.onErrorHandlers) h(ctx, err, kind);
+    if (!ctx) return;
+    const c = ctx as unknown as { onErrorHandlers: MitmInternals['onErrorHandlers'] };
+    for (const h of c.onErrorHandlers) h(ctx, err, kind);
+    const res = ctx.proxyToClientResponse;
+    if (res && !res.headersSent) res.writeHead(504, 'Proxy Error');
+    if (res && !res.writableEnded) res.end(`${kind}: ${err}`, 'utf8');
+  };
+}
+
 export type MagicHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface FrontOptions {
@@ -46,8 +74,8 @@ export class ProxyFront {
   async listen(): Promise<void> {
     adoptNoCa();
     const proxy = this.proxy;
+    quiet(proxy, this.ctx.log);
     proxy.onError((pctx, err, kind) => {
-      this.ctx.log.debug({ kind, err: err?.message }, 'http-mitm-proxy error');
       const res = pctx?.proxyToClientResponse;
       if (res && !res.headersSent && !res.writableEnded) {
         res.writeHead(502, { 'Content-Type': 'text/plain; charset=utf-8' });
