@@ -24,7 +24,7 @@ function files(): Buffer[] {
     { sec: 1, frac: 2, data: tcpIp(SERVER, CLIENT, 1, 2 + hello, { ack: true }, s2c) },
     { sec: 1, frac: 3, data: tcpIp(CLIENT, SERVER, 2 + hello, 1 + s2c.length, { ack: true }, c2s.subarray(hello)) },
   ], { le: false, nano: true });
-  return [Buffer.from(w.value), pcap];
+  return [Buffer.from(w.value), Buffer.from(pcap)];
 }
 
 describe('capture pipeline under mutation', () => {
