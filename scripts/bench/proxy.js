@@ -1,0 +1,267 @@
+#!/usr/bin/env node
+// Proxy benchmark, side by side in one run: direct (client → origin), tlslab, stock http-mitm-proxy and mitmdump
+// (when on PATH): new-connection HTTPS req/s, keep-alive req/s, bulk MiB/s, proxy CPU and RSS; the issue's targets.
+// Every proxy and the origin run in child processes; the clients run here. Loopback only. Prints tables; asserts nothing.
+// Needs the build (`npx tsc -p tsconfig.json`). Usage: node scripts/bench/proxy.js [--help]
+'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { makeOriginPki } = require('./lib/pki');
+const { startOrigin, startPeer, makeWorkDir } = require('./lib/peers');
+const phases = require('./lib/phases');
+const { fmt, median, table } = require('./lib/stats');
+const { rssMiB, loadNote } = require('./lib/proc');
+const { formatProfile } = require('./lib/cpuprofile');
+
+const HELP = `Usage: node scripts/bench/proxy.js [options]
+  --peers LIST        comma-separated, from direct,tlslab,http-mitm-proxy,mitmdump (default: all)
+  --rounds N          measure everything N times, interleaved across peers (default 2)
+  --seconds S         duration of each new-connection and keep-alive measurement (default 5)
+  --workers W         concurrent new-connection workers (default 8)
+  --conns K           persistent connections for keep-alive (default 4)
+  --max-requests N    cap per measurement (default 20000)
+  --bulk-mb M         size of the bulk download in MiB (default 256)
+  --bulk-timeout S    give up a bulk download after S seconds and report what arrived (default 60)
+  --small B           body size of GET /small in bytes (default 1024)
+  --phases LIST       comma-separated, from newconn,keepalive,bulk (default: all three)
+  --quick             tiny sizes for a smoke run: 1 round, 1 s, 2 workers, 2 conns, 8 MiB
+  --profile DIR       run tlslab under node --cpu-prof (profile written to DIR) and print its top functions;
+                      profiling slows tlslab, so use it to see where time goes, not for the figures
+  --tlslab-node-arg A an extra node option for the tlslab process (repeatable), e.g. --require FILE to try a change
+  --json FILE         also write every figure as JSON
+`;
+
+function parseArgs(argv) {
+  const o = { peers: ['direct', 'tlslab', 'http-mitm-proxy', 'mitmdump'], rounds: 2, seconds: 5, workers: 8, conns: 4, maxRequests: 20000, bulkMb: 256, bulkTimeoutS: 60, small: 1024, profile: null, json: null, phases: ['newconn', 'keepalive', 'bulk'], tlslabNodeArgs: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = () => {
+      const x = argv[++i];
+      if (x === undefined) throw new Error(`${a} needs a value`);
+      return x;
+    };
+    const num = () => {
+      const x = Number(v());
+      if (!(x > 0)) throw new Error(`${a} needs a positive number`);
+      return x;
+    };
+    if (a === '--help' || a === '-h') {
+      process.stdout.write(HELP);
+      process.exit(0);
+    } else if (a === '--peers') o.peers = v().split(',').map((p) => p.trim()).filter(Boolean);
+    else if (a === '--phases') {
+      o.phases = v().split(',').map((p) => p.trim()).filter(Boolean);
+      const bad = o.phases.filter((p) => !['newconn', 'keepalive', 'bulk'].includes(p));
+      if (bad.length) throw new Error(`unknown phase(s) ${bad.join(', ')}`);
+    } else if (a === '--rounds') o.rounds = num();
+    else if (a === '--seconds') o.seconds = num();
+    else if (a === '--workers') o.workers = num();
+    else if (a === '--conns') o.conns = num();
+    else if (a === '--max-requests') o.maxRequests = num();
+    else if (a === '--bulk-mb') o.bulkMb = num();
+    else if (a === '--bulk-timeout') o.bulkTimeoutS = num();
+    else if (a === '--small') o.small = num();
+    else if (a === '--quick') Object.assign(o, { rounds: 1, seconds: 1, workers: 2, conns: 2, bulkMb: 8 });
+    else if (a === '--profile') o.profile = path.resolve(v());
+    else if (a === '--tlslab-node-arg') o.tlslabNodeArgs.push(v());
+    else if (a === '--json') o.json = path.resolve(v());
+    else throw new Error(`unknown option ${a} (see --help)`);
+  }
+  return o;
+}
+
+const progress = (msg) => process.stderr.write(`[proxy bench] ${msg}\n`);
+
+async function main() {
+  let o;
+  try {
+    o = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${err.message}\n${HELP}`);
+    process.exit(2);
+  }
+  const work = makeWorkDir();
+  const started = [];
+  let origin = null;
+  const loadBefore = loadNote();
+  try {
+    progress(`origin PKI and origin process (work folder ${work})`);
+    const pki = makeOriginPki(work);
+    origin = await startOrigin(pki, work, o.small);
+
+    const peers = [];
+    const skipped = [];
+    for (const name of o.peers) {
+      progress(`starting ${name}`);
+      const nodeArgs = name !== 'tlslab' ? [] : [...o.tlslabNodeArgs, ...(o.profile ? ['--cpu-prof', '--cpu-prof-dir', o.profile] : [])];
+      if (o.profile) fs.mkdirSync(o.profile, { recursive: true });
+      try {
+        const p = await startPeer(name, { pki, work, nodeArgs });
+        if (p.skip) {
+          skipped.push(`${name}: skipped — ${p.skip}`);
+          continue;
+        }
+        started.push(p);
+        p.idleRssMiB = p.pid ? rssMiB(p.pid) : NaN;
+        progress(`warming up ${name}`);
+        await phases.warmUp(p, origin, o.small);
+        p.warmRssMiB = p.pid ? rssMiB(p.pid) : NaN;
+        peers.push(p);
+      } catch (err) {
+        skipped.push(`${name}: skipped — it failed to start or to answer: ${err.message.split('\n').join(' | ')}`);
+      }
+    }
+
+    const results = { newConn: {}, keepAlive: {}, bulk: {} };
+    for (const p of peers) for (const k of Object.keys(results)) results[k][p.name] = [];
+    const bulkBytes = Math.round(o.bulkMb * 1048576);
+    for (let round = 1; round <= o.rounds; round++) {
+      for (const p of o.phases.includes('newconn') ? peers : []) {
+        progress(`round ${round}: new connections via ${p.name}`);
+        results.newConn[p.name].push(await phases.newConnections(p, origin, { workers: o.workers, seconds: o.seconds, maxRequests: o.maxRequests, smallBytes: o.small }));
+        await settle();
+      }
+      for (const p of o.phases.includes('keepalive') ? peers : []) {
+        progress(`round ${round}: keep-alive via ${p.name}`);
+        results.keepAlive[p.name].push(await phases.keepAlive(p, origin, { conns: o.conns, seconds: o.seconds, maxRequests: o.maxRequests, smallBytes: o.small }));
+        await settle();
+      }
+      for (const p of o.phases.includes('bulk') ? peers : []) {
+        progress(`round ${round}: bulk ${o.bulkMb} MiB via ${p.name}`);
+        results.bulk[p.name].push(await phases.bulk(p, origin, { bytes: bulkBytes, timeoutS: o.bulkTimeoutS }));
+        await settle();
+      }
+    }
+    for (const p of peers) p.endRssMiB = p.pid ? rssMiB(p.pid) : NaN;
+    const loadAfter = loadNote();
+
+    const out = [];
+    out.push(`tlslab proxy benchmark — ${new Date().toISOString()}`);
+    out.push(`node ${process.version}, ${os.cpus().length} CPU(s) ${os.cpus()[0]?.model ?? ''}; ${loadBefore} before, ${loadAfter} after`);
+    out.push(`peers: ${peers.map((p) => p.version).join('; ')}`);
+    for (const s of skipped) out.push(s);
+    out.push(`origin: Node https, HTTP/1.1, TLS 1.3 only, RSA-2048 leaf, its own process; client: Node tls in this process, no session resumption`);
+    out.push(`command: node scripts/bench/proxy.js ${process.argv.slice(2).join(' ')}`.trimEnd());
+    out.push('');
+    if (o.phases.includes('newconn')) {
+      out.push(`New-connection HTTPS: CONNECT (not direct) + TLS handshake + GET /small (${o.small} B) + close; ${o.workers} workers, ${o.seconds} s per round`);
+      out.push(rateTable(peers, results.newConn, false), '');
+    }
+    if (o.phases.includes('keepalive')) {
+      out.push(`Keep-alive: ${o.conns} persistent TLS connections through the proxy, GET /small back to back, ${o.seconds} s per round`);
+      out.push(rateTable(peers, results.keepAlive, true), '');
+    }
+    if (o.phases.includes('bulk')) {
+      out.push(`Bulk: one GET of ${o.bulkMb} MiB over one connection (its setup not timed)`);
+      out.push(bulkTable(peers, results.bulk), '');
+    }
+    out.push('Proxy process memory (RSS, MiB)');
+    out.push(memoryTable(peers, results));
+    out.push('');
+    out.push('Targets (issue 2), on the median over rounds');
+    out.push(targets(peers, results));
+    process.stdout.write(`${out.join('\n')}\n`);
+    if (o.json) fs.writeFileSync(o.json, JSON.stringify({ options: o, loadBefore, loadAfter, peers: peers.map((p) => ({ name: p.name, version: p.version, idleRssMiB: p.idleRssMiB, warmRssMiB: p.warmRssMiB, endRssMiB: p.endRssMiB })), skipped, results }, null, 2));
+  } finally {
+    for (const p of started) await p.stop();
+    if (origin) await origin.stop();
+    if (o.profile) printProfiles(o.profile);
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** A short pause between measurements so closing connections of one do not land in the next. */
+function settle() {
+  return new Promise((r) => setTimeout(r, 500));
+}
+
+function rateTable(peers, res, keepAlive) {
+  const header = ['peer', 'round', 'req/s', 'p50 ms', 'p95 ms', 'ok', 'errors', ...(keepAlive ? ['reconnects'] : []), 'proxy CPU %', 'CPU ms/req', 'peak RSS'];
+  const rows = [];
+  for (const p of peers) {
+    const rs = res[p.name];
+    rs.forEach((r, i) => rows.push([p.name, String(i + 1), fmt(r.rate, 0), fmt(r.p50), fmt(r.p95), String(r.ok), String(r.errors), ...(keepAlive ? [String(r.reconnects)] : []),
+      fmt(r.cpuPct, 0), fmt(r.ok ? (r.cpuS * 1000) / r.ok : NaN, 3), fmt(r.peakRssMiB, 0)]));
+    if (rs.length > 1) rows.push([p.name, 'median', fmt(median(rs.map((r) => r.rate)), 0), fmt(median(rs.map((r) => r.p50))), fmt(median(rs.map((r) => r.p95))), '', '', ...(keepAlive ? [''] : []), '', '', '']);
+  }
+  return [table(header, rows), ...errorLines(peers, res)].join('\n');
+}
+
+function bulkTable(peers, res) {
+  const header = ['peer', 'round', 'MiB/s', 'seconds', 'complete', 'proxy CPU %', 'peak RSS'];
+  const rows = [];
+  for (const p of peers) {
+    const rs = res[p.name];
+    rs.forEach((r, i) => rows.push([p.name, String(i + 1), fmt(r.mibps, 0), fmt(r.wallS), r.complete ? 'yes' : `NO (${fmt(r.bytes / 1048576, 0)} MiB)`, fmt(r.cpuPct, 0), fmt(r.peakRssMiB, 0)]));
+    if (rs.length > 1) rows.push([p.name, 'median', fmt(median(rs.map((r) => r.mibps)), 0), '', '', '', '']);
+  }
+  return [table(header, rows), ...errorLines(peers, res)].join('\n');
+}
+
+function errorLines(peers, res) {
+  const lines = [];
+  for (const p of peers) {
+    const bad = res[p.name].filter((r) => r.errors > 0);
+    if (bad.length) lines.push(`  ${p.name}: ${bad.reduce((a, r) => a + r.errors, 0)} error(s), last: ${bad[bad.length - 1].lastError}`);
+  }
+  return lines;
+}
+
+function memoryTable(peers, res) {
+  const header = ['peer', 'after start', 'after warm-up', 'peak new-conn', 'peak keep-alive', 'peak bulk', 'at the end'];
+  const peak = (rs) => (rs.length ? Math.max(...rs.map((r) => r.peakRssMiB)) : NaN);
+  const rows = peers.filter((p) => p.pid).map((p) => [p.name, fmt(p.idleRssMiB, 0), fmt(p.warmRssMiB, 0), fmt(peak(res.newConn[p.name]), 0), fmt(peak(res.keepAlive[p.name]), 0), fmt(peak(res.bulk[p.name]), 0), fmt(p.endRssMiB, 0)]);
+  return table(header, rows);
+}
+
+function targets(peers, res) {
+  const has = (phase, n) => peers.some((p) => p.name === n) && res[phase][n]?.length > 0;
+  const med = (phase, n, f) => median(res[phase][n].map(f));
+  const lines = [];
+  const check = (label, ok, detail) => lines.push(`${ok ? '✓' : '✗'} ${label}: ${detail}`);
+  const rate = (r) => r.rate;
+  const mibps = (r) => r.mibps;
+  if (has('newConn', 'tlslab')) {
+    const t = med('newConn', 'tlslab', rate);
+    if (has('newConn', 'direct')) {
+      const d = med('newConn', 'direct', rate);
+      check('new-connection rate ≥ 60% of direct', t >= 0.6 * d, `tlslab ${fmt(t, 0)} req/s vs direct ${fmt(d, 0)} req/s = ${fmt((100 * t) / d, 0)}%`);
+    } else lines.push('- new-connection rate ≥ 60% of direct: direct not measured');
+    if (has('newConn', 'mitmdump')) {
+      const m = med('newConn', 'mitmdump', rate);
+      check('new-connection rate ≥ 3× mitmdump', t >= 3 * m, `tlslab ${fmt(t, 0)} req/s vs mitmdump ${fmt(m, 0)} req/s = ${fmt(t / m)}×`);
+    } else lines.push('- new-connection rate ≥ 3× mitmdump: mitmdump not measured');
+    if (has('newConn', 'http-mitm-proxy')) lines.push(`  (no target) new connections, tlslab vs stock http-mitm-proxy: ${fmt(t / med('newConn', 'http-mitm-proxy', rate))}×`);
+  } else lines.push('- new-connection targets: tlslab new connections not measured');
+  if (has('bulk', 'tlslab')) {
+    const t = med('bulk', 'tlslab', mibps);
+    if (has('bulk', 'direct')) {
+      const d = med('bulk', 'direct', mibps);
+      check('bulk ≥ 70% of direct', t >= 0.7 * d, `tlslab ${fmt(t, 0)} MiB/s vs direct ${fmt(d, 0)} MiB/s = ${fmt((100 * t) / d, 0)}%`);
+    } else lines.push('- bulk ≥ 70% of direct: direct not measured');
+    if (res.bulk.tlslab.some((r) => !r.complete)) lines.push('  ✗ tlslab did not deliver every bulk byte in at least one round (see the bulk table)');
+    if (has('bulk', 'http-mitm-proxy')) lines.push(`  (no target) bulk, tlslab vs stock http-mitm-proxy: ${fmt(t / med('bulk', 'http-mitm-proxy', mibps))}×`);
+  } else lines.push('- bulk target: tlslab bulk not measured');
+  return lines.join('\n');
+}
+
+function printProfiles(dir) {
+  let files = [];
+  try {
+    files = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f));
+  } catch {
+    // none
+  }
+  if (files.length === 0) {
+    process.stdout.write(`\nno .cpuprofile found in ${dir}\n`);
+    return;
+  }
+  const newest = files.sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
+  process.stdout.write(`\ntlslab CPU profile (whole run, warm-up included)\n${formatProfile(newest, 25)}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`proxy bench failed: ${err && err.stack ? err.stack : err}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// Runs tlslab (startTlslab from the build) as a process of its own for the benchmarks, and prints
+// {"port":N,"ca":FILE,"pid":P} on stdout once the proxy listens. SIGTERM/SIGINT close it and exit 0, so
+// `node --cpu-prof scripts/bench/run-tlslab.js …` writes its profile. Needs `npx tsc -p tsconfig.json` first.
+// Usage: node scripts/bench/run-tlslab.js [--port 0] [--certs DIR] [--upstream-ca FILE]... [--ui-port N] [--lab]
+'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+function parseArgs(argv) {
+  const o = { port: 0, certsDir: null, upstreamCa: [], uiPort: false, lab: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--port') o.port = Number(next());
+    else if (a === '--certs') o.certsDir = next();
+    else if (a === '--upstream-ca') o.upstreamCa.push(next());
+    else if (a === '--ui-port') o.uiPort = Number(next());
+    else if (a === '--lab') o.lab = true;
+    else throw new Error(`unknown option ${a}`);
+  }
+  return o;
+}
+
+async function main() {
+  let app;
+  try {
+    app = require('../../dist/app');
+  } catch (err) {
+    process.stderr.write(`run-tlslab: cannot load dist/app (${err.message}); run \`npx tsc -p tsconfig.json\` first\n`);
+    process.exit(1);
+  }
+  const o = parseArgs(process.argv.slice(2));
+  const tempCerts = o.certsDir ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'tlslab-bench-certs-'));
+  const certsDir = o.certsDir ?? tempCerts;
+  const running = await app.startTlslab({ port: o.port, host: '127.0.0.1', uiPort: o.uiPort, uiHost: '127.0.0.1', lab: o.lab, certsDir, upstreamCa: o.upstreamCa });
+  process.stdout.write(`${JSON.stringify({ port: running.proxyPort, ca: path.join(certsDir, 'tlslab-ca.pem'), pid: process.pid })}\n`);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    const bye = () => {
+      if (tempCerts) fs.rmSync(tempCerts, { recursive: true, force: true });
+      process.exit(0);
+    };
+    setTimeout(bye, 3000).unref();
+    running.close().then(bye, bye);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('disconnect', stop);
+}
+
+main().catch((err) => {
+  process.stderr.write(`run-tlslab: ${err && err.stack ? err.stack : err}\n`);
+  process.exit(1);
+});
