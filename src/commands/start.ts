@@ -31,7 +31,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
       .option('ui-port', { type: 'number', default: 8081, describe: 'Dashboard port (HTTP + WebSocket)' })
       .option('ui-host', { type: 'string', describe: 'Dashboard address to bind (default: same as --host); beyond loopback a token is required' })
       .option('ui', { type: 'boolean', default: true, describe: 'Serve the dashboard (--no-ui to turn it off)' })
-      .option('certs', { type: 'string', default: path.join(REPO_ROOT, 'certs'), describe: 'Folder of the tlslab CA (created on first start)' })
+      .option('certs', { type: 'string', default: path.join(REPO_ROOT, 'certs'), defaultDescription: '<repo>/certs', describe: 'Folder of the tlslab CA (created on first start)' })
       .option('upstream-ca', { type: 'string', array: true, default: [] as string[], describe: 'Extra PEM file trusted for real servers (repeatable); NODE_EXTRA_CA_CERTS is read too' })
       .option('upstream-failure', {
         type: 'string',
