@@ -53,10 +53,11 @@ export function mark(app: TestTlslab): number {
 }
 
 /**
- * The connections to `host` opened since `since` (at least `min` of them), each returned once it has closed.
+ * The connections to `host` opened since `since` (at least `min` of them), each returned once it has closed
+ * (or, with `until: 'outcome'`, once the client leg is classified: a browser keeps a good connection open).
  * Waits for stragglers: a client may exit before tlslab has seen its last bytes.
  */
-export async function connsTo(app: TestTlslab, host: string, since: number, min = 1, timeoutMs = 15000): Promise<LabConn[]> {
+export async function connsTo(app: TestTlslab, host: string, since: number, min = 1, timeoutMs = 15000, until: 'close' | 'outcome' = 'close'): Promise<LabConn[]> {
   const opens = (): Of<'conn:open'>[] =>
     app.events.slice(since).filter((e): e is Of<'conn:open'> => e.type === 'conn:open' && e.target.host === host);
   const deadline = Date.now() + timeoutMs;
@@ -66,10 +67,25 @@ export async function connsTo(app: TestTlslab, host: string, since: number, min 
   }
   const out: LabConn[] = [];
   for (const open of opens()) {
-    await app.waitFor((e) => e.type === 'conn:close' && e.conn === open.conn, timeoutMs);
+    const last = until === 'close' ? 'conn:close' : 'tls:client-outcome';
+    await app.waitFor((e) => (e.type === last || e.type === 'conn:close') && e.conn === open.conn, timeoutMs);
     out.push(new LabConn(open.conn, app.events.filter((e) => e.conn === open.conn)));
   }
   return out;
+}
+
+/**
+ * The first connection to `host` since `since` whose client leg was classified as `pred` accepts, as it stood then.
+ * For browsers: they may open an extra (preconnected) socket that stays idle, so waiting for every close would hang.
+ */
+export async function classifiedConn(app: TestTlslab, host: string, since: number, pred: (outcome: string) => boolean, timeoutMs = 15000): Promise<LabConn> {
+  const mine = new Set<string>();
+  const hit = await app.waitFor((e) => {
+    if (e.seq <= (app.events[since - 1]?.seq ?? 0)) return false;
+    if (e.type === 'conn:open' && e.target.host === host) mine.add(e.conn);
+    return e.type === 'tls:client-outcome' && mine.has(e.conn) && pred(e.outcome);
+  }, timeoutMs);
+  return new LabConn(hit.conn, app.events.filter((e) => e.conn === hit.conn));
 }
 
 /** The single connection to `host` since `since`. */

@@ -1,0 +1,98 @@
+// Headless Chromium (/usr/bin/chromium via playwright-core) for the proxy's browser tests: a temporary HOME whose
+// NSS database trusts the CAs a test names, launched through tlslab or directly. I/O: temp folders, certutil, Chromium.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const SCREENSHOT_DIR = path.resolve(__dirname, '../../test-output/screenshots');
+
+/** Flags every launch gets: quiet, no QUIC (it would bypass the CONNECT proxy), no background traffic. */
+const BASE_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export interface TrustedHome {
+  /** The temporary HOME: Chromium reads `$HOME/.pki/nssdb`. */
+  home: string;
+  remove(): void;
+}
+
+/** A temporary HOME with an NSS database trusting each PEM in `cas` to identify websites (certutil trust "C,,"). */
+export function makeNssHome(cas: { nick: string; pem: string }[]): TrustedHome {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'tlslab-chromium-home-'));
+  const db = path.join(home, '.pki', 'nssdb');
+  fs.mkdirSync(db, { recursive: true });
+  execFileSync('certutil', ['-d', `sql:${db}`, '-N', '--empty-password'], { stdio: 'pipe' });
+  for (const ca of cas) {
+    const file = path.join(home, `${ca.nick.replace(/[^a-z0-9]+/gi, '-')}.pem`);
+    fs.writeFileSync(file, ca.pem);
+    execFileSync('certutil', ['-d', `sql:${db}`, '-A', '-t', 'C,,', '-n', ca.nick, '-i', file], { stdio: 'pipe' });
+  }
+  return { home, remove: () => fs.rmSync(home, { recursive: true, force: true }) };
+}
+
+export interface LaunchOptions {
+  /** `http://127.0.0.1:PORT`: every request goes through this proxy, loopback targets included. */
+  proxyUrl?: string;
+  /** Extra flags, e.g. `--host-resolver-rules=MAP expired.lab.tlslab 127.0.0.1:PORT`. */
+  args?: string[];
+}
+
+/**
+ * Google hosts Chromium 156 still calls at start-up and on every navigation despite --disable-background-networking
+ * (update.googleapis.com, clients2.google.com, accounts.google.com, connectivitycheck.gstatic.com). Through the proxy
+ * tlslab would try to resolve them; instead they bypass it and fail in Chromium's own resolver: no lookup, loopback only.
+ */
+const GOOGLE = ['*.google.com', '*.googleapis.com', '*.gstatic.com'];
+const NO_GOOGLE = GOOGLE.map((h) => `MAP ${h} ~NOTFOUND`);
+
+/** Chromium with `home` as HOME; through `proxyUrl` when given, else with no proxy at all (`resolve` maps names). */
+export function launchChromium(home: TrustedHome, o: LaunchOptions & { resolve?: string[] } = {}): Promise<Browser> {
+  const proxy = o.proxyUrl
+    ? [`--proxy-server=${o.proxyUrl}`, `--proxy-bypass-list=${['<-loopback>', ...GOOGLE].join(';')}`]
+    : ['--no-proxy-server'];
+  const rules = [...(o.resolve ?? []), ...NO_GOOGLE].join(', ');
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    env: { ...process.env, HOME: home.home },
+    args: [...BASE_ARGS, ...proxy, `--host-resolver-rules=${rules}`, ...(o.args ?? [])],
+    timeout: 30_000,
+  });
+}
+
+export interface Visit {
+  /** `ERR_…` from the rejected `page.goto`, or null when the page loaded. */
+  error: string | null;
+  status: number | null;
+  title: string | null;
+  /** The page's visible text, when it loaded. */
+  text: string | null;
+  /** Where a screenshot was saved, when one was asked for. */
+  screenshot?: string;
+}
+
+/** Loads `url` in a fresh page; never throws for a net error (it is the result). Optionally saves a screenshot. */
+export async function visit(browser: Browser, url: string, shot?: string): Promise<Visit> {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+  const page: Page = await context.newPage();
+  try {
+    let out: Visit;
+    try {
+      const res = await page.goto(url, { timeout: 20_000 });
+      out = { error: null, status: res?.status() ?? null, title: await page.title(), text: await page.locator('body').innerText() };
+    } catch (err) {
+      const message = (err as Error).message;
+      out = { error: /net::(ERR_[A-Z0-9_]+)/.exec(message)?.[1] ?? message, status: null, title: null, text: null };
+    }
+    if (shot) {
+      fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+      const file = path.join(SCREENSHOT_DIR, `${shot}.png`);
+      await page.screenshot({ path: file });
+      out.screenshot = file;
+    }
+    return out;
+  } finally {
+    await context.close();
+  }
+}
