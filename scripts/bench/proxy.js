@@ -15,7 +15,8 @@ const { rssMiB, loadNote } = require('./lib/proc');
 const { formatProfile } = require('./lib/cpuprofile');
 
 const HELP = `Usage: node scripts/bench/proxy.js [options]
-  --peers LIST        comma-separated, from direct,tlslab,http-mitm-proxy,mitmdump (default: all)
+  --peers LIST        comma-separated, from direct,tlslab,http-mitm-proxy,mitmdump (the default) and the
+                      reference peers node-relay, node-relay-tap (a bare Node TLS relay, without / with JS tees)
   --rounds N          measure everything N times, interleaved across peers (default 2)
   --seconds S         duration of each new-connection and keep-alive measurement (default 5)
   --workers W         concurrent new-connection workers (default 8)
@@ -28,12 +29,14 @@ const HELP = `Usage: node scripts/bench/proxy.js [options]
   --quick             tiny sizes for a smoke run: 1 round, 1 s, 2 workers, 2 conns, 8 MiB
   --profile DIR       run tlslab under node --cpu-prof (profile written to DIR) and print its top functions;
                       profiling slows tlslab, so use it to see where time goes, not for the figures
+  --mitmdump-buffered run mitmdump with its default stream_large_bodies (unset: every body is buffered whole before
+                      it is sent on; 128 MiB then takes minutes); by default it gets stream_large_bodies=1m
   --tlslab-node-arg A an extra node option for the tlslab process (repeatable), e.g. --require FILE to try a change
   --json FILE         also write every figure as JSON
 `;
 
 function parseArgs(argv) {
-  const o = { peers: ['direct', 'tlslab', 'http-mitm-proxy', 'mitmdump'], rounds: 2, seconds: 5, workers: 8, conns: 4, maxRequests: 20000, bulkMb: 256, bulkTimeoutS: 60, small: 1024, profile: null, json: null, phases: ['newconn', 'keepalive', 'bulk'], tlslabNodeArgs: [] };
+  const o = { peers: ['direct', 'tlslab', 'http-mitm-proxy', 'mitmdump'], rounds: 2, seconds: 5, workers: 8, conns: 4, maxRequests: 20000, bulkMb: 256, bulkTimeoutS: 60, small: 1024, profile: null, json: null, phases: ['newconn', 'keepalive', 'bulk'], tlslabNodeArgs: [], mitmStream: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => {
@@ -64,6 +67,7 @@ function parseArgs(argv) {
     else if (a === '--small') o.small = num();
     else if (a === '--quick') Object.assign(o, { rounds: 1, seconds: 1, workers: 2, conns: 2, bulkMb: 8 });
     else if (a === '--profile') o.profile = path.resolve(v());
+    else if (a === '--mitmdump-buffered') o.mitmStream = false;
     else if (a === '--tlslab-node-arg') o.tlslabNodeArgs.push(v());
     else if (a === '--json') o.json = path.resolve(v());
     else throw new Error(`unknown option ${a} (see --help)`);
@@ -97,7 +101,7 @@ async function main() {
       const nodeArgs = name !== 'tlslab' ? [] : [...o.tlslabNodeArgs, ...(o.profile ? ['--cpu-prof', '--cpu-prof-dir', o.profile] : [])];
       if (o.profile) fs.mkdirSync(o.profile, { recursive: true });
       try {
-        const p = await startPeer(name, { pki, work, nodeArgs });
+        const p = await startPeer(name, { pki, work, nodeArgs, mitmStream: o.mitmStream });
         if (p.skip) {
           skipped.push(`${name}: skipped — ${p.skip}`);
           continue;
@@ -133,6 +137,14 @@ async function main() {
         await settle();
       }
     }
+    // Integrity, not speed: the origin closes right after the last byte (Connection: close); is every byte delivered?
+    const closeBytes = Math.min(bulkBytes, 64 * 1048576);
+    const closeCheck = {};
+    for (const p of o.phases.includes('bulk') ? peers : []) {
+      progress(`Connection: close download via ${p.name}`);
+      closeCheck[p.name] = await phases.bulk(p, origin, { bytes: closeBytes, timeoutS: o.bulkTimeoutS, close: true });
+      await settle();
+    }
     for (const p of peers) p.endRssMiB = p.pid ? rssMiB(p.pid) : NaN;
     const loadAfter = loadNote();
 
@@ -155,14 +167,19 @@ async function main() {
     if (o.phases.includes('bulk')) {
       out.push(`Bulk: one GET of ${o.bulkMb} MiB over one connection (its setup not timed)`);
       out.push(bulkTable(peers, results.bulk), '');
+      out.push(`Integrity: one GET of ${fmt(closeBytes / 1048576, 0)} MiB with Connection: close (the origin closes right after its last byte)`);
+      out.push(table(['peer', 'received', 'expected', 'complete', 'MiB/s', 'note'], peers.map((p) => {
+        const r = closeCheck[p.name];
+        return [p.name, String(r.bytes), String(closeBytes), r.complete ? 'yes' : 'NO', fmt(r.mibps, 0), r.lastError ?? ''];
+      })), '');
     }
     out.push('Proxy process memory (RSS, MiB)');
     out.push(memoryTable(peers, results));
     out.push('');
     out.push('Targets (issue 2), on the median over rounds');
-    out.push(targets(peers, results));
+    out.push(targets(peers, results, closeCheck, closeBytes));
     process.stdout.write(`${out.join('\n')}\n`);
-    if (o.json) fs.writeFileSync(o.json, JSON.stringify({ options: o, loadBefore, loadAfter, peers: peers.map((p) => ({ name: p.name, version: p.version, idleRssMiB: p.idleRssMiB, warmRssMiB: p.warmRssMiB, endRssMiB: p.endRssMiB })), skipped, results }, null, 2));
+    if (o.json) fs.writeFileSync(o.json, JSON.stringify({ options: o, loadBefore, loadAfter, peers: peers.map((p) => ({ name: p.name, version: p.version, idleRssMiB: p.idleRssMiB, warmRssMiB: p.warmRssMiB, endRssMiB: p.endRssMiB })), skipped, results, closeCheck }, null, 2));
   } finally {
     for (const p of started) await p.stop();
     if (origin) await origin.stop();
@@ -215,7 +232,7 @@ function memoryTable(peers, res) {
   return table(header, rows);
 }
 
-function targets(peers, res) {
+function targets(peers, res, closeCheck, closeBytes) {
   const has = (phase, n) => peers.some((p) => p.name === n) && res[phase][n]?.length > 0;
   const med = (phase, n, f) => median(res[phase][n].map(f));
   const lines = [];
@@ -241,6 +258,7 @@ function targets(peers, res) {
       check('bulk ≥ 70% of direct', t >= 0.7 * d, `tlslab ${fmt(t, 0)} MiB/s vs direct ${fmt(d, 0)} MiB/s = ${fmt((100 * t) / d, 0)}%`);
     } else lines.push('- bulk ≥ 70% of direct: direct not measured');
     if (res.bulk.tlslab.some((r) => !r.complete)) lines.push('  ✗ tlslab did not deliver every bulk byte in at least one round (see the bulk table)');
+    if (closeCheck.tlslab && !closeCheck.tlslab.complete) lines.push(`  ✗ tlslab lost the last ${closeCheck.tlslab.bytes >= 0 ? closeBytes - closeCheck.tlslab.bytes : '?'} bytes of a Connection: close download (see Integrity)`);
     if (has('bulk', 'http-mitm-proxy')) lines.push(`  (no target) bulk, tlslab vs stock http-mitm-proxy: ${fmt(t / med('bulk', 'http-mitm-proxy', mibps))}×`);
   } else lines.push('- bulk target: tlslab bulk not measured');
   return lines.join('\n');

@@ -125,7 +125,7 @@ async function startOrigin(pki, work, smallBytes) {
  * A peer: `{ name, proxyPort (null for direct), ca (PEM the client trusts), pid, version, stop() }`, or
  * `{ name, skip: reason }` when it cannot run here.
  */
-async function startPeer(name, { pki, work, nodeArgs = [] }) {
+async function startPeer(name, { pki, work, nodeArgs = [], mitmStream = true }) {
   const originCa = fs.readFileSync(pki.caFile, 'utf8');
   if (name === 'direct') return { name, proxyPort: null, ca: originCa, pid: null, version: `node ${process.version}`, stop: async () => undefined };
   const dir = fs.mkdtempSync(path.join(work, `${name}-`));
@@ -160,6 +160,18 @@ async function startPeer(name, { pki, work, nodeArgs = [] }) {
       throw new Error(`${err.message}\n${tail(logFile)}`);
     }
   }
+  if (name === 'node-relay' || name === 'node-relay-tap') {
+    // The floor: a bare Node CONNECT + two-TLS-legs relay (optionally over tees); it presents the origin's own certificate.
+    const args = [...nodeArgs, path.join(BENCH, 'run-node-relay.js'), '--cert', pki.certFile, '--key', pki.keyFile, '--upstream-ca', pki.caFile, ...(name === 'node-relay-tap' ? ['--tap'] : [])];
+    const child = spawnLogged(process.execPath, args, { logFile, cwd: dir });
+    try {
+      const info = await firstJsonLine(child, 30000, name);
+      return { name, proxyPort: info.port, ca: originCa, pid: child.pid, version: `${name} (reference: bare Node relay${name === 'node-relay-tap' ? ' over JS tees' : ''})`, stop: () => stopChild(child), logFile };
+    } catch (err) {
+      await stopChild(child);
+      throw new Error(`${err.message}\n${tail(logFile)}`);
+    }
+  }
   if (name === 'mitmdump') {
     const bin = which('mitmdump');
     if (!bin) return { name, skip: 'mitmdump is not on PATH (Debian: apt-get install mitmproxy)' };
@@ -172,11 +184,11 @@ async function startPeer(name, { pki, work, nodeArgs = [] }) {
     const port = await freePort();
     const confdir = path.join(dir, 'conf');
     const child = spawnLogged(bin, ['--listen-host', '127.0.0.1', '--listen-port', String(port), '--set', `confdir=${confdir}`,
-      '--set', `ssl_verify_upstream_trusted_ca=${pki.caFile}`, '-q'], { logFile, cwd: dir });
+      '--set', `ssl_verify_upstream_trusted_ca=${pki.caFile}`, ...(mitmStream ? ['--set', 'stream_large_bodies=1m'] : []), '-q'], { logFile, cwd: dir });
     try {
       await waitForPort(port, 60000, child, 'mitmdump');
       const caFile = path.join(confdir, 'mitmproxy-ca-cert.pem');
-      return { name, proxyPort: port, ca: fs.readFileSync(caFile, 'utf8'), pid: child.pid, version: `mitmdump ${version} (defaults, -q)`, stop: () => stopChild(child), logFile };
+      return { name, proxyPort: port, ca: fs.readFileSync(caFile, 'utf8'), pid: child.pid, version: `mitmdump ${version} (defaults${mitmStream ? ' + stream_large_bodies=1m' : ''}, -q)`, stop: () => stopChild(child), logFile };
     } catch (err) {
       await stopChild(child);
       throw new Error(`${err.message}\n${tail(logFile)}`);

@@ -1,0 +1,64 @@
+// Smoke test of the benchmark scripts: they run end to end with tiny sizes and print their tables.
+// No timing is asserted (figures on a shared machine mean nothing in a test); real child processes on loopback.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { ensureBuilt } from '../helpers/ca-cli';
+
+const run = promisify(execFile);
+const REPO = path.resolve(__dirname, '..', '..');
+
+/** The data rows of the table that follows `title` in the output, split into cells. */
+function rowsAfter(out: string, title: string): string[][] {
+  const lines = out.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(title));
+  expect(start).toBeGreaterThanOrEqual(0);
+  const rows: string[][] = [];
+  for (const l of lines.slice(start + 3)) {
+    if (l.trim() === '' || l.startsWith('  ')) break;
+    rows.push(l.trim().split(/\s{2,}/));
+  }
+  return rows;
+}
+
+describe('scripts/bench', () => {
+  beforeAll(() => ensureBuilt(), 180_000);
+
+  it('proxy.js measures direct, tlslab and http-mitm-proxy with tiny sizes and prints every table', async () => {
+    const { stdout } = await run(process.execPath, [
+      'scripts/bench/proxy.js', '--peers', 'direct,tlslab,http-mitm-proxy', '--rounds', '1', '--seconds', '0.5',
+      '--workers', '2', '--conns', '1', '--bulk-mb', '1', '--max-requests', '40',
+    ], { cwd: REPO, timeout: 150_000 });
+    for (const title of ['New-connection HTTPS', 'Keep-alive', 'Bulk', 'Integrity', 'Proxy process memory', 'Targets']) {
+      expect(stdout).toContain(title);
+    }
+    const peers = ['direct', 'tlslab', 'http-mitm-proxy'];
+    for (const title of ['New-connection HTTPS', 'Keep-alive']) {
+      const rows = rowsAfter(stdout, title);
+      expect(rows.map((r) => r[0])).toEqual(peers);
+      // Columns: peer, round, req/s, p50, p95, ok, errors: every peer answered, none failed, at most the cap.
+      for (const r of rows) {
+        expect(Number(r[5])).toBeGreaterThan(0);
+        expect(Number(r[5])).toBeLessThanOrEqual(40);
+        expect(Number(r[6])).toBe(0);
+      }
+    }
+    const bulk = rowsAfter(stdout, 'Bulk');
+    expect(bulk.map((r) => [r[0], r[4]])).toEqual(peers.map((p) => [p, 'yes']));
+    expect(stdout).toMatch(/new-connection rate ≥ 60% of direct: tlslab \d+ req\/s vs direct \d+ req\/s/);
+    expect(stdout).toContain('new-connection rate ≥ 3× mitmdump: mitmdump not measured');
+  }, 180_000);
+
+  it('proxy.js refuses an unknown option with its usage', async () => {
+    await expect(run(process.execPath, ['scripts/bench/proxy.js', '--nope'], { cwd: REPO, timeout: 20_000 })).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('unknown option --nope'),
+    });
+  });
+
+  it('run.js runs the benchmarks it is asked for and names what it ran', async () => {
+    const { stdout } = await run(process.execPath, ['scripts/bench/run.js', '--quick', '--only', 'leaf-issuance'], { cwd: REPO, timeout: 60_000 });
+    expect(stdout).toContain('=== leaf-issuance (scripts/bench/leaf-issuance.js) ===');
+    expect(stdout).toMatch(/=== summary ===\nleaf-issuance +ok in [\d.]+ s — node scripts\/bench\/leaf-issuance.js 50/);
+  }, 90_000);
+});
