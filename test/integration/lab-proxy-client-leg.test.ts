@@ -1,5 +1,7 @@
 // The client leg: how curl, openssl s_client and Node react to the certificate tlslab presents, as tlslab classifies
 // it (tls:client-outcome) and the alert it saw, with the tlslab CA trusted or not, and in mirror mode; GET /api/connections.
+import type net from 'node:net';
+import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import type { ClientOutcome } from '../../src/events/schema';
 import type { ConnectionSummary } from '../../src/events/stream';
@@ -198,6 +200,36 @@ describe('a client that resets the tunnel', () => {
       for (const spy of printed) expect(spy.mock.calls.map((c) => c.map(String).join(' '))).toEqual([]);
     } finally {
       for (const spy of printed) spy.mockRestore();
+    }
+  });
+});
+
+describe('a client that sends its ClientHello, then nothing', () => {
+  it('is classified timeout after the client handshake timeout', async () => {
+    const quick = await startTestTlslab({ lab: true, certsDir: app.certsDir, timeouts: { clientHandshakeMs: 400 } });
+    const host = labHost('valid');
+    // A real ClientHello, captured from a Node client writing into a stream that never answers.
+    const hello = await new Promise<Buffer>((resolve) => {
+      const sink = new Duplex({ read() {}, write(chunk: Buffer, _enc, cb) { resolve(chunk); cb(); } });
+      const t = tls.connect({ socket: sink as unknown as net.Socket, servername: host });
+      t.on('error', () => undefined);
+      setImmediate(() => t.destroy());
+    });
+    const raw = await connectTunnel(quick.proxyPort, `${host}:443`);
+    try {
+      raw.on('error', () => undefined);
+      raw.write(hello);
+      const outcome = await quick.waitFor((e) => e.type === 'tls:client-outcome');
+      if (outcome.type !== 'tls:client-outcome') throw new Error('unreachable');
+      expect([outcome.outcome, outcome.alert]).toEqual(['timeout', undefined]);
+      expect(outcome.explanation).toMatch(/neither finished the handshake nor hung up in time/);
+      const conn = quick.events.filter((e) => e.conn === outcome.conn);
+      expect(conn.filter((e) => e.type === 'tls:handshake' && e.leg === 'client').map((e) => (e.type === 'tls:handshake' ? `${e.from}:${e.msgType.name}` : ''))).toEqual(
+        expect.arrayContaining(['client:client_hello', 'server:server_hello', 'server:finished']),
+      );
+    } finally {
+      raw.destroy();
+      await quick.close();
     }
   });
 });
