@@ -30,6 +30,26 @@ export type UpstreamResult =
 
 const isIp = (h: string): boolean => net.isIP(h) !== 0;
 
+/**
+ * One client context per trust list: parsing ~150 PEM roots costs tens of ms on the event loop, so a context made
+ * per connection (what `ca:` in tls.connect does) delayed every upstream ClientHello by that much.
+ */
+const contexts = new WeakMap<readonly string[], tls.SecureContext>();
+
+function upstreamContext(ca: readonly string[]): tls.SecureContext {
+  let sc = contexts.get(ca);
+  if (!sc) {
+    sc = tls.createSecureContext({
+      ca: ca.length > 0 ? [...ca] : undefined,
+      // Reach old and weak servers too: the lesson is to show their flaws, not to refuse to look.
+      minVersion: 'TLSv1',
+      ciphers: 'DEFAULT:@SECLEVEL=0',
+    });
+    contexts.set(ca, sc);
+  }
+  return sc;
+}
+
 /** TCP connect, then TLS over a tap; every byte and key-log line goes to the session's upstream leg. */
 export async function connectUpstream(target: UpstreamTarget, session: ConnectionSession, opts: UpstreamOptions): Promise<UpstreamResult> {
   const started = performance.now();
@@ -51,10 +71,7 @@ export async function connectUpstream(target: UpstreamTarget, session: Connectio
       servername: isIp(target.host) ? undefined : target.host,
       ALPNProtocols: opts.alpn.length > 0 ? opts.alpn : undefined,
       rejectUnauthorized: false,
-      ca: opts.ca.length > 0 ? opts.ca : undefined,
-      // Reach old and weak servers too: the lesson is to show their flaws, not to refuse to look.
-      minVersion: 'TLSv1',
-      ciphers: 'DEFAULT:@SECLEVEL=0',
+      secureContext: upstreamContext(opts.ca),
     });
     socket.on('keylog', (line) => session.upstream.addKeyLog(line));
     let settled = false;

@@ -1,5 +1,6 @@
 // Every lab case through tlslab (default policy: block) with curl, openssl s_client and a Node client, all trusting the
 // tlslab CA: the upstream verdict's exact finding codes, the teaching page (HTTP 502), and what each case teaches.
+import tls from 'node:tls';
 import { describeWithTools } from '../helpers/tools';
 import { startTestTlslab, type TestTlslab } from '../helpers/tlslab';
 import { connTo, curl, labHost, mark, nodeClient, opensslClient, type HttpAnswer, type LabConn } from '../helpers/lab-proxy-conns';
@@ -162,5 +163,24 @@ describe('a Node client trusting the tlslab CA, every lab case', () => {
     const answer = await nodeClient(app, name, { ca: app.ca.certPem });
     expect(answer.peer?.issuer).toMatch(/tlslab Teaching CA/);
     checkCase(name, answer, await connTo(app, labHost(name), since));
+  });
+});
+
+describe('the upstream TLS client context', () => {
+  it('is made once for the trust list, not per connection (parsing ~150 roots per connection stalled each ClientHello)', async () => {
+    const spy = jest.spyOn(tls, 'createSecureContext');
+    try {
+      for (const name of ['valid', 'tls12-only', 'valid']) {
+        const since = mark(app);
+        expect((await nodeClient(app, name, { ca: app.ca.certPem })).status).toBe(200);
+        await connTo(app, labHost(name), since);
+      }
+      // Contexts made with the upstream trust list (Node's roots + the lab root); the test's own clients pass one CA.
+      // At most one: the first upstream connection of this tlslab may be one of these three.
+      const withRoots = spy.mock.calls.filter(([o]) => Array.isArray(o?.ca) && o.ca.length > tls.rootCertificates.length);
+      expect(withRoots.length).toBeLessThanOrEqual(1);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
