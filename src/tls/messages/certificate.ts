@@ -9,7 +9,20 @@ import { named, sigSchemeName } from '../names/lookup';
 import { CERTIFICATE_STATUS_TYPES, CLIENT_CERTIFICATE_TYPES } from '../names/registries';
 import type { MessageParser } from './types';
 
-function describeCert(der: Uint8Array): string {
+/** Servers send the same certificates on every connection: remember the last descriptions (parsing costs ~0.5 ms). */
+const described = new Map<string, string>();
+const DESCRIBED_MAX = 256;
+
+function describeCert(der: Uint8Array, hex: string): string {
+  const hit = described.get(hex);
+  if (hit !== undefined) return hit;
+  const text = parseDescription(der);
+  if (described.size >= DESCRIBED_MAX) described.delete(described.keys().next().value as string);
+  described.set(hex, text);
+  return text;
+}
+
+function parseDescription(der: Uint8Array): string {
   try {
     const c = new X509Certificate(der);
     const cn = (dn: string): string => dn.split('\n').find((l) => l.startsWith('CN='))?.slice(3) ?? dn.replace(/\n/g, ', ');
@@ -24,9 +37,10 @@ function certData(r: FieldReader, index: number, certs: string[], ranges: ByteRa
   const [der, f] = r.opaque(index === 0 ? 'cert_data (leaf)' : `cert_data [${index}]`, 3, index === 0
     ? "The server's own certificate: its public key, its names, and a CA's signature over them"
     : 'An intermediate certificate that links the leaf to a root the client trusts');
-  certs.push(toHex(der));
+  const hex = toHex(der);
+  certs.push(hex);
   ranges.push([start + 3, r.pos]);
-  f.value = describeCert(der);
+  f.value = describeCert(der, hex);
   return f;
 }
 
