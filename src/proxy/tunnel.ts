@@ -105,7 +105,7 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
     await serveFailure(ctx, session, socket, first.bytes, name, target.port, {
       code: 'TLSLAB_ERR_UPSTREAM_CERT',
       cause: 'upstream-cert-invalid',
-      reason: `The certificate of ${name} failed verification: ${errors.map((f) => f.message).join(' ')}`,
+      reason: `The certificate of ${name} failed verification: ${errors.length === 1 ? 'one check' : `${errors.length} checks`} failed, listed below. A browser would refuse it too.`,
       findings: verdict.findings,
       nodeError: up.nodeError,
     });
