@@ -32,6 +32,8 @@ export interface DashboardServerOptions {
   highWater?: number;
   /** Most events per `events` message (default 1,000). */
   maxBatch?: number;
+  /** Connections whose events a snapshot carries (newest first; default 300). */
+  snapshotConnections?: number;
   /** Where the page, assets and compiled scripts are read from (defaults: the repository's dashboard folders). */
   staticRoots?: Partial<StaticRoots>;
 }
@@ -68,6 +70,7 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
     highWater: opts.highWater ?? 1024 * 1024,
     heartbeatMs: opts.heartbeatMs ?? 15_000,
     maxBatch: opts.maxBatch ?? 1000,
+    snapshotConnections: opts.snapshotConnections ?? 300,
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, perMessageDeflate: false });
 

@@ -21,6 +21,12 @@ export interface StreamHubOptions {
   heartbeatMs: number;
   /** Most events per `events` message (default 1,000). */
   maxBatch: number;
+  /**
+   * A snapshot carries the events of only this many of the newest matching connections (default 300); every
+   * matching summary is still sent, and the events of older ones are one `GET /api/connections/:id/events` away.
+   * Keeps a dashboard's first paint small: a full history can be tens of MiB.
+   */
+  snapshotConnections: number;
 }
 
 export interface HubStats {
@@ -109,11 +115,13 @@ export class StreamHub {
       selected.add(s.id);
       if (f.failuresOnly === true) client.seenFailed.add(s.id);
     }
+    const newest = newestFirst(summaries);
+    const withEvents = new Set(newest.slice(0, this.opts.snapshotConnections).map((s) => s.id));
     // Events of connections whose summary was forgotten still pass an id-only filter.
     const idOnly = f.host === undefined && f.client === undefined && f.failuresOnly !== true;
-    const events = bus.history.toArray((e) => selected.has(e.conn) || (idOnly && matchesIdentity(f, e.conn, undefined)));
+    const events = bus.history.toArray((e) => withEvents.has(e.conn) || (idOnly && !selected.has(e.conn) && matchesIdentity(f, e.conn, undefined)));
     client.sendRaw(
-      `{"kind":"snapshot","events":${JSON.stringify(events)},"summaries":${JSON.stringify(newestFirst(summaries))},"evicted":${bus.history.evicted}}`,
+      `{"kind":"snapshot","events":${JSON.stringify(events)},"summaries":${JSON.stringify(newest)},"evicted":${bus.history.evicted}}`,
     );
   }
 
