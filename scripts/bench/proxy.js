@@ -16,7 +16,8 @@ const { formatProfile } = require('./lib/cpuprofile');
 
 const HELP = `Usage: node scripts/bench/proxy.js [options]
   --peers LIST        comma-separated, from direct,tlslab,http-mitm-proxy,mitmdump (the default) and the
-                      reference peers node-relay, node-relay-tap (a bare Node TLS relay, without / with JS tees)
+                      reference peers node-relay, node-relay-tap, node-relay-ec (a bare Node TLS relay: as is,
+                      over JS tees, with an ECDSA P-256 leaf instead of RSA-2048)
   --rounds N          measure everything N times, interleaved across peers (default 2)
   --seconds S         duration of each new-connection and keep-alive measurement (default 5)
   --workers W         concurrent new-connection workers (default 8)

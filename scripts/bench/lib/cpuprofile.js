@@ -73,4 +73,42 @@ function formatProfile(file, n = 25) {
   ].join('\n');
 }
 
-module.exports = { analyzeProfile, formatProfile };
+/**
+ * Who calls the functions whose name contains `needle`: their time (self + below) grouped by the nearest caller
+ * frame that is not itself a match, as `callerKey → ms`. Useful when a native function (X509Certificate,
+ * getPeerCertificate, …) tops the list and the question is which of our code paths reaches it.
+ */
+function callersOf(file, needle, n = 15) {
+  const prof = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const byId = new Map(prof.nodes.map((x) => [x.id, x]));
+  const parent = new Map();
+  for (const x of prof.nodes) for (const c of x.children ?? []) parent.set(c, x.id);
+  const key = (x) => `${x.callFrame.functionName || '(anonymous)'}  ${shortUrl(x.callFrame.url)}:${x.callFrame.lineNumber + 1}`;
+  const matches = (x) => (x.callFrame.functionName || '').includes(needle);
+  const out = new Map();
+  let total = 0;
+  for (let i = 0; i < prof.samples.length; i++) {
+    const us = prof.timeDeltas[i] ?? 0;
+    // Walk up from the sampled frame: find the outermost-contiguous match, then the first non-matching caller
+    // that lives in our code (dist/) or, failing that, any caller.
+    let cur = prof.samples[i];
+    let hit = null;
+    for (let id = cur; id !== undefined; id = parent.get(id)) if (matches(byId.get(id))) hit = id;
+    if (hit === null) continue;
+    total += us;
+    let caller = 'unknown';
+    for (let id = parent.get(hit); id !== undefined; id = parent.get(id)) {
+      const x = byId.get(id);
+      if (shortUrl(x.callFrame.url).startsWith('dist/')) {
+        caller = key(x);
+        break;
+      }
+    }
+    out.set(caller, (out.get(caller) ?? 0) + us);
+  }
+  const rows = [...out].sort((a, b) => b[1] - a[1]).slice(0, n);
+  return [`${(total / 1000).toFixed(0)} ms in functions named *${needle}*, by the nearest caller in dist/:`,
+    ...rows.map(([k, us]) => `  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`)].join('\n');
+}
+
+module.exports = { analyzeProfile, formatProfile, callersOf };

@@ -7,6 +7,7 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn, execFileSync } = require('node:child_process');
+const { makeEcLeaf } = require('./pki');
 
 const BENCH = path.resolve(__dirname, '..');
 const REPO = path.resolve(BENCH, '..', '..');
@@ -160,13 +161,15 @@ async function startPeer(name, { pki, work, nodeArgs = [], mitmStream = true }) 
       throw new Error(`${err.message}\n${tail(logFile)}`);
     }
   }
-  if (name === 'node-relay' || name === 'node-relay-tap') {
-    // The floor: a bare Node CONNECT + two-TLS-legs relay (optionally over tees); it presents the origin's own certificate.
-    const args = [...nodeArgs, path.join(BENCH, 'run-node-relay.js'), '--cert', pki.certFile, '--key', pki.keyFile, '--upstream-ca', pki.caFile, ...(name === 'node-relay-tap' ? ['--tap'] : [])];
+  if (name === 'node-relay' || name === 'node-relay-tap' || name === 'node-relay-ec') {
+    // The floor: a bare Node CONNECT + two-TLS-legs relay (optionally over tees); it presents the origin's own
+    // RSA-2048 certificate, or (node-relay-ec) an ECDSA P-256 one from the same root.
+    const leaf = name === 'node-relay-ec' ? makeEcLeaf(pki) : pki;
+    const args = [...nodeArgs, path.join(BENCH, 'run-node-relay.js'), '--cert', leaf.certFile, '--key', leaf.keyFile, '--upstream-ca', pki.caFile, ...(name === 'node-relay-tap' ? ['--tap'] : [])];
     const child = spawnLogged(process.execPath, args, { logFile, cwd: dir });
     try {
       const info = await firstJsonLine(child, 30000, name);
-      return { name, proxyPort: info.port, ca: originCa, pid: child.pid, version: `${name} (reference: bare Node relay${name === 'node-relay-tap' ? ' over JS tees' : ''})`, stop: () => stopChild(child), logFile };
+      return { name, proxyPort: info.port, ca: originCa, pid: child.pid, version: `${name} (reference: bare Node relay${name === 'node-relay-tap' ? ' over JS tees' : name === 'node-relay-ec' ? ', ECDSA P-256 leaf' : ''})`, stop: () => stopChild(child), logFile };
     } catch (err) {
       await stopChild(child);
       throw new Error(`${err.message}\n${tail(logFile)}`);
