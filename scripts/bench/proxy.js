@@ -89,6 +89,16 @@ async function main() {
   const work = makeWorkDir();
   const started = [];
   let origin = null;
+  // Ctrl-C or a kill: stop every child by its pid and remove the work folder before leaving.
+  const onSignal = (sig) => {
+    progress(`${sig}: stopping the children`);
+    Promise.allSettled([...started.map((p) => p.stop()), origin ? origin.stop() : null]).finally(() => {
+      fs.rmSync(work, { recursive: true, force: true });
+      process.exit(130);
+    });
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const loadBefore = loadNote();
   try {
     progress(`origin PKI and origin process (work folder ${work})`);

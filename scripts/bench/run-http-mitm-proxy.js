@@ -21,4 +21,5 @@ const stop = () => {
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
-process.on('disconnect', stop);
+// Started by proxy.js with --parent-pipe: exit when the parent goes away (its end of our stdin closes).
+if (process.argv.includes('--parent-pipe')) process.stdin.on('end', stop).resume();

@@ -82,4 +82,5 @@ server.listen(0, '127.0.0.1', () => process.stdout.write(`${JSON.stringify({ por
 const stop = () => process.exit(0);
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
-process.on('disconnect', stop);
+// Started by proxy.js with --parent-pipe: exit when the parent goes away (its end of our stdin closes).
+if (process.argv.includes('--parent-pipe')) process.stdin.on('end', stop).resume();

@@ -55,4 +55,5 @@ server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
 });
 process.on('SIGTERM', () => process.exit(0));
-process.on('disconnect', () => process.exit(0));
+// Exit when the parent goes away (its end of our stdin closes).
+process.stdin.on('end', () => process.exit(0)).resume();

@@ -26,10 +26,14 @@ function which(cmd) {
   return null;
 }
 
-/** Spawns a child with stdout piped and stderr into `logFile`; returns the child. */
+/**
+ * Spawns a child with stdout piped and stderr into `logFile`; returns the child. Its stdin is a pipe that stays
+ * open while this process lives: our Node children exit when it closes, so none outlives a killed benchmark.
+ */
 function spawnLogged(cmd, args, { cwd, env, logFile }) {
   const log = fs.openSync(logFile, 'a');
-  const child = spawn(cmd, args, { cwd, env: env ?? process.env, stdio: ['ignore', 'pipe', log] });
+  const child = spawn(cmd, args, { cwd, env: env ?? process.env, stdio: ['pipe', 'pipe', log] });
+  child.stdin.on('error', () => undefined);
   fs.closeSync(log);
   return child;
 }
@@ -135,7 +139,7 @@ async function startPeer(name, { pki, work, nodeArgs = [], mitmStream = true }) 
     if (!fs.existsSync(path.join(REPO, 'dist', 'app.js'))) return { name, skip: 'dist/app.js is missing: run `npx tsc -p tsconfig.json` first' };
     const env = { ...process.env };
     delete env.NODE_EXTRA_CA_CERTS;
-    const child = spawnLogged(process.execPath, [...nodeArgs, path.join(BENCH, 'run-tlslab.js'), '--certs', path.join(dir, 'certs'), '--upstream-ca', pki.caFile], { env, logFile, cwd: dir });
+    const child = spawnLogged(process.execPath, [...nodeArgs, path.join(BENCH, 'run-tlslab.js'), '--parent-pipe', '--certs', path.join(dir, 'certs'), '--upstream-ca', pki.caFile], { env, logFile, cwd: dir });
     try {
       const info = await firstJsonLine(child, 60000, 'tlslab');
       return { name, proxyPort: info.port, ca: fs.readFileSync(info.ca, 'utf8'), pid: child.pid, version: `tlslab ${require(path.join(REPO, 'package.json')).version}`, stop: () => stopChild(child), logFile };
@@ -152,7 +156,7 @@ async function startPeer(name, { pki, work, nodeArgs = [], mitmStream = true }) 
       return { name, skip: 'http-mitm-proxy is not installed (node_modules)' };
     }
     const env = { ...process.env, NODE_EXTRA_CA_CERTS: pki.caFile };
-    const child = spawnLogged(process.execPath, [...nodeArgs, path.join(BENCH, 'run-http-mitm-proxy.js')], { env, logFile, cwd: dir });
+    const child = spawnLogged(process.execPath, [...nodeArgs, path.join(BENCH, 'run-http-mitm-proxy.js'), '--parent-pipe'], { env, logFile, cwd: dir });
     try {
       const info = await firstJsonLine(child, 60000, 'http-mitm-proxy');
       return { name, proxyPort: info.port, ca: fs.readFileSync(info.ca, 'utf8'), pid: child.pid, version: `http-mitm-proxy ${version} (default options)`, stop: () => stopChild(child), logFile };
@@ -165,7 +169,7 @@ async function startPeer(name, { pki, work, nodeArgs = [], mitmStream = true }) 
     // The floor: a bare Node CONNECT + two-TLS-legs relay (optionally over tees); it presents the origin's own
     // RSA-2048 certificate, or (node-relay-ec) an ECDSA P-256 one from the same root.
     const leaf = name === 'node-relay-ec' ? makeEcLeaf(pki) : pki;
-    const args = [...nodeArgs, path.join(BENCH, 'run-node-relay.js'), '--cert', leaf.certFile, '--key', leaf.keyFile, '--upstream-ca', pki.caFile, ...(name === 'node-relay-tap' ? ['--tap'] : [])];
+    const args = [...nodeArgs, path.join(BENCH, 'run-node-relay.js'), '--parent-pipe', '--cert', leaf.certFile, '--key', leaf.keyFile, '--upstream-ca', pki.caFile, ...(name === 'node-relay-tap' ? ['--tap'] : [])];
     const child = spawnLogged(process.execPath, args, { logFile, cwd: dir });
     try {
       const info = await firstJsonLine(child, 30000, name);
