@@ -19,7 +19,9 @@ export class Tap extends Duplex {
   private readonly chunkListeners: TapListener[] = [];
 
   constructor(socket: Socket) {
-    super({ allowHalfOpen: socket.allowHalfOpen });
+    // No autoDestroy: the TLSSocket on top reads the tap lazily, and destroying the tap destroys that TLSSocket
+    // with ciphertext still undecrypted. The owner destroys the tap when its TLSSocket closes.
+    super({ allowHalfOpen: socket.allowHalfOpen, autoDestroy: false });
     this.socket = socket;
   }
 
@@ -33,13 +35,19 @@ export class Tap extends Duplex {
     socket.on('data', (chunk: Buffer) => {
       if (!this.deliver(chunk)) socket.pause();
     });
-    socket.on('end', () => this.push(null));
+    let ended = false;
+    socket.on('end', () => {
+      ended = true;
+      this.push(null);
+    });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       this.socketError = err;
       this.destroy(err);
     });
     socket.on('close', () => {
-      if (!this.destroyed) this.destroy();
+      // After a clean end the tap must outlive the raw socket until its reader has taken every byte
+      // (see the constructor); only an abnormal close ends it here.
+      if (!ended && !this.destroyed) this.destroy();
     });
     socket.resume();
     return this;

@@ -151,6 +151,7 @@ function clientTls(session: ConnectionSession, socket: net.Socket, prefix: Buffe
   session.client.attach(tap, 'client');
   const ts = new tls.TLSSocket(tap as unknown as net.Socket, { isServer: true, secureContext, ALPNProtocols: alpn });
   ts.on('keylog', (line) => session.client.addKeyLog(line));
+  ts.once('close', () => tap.destroy());
   session.client.onTlsEvent((e) => {
     if (e.type === 'tls:handshake' && e.from === 'server' && e.details?.kind === 'certificate') {
       session.emit({
@@ -183,11 +184,15 @@ function relayTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Soc
   const closed = (): void => {
     open -= 1;
     if (open === 1) {
-      // One side is gone: give the other a moment to flush, then end it.
-      setTimeout(() => {
-        client.tls.destroy();
-        upTls.destroy();
-      }, 2000).unref();
+      // One side is gone (the pipe has ended the other). Once the other has flushed what it still holds to a
+      // slow reader, give its peer a moment to answer with close_notify, then end it; never wait forever.
+      for (const side of [client.tls, upTls]) {
+        if (side.destroyed) continue;
+        const later = (): void => void setTimeout(() => side.destroy(), 2000).unref();
+        if (side.writableFinished) later();
+        else side.once('finish', later);
+        setTimeout(() => side.destroy(), 60_000).unref();
+      }
     }
     if (open === 0) {
       watcher.onClose();

@@ -74,6 +74,7 @@ export async function connectUpstream(target: UpstreamTarget, session: Connectio
       secureContext: upstreamContext(opts.ca),
     });
     socket.on('keylog', (line) => session.upstream.addKeyLog(line));
+    socket.once('close', () => tap.destroy());
     let settled = false;
     const done = (r: UpstreamResult): void => {
       if (settled) return;
