@@ -79,6 +79,24 @@ export class Tap extends Duplex {
     else this.socket.once('drain', () => cb());
   }
 
+  /** A TLS flush hands over several records at once: one corked write, one system call. */
+  override _writev(chunks: { chunk: Buffer; encoding: BufferEncoding }[], cb: (err?: Error | null) => void): void {
+    if (this.socket.destroyed) {
+      cb();
+      return;
+    }
+    let ok = true;
+    this.socket.cork();
+    for (const { chunk } of chunks) {
+      this.bytesOut += chunk.length;
+      for (const l of this.chunkListeners) l('out', chunk);
+      ok = this.socket.write(chunk);
+    }
+    this.socket.uncork();
+    if (ok) cb();
+    else this.socket.once('drain', () => cb());
+  }
+
   override _final(cb: (err?: Error | null) => void): void {
     if (this.socket.destroyed) cb();
     else this.socket.end(cb);

@@ -93,7 +93,7 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
   }
 
   // Step 3 on the upstream leg: every check, on the certificates exactly as the server sent them.
-  const sent = session.upstream.certificates.server ?? up.peerChain;
+  const sent = session.upstream.certificates.server ?? up.peerChain();
   const verdict = verifyServerChain({ chain: sent, host: name, trust: ctx.trust, nodeError: up.nodeError });
   const policy: UpstreamPolicy | undefined = verdict.ok ? undefined : ctx.policy.modeFor(name);
   session.emit({ type: 'tls:verdict', leg: 'upstream', step: 3, ok: verdict.ok, findings: verdict.findings, chain: verdict.chain, nodeError: up.nodeError, host: name, ...(policy ? { policy } : {}) });

@@ -25,7 +25,15 @@ export interface UpstreamOptions {
 }
 
 export type UpstreamResult =
-  | { ok: true; socket: tls.TLSSocket; tap: Tap; alpn: string | null; nodeError: string | null; peerChain: Buffer[] }
+  | {
+      ok: true;
+      socket: tls.TLSSocket;
+      tap: Tap;
+      alpn: string | null;
+      nodeError: string | null;
+      /** The chain as Node walked it: a fallback for when the decoder could not read the Certificate message. */
+      peerChain(): Buffer[];
+    }
   | { ok: false; stage: 'tcp' | 'tls'; cause: FailureCause; code: ErrorCode; message: string };
 
 const isIp = (h: string): boolean => net.isIP(h) !== 0;
@@ -65,10 +73,18 @@ export async function connectUpstream(target: UpstreamTarget, session: Connectio
   const tap = new Tap(raw);
   session.upstream.attach(tap, 'server');
   tap.start();
+  let peer: tls.DetailedPeerCertificate | undefined;
   return new Promise((resolve) => {
     const socket = tls.connect({
       socket: tap,
       servername: isIp(target.host) ? undefined : target.host,
+      // Node checks the name against this host (for an IP literal too) when the chain verified; we keep the
+      // certificate it hands over, so the chain is walked once, not twice.
+      host: target.host,
+      checkServerIdentity: (host, cert) => {
+        peer = cert as tls.DetailedPeerCertificate;
+        return tls.checkServerIdentity(host, cert);
+      },
       ALPNProtocols: opts.alpn.length > 0 ? opts.alpn : undefined,
       rejectUnauthorized: false,
       secureContext: upstreamContext(opts.ca),
@@ -118,7 +134,7 @@ export async function connectUpstream(target: UpstreamTarget, session: Connectio
     socket.once('secureConnect', () => {
       const authErr = socket.authorizationError as unknown;
       const nodeError = authErr ? String((authErr as NodeJS.ErrnoException).code ?? authErr) : null;
-      done({ ok: true, socket, tap, alpn: socket.alpnProtocol || null, nodeError, peerChain: peerChain(socket) });
+      done({ ok: true, socket, tap, alpn: socket.alpnProtocol || null, nodeError, peerChain: () => peerChain(peer ?? (socket.getPeerCertificate(true) as tls.DetailedPeerCertificate)) });
     });
   });
 }
@@ -156,9 +172,9 @@ function openTcp(target: UpstreamTarget, timeoutMs: number): Promise<{ ok: true;
 }
 
 /** The certificates the server sent, leaf first, as Node walked them (the decoder has the exact wire bytes). */
-function peerChain(socket: tls.TLSSocket): Buffer[] {
+function peerChain(leaf: tls.DetailedPeerCertificate): Buffer[] {
   const out: Buffer[] = [];
-  let cert = socket.getPeerCertificate(true) as tls.DetailedPeerCertificate | undefined;
+  let cert: tls.DetailedPeerCertificate | undefined = leaf;
   const seen = new Set<string>();
   while (cert && cert.raw && !seen.has(cert.fingerprint256)) {
     seen.add(cert.fingerprint256);

@@ -85,7 +85,24 @@ export interface ParsedCertificate {
 const MAX_CERT_BYTES = 64 * 1024;
 
 /** Parses one DER certificate; throws DerError (or Node's error) when it is not one. */
+/**
+ * Servers send the same certificates on every connection, and the proxy asks several questions of each (names for
+ * the leaf, checks, summaries): parsed certificates are remembered, keyed by their bytes. Treat them as read-only.
+ */
+const parsed = new Map<string, ParsedCertificate>();
+const PARSED_MAX = 512;
+
 export function parseCertificate(der: Buffer): ParsedCertificate {
+  const key = der.toString('base64');
+  const hit = parsed.get(key);
+  if (hit) return hit;
+  const cert = parseCertificateUncached(der);
+  if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value as string);
+  parsed.set(key, cert);
+  return cert;
+}
+
+function parseCertificateUncached(der: Buffer): ParsedCertificate {
   if (der.length > MAX_CERT_BYTES) throw new DerError(`certificate of ${der.length} bytes is too large`);
   const x509 = new X509Certificate(der);
   // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue } (RFC 5280 §4.1)
