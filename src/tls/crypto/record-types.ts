@@ -30,6 +30,13 @@ export interface RecordDecryptor {
    * The returned plaintext may share memory with a buffer the decryptor allocated, never with `body`.
    */
   decrypt(header: Uint8Array, body: Uint8Array): DecryptResult;
+  /**
+   * Passes over the next record without decrypting or authenticating it, leaving the decryptor where
+   * decrypting it would have: the sequence number advances (RFC 5246 §6.1, RFC 8446 §5.3) and TLS 1.0 CBC
+   * takes the record's last ciphertext block as the next record's IV (RFC 2246 §6.2.3.2). For bulk
+   * application data nobody will read. Never throws; a record too short to hold a block leaves that IV as is.
+   */
+  skip(header: Uint8Array, body: Uint8Array): void;
   /** TLS 1.3 KeyUpdate (RFC 8446 §4.6.3, §7.2): next traffic secret generation, sequence number back to 0. No-op before TLS 1.3. */
   keyUpdate(): void;
   /** Sequence number of the next record to decrypt (RFC 5246 §6.1, RFC 8446 §5.3). */

@@ -24,6 +24,10 @@ abstract class Tls12Base implements RecordDecryptor {
   keyUpdate(): void {
     // TLS 1.0–1.2 have no KeyUpdate (RFC 8446 §4.6.3 is TLS 1.3 only); nothing to do.
   }
+  /** AEAD (explicit or sequence-derived nonce) and TLS 1.1+ CBC (explicit IV): only the sequence number moves. */
+  skip(_header: Uint8Array, _body: Uint8Array): void {
+    this.seqNumber++;
+  }
   abstract decrypt(header: Uint8Array, body: Uint8Array): DecryptResult;
 }
 
@@ -110,6 +114,15 @@ export class Tls12CbcDecryptor extends Tls12Base {
     } catch (e) {
       return fail('bad-padding', `CBC decryption failed: ${e instanceof Error ? e.message : String(e)}`);
     }
+  }
+
+  /** TLS 1.0 chains CBC across records: the next IV is this record's last ciphertext block (before an EtM MAC). */
+  override skip(header: Uint8Array, body: Uint8Array): void {
+    super.skip(header, body);
+    if (this.implicitIv === null) return;
+    const { blockLength, macLength } = this.suite;
+    const end = this.encryptThenMac ? body.length - macLength : body.length;
+    if (end >= blockLength) this.implicitIv = Buffer.from(body.subarray(end - blockLength, end));
   }
 
   private decryptUnsafe(header: Uint8Array, body: Uint8Array): DecryptResult {

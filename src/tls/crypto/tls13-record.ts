@@ -60,6 +60,11 @@ export class Tls13RecordDecryptor implements RecordDecryptor {
     this.gen++;
   }
 
+  /** RFC 8446 §5.3: the per-record nonce depends only on the sequence number, so skipping is counting. */
+  skip(): void {
+    this.seqNumber++;
+  }
+
   decrypt(header: Uint8Array, body: Uint8Array): DecryptResult {
     try {
       return this.open(header, body);
