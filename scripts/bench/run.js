@@ -18,6 +18,7 @@ const BENCHMARKS = [
   { name: 'leaf-issuance', file: path.join(BENCH, 'leaf-issuance.js'), full: [], quick: ['50'] },
   { name: 'decoder', file: path.join(BENCH, 'decoder.js'), full: [], quick: ['8', '50'] },
   { name: 'ws-stream', file: path.join(BENCH, 'ws-stream.js'), full: [], quick: ['--seconds', '1'] },
+  { name: 'memory', file: path.join(BENCH, 'memory.js'), node: ['--expose-gc'], full: [], quick: ['--steps', '50,50'] },
   { name: 'decrypt', file: DECRYPT_JS, full: [], quick: [], missing: `not compiled: run \`${DECRYPT_BUILD}\` from the repository root first` },
 ];
 
@@ -62,7 +63,7 @@ function main() {
     const args = o.quick ? b.quick : b.full;
     const t0 = Date.now();
     // Output goes straight to this terminal; the child runs from the repository root, as each script expects.
-    const r = spawnSync(process.execPath, [b.file, ...args], { cwd: REPO, stdio: 'inherit', timeout: 30 * 60 * 1000 });
+    const r = spawnSync(process.execPath, [...(b.node ?? []), b.file, ...args], { cwd: REPO, stdio: 'inherit', timeout: 30 * 60 * 1000 });
     const s = ((Date.now() - t0) / 1000).toFixed(1);
     const status = r.error ? `failed: ${r.error.message}` : r.status === 0 ? 'ok' : `exit ${r.status ?? r.signal}`;
     summary.push(`${b.name.padEnd(14)} ${status} in ${s} s — node ${rel} ${args.join(' ')}`.trimEnd());

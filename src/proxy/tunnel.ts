@@ -188,10 +188,12 @@ function relayTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Soc
       // slow reader, give its peer a moment to answer with close_notify, then end it; never wait forever.
       for (const side of [client.tls, upTls]) {
         if (side.destroyed) continue;
-        const later = (): void => void setTimeout(() => side.destroy(), 2000).unref();
+        const timers: NodeJS.Timeout[] = [setTimeout(() => side.destroy(), 60_000)];
+        const later = (): void => void timers.push(setTimeout(() => side.destroy(), 2000));
         if (side.writableFinished) later();
         else side.once('finish', later);
-        setTimeout(() => side.destroy(), 60_000).unref();
+        // Timers hold the session: clear them as soon as the side is gone.
+        side.once('close', () => timers.forEach(clearTimeout));
       }
     }
     if (open === 0) {
