@@ -9,7 +9,11 @@ export type SessionEventDraft = DistributiveOmit<EventDraft, 'conn'>;
 
 export interface SessionOptions {
   decoder?: DecoderOptions;
-  /** After the handshake, per-record events per direction beyond this many are counted, not emitted. */
+  /**
+   * After the handshake, application-data records per direction beyond this many are counted, not emitted. The
+   * decoder gets it as `appDataRecords` (it then neither decrypts nor builds events for them) unless `decoder`
+   * sets that itself; the session still filters what a decoder reports beyond it.
+   */
   appDataEvents?: number;
   /** Raw bytes kept per leg for export (first bytes of each direction, with timestamps). */
   rawKeepBytes?: number;
@@ -28,7 +32,10 @@ export class LegCapture {
   readonly leg: Leg;
   readonly decoder: TlsDecoder;
   readonly bytes: Record<Side, number> = { client: 0, server: 0 };
-  /** Records seen after the handshake, per sender (emitted or not). */
+  /**
+   * Application-data record events the decoder reported after the handshake, per sender (emitted or filtered).
+   * Records it passed over in bulk mode are in `decoder.state.bulk`.
+   */
   readonly appRecords: Record<Side, number> = { client: 0, server: 0 };
   readonly raw: RawChunk[] = [];
   /** The last Certificate message each side sent, DER, exactly as on the wire (decrypted in TLS 1.3). */
@@ -47,7 +54,7 @@ export class LegCapture {
     decoderOptions?: DecoderOptions,
   ) {
     this.leg = leg;
-    this.decoder = new TlsDecoder(decoderOptions);
+    this.decoder = new TlsDecoder({ appDataRecords: opts.appDataEvents, ...decoderOptions });
   }
 
   /** Sees every decoder event of this leg, emitted or suppressed. */
@@ -103,10 +110,14 @@ export class LegCapture {
     }
   }
 
-  /** Bulk application data after the handshake is counted, not streamed: the lesson needs the first records. */
+  /**
+   * Bulk application data after the handshake is counted, not streamed: the lesson needs the first records. The
+   * decoder already stops reporting them (`appDataRecords`); this filter is the safety net for a decoder given
+   * other options, and it counts from the batch in which the handshake completed, as it always has.
+   */
   private isBulk(e: TlsEvent): boolean {
     if (e.type !== 'tls:record' && e.type !== 'tls:appdata') return false;
-    if (!this.decoder.state.handshakeDone) return false;
+    if (!this.decoder.handshakeDone) return false;
     if (e.type === 'tls:record') {
       if (e.contentType.code !== 23) return false;
       if (e.innerType && e.innerType.code !== 23) return false;

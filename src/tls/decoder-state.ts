@@ -16,6 +16,14 @@ export interface DecoderOptions {
   maxBuffered?: number;
   /** Largest handshake message reassembled (default 256 KiB); larger is a decode error, not an allocation. */
   maxHandshakeMessage?: number;
+  /**
+   * Bulk mode. Per direction, once the handshake is done and this many application-data records have been
+   * reported, further application-data records are only framed and counted (`DecoderState.bulk`): not decrypted
+   * (the decryptor skips them) and no events. Alerts (close_notify), KeyUpdate and NewSessionTicket still come
+   * out; in TLS 1.3 that rests on their size (see `BULK_PEEK_MAX` in bulk.ts). Default Infinity: every record
+   * is decrypted and reported.
+   */
+  appDataRecords?: number;
 }
 
 export interface DecoderState {
@@ -26,6 +34,13 @@ export interface DecoderState {
   handshakeDone: boolean;
   bytes: Record<Side, number>;
   records: Record<Side, number>;
+  /** Bulk-mode records (`DecoderOptions.appDataRecords`), counted but neither decrypted nor reported; bytes with headers. */
+  bulk: Record<Side, BulkCount>;
+}
+
+export interface BulkCount {
+  records: number;
+  bytes: number;
 }
 
 export interface Waiting {
@@ -60,6 +75,10 @@ export class DirectionState {
   /** Bytes received after the direction broke (the record layer no longer sees them). */
   uncounted = 0;
   decodeErrors = 0;
+  /** Application-data records reported after the handshake: bulk mode starts when it reaches `appDataRecords`. */
+  appDataReported = 0;
+  /** Bulk records of this direction: framed and counted only. */
+  readonly bulk: BulkCount = { records: 0, bytes: 0 };
 
   constructor(readonly side: Side, maxHandshake: number) {
     this.plainHandshake = new HandshakeReassembler(maxHandshake);
@@ -94,5 +113,16 @@ export function newFacts(): ConnectionFacts {
     clientRandom: null, serverRandom: null, version: null, cipherSuite: null, sni: null, alpn: null, offered13: false,
     earlyDataOffered: false, helloRetryRequest: false, serverHelloSeen: false, pskSelected: false, keyShareGroup: null,
     kxGroup: null, kxMethod: null, encryptThenMac: false, extendedMasterSecret: false, established: false,
+  };
+}
+
+/** The decoder's public summary of a connection. */
+export function stateOf(c: ConnectionFacts, sides: Record<Side, DirectionState>): DecoderState {
+  const bytes = (d: DirectionState): number => d.records.received + d.uncounted;
+  return {
+    version: c.version, cipherSuite: c.cipherSuite, sni: c.sni, alpn: c.alpn, handshakeDone: c.established,
+    bytes: { client: bytes(sides.client), server: bytes(sides.server) },
+    records: { client: sides.client.records.recordCount, server: sides.server.records.recordCount },
+    bulk: { client: { ...sides.client.bulk }, server: { ...sides.server.bulk } },
   };
 }

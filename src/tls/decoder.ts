@@ -1,9 +1,10 @@
 // The sans-IO TLS decoder of one connection: bytes of both directions and key-log lines in, typed events out.
 // No I/O: the capture layer feeds bytes (live or from a pcap) and stamps conn/leg/seq/t on what comes out.
 import type { Side, UndecryptableReason } from '../events/schema';
+import { bulkVerdict, countBulk } from './bulk';
 import { toHex } from './bytes';
 import { ConnectionKeys, parseKeyLog, type Epoch, type RecordDecryptor } from './crypto';
-import { DirectionState, newFacts, type ConnectionFacts, type DecoderOptions, type DecoderState } from './decoder-state';
+import { DirectionState, newFacts, stateOf, type ConnectionFacts, type DecoderOptions, type DecoderState } from './decoder-state';
 import { DECODE_ERRORS, type DecodeErrorCode } from './errors';
 import { applyHandshake, noteOpaqueRecord } from './handshake-effects';
 import { MAX_HANDSHAKE_MESSAGE, type AssembledMessage } from './handshake-reassembler';
@@ -15,7 +16,8 @@ import { sslv2HandshakeEvent } from './sslv2';
 import { alertEvents, appDataEvent, establishedEvent, keysEvents, recordEvent, type TlsEvent } from './tls-events';
 
 export type { TlsEvent, TlsEventType } from './tls-events';
-export type { DecoderOptions, DecoderState } from './decoder-state';
+export type { BulkCount, DecoderOptions, DecoderState } from './decoder-state';
+export { BULK_PEEK_MAX } from './bulk';
 
 /** After this many decode errors in one direction, further ones are not reported (bytes are still counted). */
 const MAX_REPORTED_ERRORS = 64;
@@ -30,12 +32,14 @@ export class TlsDecoder {
   private finishing = false;
 
   constructor(opts: DecoderOptions = {}) {
+    const appDataRecords = opts.appDataRecords ?? Infinity;
     this.opts = {
       decrypt: opts.decrypt ?? true,
       maxRecordHex: opts.maxRecordHex ?? 2048,
       appDataPreview: opts.appDataPreview ?? 256,
       maxBuffered: opts.maxBuffered ?? 4 * 1024 * 1024,
       maxHandshakeMessage: opts.maxHandshakeMessage ?? MAX_HANDSHAKE_MESSAGE,
+      appDataRecords: appDataRecords >= 0 ? appDataRecords : Infinity, // NaN or negative: no bulk mode
     };
     this.sides = {
       client: new DirectionState('client', this.opts.maxHandshakeMessage),
@@ -48,18 +52,12 @@ export class TlsDecoder {
   }
 
   get state(): DecoderState {
-    return {
-      version: this.conn.version,
-      cipherSuite: this.conn.cipherSuite,
-      sni: this.conn.sni,
-      alpn: this.conn.alpn,
-      handshakeDone: this.conn.established,
-      bytes: {
-        client: this.sides.client.records.received + this.sides.client.uncounted,
-        server: this.sides.server.records.received + this.sides.server.uncounted,
-      },
-      records: { client: this.sides.client.records.recordCount, server: this.sides.server.records.recordCount },
-    };
+    return stateOf(this.conn, this.sides);
+  }
+
+  /** Both Finished messages were read (cheaper than `state.handshakeDone`). */
+  get handshakeDone(): boolean {
+    return this.conn.established;
   }
 
   /** Bytes `from` sent, in order. Never throws. */
@@ -185,7 +183,12 @@ export class TlsDecoder {
       this.onContent(out, dir, rec.type, rec.body, rec.offset + 5, rec.offset, false);
       return true;
     }
+    const bulk = epochHint === null ? bulkVerdict(this.conn, dir, rec, this.opts.appDataRecords) : 'normal';
     if (!this.opts.decrypt) {
+      if (bulk === 'skip') {
+        countBulk(dir, rec);
+        return true;
+      }
       this.emitRecord(out, dir, rec, true);
       this.onOpaque(out, dir, rec);
       return true;
@@ -199,6 +202,11 @@ export class TlsDecoder {
     }
     if ('unsupported' in d) {
       this.undecryptable(out, dir, rec, 'unsupported-suite', d.unsupported);
+      return true;
+    }
+    if (bulk === 'skip') {
+      d.skip(rec.header, rec.body);
+      countBulk(dir, rec);
       return true;
     }
     let res = d.decrypt(rec.header, rec.body);
@@ -215,6 +223,10 @@ export class TlsDecoder {
     }
     if (!res.ok) {
       this.undecryptable(out, dir, rec, res.reason, res.message);
+      return true;
+    }
+    if (bulk === 'peek' && res.contentType === 23) {
+      countBulk(dir, rec); // a short TLS 1.3 record that was application data after all
       return true;
     }
     const tls13 = this.conn.version === 0x0304 || epoch === 'early';
@@ -245,7 +257,10 @@ export class TlsDecoder {
 
   /** A protected record whose content stays unknown: application data as far as anyone can tell. */
   private onOpaque(out: TlsEvent[], dir: DirectionState, rec: RawRecord, emitAppData = true): void {
-    if (emitAppData) out.push(appDataEvent(dir.side, rec.body, false, 0));
+    if (emitAppData) {
+      out.push(appDataEvent(dir.side, rec.body, false, 0));
+      if (this.conn.established && rec.type === 23) dir.appDataReported++;
+    }
     noteOpaqueRecord(this.conn, this.sides, dir, rec.type);
     this.maybeEstablishedByData(out, dir);
   }
@@ -298,6 +313,7 @@ export class TlsDecoder {
       }
       case 23: {
         out.push(appDataEvent(dir.side, data, encrypted, this.opts.appDataPreview));
+        if (encrypted && this.conn.established) dir.appDataReported++;
         if (encrypted || dir.changedCipher || this.conn.version !== null) dir.appDataSeen = true;
         this.maybeEstablishedByData(out, dir);
         return;

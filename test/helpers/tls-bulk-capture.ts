@@ -1,6 +1,5 @@
-// Test helper: a Node TLS client and server on 127.0.0.1 port 0 moving data both ways at once through a TCP relay
-// that records each side's bytes in the order the relay saw them (what a proxy's taps see), then both close with
-// close_notify. I/O: sockets on loopback only.
+// Test helper: a TCP relay on 127.0.0.1 port 0 that records both sides' bytes in the order it saw them (what a
+// proxy's taps see), and Node TLS client and server moving data both ways through it. I/O: loopback sockets only.
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import net from 'node:net';
@@ -23,29 +22,24 @@ export interface OrderedCapture {
   serverData: Buffer;
 }
 
+export interface OrderedRelay {
+  port: number;
+  /** What went through so far, in order. */
+  chunks: OrderedChunk[];
+  /** Destroys the connections it holds and stops listening. */
+  close(): Promise<void>;
+}
+
 /**
- * Client and server each send their bytes as soon as the handshake is done; the client ends (close_notify, FIN)
- * once it has all of the server's, and the server ends when the client has.
+ * A relay to 127.0.0.1:`target`. Forwarded by hand and half-open: with pipe(), a server's close_notify after the
+ * client's can be lost (once the client's socket closes, unpipe pauses the server's side and its last bytes are
+ * never read).
  */
-export async function captureOrdered(o: CaptureOptions): Promise<OrderedCapture> {
-  const clientData = randomBytes(o.clientBytes ?? 40_000);
-  const serverData = randomBytes(o.serverBytes ?? 70_000);
-  const keylog: string[] = [];
+export async function orderedRelay(target: number): Promise<OrderedRelay> {
   const chunks: OrderedChunk[] = [];
   const sockets: net.Socket[] = [];
-  let serverGot = 0;
-  const server = tls.createServer({ ...o.cert, minVersion: o.minVersion, maxVersion: o.maxVersion, ciphers: o.ciphers, ...o.server });
-  server.on('keylog', (line: Buffer) => keylog.push(line.toString()));
-  server.on('secureConnection', (socket) => {
-    socket.on('data', (chunk: Buffer) => (serverGot += chunk.length));
-    socket.on('end', () => socket.end());
-    socket.on('error', () => undefined);
-    socket.write(serverData);
-  });
-  // Forwarded by hand, half-open: with pipe(), the server's close_notify after the client's can be lost (once the
-  // client's socket closes, unpipe pauses the server's side and its last bytes are never read).
   const relay = net.createServer({ allowHalfOpen: true }, (inbound) => {
-    const outbound = net.connect({ port: (server.address() as net.AddressInfo).port, host: '127.0.0.1', allowHalfOpen: true });
+    const outbound = net.connect({ port: target, host: '127.0.0.1', allowHalfOpen: true });
     sockets.push(inbound, outbound);
     const forward = (from: 'client' | 'server', src: net.Socket, dst: net.Socket): void => {
       src.on('data', (d: Buffer) => {
@@ -58,13 +52,48 @@ export async function captureOrdered(o: CaptureOptions): Promise<OrderedCapture>
     forward('client', inbound, outbound);
     forward('server', outbound, inbound);
   });
-  server.listen(0, '127.0.0.1');
   relay.listen(0, '127.0.0.1');
-  await Promise.all([once(server, 'listening'), once(relay, 'listening')]);
+  await once(relay, 'listening');
+  return {
+    port: (relay.address() as net.AddressInfo).port,
+    chunks,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => relay.close(r));
+    },
+  };
+}
+
+/** One direction's bytes out of the ordered chunks. */
+export function sideBytes(chunks: OrderedChunk[], from: 'client' | 'server'): Buffer {
+  return Buffer.concat(chunks.filter((c) => c.from === from).map((c) => c.bytes));
+}
+
+/**
+ * Client and server each send their bytes as soon as the handshake is done; the client ends (close_notify, FIN)
+ * once it has all of the server's, and the server ends when the client has.
+ */
+export async function captureOrdered(o: CaptureOptions): Promise<OrderedCapture> {
+  const clientData = randomBytes(o.clientBytes ?? 40_000);
+  const serverData = randomBytes(o.serverBytes ?? 70_000);
+  const keylog: string[] = [];
+  const sockets: net.Socket[] = [];
+  let serverGot = 0;
+  const server = tls.createServer({ ...o.cert, minVersion: o.minVersion, maxVersion: o.maxVersion, ciphers: o.ciphers, ...o.server });
+  server.on('keylog', (line: Buffer) => keylog.push(line.toString()));
+  server.on('secureConnection', (socket) => {
+    socket.on('data', (chunk: Buffer) => (serverGot += chunk.length));
+    socket.on('end', () => socket.end());
+    socket.on('error', () => undefined);
+    socket.write(serverData);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const relay = await orderedRelay((server.address() as net.AddressInfo).port);
   let timer: NodeJS.Timeout | undefined;
   try {
     const socket = tls.connect({
-      host: '127.0.0.1', port: (relay.address() as net.AddressInfo).port, servername: 'localhost', ca: o.cert.cert,
+      host: '127.0.0.1', port: relay.port, servername: 'localhost', ca: o.cert.cert,
       minVersion: o.minVersion, maxVersion: o.maxVersion, ciphers: o.ciphers, ...o.client,
     });
     sockets.push(socket);
@@ -84,11 +113,11 @@ export async function captureOrdered(o: CaptureOptions): Promise<OrderedCapture>
     ]);
     if (!Buffer.concat(received).equals(serverData)) throw new Error('the client did not receive the server data');
     if (serverGot !== clientData.length) throw new Error(`the server received ${serverGot} of ${clientData.length} bytes`);
-    const side = (from: 'client' | 'server'): Buffer => Buffer.concat(chunks.filter((c) => c.from === from).map((c) => c.bytes));
-    return { chunks, c2s: side('client'), s2c: side('server'), keylog: keylog.join(''), clientData, serverData };
+    const { chunks } = relay;
+    return { chunks, c2s: sideBytes(chunks, 'client'), s2c: sideBytes(chunks, 'server'), keylog: keylog.join(''), clientData, serverData };
   } finally {
     clearTimeout(timer);
     for (const s of sockets) s.destroy();
-    await Promise.all([new Promise((r) => relay.close(r)), new Promise((r) => server.close(r))]);
+    await Promise.all([relay.close(), new Promise((r) => server.close(r))]);
   }
 }
