@@ -21,7 +21,9 @@ export class Tap extends Duplex {
   constructor(socket: Socket) {
     // No autoDestroy: the TLSSocket on top reads the tap lazily, and destroying the tap destroys that TLSSocket
     // with ciphertext still undecrypted. The owner destroys the tap when its TLSSocket closes.
-    super({ allowHalfOpen: socket.allowHalfOpen, autoDestroy: false });
+    // Half-open as far as the tap goes: when the peer's bytes end, the TLSSocket on top still writes its
+    // close_notify; writes the raw socket can no longer take are dropped (see _write), not turned into errors.
+    super({ allowHalfOpen: true, autoDestroy: false });
     this.socket = socket;
   }
 
@@ -41,6 +43,12 @@ export class Tap extends Duplex {
       this.push(null);
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (ended && (err.code === 'EPIPE' || err.code === 'ECONNRESET')) {
+        // The peer finished and left while our close_notify was on its way: the usual end of a TLS
+        // conversation, not a failure.
+        this.destroy();
+        return;
+      }
       this.socketError = err;
       this.destroy(err);
     });
@@ -70,7 +78,7 @@ export class Tap extends Duplex {
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     this.bytesOut += chunk.length;
     for (const l of this.chunkListeners) l('out', chunk);
-    if (this.socket.destroyed) {
+    if (!this.socket.writable) {
       cb();
       return;
     }
@@ -81,7 +89,7 @@ export class Tap extends Duplex {
 
   /** A TLS flush hands over several records at once: one corked write, one system call. */
   override _writev(chunks: { chunk: Buffer; encoding: BufferEncoding }[], cb: (err?: Error | null) => void): void {
-    if (this.socket.destroyed) {
+    if (!this.socket.writable) {
       cb();
       return;
     }
@@ -98,7 +106,7 @@ export class Tap extends Duplex {
   }
 
   override _final(cb: (err?: Error | null) => void): void {
-    if (this.socket.destroyed) cb();
+    if (!this.socket.writable) cb();
     else this.socket.end(cb);
   }
 

@@ -176,8 +176,19 @@ function relayTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Soc
     http.fromClient(chunk);
   });
   upTls.on('data', (chunk: Buffer) => http.fromServer(chunk));
-  client.tls.pipe(upTls);
-  upTls.pipe(client.tls);
+  // Each side's end is passed on only once everything before it has been written: ending a TLSSocket while its
+  // last records are still being written to the tap loses its close_notify (step 8 would vanish on big responses).
+  client.tls.pipe(upTls, { end: false });
+  upTls.pipe(client.tls, { end: false });
+  // A TLSSocket whose peer has finished ends its own writable side too (no half-open TLS): stop writing into it.
+  client.tls.once('end', () => {
+    upTls.unpipe(client.tls);
+    endAfterFlush(upTls);
+  });
+  upTls.once('end', () => {
+    client.tls.unpipe(upTls);
+    endAfterFlush(client.tls);
+  });
 
   let open = 2;
   let cause: FailureCause = 'closed';
@@ -188,6 +199,7 @@ function relayTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Soc
       // slow reader, give its peer a moment to answer with close_notify, then end it; never wait forever.
       for (const side of [client.tls, upTls]) {
         if (side.destroyed) continue;
+        endAfterFlush(side); // the other side may have gone without an end (a reset): pass the end on now
         const timers: NodeJS.Timeout[] = [setTimeout(() => side.destroy(), 60_000)];
         const later = (): void => void timers.push(setTimeout(() => side.destroy(), 2000));
         if (side.writableFinished) later();
@@ -219,6 +231,12 @@ function relayTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Soc
   });
   client.tls.once('close', closed);
   upTls.once('close', closed);
+}
+
+/** Ends `sock` after every byte written to it so far has gone out (an empty write's callback runs after them). */
+function endAfterFlush(sock: tls.TLSSocket): void {
+  if (sock.destroyed || sock.writableEnded) return;
+  sock.write(Buffer.alloc(0), () => sock.end());
 }
 
 interface FailureInfo {

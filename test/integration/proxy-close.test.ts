@@ -62,8 +62,16 @@ async function download(readSlowly: boolean): Promise<number> {
 }
 
 describe('an origin that closes right after its last byte', () => {
-  it('delivers every byte to a fast reader', async () => {
+  it('delivers every byte to a fast reader, and step 8 shows on both legs', async () => {
+    const since = app.events.length;
     expect(await download(false)).toBe(SIZE);
+    const open = app.events.slice(since).find((e) => e.type === 'conn:open');
+    if (!open) throw new Error('no conn:open');
+    await app.waitFor((e) => e.type === 'conn:close' && e.conn === open.conn);
+    const alerts = app.events.filter((e) => e.conn === open.conn && e.type === 'tls:alert' && e.description.name === 'close_notify');
+    const who = alerts.map((e) => (e.type === 'tls:alert' ? `${e.leg}:${e.from}` : '')).sort();
+    // The server ends the upstream leg; tlslab ends the client leg the same way, in order after the data.
+    expect(who).toEqual(expect.arrayContaining(['upstream:server', 'client:server']));
   });
 
   it('delivers every byte to a reader that pauses for seconds (backpressure across the close)', async () => {
