@@ -104,31 +104,25 @@ export async function connectUpstream(target: UpstreamTarget, session: Connectio
       done({ ok: false, stage: 'tls', cause: 'upstream-timeout', code: 'TLSLAB_ERR_UPSTREAM_TIMEOUT', message: `${target.host}:${target.port} accepted the connection but did not finish the TLS handshake within ${opts.handshakeTimeoutMs / 1000} s.` });
       socket.destroy();
     }, opts.handshakeTimeoutMs);
-    const onError = (err: NodeJS.ErrnoException): void => {
-      const reset = tap.socketError?.code === 'ECONNRESET' || err.code === 'ECONNRESET';
+    /** The handshake did not complete: reset (read from the raw socket), an error, or a plain close. */
+    const failed = (err: NodeJS.ErrnoException | null): void => {
+      const reset = tap.socketError?.code === 'ECONNRESET' || err?.code === 'ECONNRESET';
+      const where = `${target.host}:${target.port}`;
       done({
         ok: false,
         stage: 'tls',
         cause: reset ? 'upstream-reset' : 'upstream-tls-failed',
         code: 'TLSLAB_ERR_UPSTREAM_TLS',
         message: reset
-          ? `${target.host}:${target.port} reset the connection during the TLS handshake.`
-          : `The TLS handshake with ${target.host}:${target.port} failed: ${describeTlsError(err)}`,
+          ? `${where} reset the connection during the TLS handshake.`
+          : err
+            ? `The TLS handshake with ${where} failed: ${describeTlsError(err)}`
+            : `${where} closed the connection during the TLS handshake.`,
       });
       socket.destroy();
     };
-    const onClose = (): void => {
-      const reset = tap.socketError?.code === 'ECONNRESET';
-      done({
-        ok: false,
-        stage: 'tls',
-        cause: reset ? 'upstream-reset' : 'upstream-tls-failed',
-        code: 'TLSLAB_ERR_UPSTREAM_TLS',
-        message: reset
-          ? `${target.host}:${target.port} reset the connection during the TLS handshake.`
-          : `${target.host}:${target.port} closed the connection during the TLS handshake.`,
-      });
-    };
+    const onError = (err: NodeJS.ErrnoException): void => failed(err);
+    const onClose = (): void => failed(null);
     socket.once('error', onError);
     socket.once('close', onClose);
     socket.once('secureConnect', () => {
