@@ -88,8 +88,17 @@ export async function visit(browser: Browser, url: string, shot?: string): Promi
     if (shot) {
       fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
       const file = path.join(SCREENSHOT_DIR, `${shot}.png`);
-      await page.screenshot({ path: file });
-      out.screenshot = file;
+      // The screenshot is evidence for people, not what the test asserts: Chromium sometimes cannot capture an
+      // interstitial that is still settling ("Unable to capture screenshot"), so try twice and then say so.
+      for (let attempt = 1; attempt <= 2 && out.screenshot === undefined; attempt++) {
+        try {
+          await page.screenshot({ path: file });
+          out.screenshot = file;
+        } catch (err) {
+          if (attempt === 2) process.stderr.write(`(no screenshot ${shot}: ${(err as Error).message.split('\n')[0]})\n`);
+          else await page.waitForTimeout(500);
+        }
+      }
     }
     return out;
   } finally {
