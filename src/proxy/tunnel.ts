@@ -191,7 +191,6 @@ function relayTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Soc
   });
 
   let open = 2;
-  let cause: FailureCause = 'closed';
   const closed = (): void => {
     open -= 1;
     if (open === 1) {
@@ -210,22 +209,29 @@ function relayTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Soc
     }
     if (open === 0) {
       watcher.onClose();
-      if (watcher.outcome && watcher.outcome !== 'accepted' && cause === 'closed') cause = 'client-rejected-cert';
-      // A reset reaches the TLS sockets over a tap as a plain close: only the raw socket's error tells.
-      if (cause === 'closed' && client.tap.socketError?.code === 'ECONNRESET') cause = 'client-reset';
-      if (cause === 'closed' && upTap.socketError?.code === 'ECONNRESET') cause = 'upstream-reset';
-      // Under policy allow a normal end stays `closed`: the verdict already marks the connection insecure.
-      session.close(cause);
+      session.close(closeCause());
     }
   };
+  /**
+   * Why the connection ended, decided once at the end (errors race with closes, so no running guess): the client
+   * refusing our certificate is the story; then resets, read from the raw sockets (a TLSSocket over a tap sees a
+   * reset as a plain close); then a client handshake that failed for another reason. Under policy allow a normal
+   * end stays `closed`: the verdict already marks the connection insecure.
+   */
+  let clientError = false;
+  const closeCause = (): FailureCause => {
+    if (watcher.outcome !== null && watcher.outcome !== 'accepted') return 'client-rejected-cert';
+    if (client.tap.socketError?.code === 'ECONNRESET') return 'client-reset';
+    if (upTap.socketError?.code === 'ECONNRESET') return 'upstream-reset';
+    if (clientError && watcher.outcome !== 'accepted') return 'client-tls-failed';
+    return 'closed';
+  };
   client.tls.on('error', (err: NodeJS.ErrnoException) => {
-    if (client.tap.socketError?.code === 'ECONNRESET') cause = 'client-reset';
-    else if (!client.tls.encrypted || cause === 'closed') cause = watcher.outcome === 'accepted' ? cause : 'client-tls-failed';
+    clientError = true;
     ctx.log.debug({ conn: session.id, err: err.message }, 'client leg error');
     upTls.destroy();
   });
   upTls.on('error', (err: NodeJS.ErrnoException) => {
-    if (upTap.socketError?.code === 'ECONNRESET') cause = 'upstream-reset';
     ctx.log.debug({ conn: session.id, err: err.message }, 'upstream leg error');
     client.tls.destroy();
   });
