@@ -183,7 +183,8 @@ const nums = (field: string | undefined): number[] => (field ? field.split(',').
 
 /** tshark's view: `-T fields` for records, handshakes, suite and alerts; `-z follow,tls,raw` for the data. */
 export async function tsharkView(file: string, serverPort: number, keylog?: string): Promise<Map<number, ConnectionView>> {
-  const opts = keylog ? ['-o', `tls.keylog_file:${keylog}`] : [];
+  // Decode the server's port as TLS outright: tshark's heuristics on a random port sometimes miss a stream under load.
+  const opts = [...(keylog ? ['-o', `tls.keylog_file:${keylog}`] : []), '-d', `tcp.port==${serverPort},tls`];
   const fields = ['tcp.stream', 'tcp.srcport', 'tcp.dstport', 'tls.record.length', 'tls.handshake.type', 'tls.handshake.length', 'tls.handshake.ciphersuite', 'tls.alert_message.desc'];
   const r = await run('tshark', ['-r', file, ...opts, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,', '-E', 'separator=/t', ...fields.flatMap((f) => ['-e', f])], { timeoutMs: 60000 });
   if (r.code !== 0) throw new Error(`tshark failed: ${r.stderr}`);
