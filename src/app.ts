@@ -138,6 +138,7 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
       sessions.set(session, socket);
       socket.once('close', () => sessions.delete(session));
     },
+    magic: (req, res) => serveMagic(req, res, { ca, lab, dashboardUrl, proxy: `http://${host}:${front.port}` }),
     mirrorContext(spec: MirrorSpec) {
       const key = JSON.stringify(spec);
       let sc = mirrorCache.get(key);
@@ -154,7 +155,7 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
   const front = new ProxyFront(ctx, {
     host,
     port: opts.port ?? 8080,
-    magic: (req, res) => serveMagic(req, res, { ca, lab, dashboardUrl, proxy: `http://${host}:${front.port}` }),
+    magic: ctx.magic,
   });
   try {
     await front.listen();

@@ -1,6 +1,7 @@
 // What every tunnel needs from the running proxy: CA, trust, policy, lab routes, timeouts, the bus.
 // Built once by src/proxy/proxy.ts; tunnels only read it (and register their sockets for shutdown).
 import type net from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type tls from 'node:tls';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../log';
@@ -41,6 +42,8 @@ export interface ProxyContext {
   readonly sessionOptions: SessionOptions;
   /** Registers a tunnel's client socket so shutdown can end it. */
   track(session: ConnectionSession, socket: net.Socket): void;
+  /** Serves http://tlslab/… (and https://tlslab/… inside a CONNECT tunnel to `tlslab:443`). */
+  magic(req: IncomingMessage, res: ServerResponse): void;
   /** A secure context for a leaf that mirrors the upstream's flaws. */
   mirrorContext(spec: MirrorSpec): tls.SecureContext;
 }

@@ -8,8 +8,7 @@ import { handleConnect } from './tunnel';
 import { ConnectionSession } from '../capture/session';
 import { TlslabError } from '../errors';
 
-/** The magic host name: http://tlslab/ through the proxy serves the CA page. */
-export const MAGIC_HOST = 'tlslab';
+import { MAGIC_HOST } from './magic-host';
 
 /**
  * http-mitm-proxy makes (and writes to disk) a CA of its own when it starts, and would mint a key per host with it.

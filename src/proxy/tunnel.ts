@@ -2,7 +2,7 @@
 // present a leaf to the browser, relay the decrypted bytes. I/O: the client socket and the upstream connection.
 import net from 'node:net';
 import tls from 'node:tls';
-import type { IncomingMessage } from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
 import type { FailureCause, Finding, UpstreamPolicy } from '../events/schema';
 import { ConnectionSession } from '../capture/session';
 import { Tap } from '../capture/tap';
@@ -14,6 +14,7 @@ import { connectUpstream, type UpstreamTarget } from './upstream';
 import { upstreamFailurePage } from './pages';
 import { mirrorSpecFor } from './mirror';
 import type { ProxyContext } from './context';
+import { MAGIC_HOST } from './magic-host';
 
 /** A fatal TLS alert record, decode_error (50): what we answer to a ClientHello we cannot read. */
 const DECODE_ERROR_ALERT = Buffer.from('15030300020232', 'hex');
@@ -76,6 +77,10 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
   }
   const hello = first.kind === 'tls' ? first.hello : null;
   if (!hello) return;
+  if (target.host === MAGIC_HOST) {
+    serveMagicTls(ctx, session, socket, first.bytes);
+    return;
+  }
   const name = hello.sni ?? target.host;
   upstreamTarget.host = name;
 
@@ -275,6 +280,23 @@ async function serveFailure(ctx: ProxyContext, session: ConnectionSession, socke
   client.tls.once('close', () => {
     watcher.onClose();
     session.close(f.cause);
+  });
+}
+
+/** https://tlslab/ : no upstream; the CA page over TLS with a tlslab leaf, served by a Node HTTP parser on the TLSSocket. */
+function serveMagicTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Socket, prefix: Buffer): void {
+  void ctx.leaves.get({ dns: [MAGIC_HOST], ips: [] }).then((secureContext) => {
+    const client = clientTls(session, socket, prefix, secureContext, ['http/1.1'], 'leaf');
+    const watcher = new ClientOutcomeWatcher(session, { host: MAGIC_HOST, mode: 'leaf', caUrl: 'http://tlslab/' }, ctx.timeouts.clientHandshakeMs);
+    client.tls.on('secure', () => watcher.onSecure());
+    client.tls.once('data', () => watcher.noteData());
+    client.tls.on('error', () => client.tls.destroy());
+    client.tls.once('close', () => {
+      watcher.onClose();
+      session.close(watcher.outcome !== null && watcher.outcome !== 'accepted' ? 'client-rejected-cert' : 'closed');
+    });
+    const server = http.createServer((req, res) => ctx.magic(req, res));
+    server.emit('connection', client.tls);
   });
 }
 

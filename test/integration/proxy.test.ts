@@ -79,6 +79,17 @@ describeWithTools(['curl'], 'curl through tlslab', () => {
     expect(key.stdout).not.toMatch(/PRIVATE KEY/);
   });
 
+  it('https://tlslab/ serves the same CA page over TLS, with a tlslab leaf and no upstream', async () => {
+    const r = await run('curl', ['-sS', '-v', '--cacert', app.caFile, '-x', app.proxyUrl, 'https://tlslab/']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(app.ca.fingerprint256);
+    expect(r.stderr).toMatch(/subject: CN=tlslab/);
+    const pem = await run('curl', ['-sS', '--cacert', app.caFile, '-x', app.proxyUrl, 'https://tlslab/tlslab-ca.pem']);
+    expect(pem.stdout).toBe(app.ca.certPem);
+    const open = await app.waitFor((e) => e.type === 'conn:open' && e.target.host === 'tlslab' && e.target.port === 443);
+    expect(app.events.some((e) => e.conn === open.conn && e.type === 'conn:upstream')).toBe(false);
+  });
+
   it('an upstream that refuses connections gives the 502 teaching page', async () => {
     const closed = net.createServer();
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
