@@ -16,6 +16,7 @@ import { UpstreamPolicyTable } from './proxy/policy';
 import { DEFAULT_TIMEOUTS, type ProxyContext, type Timeouts } from './proxy/context';
 import { caPage } from './proxy/pages';
 import type { ConnectionSession } from './capture/session';
+import { CaptureStore } from './capture/capture-store';
 import { TlslabError } from './errors';
 import { silentLogger, type Logger } from './log';
 
@@ -112,11 +113,16 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
       ms: Math.round(e.durationMs),
     }, 'connection');
   });
+  // The last connections' raw legs, for "Open in Wireshark" (GET /api/connections/:id/pcapng).
+  const captures = new CaptureStore();
+  bus.subscribe((e) => {
+    if (e.type === 'conn:upstream') captures.setEndpoints(e.conn, { server: e.remote });
+  });
   let token: string | null = opts.token ?? null;
   let dashboard: Awaited<ReturnType<typeof startDashboardServer>> | null = null;
   if (opts.uiPort !== false) {
     if (!token && !isLoopback(uiHost)) token = crypto.randomBytes(18).toString('base64url');
-    dashboard = await startDashboardServer({ bus, host: uiHost, port: opts.uiPort ?? 8081, token: token ?? undefined, log });
+    dashboard = await startDashboardServer({ bus, host: uiHost, port: opts.uiPort ?? 8081, token: token ?? undefined, log, pcapng: (id) => captures.pcapng(id) });
   }
   const dashboardUrl = dashboard ? dashboard.url : null;
 
@@ -136,7 +142,14 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
     sessionOptions: {},
     track(session, socket) {
       sessions.set(session, socket);
-      socket.once('close', () => sessions.delete(session));
+      captures.add(session.id, session, {
+        browser: { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
+        proxy: { address: socket.localAddress ?? '', port: socket.localPort ?? 0 },
+      });
+      socket.once('close', () => {
+        sessions.delete(session);
+        captures.markClosed(session.id);
+      });
     },
     magic: (req, res) => serveMagic(req, res, { ca, lab, dashboardUrl, proxy: `http://${host}:${front.port}` }),
     mirrorContext(spec: MirrorSpec) {

@@ -14,6 +14,8 @@ export interface ApiContext {
   startedAt: number;
   /** The WebSocket stream's counters. */
   streams: () => HubStats;
+  /** A connection's pcapng, or null when its capture is not kept (see `DashboardServerOptions.pcapng`). */
+  pcapng?: (id: string) => Uint8Array | null;
 }
 
 const MAX_LIMIT = 100_000;
@@ -61,6 +63,11 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, c
     sendJson(res, 200, out, head);
     return true;
   }
+  const pm = /^\/api\/connections\/([^/]+)\/pcapng$/.exec(p);
+  if (pm !== null) {
+    sendPcapng(res, pm[1] as string, ctx, head);
+    return true;
+  }
   const m = /^\/api\/connections\/([^/]+)(\/events)?$/.exec(p);
   if (m !== null) {
     let id: string;
@@ -86,4 +93,29 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, c
   }
   sendError(res, 404, 'not-found', `No API at ${p.slice(0, 100)}.`, head);
   return true;
+}
+
+/** `GET /api/connections/:id/pcapng`: the capture as a download; it carries the session keys (token-protected like all /api). */
+function sendPcapng(res: ServerResponse, rawId: string, ctx: ApiContext, head: boolean): void {
+  let id: string;
+  try {
+    id = decodeURIComponent(rawId);
+  } catch {
+    sendError(res, 400, 'bad-request', 'Malformed connection id.', head);
+    return;
+  }
+  const bytes = ctx.pcapng?.(id) ?? null;
+  if (bytes === null) {
+    sendError(res, 404, 'not-found', `No capture of "${id.slice(0, 64)}" is kept (unknown, too old, or no TLS bytes recorded).`, head);
+    return;
+  }
+  const name = `tlslab-${id.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64)}.pcapng`;
+  res.writeHead(200, {
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Type': 'application/octet-stream',
+    'Content-Disposition': `attachment; filename="${name}"`,
+    'Content-Length': String(bytes.length),
+  });
+  res.end(head ? undefined : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
 }

@@ -36,6 +36,11 @@ export interface DashboardServerOptions {
   snapshotConnections?: number;
   /** Where the page, assets and compiled scripts are read from (defaults: the repository's dashboard folders). */
   staticRoots?: Partial<StaticRoots>;
+  /**
+   * The pcapng of a connection (both legs, key log in a Decryption Secrets Block), or null when its capture is not
+   * kept: served at `GET /api/connections/:id/pcapng`. Without it that route answers 404.
+   */
+  pcapng?: (id: string) => Uint8Array | null;
 }
 
 export interface DashboardServer {
@@ -90,7 +95,7 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
       sendError(res, auth.status, 'TLSLAB_ERR_AUTH', auth.message, head, auth.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {});
       return;
     }
-    if (handleApi(req, res, url, { bus: opts.bus, startedAt, streams: () => hub.stats() })) return;
+    if (handleApi(req, res, url, { bus: opts.bus, startedAt, streams: () => hub.stats(), pcapng: opts.pcapng })) return;
     if (req.method !== 'GET' && !head) {
       sendError(res, 405, 'method-not-allowed', 'Only GET and HEAD are served.', head, { Allow: 'GET, HEAD' });
       return;
