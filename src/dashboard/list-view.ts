@@ -196,7 +196,13 @@ function fillRow(el: HTMLElement, s: ConnectionSummary): void {
   const cv = versionText(s.legs.client.version);
   const uv = versionText(s.legs.upstream.version);
   const failed = s.failedLeg ? `✗ ${s.failedLeg} leg` : s.status === 'insecure' ? '⚠ insecure' : '';
-  const codes = s.legs.upstream.verdict && !s.legs.upstream.verdict.ok ? s.legs.upstream.verdict.codes.join(', ') : s.clientOutcome && s.clientOutcome !== 'accepted' ? s.clientOutcome : '';
+  // What failed, in the failed leg's own terms: the verdict's codes, else the upstream cause (e.g. no DNS), else how
+  // the browser reacted.
+  const codes = s.legs.upstream.verdict && !s.legs.upstream.verdict.ok
+    ? s.legs.upstream.verdict.codes.join(', ')
+    : s.failedLeg === 'upstream' && s.cause
+      ? s.cause
+      : s.clientOutcome && s.clientOutcome !== 'accepted' ? s.clientOutcome : '';
   el.title = `${s.id} · opened ${fmtClock(s.openedAt)}`;
   el.setAttribute('aria-label', `${hostText(s)}, ${st.word}${s.failedLeg ? `, ${s.failedLeg} leg failed${codes ? ` (${codes})` : ''}` : ''}, from ${s.client.address}, ${cv}`);
   replace(
