@@ -9,6 +9,8 @@ import type { RawChunk } from './session';
 export interface KeptLeg {
   readonly raw: readonly RawChunk[];
   readonly keyLog: readonly string[];
+  /** Sum of the raw chunks' lengths, when the leg keeps it (LegCapture does): saves a walk on every check. */
+  readonly rawBytes?: number;
 }
 
 /** The addresses seen for a connection; any may be missing (then the export makes one up on loopback). */
@@ -110,6 +112,7 @@ export class CaptureStore {
 }
 
 function legBytes(leg: KeptLeg): number {
+  if (leg.rawBytes !== undefined) return leg.rawBytes;
   let n = 0;
   for (const c of leg.raw) n += c.bytes.length;
   return n;

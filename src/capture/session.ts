@@ -43,6 +43,11 @@ export class LegCapture {
   /** NSS key-log lines of this leg. Kept in memory only: never logged, never emitted. */
   readonly keyLog: string[] = [];
   private rawKept = 0;
+
+  /** Bytes kept in `raw`. */
+  get rawBytes(): number {
+    return this.rawKept;
+  }
   private suppressed: Record<Side, number> = { client: 0, server: 0 };
   private readonly listeners: ((e: TlsEvent) => void)[] = [];
   private finished = false;
