@@ -67,7 +67,7 @@ export class HpackDecoder {
     let fieldSeen = false;
     while (r.pos < block.length) {
       const b = block[r.pos] as number;
-      let field: [string, string];
+      let field: readonly [string, string];
       if (b & 0x80) {
         // §6.1 Indexed Header Field
         field = this.lookup(readInt(block, r, 7));
@@ -86,7 +86,7 @@ export class HpackDecoder {
         const idx = readInt(block, r, indexing ? 6 : 4);
         const name = idx === 0 ? readString(block, r) : this.lookup(idx)[0];
         field = [name, readString(block, r)];
-        out.push(field);
+        out.push([field[0], field[1]]);
         if (indexing) this.insert(field);
       }
       fieldSeen = true;
@@ -105,7 +105,7 @@ export class HpackDecoder {
   }
 
   /** §4.4: evict until the new entry fits; an entry larger than the table empties it and is not added. */
-  private insert(field: [string, string]): void {
+  private insert(field: readonly [string, string]): void {
     const s = field[0].length + field[1].length + ENTRY_OVERHEAD;
     this.evict(s);
     if (s <= this.capacity) {
