@@ -1,6 +1,7 @@
 // Watches the decrypted bytes of a relayed HTTP/1.x connection and emits one event per request and response head.
-// It only observes: the relay never waits for it. HTTP/2 (ALPN h2) is relayed but not parsed into requests.
+// It only observes: the relay never waits for it. HTTP/2 (ALPN h2) is handed to the h2 observer.
 import type { ConnectionSession } from './session';
+import { H2Observer } from './h2-observer';
 
 const MAX_HEAD = 64 * 1024;
 const REDACTED = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
@@ -125,19 +126,23 @@ export class HttpObserver {
   private nextId = 1;
   private readonly pending: { id: number; method: string }[] = [];
   private response: { id: number; status: number; statusText: string; headers: [string, string][] } | null = null;
+  private readonly h2: H2Observer | null;
 
   constructor(private readonly session: ConnectionSession, alpn: string | null) {
+    this.h2 = alpn === 'h2' ? new H2Observer((e) => session.emit(e)) : null;
     const h1 = alpn === null || alpn === 'http/1.1' || alpn === 'http/1.0';
     this.client = h1 ? new Direction((h) => this.request(h), () => undefined) : null;
     this.server = h1 ? new Direction((h) => this.responseHead(h), (n) => this.responseDone(n)) : null;
   }
 
   fromClient(chunk: Buffer): void {
-    this.client?.push(chunk);
+    if (this.h2) this.h2.fromClient(chunk);
+    else this.client?.push(chunk);
   }
 
   fromServer(chunk: Buffer): void {
-    this.server?.push(chunk);
+    if (this.h2) this.h2.fromServer(chunk);
+    else this.server?.push(chunk);
   }
 
   private request(h: Head): BodyState {

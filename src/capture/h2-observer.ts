@@ -1,0 +1,304 @@
+// Watches the decrypted bytes of a relayed HTTP/2 connection and reports one request per stream and its response.
+// Pure: no I/O. Frames (RFC 9113 §4.1) are parsed per direction; malformed input silently stops that direction.
+import { HpackDecoder } from './hpack';
+import type { HttpRequestEvent, HttpResponseEvent } from '../events/schema';
+
+type Body<E> = Omit<E, 'v' | 'seq' | 't' | 'conn'>;
+/** What the observer reports: the `http:request` / `http:response` drafts, without connection stamps. */
+export type H2HttpDraft = Body<HttpRequestEvent> | Body<HttpResponseEvent>;
+
+/** RFC 9113 §3.4: the client connection preface. */
+const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+const FRAME_HEADER = 9;
+const MAX_FRAME = 1024 * 1024;
+const MAX_HEADER_BLOCK = 256 * 1024;
+const MAX_STREAMS = 1000;
+/** SETTINGS_HEADER_TABLE_SIZE values above this stop the direction that would need it. */
+const MAX_TABLE = 1024 * 1024;
+const REDACTED = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
+
+/** RFC 9113 §6 frame types this observer reads; others are skipped (§4.1: unknown types are ignored). */
+const FRAME = { DATA: 0x0, HEADERS: 0x1, SETTINGS: 0x4, PUSH_PROMISE: 0x5, RST_STREAM: 0x3, CONTINUATION: 0x9 } as const;
+/** RFC 9113 §6.1, §6.2: frame flags. */
+const FLAG = { END_STREAM: 0x1, ACK: 0x1, END_HEADERS: 0x4, PADDED: 0x8, PRIORITY: 0x20 } as const;
+/** RFC 9113 §6.5.2 */
+const SETTINGS_HEADER_TABLE_SIZE = 0x1;
+
+interface FrameHead {
+  length: number;
+  type: number;
+  flags: number;
+  stream: number;
+}
+
+/** A byte queue that hands out exact lengths without re-copying everything on each push. */
+class ByteQueue {
+  private chunks: Buffer[] = [];
+  length = 0;
+
+  push(b: Buffer): void {
+    if (b.length === 0) return;
+    this.chunks.push(b);
+    this.length += b.length;
+  }
+
+  /** Removes and returns the first `n` bytes (n <= length). */
+  take(n: number): Buffer {
+    const first = this.chunks[0];
+    let out: Buffer;
+    if (first && first.length >= n) {
+      out = first.subarray(0, n);
+    } else {
+      out = Buffer.concat(this.chunks, n);
+    }
+    this.skip(n);
+    return out;
+  }
+
+  skip(n: number): void {
+    this.length -= n;
+    while (n > 0) {
+      const c = this.chunks[0] as Buffer;
+      if (c.length <= n) {
+        n -= c.length;
+        this.chunks.shift();
+      } else {
+        this.chunks[0] = c.subarray(n);
+        n = 0;
+      }
+    }
+  }
+}
+
+/** One direction: the preface (client only), frame framing, and that direction's HPACK context. */
+class Direction {
+  readonly hpack = new HpackDecoder();
+  private readonly q = new ByteQueue();
+  private prefaceLeft: number;
+  private frame: FrameHead | null = null;
+  /** DATA frames are counted, not buffered: payload bytes still to skip and padding not yet known. */
+  private dataLeft = 0;
+  private dataPad = -1;
+  /** A header block in progress (HEADERS or PUSH_PROMISE, then CONTINUATION until END_HEADERS). */
+  private block: { stream: number; parts: Buffer[]; size: number; endStream: boolean; promised: number | null } | null = null;
+  off = false;
+
+  constructor(client: boolean, private readonly on: FrameSink) {
+    this.prefaceLeft = client ? PREFACE.length : 0;
+  }
+
+  push(chunk: Buffer): void {
+    if (this.off) return;
+    try {
+      this.q.push(chunk);
+      this.drain();
+    } catch {
+      // Malformed (or HpackError): stop observing this direction; the relay never notices.
+      this.off = true;
+      this.q.skip(this.q.length);
+    }
+  }
+
+  private drain(): void {
+    while (!this.off) {
+      if (this.prefaceLeft > 0) {
+        const n = Math.min(this.prefaceLeft, this.q.length);
+        if (n === 0) return;
+        const at = PREFACE.length - this.prefaceLeft;
+        if (!this.q.take(n).equals(PREFACE.subarray(at, at + n))) throw new Malformed('no client preface');
+        this.prefaceLeft -= n;
+        continue;
+      }
+      if (!this.frame) {
+        if (this.q.length < FRAME_HEADER) return;
+        const h = this.q.take(FRAME_HEADER);
+        const f = { length: h.readUIntBE(0, 3), type: h[3] as number, flags: h[4] as number, stream: h.readUInt32BE(5) & 0x7fffffff };
+        if (f.length > MAX_FRAME) throw new Malformed('frame too large');
+        if (this.block && (f.type !== FRAME.CONTINUATION || f.stream !== this.block.stream)) throw new Malformed('header block interrupted');
+        this.frame = f;
+        if (f.type === FRAME.DATA) {
+          this.dataLeft = f.length;
+          this.dataPad = f.flags & FLAG.PADDED ? -1 : 0;
+        }
+      }
+      const f = this.frame;
+      if (f.type === FRAME.DATA) {
+        if (!this.data(f)) return;
+      } else {
+        if (this.q.length < f.length) return;
+        this.payload(f, this.q.take(f.length));
+      }
+      this.frame = null;
+    }
+  }
+
+  /** RFC 9113 §6.1: counts a DATA payload minus padding without buffering it; true once the frame is consumed. */
+  private data(f: FrameHead): boolean {
+    if (this.dataPad < 0) {
+      if (f.length < 1) throw new Malformed('padded DATA without pad length');
+      if (this.q.length < 1) return false;
+      this.dataPad = this.q.take(1)[0] as number;
+      this.dataLeft -= 1;
+      if (this.dataPad > this.dataLeft) throw new Malformed('DATA padding exceeds payload');
+    }
+    const n = Math.min(this.dataLeft, this.q.length);
+    this.q.skip(n);
+    this.dataLeft -= n;
+    if (this.dataLeft > 0) return false;
+    this.on.data(f.stream, f.length - (f.flags & FLAG.PADDED ? 1 + this.dataPad : 0), (f.flags & FLAG.END_STREAM) !== 0);
+    return true;
+  }
+
+  private payload(f: FrameHead, p: Buffer): void {
+    if (f.type === FRAME.HEADERS || f.type === FRAME.PUSH_PROMISE) {
+      // §6.2 HEADERS: [Pad Length] [E + Stream Dependency, Weight] fragment [Padding]
+      // §6.6 PUSH_PROMISE: [Pad Length] R + Promised Stream ID, fragment [Padding]
+      let start = 0;
+      let end = p.length;
+      if (f.flags & FLAG.PADDED) {
+        if (p.length < 1) throw new Malformed('padded frame without pad length');
+        end -= p[0] as number;
+        start = 1;
+      }
+      let promised: number | null = null;
+      if (f.type === FRAME.HEADERS && f.flags & FLAG.PRIORITY) start += 5;
+      if (f.type === FRAME.PUSH_PROMISE) {
+        if (p.length < start + 4) throw new Malformed('short PUSH_PROMISE');
+        promised = p.readUInt32BE(start) & 0x7fffffff;
+        start += 4;
+      }
+      if (start > end || f.stream === 0) throw new Malformed('bad header frame');
+      this.block = { stream: f.stream, parts: [], size: 0, endStream: (f.flags & FLAG.END_STREAM) !== 0 && promised === null, promised };
+      this.fragment(p.subarray(start, end), f.flags);
+    } else if (f.type === FRAME.CONTINUATION) {
+      if (!this.block) throw new Malformed('CONTINUATION without a header block');
+      this.fragment(p, f.flags);
+    } else if (f.type === FRAME.SETTINGS && !(f.flags & FLAG.ACK)) {
+      // §6.5.1: six-octet identifier/value pairs
+      if (p.length % 6 !== 0) throw new Malformed('bad SETTINGS length');
+      for (let i = 0; i < p.length; i += 6) {
+        if (p.readUInt16BE(i) === SETTINGS_HEADER_TABLE_SIZE) this.on.headerTableSize(p.readUInt32BE(i + 2));
+      }
+    } else if (f.type === FRAME.RST_STREAM) {
+      this.on.reset(f.stream);
+    }
+  }
+
+  private fragment(part: Buffer, flags: number): void {
+    const b = this.block as NonNullable<Direction['block']>;
+    b.size += part.length;
+    if (b.size > MAX_HEADER_BLOCK) throw new Malformed('header block too large');
+    b.parts.push(Buffer.from(part));
+    if (!(flags & FLAG.END_HEADERS)) return;
+    this.block = null;
+    const fields = this.hpack.decode(b.parts.length === 1 ? (b.parts[0] as Buffer) : Buffer.concat(b.parts));
+    this.on.headers(b.stream, fields, b.endStream, b.promised);
+  }
+}
+
+class Malformed extends Error {}
+
+interface FrameSink {
+  headers(stream: number, fields: [string, string][], endStream: boolean, promised: number | null): void;
+  data(stream: number, bytes: number, endStream: boolean): void;
+  headerTableSize(n: number): void;
+  reset(stream: number): void;
+}
+
+interface Response {
+  status: number;
+  headers: [string, string][];
+  bodyBytes: number;
+}
+
+/** Reports `http:request` for each client HEADERS (and server PUSH_PROMISE) and `http:response` when a response ends. */
+export class H2Observer {
+  private readonly client: Direction;
+  private readonly server: Direction;
+  /** Streams with a response under way, oldest first (Map keeps insertion order), at most MAX_STREAMS. */
+  private readonly responses = new Map<number, Response | null>();
+
+  constructor(private readonly emit: (e: H2HttpDraft) => void) {
+    this.client = new Direction(true, {
+      headers: (s, f) => this.request(s, f),
+      data: () => undefined,
+      headerTableSize: (n) => this.limit(this.server, n),
+      reset: (s) => this.responses.delete(s),
+    });
+    this.server = new Direction(false, {
+      headers: (s, f, end, promised) => (promised === null ? this.responseHead(s, f, end) : this.request(promised, f)),
+      data: (s, n, end) => this.responseData(s, n, end),
+      headerTableSize: (n) => this.limit(this.client, n),
+      reset: (s) => this.responses.delete(s),
+    });
+  }
+
+  fromClient(chunk: Buffer): void {
+    this.client.push(chunk);
+  }
+
+  fromServer(chunk: Buffer): void {
+    this.server.push(chunk);
+  }
+
+  /** Whether each direction is still parsed (false once malformed input stopped it). */
+  get observing(): { client: boolean; server: boolean } {
+    return { client: !this.client.off, server: !this.server.off };
+  }
+
+  /** A peer's SETTINGS_HEADER_TABLE_SIZE bounds the other direction's encoder (RFC 7541 §4.2). */
+  private limit(d: Direction, n: number): void {
+    if (n > MAX_TABLE) d.off = true;
+    else d.hpack.setMaxTableSize(Math.max(n, 4096));
+  }
+
+  private request(stream: number, fields: [string, string][]): void {
+    if (this.responses.has(stream)) return; // trailers
+    const pseudo = (n: string): string | undefined => fields.find(([k]) => k === n)?.[1];
+    const method = pseudo(':method') ?? '';
+    const path = pseudo(':path');
+    const authority = pseudo(':authority');
+    const scheme = pseudo(':scheme');
+    const url = path === undefined ? authority ?? '' : scheme && authority ? `${scheme}://${authority}${path}` : path;
+    this.track(stream, null);
+    this.emit({ type: 'http:request', step: 7, id: stream, method, url, httpVersion: '2', headers: regular(fields) });
+  }
+
+  private responseHead(stream: number, fields: [string, string][], endStream: boolean): void {
+    const current = this.responses.get(stream);
+    if (current) {
+      // Trailers (RFC 9113 §8.1): they end the response.
+      if (endStream) this.finish(stream, current);
+      return;
+    }
+    const status = Number(fields.find(([k]) => k === ':status')?.[1]);
+    if (!Number.isInteger(status)) return;
+    if (status >= 100 && status < 200) return; // interim response (§8.1)
+    const r: Response = { status, headers: regular(fields), bodyBytes: 0 };
+    this.track(stream, r);
+    if (endStream) this.finish(stream, r);
+  }
+
+  private responseData(stream: number, bytes: number, endStream: boolean): void {
+    const r = this.responses.get(stream);
+    if (!r) return;
+    r.bodyBytes += bytes;
+    if (endStream) this.finish(stream, r);
+  }
+
+  private track(stream: number, r: Response | null): void {
+    this.responses.delete(stream);
+    this.responses.set(stream, r);
+    if (this.responses.size > MAX_STREAMS) this.responses.delete(this.responses.keys().next().value as number);
+  }
+
+  private finish(stream: number, r: Response): void {
+    this.responses.delete(stream);
+    this.emit({ type: 'http:response', step: 7, id: stream, status: r.status, statusText: '', headers: r.headers, bodyBytes: r.bodyBytes });
+  }
+}
+
+/** Header fields without pseudo-headers, with credentials redacted like the HTTP/1 observer does. */
+function regular(fields: [string, string][]): [string, string][] {
+  return fields.filter(([n]) => !n.startsWith(':')).map(([n, v]) => [n, REDACTED.has(n) ? '[redacted]' : v]);
+}

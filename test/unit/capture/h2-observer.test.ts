@@ -1,0 +1,166 @@
+// The HTTP/2 observer on REAL bytes: a Node http2 client ↔ h2c server conversation recorded through a tee, replayed split every way.
+import http2 from 'node:http2';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { H2Observer, type H2HttpDraft } from '../../../src/capture/h2-observer';
+
+interface Recording {
+  client: Buffer;
+  server: Buffer;
+}
+
+const BIG = 70000; // > 4 DATA frames at the default 16 KiB max frame size
+const POST_BODY = Buffer.alloc(20000, 0x61);
+const A_LEN = 'got 0 for /a'.length;
+const SUBMIT_LEN = `got ${POST_BODY.length} for /submit`.length;
+
+/** Runs four requests on one h2c connection through a byte-recording tee; returns what each side sent. */
+async function record(padded: boolean): Promise<Recording> {
+  const paddingStrategy = padded ? http2.constants.PADDING_STRATEGY_MAX : http2.constants.PADDING_STRATEGY_NONE;
+  const server = http2.createServer({ paddingStrategy });
+  server.on('stream', (stream, headers) => {
+    const path = headers[':path'];
+    let got = 0;
+    stream.on('data', (c: Buffer) => (got += c.length));
+    stream.on('end', () => {
+      if (path === '/empty') stream.respond({ ':status': 204 }, { endStream: true });
+      else if (path === '/big') {
+        stream.respond({ ':status': 200, 'content-type': 'application/octet-stream', 'set-cookie': 'sid=s3cret' });
+        stream.end(Buffer.alloc(BIG, 0x62));
+      } else {
+        stream.respond({ ':status': path === '/submit' ? 201 : 200, 'content-type': 'text/plain' });
+        stream.end(`got ${got} for ${String(path)}`);
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const client: Buffer[] = [];
+  const fromServer: Buffer[] = [];
+  const tee = net.createServer((down) => {
+    const up = net.connect((server.address() as AddressInfo).port, '127.0.0.1');
+    down.on('data', (c) => { client.push(Buffer.from(c)); up.write(c); });
+    up.on('data', (c) => { fromServer.push(Buffer.from(c)); down.write(c); });
+    down.on('close', () => up.destroy());
+    up.on('close', () => down.destroy());
+  });
+  await new Promise<void>((r) => tee.listen(0, '127.0.0.1', r));
+  const session = http2.connect(`http://127.0.0.1:${(tee.address() as AddressInfo).port}`, { paddingStrategy });
+  const ask = (headers: http2.OutgoingHttpHeaders, body?: Buffer, options: http2.ClientSessionRequestOptions = {}): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const req = session.request(headers, options);
+      let n = 0;
+      req.on('data', (c: Buffer) => (n += c.length));
+      req.on('end', () => resolve(n));
+      req.on('error', reject);
+      req.end(body);
+    });
+  try {
+    expect(await ask({ ':path': '/a', cookie: 'secret=1', authorization: 'Bearer t0k', 'x-plain': 'visible' })).toBe(A_LEN);
+    expect(await ask({ ':method': 'POST', ':path': '/submit', 'content-type': 'text/plain' }, POST_BODY, { weight: 200 })).toBe(SUBMIT_LEN);
+    expect(await ask({ ':path': '/big' })).toBe(BIG);
+    expect(await ask({ ':path': '/empty' })).toBe(0);
+  } finally {
+    await new Promise<void>((r) => session.close(() => r()));
+    await new Promise<void>((r) => tee.close(() => r()));
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+  return { client: Buffer.concat(client), server: Buffer.concat(fromServer) };
+}
+
+function observe(rec: Recording, size: number): { events: H2HttpDraft[]; observer: H2Observer } {
+  const events: H2HttpDraft[] = [];
+  const observer = new H2Observer((e) => events.push(e));
+  for (let i = 0; i < rec.client.length; i += size) observer.fromClient(rec.client.subarray(i, i + size));
+  for (let i = 0; i < rec.server.length; i += size) observer.fromServer(rec.server.subarray(i, i + size));
+  return { events, observer };
+}
+
+/** Frame types and flags present in a recording (independent walk, to prove the bytes exercise padding/priority). */
+function frameKinds(b: Buffer, preface: boolean): Set<string> {
+  const kinds = new Set<string>();
+  for (let i = preface ? 24 : 0; i + 9 <= b.length; i += 9 + b.readUIntBE(i, 3)) kinds.add(`${b[i + 3]}/${b[i + 4]}`);
+  return kinds;
+}
+
+const summary = (events: H2HttpDraft[]): string[] =>
+  events.map((e) => (e.type === 'http:request' ? `req ${e.id} ${e.method} ${e.url} ${e.httpVersion}` : `resp ${e.id} ${e.status} ${e.bodyBytes}`));
+
+describe.each([[false], [true]])('H2Observer on a recorded Node http2 conversation (padded: %s)', (padded) => {
+  let rec: Recording;
+  beforeAll(async () => {
+    rec = await record(padded);
+  });
+
+  it('the recording holds what the test claims: several DATA frames, and padding when asked', () => {
+    expect(rec.client.subarray(0, 24).toString('latin1')).toBe('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+    const server = frameKinds(rec.server, false);
+    const client = frameKinds(rec.client, true);
+    if (padded) {
+      expect([...server].some((k) => /^0\/(8|9)$/.test(k))).toBe(true); // DATA with PADDED
+      expect([...client].some((k) => k.startsWith('1/') && (Number(k.split('/')[1]) & 0x8) !== 0)).toBe(true); // HEADERS PADDED
+    }
+    expect([...client].some((k) => k.startsWith('1/') && (Number(k.split('/')[1]) & 0x20) !== 0)).toBe(true); // HEADERS PRIORITY
+  });
+
+  it.each(Array.from({ length: 50 }, (_, i) => [i + 1]))('the same requests and responses come out when bytes arrive %i at a time', (size) => {
+    const { events, observer } = observe(rec, size);
+    const authority = `127.0.0.1:`;
+    expect(summary(events).map((s) => s.replace(/127\.0\.0\.1:\d+/, '127.0.0.1:P'))).toEqual([
+      `req 1 GET http://127.0.0.1:P/a 2`,
+      `req 3 POST http://127.0.0.1:P/submit 2`,
+      `req 5 GET http://127.0.0.1:P/big 2`,
+      `req 7 GET http://127.0.0.1:P/empty 2`,
+      `resp 1 200 ${A_LEN}`,
+      `resp 3 201 ${SUBMIT_LEN}`,
+      `resp 5 200 ${BIG}`,
+      'resp 7 204 0',
+    ]);
+    expect(events[0]?.type === 'http:request' && events[0].url).toContain(authority);
+    const first = events[0];
+    if (first?.type !== 'http:request') throw new Error('no request');
+    expect(first.headers).toContainEqual(['cookie', '[redacted]']);
+    expect(first.headers).toContainEqual(['authorization', '[redacted]']);
+    expect(first.headers).toContainEqual(['x-plain', 'visible']);
+    expect(first.headers.some(([n]) => n.startsWith(':'))).toBe(false);
+    const big = events.find((e) => e.type === 'http:response' && e.id === 5);
+    expect(big?.type === 'http:response' && big.headers).toContainEqual(['set-cookie', '[redacted]']);
+    expect(observer.observing).toEqual({ client: true, server: true });
+  });
+});
+
+describe('H2Observer on malformed input', () => {
+  it('a client that does not send the preface is not observed; nothing throws', () => {
+    const events: H2HttpDraft[] = [];
+    const o = new H2Observer((e) => events.push(e));
+    expect(() => o.fromClient(Buffer.from('GET / HTTP/1.1\r\n\r\n'))).not.toThrow();
+    expect(events).toEqual([]);
+    expect(o.observing.client).toBe(false);
+  });
+
+  it('an oversized frame, a bad HPACK block or an interrupted header block stop that direction only', () => {
+    const frame = (len: number, type: number, flags: number, stream: number, payload = Buffer.alloc(0)): Buffer => {
+      const h = Buffer.alloc(9);
+      h.writeUIntBE(len, 0, 3);
+      h[3] = type;
+      h[4] = flags;
+      h.writeUInt32BE(stream, 5);
+      return Buffer.concat([h, payload]);
+    };
+    const big = new H2Observer(() => undefined);
+    big.fromServer(frame(2 * 1024 * 1024, 0, 0, 1));
+    expect(big.observing).toEqual({ client: true, server: false });
+
+    const events: H2HttpDraft[] = [];
+    const bad = new H2Observer((e) => events.push(e));
+    bad.fromServer(frame(1, 1, 0x5, 1, Buffer.from([0x80]))); // HEADERS with indexed field 0
+    expect(bad.observing.server).toBe(false);
+    const preface = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+    bad.fromClient(Buffer.concat([preface, frame(1, 1, 0x5, 1, Buffer.from([0x82]))])); // :method GET, END_HEADERS
+    expect(bad.observing.client).toBe(true);
+    expect(events.map((e) => e.type)).toEqual(['http:request']);
+
+    const cut = new H2Observer(() => undefined);
+    cut.fromServer(Buffer.concat([frame(1, 1, 0, 1, Buffer.from([0x88])), frame(0, 6, 0, 0)])); // HEADERS w/o END_HEADERS, then PING
+    expect(cut.observing.server).toBe(false);
+  });
+});
