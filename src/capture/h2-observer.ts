@@ -2,6 +2,7 @@
 // Pure: no I/O. Frames (RFC 9113 §4.1) are parsed per direction; malformed input silently stops that direction.
 import { HpackDecoder } from './hpack';
 import type { HttpRequestEvent, HttpResponseEvent } from '../events/schema';
+import { shownHeaderValue } from './redact';
 
 type Body<E> = Omit<E, 'v' | 'seq' | 't' | 'conn'>;
 /** What the observer reports: the `http:request` / `http:response` drafts, without connection stamps. */
@@ -15,7 +16,6 @@ const MAX_HEADER_BLOCK = 256 * 1024;
 const MAX_STREAMS = 1000;
 /** SETTINGS_HEADER_TABLE_SIZE values above this stop the direction that would need it. */
 const MAX_TABLE = 1024 * 1024;
-const REDACTED = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
 
 /** RFC 9113 §6 frame types this observer reads; others are skipped (§4.1: unknown types are ignored). */
 const FRAME = { DATA: 0x0, HEADERS: 0x1, SETTINGS: 0x4, PUSH_PROMISE: 0x5, RST_STREAM: 0x3, CONTINUATION: 0x9 } as const;
@@ -300,5 +300,5 @@ export class H2Observer {
 
 /** Header fields without pseudo-headers, with credentials redacted like the HTTP/1 observer does. */
 function regular(fields: [string, string][]): [string, string][] {
-  return fields.filter(([n]) => !n.startsWith(':')).map(([n, v]) => [n, REDACTED.has(n) ? '[redacted]' : v]);
+  return fields.filter(([n]) => !n.startsWith(':')).map(([n, v]) => [n, shownHeaderValue(n, v)]);
 }

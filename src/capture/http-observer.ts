@@ -2,9 +2,9 @@
 // It only observes: the relay never waits for it. HTTP/2 (ALPN h2) is handed to the h2 observer.
 import type { ConnectionSession } from './session';
 import { H2Observer } from './h2-observer';
+import { shownHeaderValue } from './redact';
 
 const MAX_HEAD = 64 * 1024;
-const REDACTED = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
 
 type BodyState =
   | { kind: 'head' }
@@ -102,7 +102,7 @@ function parseHead(text: string): Head | null {
     if (c <= 0) continue;
     const name = l.slice(0, c).trim();
     const value = l.slice(c + 1).trim();
-    headers.push([name, REDACTED.has(name.toLowerCase()) ? '[redacted]' : value]);
+    headers.push([name, shownHeaderValue(name, value)]);
   }
   return { start, headers };
 }

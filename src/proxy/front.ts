@@ -9,6 +9,7 @@ import { ConnectionSession } from '../capture/session';
 import { TlslabError } from '../errors';
 
 import { MAGIC_HOST } from './magic-host';
+import { shownHeaderValue } from '../capture/redact';
 
 /**
  * http-mitm-proxy makes (and writes to disk) a CA of its own when it starts, and would mint a key per host with it.
@@ -173,13 +174,12 @@ function absoluteUrl(host: string | undefined, url: string | undefined): string 
   return /^https?:\/\//.test(u) ? u : `http://${host ?? ''}${u}`;
 }
 
-const REDACTED = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
 
 function headerPairs(raw: string[]): [string, string][] {
   const out: [string, string][] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i] as string;
-    out.push([name, REDACTED.has(name.toLowerCase()) ? '[redacted]' : (raw[i + 1] as string)]);
+    out.push([name, shownHeaderValue(name, raw[i + 1] as string)]);
   }
   return out;
 }
