@@ -216,11 +216,25 @@ describe('a broken CA folder is a clear error, never a silent new CA', () => {
     expect(new X509Certificate(readFileSync(path.join(dir, CA_FILES.cert))).fingerprint256).toBe(fresh.fingerprint256);
   });
 
-  it('an unwritable folder surfaces the file system error', async () => {
-    if (process.getuid?.() === 0) return; // root writes anywhere; nothing to observe
+  it('a folder that cannot be made surfaces the file system error (as any user, root included)', async () => {
+    // A regular file where a parent folder should be: ENOTDIR for root too, unlike a read-only mode.
+    const parent = tempDir();
+    writeFileSync(path.join(parent, 'not-a-folder'), 'x');
+    await expect(CertificateAuthority.loadOrCreate(path.join(parent, 'not-a-folder', 'certs'))).rejects.toThrow(/ENOTDIR|not a directory/i);
+  });
+
+  it('a read-only folder surfaces the file system error (a non-root user; root writes anywhere)', async () => {
     const dir = tempDir();
     chmodSync(dir, 0o500);
-    await expect(CertificateAuthority.loadOrCreate(dir)).rejects.toThrow();
-    chmodSync(dir, 0o700);
+    try {
+      if (process.getuid?.() === 0) {
+        // Root ignores the mode bits: the same folder works, which is what root really gets.
+        await expect(CertificateAuthority.loadOrCreate(dir)).resolves.toBeDefined();
+      } else {
+        await expect(CertificateAuthority.loadOrCreate(dir)).rejects.toThrow();
+      }
+    } finally {
+      chmodSync(dir, 0o700);
+    }
   });
 });
