@@ -14,6 +14,7 @@ export const ERRORS = {
   TLSLAB_ERR_UPSTREAM_TLS: 'The TLS handshake with the real server failed',
   TLSLAB_ERR_UPSTREAM_CERT: "The real server's certificate failed verification",
   TLSLAB_ERR_CLIENT_HELLO: 'The client sent bytes that are not a readable ClientHello',
+  TLSLAB_ERR_CLIENT_HELLO_RECORDS: 'A ClientHello was split over more TLS records than tlslab reads (64)',
   TLSLAB_ERR_NOT_TLS: 'A CONNECT tunnel carried bytes that are not TLS',
   TLSLAB_ERR_CLIENT_TLS: 'The TLS handshake with the client failed',
   TLSLAB_ERR_BAD_CONNECT: 'A CONNECT request named no valid host and port',

@@ -2,27 +2,33 @@
 // something that is not TLS, a malformed hello, or silence (a server-speaks-first protocol). I/O: the raw socket.
 import type { Socket } from 'node:net';
 import type { ClientHelloDetails } from '../events/schema';
-import { parseClientHello } from '../tls';
+import { ClientHelloReader } from './client-hello-reader';
 
-export type FirstFlight =
-  | { kind: 'tls'; bytes: Buffer; hello: ClientHelloDetails }
-  | { kind: 'not-tls'; bytes: Buffer }
-  | { kind: 'malformed'; bytes: Buffer; code: string; message: string }
-  | { kind: 'silent'; bytes: Buffer }
-  | { kind: 'closed'; bytes: Buffer };
+type Kind =
+  | { kind: 'tls'; hello: ClientHelloDetails }
+  | { kind: 'not-tls' }
+  /** `examined`: how many of the bytes were read to find the fault (the part worth decoding and showing). */
+  | { kind: 'malformed'; code: string; message: string; examined: number }
+  | { kind: 'silent' }
+  | { kind: 'closed' };
 
-/** A ClientHello larger than this is treated as malformed (real ones are < 2 KiB; post-quantum ones < 4 KiB). */
-const MAX_HELLO_BYTES = 64 * 1024;
+export type FirstFlight = Kind & {
+  /** Every byte read, exactly as received. */
+  bytes: Buffer;
+  /** How many times the ClientHello parser ran (0 or 1): the work is bounded whatever the record split. */
+  parses: number;
+};
 
 /**
- * Collects bytes from `socket` (starting with `head`) until they are known to be a ClientHello or not.
- * The bytes read are returned so the caller can replay them into the TLS socket or the raw relay.
+ * Collects bytes from `socket` (starting with `head`) until they are known to be a ClientHello or not, for at most
+ * `silenceMs`. The bytes read are returned exactly as received, so the caller can replay them into the TLS socket or
+ * the raw relay.
  */
 export function readFirstFlight(socket: Socket, head: Buffer, silenceMs: number): Promise<FirstFlight> {
   return new Promise((resolve) => {
-    let bytes = head;
+    const reader = new ClientHelloReader();
     let settled = false;
-    const finish = (result: FirstFlight): void => {
+    const finish = (result: Kind): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -31,33 +37,31 @@ export function readFirstFlight(socket: Socket, head: Buffer, silenceMs: number)
       socket.off('close', onEnd);
       socket.off('error', onEnd);
       socket.pause();
-      resolve(result);
-    };
-    const judge = (): void => {
-      if (bytes.length === 0) return;
-      if (bytes[0] !== 0x16 && bytes[0] !== 0x80) {
-        // 0x16: TLS handshake record; 0x80: an SSLv2-compatible ClientHello header.
-        finish({ kind: 'not-tls', bytes });
-        return;
-      }
-      const parsed = parseClientHello(bytes);
-      if (parsed.ok) finish({ kind: 'tls', bytes, hello: parsed.details });
-      else if (!parsed.needMore) finish({ kind: 'malformed', bytes, code: parsed.code, message: parsed.message });
-      else if (bytes.length > MAX_HELLO_BYTES) {
-        finish({ kind: 'malformed', bytes, code: 'TLSLAB_ERR_DECODE_HANDSHAKE_TOO_LARGE', message: `no complete ClientHello in the first ${MAX_HELLO_BYTES} bytes` });
-      }
+      resolve({ ...result, bytes: reader.bytes(), parses: reader.parses });
     };
     const onData = (chunk: Buffer): void => {
-      bytes = bytes.length === 0 ? chunk : Buffer.concat([bytes, chunk]);
-      judge();
+      const v = reader.push(chunk);
+      switch (v.kind) {
+        case 'more':
+          return;
+        case 'hello':
+          return finish({ kind: 'tls', hello: v.hello });
+        case 'not-tls':
+          return finish({ kind: 'not-tls' });
+        case 'malformed':
+          return finish({ kind: 'malformed', code: v.code, message: v.message, examined: reader.examined });
+      }
     };
-    const onEnd = (): void => finish({ kind: 'closed', bytes });
-    const timer = setTimeout(() => finish({ kind: bytes.length === 0 ? 'silent' : 'malformed', bytes, code: 'TLSLAB_ERR_DECODE_TRUNCATED', message: 'the ClientHello stopped arriving' } as FirstFlight), silenceMs);
+    const onEnd = (): void => finish({ kind: 'closed' });
+    const timer = setTimeout(() => {
+      if (reader.length === 0) finish({ kind: 'silent' });
+      else finish({ kind: 'malformed', code: 'TLSLAB_ERR_DECODE_TRUNCATED', message: 'the ClientHello stopped arriving', examined: reader.length });
+    }, silenceMs);
     socket.on('data', onData);
     socket.once('end', onEnd);
     socket.once('close', onEnd);
     socket.once('error', onEnd);
-    judge();
+    if (head.length > 0) onData(head);
     if (!settled) socket.resume();
   });
 }
