@@ -90,6 +90,10 @@ const CAUSE_STEP: Readonly<Record<FailureCause, LessonStep | null>> = {
   'not-tls': 1,
   'malformed-client-hello': 1,
   'proxy-error': null,
+  'bad-request': null,
+  'client-aborted': null,
+  'idle-timeout': null,
+  'limit-exceeded': null,
 };
 
 function emptyLeg(leg: Leg): LegLadder {

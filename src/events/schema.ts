@@ -197,7 +197,11 @@ export type FailureCause =
   | 'client-tls-failed'
   | 'not-tls'
   | 'malformed-client-hello'
-  | 'proxy-error';
+  | 'proxy-error'
+  | 'bad-request'
+  | 'client-aborted'
+  | 'idle-timeout'
+  | 'limit-exceeded';
 
 export const FAILURE_CAUSES: Readonly<Record<FailureCause, string>> = {
   closed: 'The connection ended normally.',
@@ -213,6 +217,10 @@ export const FAILURE_CAUSES: Readonly<Record<FailureCause, string>> = {
   'not-tls': 'The tunnel did not carry TLS; its bytes were relayed as they were.',
   'malformed-client-hello': 'The browser sent a ClientHello that could not be read.',
   'proxy-error': 'tlslab itself hit an error on this connection.',
+  'bad-request': 'The request named no server tlslab could contact (or would loop back to tlslab), so tlslab answered it with an error page.',
+  'client-aborted': 'The browser closed the connection before the answer was complete.',
+  'idle-timeout': 'Nothing moved on the connection for too long, so tlslab closed it.',
+  'limit-exceeded': "The connection went past one of tlslab's limits (the error says which), so tlslab closed it.",
 };
 
 export type UpstreamPolicy = 'block' | 'mirror' | 'allow';
@@ -242,8 +250,8 @@ export interface ConnOpenEvent extends EventBase {
   type: 'conn:open';
   client: Endpoint;
   target: { host: string; port: number };
-  /** `connect`: a CONNECT tunnel; `http`: plain HTTP proxying. */
-  via: 'connect' | 'http';
+  /** `connect`: a CONNECT tunnel; `http`: plain HTTP proxying; `websocket`: a WebSocket upgrade sent to the proxy as plain HTTP. */
+  via: 'connect' | 'http' | 'websocket';
   /** Set when the target is a built-in lab origin (`expired.lab.tlslab` → `expired`). */
   lab?: string;
 }
@@ -362,6 +370,11 @@ export interface TlsVerdictEvent extends EventBase {
   host: string;
   /** What tlslab did about a failure. */
   policy?: UpstreamPolicy;
+  /**
+   * Set when the policy said `mirror` but no certificate tlslab can mint carries this chain's flaw: why, for the
+   * student. tlslab served its teaching page instead, so `policy` is then `block`.
+   */
+  mirrorUnavailable?: string;
 }
 
 export interface TlsPresentedEvent extends EventBase {

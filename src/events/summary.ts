@@ -55,6 +55,10 @@ const CAUSE_LEG: Readonly<Record<FailureCause, Leg | null>> = {
   'not-tls': null,
   'malformed-client-hello': 'client',
   'proxy-error': null,
+  'bad-request': 'client',
+  'client-aborted': 'client',
+  'idle-timeout': null,
+  'limit-exceeded': null,
 };
 
 /** Causes that are not failures: the connection ended as it should (or was relayed as-is). */
