@@ -18,6 +18,11 @@ export interface Timeouts {
   upstreamHandshakeMs: number;
   /** How long the client may take to accept or refuse our certificate. */
   clientHandshakeMs: number;
+  /**
+   * Plain HTTP and WebSocket upgrades sent to the proxy (not CONNECT tunnels): how long nothing may move in either
+   * direction — request, response, frames — before tlslab ends the exchange.
+   */
+  plainIdleMs: number;
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = {
@@ -25,6 +30,7 @@ export const DEFAULT_TIMEOUTS: Timeouts = {
   upstreamConnectMs: 10000,
   upstreamHandshakeMs: 15000,
   clientHandshakeMs: 30000,
+  plainIdleMs: 120000,
 };
 
 export interface ProxyContext {
