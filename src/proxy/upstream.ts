@@ -133,7 +133,7 @@ export async function connectUpstream(target: UpstreamTarget, session: Connectio
   });
 }
 
-function openTcp(target: UpstreamTarget, timeoutMs: number): Promise<{ ok: true; socket: net.Socket } | Extract<UpstreamResult, { ok: false }>> {
+export function openTcp(target: UpstreamTarget, timeoutMs: number): Promise<{ ok: true; socket: net.Socket } | Extract<UpstreamResult, { ok: false }>> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: target.connectHost, port: target.connectPort });
     const where = `${target.host}:${target.port}`;
@@ -148,21 +148,25 @@ function openTcp(target: UpstreamTarget, timeoutMs: number): Promise<{ ok: true;
     });
     socket.once('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      const refused = err.code === 'ECONNREFUSED';
-      const reset = err.code === 'ECONNRESET';
-      resolve({
-        ok: false,
-        stage: 'tcp',
-        cause: refused ? 'upstream-refused' : reset ? 'upstream-reset' : 'upstream-unreachable',
-        code: 'TLSLAB_ERR_UPSTREAM_CONNECT',
-        message: refused
-          ? `${where} refused the connection: nothing is listening on port ${target.port}.`
-          : err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN'
-            ? `The name ${target.host} does not resolve (${err.code}).`
-            : `tlslab could not reach ${where}: ${err.code ?? err.message}.`,
-      });
+      resolve({ ok: false, stage: 'tcp', ...tcpFailure(err, target) });
     });
   });
+}
+
+/** Why a TCP connection to the server failed, for `conn:error`: refused, reset or unreachable, in a sentence. */
+export function tcpFailure(err: NodeJS.ErrnoException, target: { host: string; port: number }): { cause: FailureCause; code: ErrorCode; message: string } {
+  const where = `${target.host}:${target.port}`;
+  const refused = err.code === 'ECONNREFUSED';
+  const reset = err.code === 'ECONNRESET';
+  return {
+    cause: refused ? 'upstream-refused' : reset ? 'upstream-reset' : 'upstream-unreachable',
+    code: 'TLSLAB_ERR_UPSTREAM_CONNECT',
+    message: refused
+      ? `${where} refused the connection: nothing is listening on port ${target.port}.`
+      : err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN'
+        ? `The name ${target.host} does not resolve (${err.code}).`
+        : `tlslab could not reach ${where}: ${err.code ?? err.message}.`,
+  };
 }
 
 /** The certificates the server sent, leaf first, as Node walked them (the decoder has the exact wire bytes). */
