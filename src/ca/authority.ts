@@ -8,10 +8,11 @@ import { TlslabError } from '../errors';
 import type { Logger } from '../log';
 import { buildCertificate, distinguishedName, type Signer, type SignatureHash } from './cert-builder';
 import {
-  generateRsaKey, generateRsaKeySync, identityFromPem, intermediateWithKey, keyFromPem, makeIntermediate, makeRoot, validFrom, validTo,
+  generateRsaKey, generateRsaKeySync, identityFromPem, keyFromPem, makeRoot, validFrom, validTo,
   type CaIdentity, type KeyPair,
 } from './identity';
 import type { IssuedCert, MirrorSpec } from './issued';
+import { mintMirrorChain } from './mirror-chain';
 import { normalizeNames, type LeafNames, type NormalizedNames } from './names';
 import { CERT_MODE, KEY_MODE, exists, readPemFile, withCreateLock, writeFileAtomic } from './pem-files';
 
@@ -76,8 +77,9 @@ export class CertificateAuthority {
   readonly #untrusted: CaIdentity;
   readonly #leaf: KeyPair;
   #weakKey: KeyPair | null = null;
-  #intermediate: CaIdentity | null = null;
-  #intermediatePending: Promise<void> | null = null;
+  #intermediateKey: KeyPair | null = null;
+  #subIntermediateKey: KeyPair | null = null;
+  #mirrorPending: Promise<void> | null = null;
 
   private constructor(dir: string, material: Material, created: boolean) {
     this.dir = dir;
@@ -213,48 +215,39 @@ export class CertificateAuthority {
     });
   }
 
-  /** A leaf carrying the same flaws as an upstream certificate (see MirrorSpec). */
+  /** A leaf (and chain) carrying the same flaws as an upstream chain (see MirrorSpec). */
   issueMirror(spec: MirrorSpec): IssuedCert {
-    const names = normalizeNames(spec.names);
     const now = Date.now();
-    const key = spec.weakKey === 'rsa1024' ? this.#weak() : this.#leaf;
-    const subject = distinguishedName(names.primary);
-    let signer: Signer;
-    let chainPem: string[];
-    if (spec.selfSigned) {
-      signer = { name: subject, key: key.key, keyId: key.subjectKey.keyId };
-      chainPem = [];
-    } else if (spec.untrustedIssuer) {
-      signer = this.#untrusted.signer;
-      chainPem = [this.#untrusted.certPem];
-    } else if (spec.missingIntermediate) {
-      signer = this.#mirrorIntermediate().signer;
-      chainPem = [];
-    } else {
-      signer = this.#root.signer;
-      chainPem = [this.#root.certPem];
+    const window = { now, notBefore: new Date(now - HOUR), notAfter: new Date(Math.min(now + LEAF_DAYS * DAY, this.notAfter.getTime())) };
+    const material = {
+      root: this.#root,
+      untrusted: this.#untrusted,
+      leaf: this.#leaf,
+      weak: () => (this.#weakKey ??= generateRsaKeySync(1024)),
+      intermediate: () => (this.#intermediateKey ??= generateRsaKeySync(2048)),
+      subIntermediate: () => (this.#subIntermediateKey ??= generateRsaKeySync(2048)),
+    };
+    try {
+      return mintMirrorChain(material, spec, window);
+    } catch (err) {
+      if (err instanceof TlslabError) throw err;
+      throw new TlslabError('TLSLAB_ERR_LEAF_ISSUE', `could not issue a mirror certificate: ${(err as Error).message}`, { cause: err });
     }
-    const notBefore = spec.notBefore ?? new Date(now - HOUR);
-    const notAfter = spec.notAfter ?? new Date(Math.max(notBefore.getTime() + HOUR, Math.min(now + LEAF_DAYS * DAY, this.notAfter.getTime())));
-    return this.#mint(names, { signer, key, notBefore, notAfter, hash: spec.signatureHash ?? 'sha256', eku: spec.eku ?? 'serverAuth', chainPem, subject });
   }
 
   /**
-   * Start making the in-memory keys mirror mode may need (RSA-1024 leaf key, intermediate CA) on the thread
-   * pool, so the first mirrored connection does not pay for them on the event loop. Optional.
+   * Start making the in-memory keys mirror mode may need (an RSA-1024 key, two intermediate keys) on the thread
+   * pool, so no mirrored connection pays for a key on the event loop (without this, each is made synchronously
+   * once, on first use). Optional; certificates are then built per connection from these keys (~0.5 ms each).
    */
   prepareMirror(): Promise<void> {
-    if (!this.#intermediatePending) {
-      this.#intermediatePending = (async () => {
-        const [weak, inter] = await Promise.all([
-          this.#weakKey ? Promise.resolve(this.#weakKey) : generateRsaKey(1024),
-          this.#intermediate ? Promise.resolve(this.#intermediate) : makeIntermediate(this.#root, 'tlslab Mirror Intermediate', 'tlslab'),
-        ]);
-        this.#weakKey ??= weak;
-        this.#intermediate ??= inter;
-      })();
-    }
-    return this.#intermediatePending;
+    this.#mirrorPending ??= (async () => {
+      const [weak, inter, sub] = await Promise.all([generateRsaKey(1024), generateRsaKey(2048), generateRsaKey(2048)]);
+      this.#weakKey ??= weak;
+      this.#intermediateKey ??= inter;
+      this.#subIntermediateKey ??= sub;
+    })();
+    return this.#mirrorPending;
   }
 
   /** What `tlslab ca show` prints: no key material. */
@@ -267,17 +260,6 @@ export class CertificateAuthority {
       fingerprint256: this.fingerprint256,
       files: this.files,
     };
-  }
-
-  #weak(): KeyPair {
-    // Synchronous fallback when prepareMirror() was not awaited: made once per process.
-    this.#weakKey ??= generateRsaKeySync(1024);
-    return this.#weakKey;
-  }
-
-  #mirrorIntermediate(): CaIdentity {
-    this.#intermediate ??= intermediateWithKey(this.#root, generateRsaKeySync(2048), 'tlslab Mirror Intermediate', 'tlslab');
-    return this.#intermediate;
   }
 
   #mint(

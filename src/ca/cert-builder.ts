@@ -8,6 +8,22 @@ import type { NormalizedNames } from './names';
 export type SignatureHash = 'sha256' | 'sha1' | 'md5';
 /** `serverAuth` (a normal leaf), `clientAuth` only (a leaf a browser must refuse), or `none` (no EKU extension). */
 export type EkuChoice = 'serverAuth' | 'clientAuth' | 'none';
+/** keyUsage bits (RFC 5280 §4.2.1.3), by forge's names (`nonRepudiation` is X.509's contentCommitment). */
+export type KeyUsageBit = 'digitalSignature' | 'nonRepudiation' | 'keyEncipherment' | 'dataEncipherment' | 'keyAgreement' | 'keyCertSign' | 'cRLSign';
+
+/** Deliberate defects, to reproduce a broken certificate faithfully (mirror mode). A normal certificate has none. */
+export interface CertDefects {
+  /** basicConstraints CA:FALSE on a certificate that signs others (RFC 5280 §4.2.1.9). */
+  notCa?: boolean;
+  /** These keyUsage bits instead of the kind's (CA: keyCertSign, cRLSign; leaf: digitalSignature, keyEncipherment). */
+  keyUsage?: readonly KeyUsageBit[];
+  /** Leaf: no subjectAltName, so the name is only in the subject's CN. */
+  noSan?: boolean;
+  /** The TBS `signature` field names sha512WithRSAEncryption while the outer field names the hash used (§4.1.1.2 forbids it). */
+  algorithmMismatch?: boolean;
+  /** One bit of the signature value flipped after signing: it no longer verifies with the issuer's key. */
+  corruptSignature?: boolean;
+}
 
 /** A public key ready to go into certificates: forge form plus its key identifier (RFC 5280 §4.2.1.2 method 1). */
 export interface SubjectKey {
@@ -37,10 +53,11 @@ export interface CertSpec {
   pathLen?: number;
   /** Leaf only: subjectAltName entries. */
   names?: NormalizedNames;
-  /** Leaf only; default serverAuth. */
+  /** Leaf: default serverAuth. CA: default none (no limit); `clientAuth` limits what it may issue. */
   eku?: EkuChoice;
   /** Signature digest; default sha256. sha1 and md5 exist to reproduce broken certificates. */
   hash?: SignatureHash;
+  defects?: CertDefects;
 }
 
 export interface BuiltCert {
@@ -54,6 +71,9 @@ const UTF8 = forge.asn1.Type.UTF8 as unknown as forge.asn1.Class;
 const getTBSCertificate = (forge.pki as unknown as { getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate;
 
 /** RSA signature algorithm OIDs (RFC 8017 Appendix C, RFC 3279 §2.2.1). */
+/** The OID a certificate with `algorithmMismatch` names inside its TBS. */
+const MISMATCHED_TBS_OID = forge.pki.oids.sha512WithRSAEncryption;
+
 const SIGNATURE_OIDS: Record<SignatureHash, string> = {
   sha256: forge.pki.oids.sha256WithRSAEncryption,
   sha1: forge.pki.oids.sha1WithRSAEncryption,
@@ -104,29 +124,39 @@ function bin(b: Buffer): string {
   return b.toString('binary');
 }
 
+/** forge's keyUsage extension object for a list of bits (critical, as RFC 5280 §4.2.1.3 recommends). */
+function keyUsageExtension(bits: readonly KeyUsageBit[]): object {
+  return { name: 'keyUsage', critical: true, ...Object.fromEntries(bits.map((b) => [b, true])) };
+}
+
+function ekuExtension(eku: EkuChoice): object[] {
+  if (eku === 'serverAuth') return [{ name: 'extKeyUsage', serverAuth: true }];
+  if (eku === 'clientAuth') return [{ name: 'extKeyUsage', clientAuth: true }];
+  return [];
+}
+
 function extensionsFor(spec: CertSpec): object[] {
+  const d = spec.defects ?? {};
   const ski = {
     name: 'subjectKeyIdentifier',
     value: forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.OCTETSTRING, false, bin(spec.publicKey.keyId)),
   };
   const aki = { name: 'authorityKeyIdentifier', keyIdentifier: bin(spec.signer.keyId) };
   if (spec.kind === 'ca') {
-    const bc: Record<string, unknown> = { name: 'basicConstraints', cA: true, critical: true };
-    if (spec.pathLen !== undefined) bc.pathLenConstraint = spec.pathLen;
-    const exts: object[] = [bc, { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true }, ski];
+    const bc: Record<string, unknown> = { name: 'basicConstraints', cA: !d.notCa, critical: true };
+    if (spec.pathLen !== undefined && !d.notCa) bc.pathLenConstraint = spec.pathLen;
+    const exts: object[] = [bc, keyUsageExtension(d.keyUsage ?? ['keyCertSign', 'cRLSign']), ...ekuExtension(spec.eku ?? 'none'), ski];
     // A root's AKI would equal its SKI; an intermediate names its issuer.
     if (!spec.signer.keyId.equals(spec.publicKey.keyId)) exts.push(aki);
     return exts;
   }
   const exts: object[] = [
     { name: 'basicConstraints', cA: false, critical: true },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    keyUsageExtension(d.keyUsage ?? ['digitalSignature', 'keyEncipherment']),
+    ...ekuExtension(spec.eku ?? 'serverAuth'),
   ];
-  const eku = spec.eku ?? 'serverAuth';
-  if (eku === 'serverAuth') exts.push({ name: 'extKeyUsage', serverAuth: true });
-  else if (eku === 'clientAuth') exts.push({ name: 'extKeyUsage', clientAuth: true });
   const names = spec.names;
-  if (names && names.dns.length + names.ips.length > 0) {
+  if (names && names.dns.length + names.ips.length > 0 && !d.noSan) {
     const altNames = [...names.dns.map((value) => ({ type: 2, value })), ...names.ips.map((ip) => ({ type: 7, ip }))];
     exts.push({ name: 'subjectAltName', altNames });
   }
@@ -145,9 +175,10 @@ export function buildCertificate(spec: CertSpec): BuiltCert {
   cert.setIssuer(spec.signer.name);
   cert.publicKey = spec.publicKey.forge;
   cert.setExtensions(extensionsFor(spec));
-  cert.siginfo.algorithmOid = SIGNATURE_OIDS[hash];
+  cert.siginfo.algorithmOid = spec.defects?.algorithmMismatch ? MISMATCHED_TBS_OID : SIGNATURE_OIDS[hash];
   const tbs = Buffer.from(forge.asn1.toDer(getTBSCertificate(cert)).getBytes(), 'binary');
   const signature = sign(hash, tbs, spec.signer.key);
+  if (spec.defects?.corruptSignature) signature[signature.length - 1] ^= 0x01;
   const der = assembleCertificate(tbs, ALGORITHM_DER[hash], signature);
   return { der, pem: toPem(der) };
 }

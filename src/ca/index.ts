@@ -4,10 +4,11 @@ export { CertificateAuthority, CA_FILES, caCommonName, describeCertificate, type
 export { LeafCache } from './leaf-cache';
 export type { LeafNames } from './names';
 export { normalizeNames, type NormalizedNames } from './names';
-export type { IssuedCert, MirrorSpec } from './issued';
+export type { CertFlaws, IntermediateFlaws, IssuedCert, MirrorSpec } from './issued';
+export { MISSING_INTERMEDIATE_CN, SUB_INTERMEDIATE_CN, UNTRUSTED_INTERMEDIATE_CN } from './mirror-chain';
 export {
   buildCertificate, distinguishedName, randomSerialHex, subjectKeyOf,
-  type BuiltCert, type CertSpec, type DistinguishedName, type EkuChoice, type SignatureHash, type Signer, type SubjectKey,
+  type BuiltCert, type CertDefects, type CertSpec, type KeyUsageBit, type DistinguishedName, type EkuChoice, type SignatureHash, type Signer, type SubjectKey,
 } from './cert-builder';
 export {
   generateRsaKey, generateRsaKeySync, identityFromPem, intermediateWithKey, keyFromPem, makeIntermediate, makeRoot,

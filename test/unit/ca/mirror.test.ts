@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { CertificateAuthority, type IssuedCert, type MirrorSpec } from '../../../src/ca';
+import { parseCertificate } from '../../../src/x509/parse-certificate';
 import { describeWithTools } from '../../helpers/tools';
 import { cleanupTempDirs, opensslText, pemFile, run, tempDir } from '../../helpers/ca-temp';
 
@@ -43,6 +44,8 @@ async function clientError(cert: IssuedCert, servername = 'mirror.test'): Promis
 }
 
 const x509 = (c: IssuedCert) => new X509Certificate(c.certPem);
+/** tlslab's own parse of a PEM certificate (keyUsage, basicConstraints: node:crypto does not expose them). */
+const parsed = (pem: string) => parseCertificate(new X509Certificate(pem).raw);
 
 describe('issueMirror', () => {
   it('with no flaw flags is a normal leaf the client accepts', async () => {
@@ -130,6 +133,86 @@ describe('issueMirror', () => {
     expect(x.subjectAltName).toBe('DNS:other.example');
     expect(x.checkIssued(new X509Certificate(ca.untrustedCertPem))).toBe(true);
     expect(new Date(x.validTo).getTime()).toBeLessThan(Date.now());
+  });
+
+  it('cnOnly: the name in the CN only, no subjectAltName (Node accepts it, as it accepts the real one)', async () => {
+    const c = ca.issueMirror({ names, cnOnly: true });
+    expect(x509(c).subject).toBe('CN=mirror.test');
+    expect(x509(c).subjectAltName).toBeUndefined();
+    expect(await clientError(c)).toBeNull();
+  });
+
+  it('keyUsageNotForTls: keyUsage nonRepudiation only → INVALID_PURPOSE', async () => {
+    const c = ca.issueMirror({ names, keyUsageNotForTls: true });
+    expect(parsed(c.certPem).keyUsage).toEqual(['nonRepudiation']);
+    expect(await clientError(c)).toBe('INVALID_PURPOSE');
+  });
+
+  it.each([
+    ['badSignature', { badSignature: true }],
+    ['algorithmMismatch', { algorithmMismatch: true }],
+  ] as const)('%s → CERT_SIGNATURE_FAILURE', async (_name, flaw) => {
+    const c = ca.issueMirror({ names, ...flaw });
+    expect(x509(c).checkIssued(caX)).toBe(true);
+    expect(x509(c).verify(caX.publicKey)).toBe(false);
+    expect(await clientError(c)).toBe('CERT_SIGNATURE_FAILURE');
+  });
+
+  it('unknownIssuer: "tlslab Untrusted Intermediate" sent, its root not → UNABLE_TO_GET_ISSUER_CERT_LOCALLY', async () => {
+    const c = ca.issueMirror({ names, unknownIssuer: true });
+    expect(c.chainPem).toHaveLength(1);
+    const inter = new X509Certificate(c.chainPem[0]!);
+    expect(inter.subject).toBe('O=tlslab\nCN=tlslab Untrusted Intermediate');
+    expect(inter.checkIssued(new X509Certificate(ca.untrustedCertPem))).toBe(true);
+    expect(x509(c).checkIssued(inter)).toBe(true);
+    expect(await clientError(c)).toBe('UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
+  });
+
+  describe('intermediate: a sent intermediate under the tlslab CA with flaws of its own', () => {
+    /** The certificates after the leaf, parsed. */
+    const chainOf = (c: IssuedCert) => c.chainPem.map((p) => new X509Certificate(p));
+
+    it('with no flaw it is accepted (the chain itself is sound)', async () => {
+      const c = ca.issueMirror({ names, intermediate: {} });
+      const [inter, root] = chainOf(c);
+      expect(root?.fingerprint256).toBe(caX.fingerprint256);
+      expect(x509(c).checkIssued(inter!)).toBe(true);
+      expect(inter!.checkIssued(caX)).toBe(true);
+      expect(await clientError(c)).toBeNull();
+    });
+
+    it.each([
+      ['expired dates', 'expired', 'CERT_HAS_EXPIRED', { notBefore: new Date(Date.now() - 400 * DAY), notAfter: new Date(Date.now() - 2 * DAY) }],
+      ['future dates', 'not yet valid', 'CERT_NOT_YET_VALID', { notBefore: new Date(Date.now() + 10 * DAY), notAfter: new Date(Date.now() + 400 * DAY) }],
+      ['CA:FALSE', 'not a CA', 'INVALID_PURPOSE', { notCa: true }],
+      ['no keyCertSign', 'no keyCertSign', 'key usage does not include certificate signing', { noCertSign: true }],
+      ['EKU clientAuth only', 'clientAuth only', 'INVALID_PURPOSE', { clientAuthOnly: true }],
+      ['SHA-1 signature', 'SHA-1', 'CA signature digest algorithm too weak', { signatureHash: 'sha1' }],
+      ['altered signature', 'bad signature', 'CERT_SIGNATURE_FAILURE', { badSignature: true }],
+    ] as const)('%s: "%s" in its name, and the client says %s', async (_what, label, error, flaws) => {
+      const c = ca.issueMirror({ names, intermediate: flaws });
+      const [inter] = chainOf(c);
+      expect(inter!.subject).toBe(`O=tlslab\nCN=tlslab Mirror Intermediate (${label})`);
+      expect(await clientError(c)).toBe(error);
+    });
+
+    it('pathLenExceeded: tlslab CA → pathlen:0 → Sub-Intermediate → leaf, all sent → PATH_LENGTH_EXCEEDED', async () => {
+      const c = ca.issueMirror({ names, intermediate: { pathLenExceeded: true } });
+      const [sub, inter, root] = chainOf(c);
+      expect(sub!.subject).toMatch(/CN=tlslab Mirror Sub-Intermediate$/);
+      expect(inter!.subject).toMatch(/CN=tlslab Mirror Intermediate \(pathlen:0\)$/);
+      expect([x509(c).checkIssued(sub!), sub!.checkIssued(inter!), inter!.checkIssued(root!)]).toEqual([true, true, true]);
+      expect(parsed(c.chainPem[1]!).basicConstraints).toEqual({ ca: true, pathLen: 0 });
+      expect(parsed(c.chainPem[0]!).basicConstraints).toEqual({ ca: true, pathLen: null });
+      expect(await clientError(c)).toBe('PATH_LENGTH_EXCEEDED');
+    });
+
+    it('the intermediate keys are made once, not per certificate', () => {
+      const a = chainOf(ca.issueMirror({ names, intermediate: { notCa: true } }))[0]!;
+      const b = chainOf(ca.issueMirror({ names, intermediate: { noCertSign: true } }))[0]!;
+      expect(a.publicKey.export({ type: 'spki', format: 'der' })).toEqual(b.publicKey.export({ type: 'spki', format: 'der' }));
+      expect(a.serialNumber).not.toBe(b.serialNumber);
+    });
   });
 
   it('works without prepareMirror (keys made on first use)', async () => {
