@@ -1,33 +1,31 @@
-// Mirror mode: turns the upstream's findings into a leaf with the same flaws, so the browser shows the error
-// it would show without tlslab in the middle. Pure: findings in, a MirrorSpec out.
-import { X509Certificate } from 'node:crypto';
-import type { Finding } from '../events/schema';
-import type { LeafNames, MirrorSpec } from '../ca';
-import { certificateNames } from '../x509';
+// Mirror mode, fail-closed: the upstream's findings become a chain with the same flaws (so the browser refuses it
+// for the same reason), or, when a flaw cannot be carried by any chain tlslab mints, the teaching page. Pure.
+import type { MirrorSpec } from '../ca';
+import { mirrorRule, UNKNOWN_CODE_RULE, type MirrorInput } from './mirror-rules';
 
-/** A name no client asks for: mirrors a certificate whose names do not match (or that has only a CN). */
-const NOWHERE = 'name-mismatch.invalid';
+export type { MirrorInput } from './mirror-rules';
 
-export function mirrorSpecFor(findings: readonly Finding[], leafDer: Buffer | undefined, asked: LeafNames): MirrorSpec {
-  const codes = new Set(findings.filter((f) => f.severity === 'error').map((f) => f.code));
-  const spec: MirrorSpec = { names: asked };
-  if ((codes.has('CERT_EXPIRED') || codes.has('CERT_NOT_YET_VALID')) && leafDer) {
-    const leaf = new X509Certificate(leafDer);
-    spec.notBefore = new Date(leaf.validFrom);
-    spec.notAfter = new Date(leaf.validTo);
+export type MirrorPlan =
+  /** Present a chain made from `spec`. */
+  | { kind: 'mirror'; spec: MirrorSpec }
+  /** Serve the teaching page: `code` is the first finding no chain can carry, `why` says so to the student. */
+  | { kind: 'block'; code: string; why: string };
+
+/**
+ * Every error-level finding is either reproduced or blocks; nothing is left out. A finding whose code has no
+ * faithful flaw (or that the table does not know) blocks the whole connection: a clean leaf is never presented
+ * for a chain that failed verification.
+ */
+export function planMirror(input: MirrorInput): MirrorPlan {
+  const errors = input.findings.filter((f) => f.severity === 'error');
+  const spec: MirrorSpec = { names: input.names };
+  for (const f of errors) {
+    const rule = mirrorRule(f.code);
+    if (rule.kind === 'reproduce') rule.apply(spec, f, input);
+    // A rule of `nothing` for an error cannot happen (errors never take it), and would still block.
+    else return { kind: 'block', code: f.code, why: rule.kind === 'block' ? rule.why : UNKNOWN_CODE_RULE.why };
   }
-  if (codes.has('HOSTNAME_MISMATCH') || codes.has('HOSTNAME_CN_ONLY')) {
-    const own = leafDer ? certificateNames(leafDer) : null;
-    spec.names = own && !codes.has('HOSTNAME_CN_ONLY') && own.dns.length + own.ips.length > 0 ? { dns: own.dns, ips: own.ips } : { dns: [NOWHERE], ips: [] };
-  }
-  if (codes.has('CHAIN_SELF_SIGNED_LEAF')) spec.selfSigned = true;
-  else if (codes.has('CHAIN_MISSING_INTERMEDIATE')) spec.missingIntermediate = true;
-  else if (codes.has('CHAIN_UNTRUSTED_ROOT') || codes.has('CHAIN_UNKNOWN_ISSUER') || codes.has('SIGNATURE_INVALID') || codes.has('NODE_VERIFY_FAILED') || codes.has('BC_ISSUER_NOT_CA') || codes.has('KU_ISSUER_NO_CERT_SIGN')) {
-    spec.untrustedIssuer = true;
-  }
-  if (codes.has('ALG_SHA1_SIGNATURE')) spec.signatureHash = 'sha1';
-  else if (codes.has('ALG_MD5_SIGNATURE')) spec.signatureHash = 'md5';
-  if (codes.has('KEY_RSA_TOO_SMALL')) spec.weakKey = 'rsa1024';
-  if (codes.has('EKU_NO_SERVER_AUTH')) spec.eku = 'clientAuth';
-  return spec;
+  // A failed verdict always has an error finding; without one there is no flaw to show, and nothing is presented.
+  if (errors.length === 0) return { kind: 'block', code: 'NO_ERROR_FINDING', why: UNKNOWN_CODE_RULE.why };
+  return { kind: 'mirror', spec };
 }

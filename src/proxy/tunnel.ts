@@ -12,7 +12,7 @@ import { HttpObserver } from '../capture/http-observer';
 import { certificateNames, summarizeCertificate, verifyServerChain } from '../x509';
 import { connectUpstream, type UpstreamTarget } from './upstream';
 import { upstreamFailurePage } from './pages';
-import { mirrorSpecFor } from './mirror';
+import { planMirror, type MirrorPlan } from './mirror';
 import type { ProxyContext } from './context';
 import { MAGIC_HOST } from './magic-host';
 
@@ -100,8 +100,20 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
   // Step 3 on the upstream leg: every check, on the certificates exactly as the server sent them.
   const sent = session.upstream.certificates.server ?? up.peerChain();
   const verdict = verifyServerChain({ chain: sent, host: name, trust: ctx.trust, nodeError: up.nodeError });
-  const policy: UpstreamPolicy | undefined = verdict.ok ? undefined : ctx.policy.modeFor(name);
-  session.emit({ type: 'tls:verdict', leg: 'upstream', step: 3, ok: verdict.ok, findings: verdict.findings, chain: verdict.chain, nodeError: up.nodeError, host: name, ...(policy ? { policy } : {}) });
+  const configured: UpstreamPolicy | undefined = verdict.ok ? undefined : ctx.policy.modeFor(name);
+  // The leaf carries the real server's names (plus what the client asked for), or in mirror mode its flaws.
+  const leafDer = sent[0];
+  const names = namesOf(leafDer);
+  const leafNames = mergeNames(names.dns, names.ips, [target.host, name]);
+  // Mirror mode fails closed: a flaw no minted chain can carry gets the teaching page, which says why.
+  const mirrored = configured === 'mirror' ? mirrorChain(ctx, planMirror({ findings: verdict.findings, sent, host: name, names: leafNames }), log) : null;
+  const unavailable = mirrored && !mirrored.ok ? mirrored.why : undefined;
+  const policy: UpstreamPolicy | undefined = unavailable ? 'block' : configured;
+  session.emit({
+    type: 'tls:verdict', leg: 'upstream', step: 3, ok: verdict.ok, findings: verdict.findings, chain: verdict.chain, nodeError: up.nodeError, host: name,
+    ...(policy ? { policy } : {}),
+    ...(unavailable ? { mirrorUnavailable: unavailable } : {}),
+  });
   log.debug({ host: name, ok: verdict.ok, codes: verdict.findings.map((f) => f.code), policy }, 'upstream verified');
 
   if (policy === 'block') {
@@ -110,21 +122,15 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
     await serveFailure(ctx, session, socket, first.bytes, name, target.port, {
       code: 'TLSLAB_ERR_UPSTREAM_CERT',
       cause: 'upstream-cert-invalid',
-      reason: `The certificate of ${name} failed verification: ${errors.length === 1 ? 'one check' : `${errors.length} checks`} failed, listed below. A browser would refuse it too.`,
+      reason: `The certificate of ${name} failed verification: ${errors.length === 1 ? 'one check' : `${errors.length} checks`} failed, listed below. A browser would refuse it too.${unavailable ? ` Mirror mode cannot show you this flaw in your browser: ${unavailable}` : ''}`,
       findings: verdict.findings,
       nodeError: up.nodeError,
     });
     return;
   }
 
-  // The leaf carries the real server's names (plus what the client asked for), or in mirror mode its flaws.
-  const leafDer = sent[0];
-  const names = leafDer ? certificateNames(leafDer) : { dns: [], ips: [], cn: null };
-  const leafNames = mergeNames(names.dns, names.ips, [target.host, name]);
-  const mirror = policy === 'mirror';
-  const secureContext = mirror
-    ? ctx.mirrorContext(mirrorSpecFor(verdict.findings, leafDer, leafNames))
-    : await ctx.leaves.get(leafNames);
+  const mirror = mirrored?.ok === true;
+  const secureContext = mirrored?.ok ? mirrored.context : await ctx.leaves.get(leafNames);
   const firstError: Finding | undefined = verdict.findings.find((f) => f.severity === 'error');
   relayTls(ctx, session, socket, first.bytes, up.socket, up.tap, {
     name,
@@ -133,6 +139,26 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
     mode: mirror ? 'mirror' : 'leaf',
     mirrored: mirror ? firstError?.message : undefined,
   });
+}
+
+/** The names on the server's certificate; none when it sent none or it cannot be read (that is a finding). */
+function namesOf(leafDer: Buffer | undefined): { dns: string[]; ips: string[] } {
+  try {
+    return leafDer ? certificateNames(leafDer) : { dns: [], ips: [] };
+  } catch {
+    return { dns: [], ips: [] };
+  }
+}
+
+/** Mirror mode: the client leg's context for `plan`, or why there is none (no chain can carry the flaw, or minting failed). */
+function mirrorChain(ctx: ProxyContext, plan: MirrorPlan, log: ProxyContext['log']): { ok: true; context: tls.SecureContext } | { ok: false; why: string } {
+  if (plan.kind === 'block') return { ok: false, why: plan.why };
+  try {
+    return { ok: true, context: ctx.mirrorContext(plan.spec) };
+  } catch (err) {
+    log.warn({ err: String(err) }, 'mirror chain could not be minted');
+    return { ok: false, why: 'tlslab could not make a certificate carrying the same flaw, and it never presents one your browser would accept instead.' };
+  }
 }
 
 function mergeNames(dns: string[], ips: string[], asked: string[]): { dns: string[]; ips: string[] } {
