@@ -1,5 +1,6 @@
 // Watches the decrypted bytes of a relayed HTTP/2 connection and reports one request per stream and its response.
-// Pure: no I/O. Frames (RFC 9113 §4.1) are parsed per direction; malformed input silently stops that direction.
+// Pure: no I/O. Frames (RFC 9113 §4.1) are parsed per direction; malformed input silently stops that direction, a
+// frame or header block over the limits stops it with a report.
 import { HpackDecoder } from './hpack';
 import type { HttpRequestEvent, HttpResponseEvent } from '../events/schema';
 import { shownHeaderValue } from './redact';
@@ -11,18 +12,27 @@ export type H2HttpDraft = Body<HttpRequestEvent> | Body<HttpResponseEvent>;
 /** RFC 9113 §3.4: the client connection preface. */
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 const FRAME_HEADER = 9;
-const MAX_FRAME = 1024 * 1024;
-const MAX_HEADER_BLOCK = 256 * 1024;
+/** RFC 9113 §4.2, §6.5.2: SETTINGS_MAX_FRAME_SIZE starts at 2^14 and may be raised up to 2^24 - 1. */
+const DEFAULT_MAX_FRAME = 1 << 14;
+const LARGEST_MAX_FRAME = (1 << 24) - 1;
+/** A header block (HEADERS or PUSH_PROMISE plus CONTINUATION frames) larger than this is not decoded. */
+export const MAX_HEADER_BLOCK = 256 * 1024;
+/** Payloads of the other frames this observer reads (SETTINGS, RST_STREAM) larger than this are not buffered. */
+const MAX_CONTROL_FRAME = 16 * 1024;
 const MAX_STREAMS = 1000;
 /** SETTINGS_HEADER_TABLE_SIZE values above this stop the direction that would need it. */
 const MAX_TABLE = 1024 * 1024;
 
 /** RFC 9113 §6 frame types this observer reads; others are skipped (§4.1: unknown types are ignored). */
 const FRAME = { DATA: 0x0, HEADERS: 0x1, SETTINGS: 0x4, PUSH_PROMISE: 0x5, RST_STREAM: 0x3, CONTINUATION: 0x9 } as const;
+/** Frames whose payload is read (buffered whole); every other type is skipped byte by byte as it arrives. */
+const READ: ReadonlySet<number> = new Set([FRAME.HEADERS, FRAME.PUSH_PROMISE, FRAME.CONTINUATION, FRAME.SETTINGS, FRAME.RST_STREAM]);
+const HEADER_FRAMES: ReadonlySet<number> = new Set([FRAME.HEADERS, FRAME.PUSH_PROMISE, FRAME.CONTINUATION]);
 /** RFC 9113 §6.1, §6.2: frame flags. */
 const FLAG = { END_STREAM: 0x1, ACK: 0x1, END_HEADERS: 0x4, PADDED: 0x8, PRIORITY: 0x20 } as const;
 /** RFC 9113 §6.5.2 */
 const SETTINGS_HEADER_TABLE_SIZE = 0x1;
+const SETTINGS_MAX_FRAME_SIZE = 0x5;
 
 interface FrameHead {
   length: number;
@@ -78,6 +88,10 @@ class Direction {
   private frame: FrameHead | null = null;
   /** DATA frames are counted, not buffered: payload bytes still to skip and padding not yet known. */
   private dataLeft = 0;
+  /** Payload bytes of a frame this observer does not read, still to skip. */
+  private skipLeft = 0;
+  /** The largest frame payload the receiving peer accepts (its SETTINGS_MAX_FRAME_SIZE). */
+  maxFrame = DEFAULT_MAX_FRAME;
   private dataPad = -1;
   /** A header block in progress (HEADERS or PUSH_PROMISE, then CONTINUATION until END_HEADERS). */
   private block: { stream: number; parts: Buffer[]; size: number; endStream: boolean; promised: number | null } | null = null;
@@ -92,10 +106,11 @@ class Direction {
     try {
       this.q.push(chunk);
       this.drain();
-    } catch {
-      // Malformed (or HpackError): stop observing this direction; the relay never notices.
+    } catch (e) {
+      // Malformed (or HpackError), or over a limit: stop observing this direction; the relay never notices.
       this.off = true;
       this.q.skip(this.q.length);
+      if (e instanceof OverLimit) this.on.limit(e.message);
     }
   }
 
@@ -113,17 +128,28 @@ class Direction {
         if (this.q.length < FRAME_HEADER) return;
         const h = this.q.take(FRAME_HEADER);
         const f = { length: h.readUIntBE(0, 3), type: h[3] as number, flags: h[4] as number, stream: h.readUInt32BE(5) & 0x7fffffff };
-        if (f.length > MAX_FRAME) throw new Malformed('frame too large');
+        // §4.2: a frame larger than the receiver's SETTINGS_MAX_FRAME_SIZE is a FRAME_SIZE_ERROR.
+        if (f.length > this.maxFrame) throw new OverLimit(`HTTP/2 frame of ${f.length} bytes, larger than the ${this.maxFrame} its receiver accepts (SETTINGS_MAX_FRAME_SIZE, RFC 9113 §4.2)`);
+        if (HEADER_FRAMES.has(f.type) && f.length > MAX_HEADER_BLOCK + 256) throw new OverLimit(`HTTP/2 header block over ${MAX_HEADER_BLOCK / 1024} KiB`);
+        if (READ.has(f.type) && !HEADER_FRAMES.has(f.type) && f.length > MAX_CONTROL_FRAME) throw new OverLimit(`HTTP/2 control frame (type ${f.type}) of ${f.length} bytes`);
         if (this.block && (f.type !== FRAME.CONTINUATION || f.stream !== this.block.stream)) throw new Malformed('header block interrupted');
         this.frame = f;
         if (f.type === FRAME.DATA) {
           this.dataLeft = f.length;
           this.dataPad = f.flags & FLAG.PADDED ? -1 : 0;
+        } else if (!READ.has(f.type)) {
+          this.skipLeft = f.length;
         }
       }
       const f = this.frame;
       if (f.type === FRAME.DATA) {
         if (!this.data(f)) return;
+      } else if (!READ.has(f.type)) {
+        // PING, GOAWAY, WINDOW_UPDATE, PRIORITY and unknown types (§4.1: ignored): skipped, never buffered.
+        const n = Math.min(this.skipLeft, this.q.length);
+        this.q.skip(n);
+        this.skipLeft -= n;
+        if (this.skipLeft > 0) return;
       } else {
         if (this.q.length < f.length) return;
         this.payload(f, this.q.take(f.length));
@@ -177,7 +203,9 @@ class Direction {
       // §6.5.1: six-octet identifier/value pairs
       if (p.length % 6 !== 0) throw new Malformed('bad SETTINGS length');
       for (let i = 0; i < p.length; i += 6) {
-        if (p.readUInt16BE(i) === SETTINGS_HEADER_TABLE_SIZE) this.on.headerTableSize(p.readUInt32BE(i + 2));
+        const id = p.readUInt16BE(i);
+        if (id === SETTINGS_HEADER_TABLE_SIZE) this.on.headerTableSize(p.readUInt32BE(i + 2));
+        else if (id === SETTINGS_MAX_FRAME_SIZE) this.on.maxFrameSize(p.readUInt32BE(i + 2));
       }
     } else if (f.type === FRAME.RST_STREAM) {
       this.on.reset(f.stream);
@@ -187,7 +215,7 @@ class Direction {
   private fragment(part: Buffer, flags: number): void {
     const b = this.block as NonNullable<Direction['block']>;
     b.size += part.length;
-    if (b.size > MAX_HEADER_BLOCK) throw new Malformed('header block too large');
+    if (b.size > MAX_HEADER_BLOCK) throw new OverLimit(`HTTP/2 header block over ${MAX_HEADER_BLOCK / 1024} KiB (HEADERS and CONTINUATION frames, RFC 9113 §6.10)`);
     b.parts.push(Buffer.from(part));
     if (!(flags & FLAG.END_HEADERS)) return;
     this.block = null;
@@ -197,12 +225,18 @@ class Direction {
 }
 
 class Malformed extends Error {}
+/** Input over one of the observer's limits: stops the direction, and says why. */
+class OverLimit extends Error {}
 
 interface FrameSink {
   headers(stream: number, fields: [string, string][], endStream: boolean, promised: number | null): void;
   data(stream: number, bytes: number, endStream: boolean): void;
   headerTableSize(n: number): void;
+  /** The sender's SETTINGS_MAX_FRAME_SIZE: bounds the frames the other direction may carry. */
+  maxFrameSize(n: number): void;
   reset(stream: number): void;
+  /** The direction stopped at a limit; `what` names it. */
+  limit(what: string): void;
 }
 
 interface Response {
@@ -218,19 +252,29 @@ export class H2Observer {
   /** Streams with a response under way, oldest first (Map keeps insertion order), at most MAX_STREAMS. */
   private readonly responses = new Map<number, Response | null>();
 
-  constructor(private readonly emit: (e: H2HttpDraft) => void) {
+  /** `onLimit`: a direction stopped at one of the observer's limits (`from`: who sent it). */
+  constructor(private readonly emit: (e: H2HttpDraft) => void, onLimit: (from: 'client' | 'server', what: string) => void = () => undefined) {
     this.client = new Direction(true, {
       headers: (s, f) => this.request(s, f),
       data: () => undefined,
       headerTableSize: (n) => this.limit(this.server, n),
+      maxFrameSize: (n) => this.frameLimit(this.server, n),
       reset: (s) => this.responses.delete(s),
+      limit: (what) => onLimit('client', what),
     });
     this.server = new Direction(false, {
       headers: (s, f, end, promised) => (promised === null ? this.responseHead(s, f, end) : this.request(promised, f)),
       data: (s, n, end) => this.responseData(s, n, end),
       headerTableSize: (n) => this.limit(this.client, n),
+      maxFrameSize: (n) => this.frameLimit(this.client, n),
       reset: (s) => this.responses.delete(s),
+      limit: (what) => onLimit('server', what),
     });
+  }
+
+  /** RFC 9113 §6.5.2: SETTINGS_MAX_FRAME_SIZE between 2^14 and 2^24 - 1 (others are a PROTOCOL_ERROR: ignored here). */
+  private frameLimit(d: Direction, n: number): void {
+    if (n >= DEFAULT_MAX_FRAME && n <= LARGEST_MAX_FRAME) d.maxFrame = n;
   }
 
   fromClient(chunk: Buffer): void {

@@ -1,15 +1,33 @@
 // Watches the decrypted bytes of a relayed HTTP/1.x connection and emits one event per request and response head.
 // It only observes: the relay never waits for it. HTTP/2 (ALPN h2) is handed to the h2 observer.
+import type { Leg } from '../events/schema';
 import type { ConnectionSession } from './session';
 import { H2Observer } from './h2-observer';
 import { shownHeaderValue } from './redact';
+import { DelimitedReader } from './delimited-reader';
 
+/** RFC 9112 §2.1: a message head (start line and header fields) larger than this is not read. */
 const MAX_HEAD = 64 * 1024;
+/** RFC 9112 §7.1: one chunk-size line, chunk extensions included. */
+const MAX_CHUNK_LINE = 4 * 1024;
+/** RFC 9112 §7.1.2: the trailer section of a chunked body. */
+const MAX_TRAILER = 16 * 1024;
+const CRLF = Buffer.from('\r\n');
+const CRLF2 = Buffer.from('\r\n\r\n');
+
+/** What the observer stopped at: a part of an HTTP/1.x message longer than it reads. */
+export type HttpLimit = 'head' | 'chunk-line' | 'trailer';
+
+export const HTTP_LIMITS: Readonly<Record<HttpLimit, { bytes: number; what: string }>> = {
+  head: { bytes: MAX_HEAD, what: 'message head (start line and header fields, RFC 9112 §2.1)' },
+  'chunk-line': { bytes: MAX_CHUNK_LINE, what: 'chunk-size line (RFC 9112 §7.1)' },
+  trailer: { bytes: MAX_TRAILER, what: 'trailer section (RFC 9112 §7.1.2)' },
+};
 
 type BodyState =
   | { kind: 'head' }
   | { kind: 'length'; left: number }
-  | { kind: 'chunked'; left: number; trailer: boolean }
+  | { kind: 'chunked'; left: number; trailer: boolean; trailerBytes: number }
   | { kind: 'until-close' }
   | { kind: 'off' };
 
@@ -18,16 +36,21 @@ interface Head {
   headers: [string, string][];
 }
 
+/** One direction of the byte stream: heads, then bodies skipped by length or by chunks. Each byte is read once. */
 class Direction {
-  buf: Buffer = Buffer.alloc(0);
+  private readonly heads = new DelimitedReader(CRLF2);
+  private readonly lines = new DelimitedReader(CRLF);
   state: BodyState = { kind: 'head' };
   bodyBytes = 0;
 
-  constructor(private readonly onHead: (h: Head) => BodyState, private readonly onBodyDone: (bytes: number) => void) {}
+  constructor(
+    private readonly onHead: (h: Head) => BodyState,
+    private readonly onBodyDone: (bytes: number) => void,
+    private readonly onLimit: (limit: HttpLimit) => void,
+  ) {}
 
   push(chunk: Buffer): void {
-    let data = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-    this.buf = Buffer.alloc(0);
+    let data = chunk;
     while (data.length > 0) {
       const s = this.state;
       if (s.kind === 'off' || s.kind === 'until-close') {
@@ -35,14 +58,11 @@ class Direction {
         return;
       }
       if (s.kind === 'head') {
-        const end = data.indexOf('\r\n\r\n');
-        if (end === -1) {
-          if (data.length > MAX_HEAD) this.state = { kind: 'off' };
-          else this.buf = Buffer.from(data);
-          return;
-        }
-        const head = parseHead(data.subarray(0, end).toString('latin1'));
-        data = data.subarray(end + 4);
+        const r = this.heads.feed(data, MAX_HEAD);
+        if (r.kind === 'more') return;
+        if (r.kind === 'too-long') return this.stop('head');
+        const head = parseHead(r.value.toString('latin1'));
+        data = r.rest;
         this.bodyBytes = 0;
         this.state = head ? this.onHead(head) : { kind: 'off' };
         if (this.state.kind === 'head') this.onBodyDone(0);
@@ -56,7 +76,7 @@ class Direction {
         if (s.left === 0) this.finishBody();
         continue;
       }
-      // chunked (RFC 9112 §7.1)
+      // chunked (RFC 9112 §7.1): chunk-size [ chunk-ext ] CRLF, chunk-data CRLF, …, last-chunk, trailer-section CRLF
       if (s.left > 0) {
         const n = Math.min(s.left, data.length);
         s.left -= n;
@@ -64,19 +84,17 @@ class Direction {
         data = data.subarray(n);
         continue;
       }
-      const eol = data.indexOf('\r\n');
-      if (eol === -1) {
-        this.buf = Buffer.from(data);
-        return;
-      }
-      const line = data.subarray(0, eol).toString('latin1');
-      data = data.subarray(eol + 2);
+      const r = this.lines.feed(data, s.trailer ? MAX_TRAILER - s.trailerBytes : MAX_CHUNK_LINE);
+      if (r.kind === 'more') return;
+      if (r.kind === 'too-long') return this.stop(s.trailer ? 'trailer' : 'chunk-line');
+      data = r.rest;
       if (s.trailer) {
-        if (line === '') this.finishBody();
+        s.trailerBytes += r.value.length + 2;
+        if (r.value.length === 0) this.finishBody();
         continue;
       }
-      if (line === '') continue; // CRLF after a chunk's data
-      const size = parseInt(line, 16);
+      if (r.value.length === 0) continue; // CRLF after a chunk's data
+      const size = parseInt(r.value.toString('latin1'), 16);
       if (Number.isNaN(size)) {
         this.state = { kind: 'off' };
         return;
@@ -84,6 +102,14 @@ class Direction {
       if (size === 0) s.trailer = true;
       else s.left = size;
     }
+  }
+
+  /** A limit was hit: this direction is no longer read (the relay is not affected). */
+  private stop(limit: HttpLimit): void {
+    this.state = { kind: 'off' };
+    this.heads.reset();
+    this.lines.reset();
+    this.onLimit(limit);
   }
 
   private finishBody(): void {
@@ -113,7 +139,7 @@ function header(h: Head, name: string): string | undefined {
 
 function bodyOf(h: Head, noBody: boolean): BodyState | null {
   if (noBody) return { kind: 'head' };
-  if ((header(h, 'transfer-encoding') ?? '').toLowerCase().includes('chunked')) return { kind: 'chunked', left: 0, trailer: false };
+  if ((header(h, 'transfer-encoding') ?? '').toLowerCase().includes('chunked')) return { kind: 'chunked', left: 0, trailer: false, trailerBytes: 0 };
   const len = header(h, 'content-length');
   if (len !== undefined && /^\d+$/.test(len)) return Number(len) === 0 ? { kind: 'head' } : { kind: 'length', left: Number(len) };
   return null;
@@ -129,10 +155,11 @@ export class HttpObserver {
   private readonly h2: H2Observer | null;
 
   constructor(private readonly session: ConnectionSession, alpn: string | null) {
-    this.h2 = alpn === 'h2' ? new H2Observer((e) => session.emit(e)) : null;
+    this.h2 = alpn === 'h2' ? new H2Observer((e) => session.emit(e), (from, what) => this.limitHit(from === 'client' ? 'client' : 'upstream', what)) : null;
     const h1 = alpn === null || alpn === 'http/1.1' || alpn === 'http/1.0';
-    this.client = h1 ? new Direction((h) => this.request(h), () => undefined) : null;
-    this.server = h1 ? new Direction((h) => this.responseHead(h), (n) => this.responseDone(n)) : null;
+    const h1Limit = (leg: Leg) => (l: HttpLimit): void => this.limitHit(leg, `HTTP/1.x ${HTTP_LIMITS[l].what} longer than ${HTTP_LIMITS[l].bytes / 1024} KiB`);
+    this.client = h1 ? new Direction((h) => this.request(h), () => undefined, h1Limit('client')) : null;
+    this.server = h1 ? new Direction((h) => this.responseHead(h), (n) => this.responseDone(n), h1Limit('upstream')) : null;
   }
 
   fromClient(chunk: Buffer): void {
@@ -143,6 +170,18 @@ export class HttpObserver {
   fromServer(chunk: Buffer): void {
     if (this.h2) this.h2.fromServer(chunk);
     else this.server?.push(chunk);
+  }
+
+  /** One event per direction that stops: why HTTP is no longer shown. The relay never notices. */
+  private limitHit(leg: Leg, what: string): void {
+    const who = leg === 'client' ? 'client' : 'server';
+    this.session.emit({
+      type: 'conn:error',
+      leg,
+      code: 'TLSLAB_ERR_HTTP_LIMIT',
+      cause: 'http-limit',
+      message: `The ${who} sent an ${what}, more than tlslab reads: tlslab no longer shows this connection's HTTP from the ${who}, and still relays its bytes unchanged.`,
+    });
   }
 
   private request(h: Head): BodyState {

@@ -94,6 +94,8 @@ const CAUSE_STEP: Readonly<Record<FailureCause, LessonStep | null>> = {
   'client-aborted': null,
   'idle-timeout': null,
   'limit-exceeded': null,
+  'client-timeout': 2,
+  'http-limit': null,
 };
 
 function emptyLeg(leg: Leg): LegLadder {

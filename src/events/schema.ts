@@ -201,7 +201,9 @@ export type FailureCause =
   | 'bad-request'
   | 'client-aborted'
   | 'idle-timeout'
-  | 'limit-exceeded';
+  | 'limit-exceeded'
+  | 'client-timeout'
+  | 'http-limit';
 
 export const FAILURE_CAUSES: Readonly<Record<FailureCause, string>> = {
   closed: 'The connection ended normally.',
@@ -221,6 +223,8 @@ export const FAILURE_CAUSES: Readonly<Record<FailureCause, string>> = {
   'client-aborted': 'The browser closed the connection before the answer was complete.',
   'idle-timeout': 'Nothing moved on the connection for too long, so tlslab closed it.',
   'limit-exceeded': "The connection went past one of tlslab's limits (the error says which), so tlslab closed it.",
+  'client-timeout': 'The browser did not finish its TLS handshake in time, so tlslab closed the connection.',
+  'http-limit': "Part of an HTTP message was larger than tlslab reads, so tlslab stopped showing this connection's HTTP; its bytes were still relayed.",
 };
 
 export type UpstreamPolicy = 'block' | 'mirror' | 'allow';

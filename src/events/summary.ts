@@ -59,10 +59,12 @@ const CAUSE_LEG: Readonly<Record<FailureCause, Leg | null>> = {
   'client-aborted': 'client',
   'idle-timeout': null,
   'limit-exceeded': null,
+  'client-timeout': 'client',
+  'http-limit': null,
 };
 
 /** Causes that are not failures: the connection ended as it should (or was relayed as-is). */
-const BENIGN_CAUSES: ReadonlySet<FailureCause> = new Set<FailureCause>(['closed', 'not-tls']);
+const BENIGN_CAUSES: ReadonlySet<FailureCause> = new Set<FailureCause>(['closed', 'not-tls', 'http-limit']);
 
 /**
  * Marks a failure. The first failure wins `failedLeg`, `cause` and `explanation`; status becomes `failed`
@@ -162,7 +164,7 @@ export function reduceSummary(prev: ConnectionSummary | undefined, e: TlslabEven
     case 'http:request':
       return { ...s, requests: s.requests + 1 };
     case 'conn:error':
-      // `not-tls` is reported as an error event but is no failure: the bytes were relayed as they were.
+      // `not-tls` and `http-limit` are reported as error events but are no failures: the bytes were relayed as they were.
       if (BENIGN_CAUSES.has(e.cause)) return { ...s, cause: s.cause ?? e.cause, explanation: s.explanation ?? e.message };
       return fail(s, e.leg ?? CAUSE_LEG[e.cause], e.cause, e.message);
     case 'conn:close':

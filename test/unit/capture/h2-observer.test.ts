@@ -164,3 +164,63 @@ describe('H2Observer on malformed input', () => {
     expect(cut.observing.server).toBe(false);
   });
 });
+
+describe('H2Observer limits', () => {
+  const frame = (type: number, flags: number, stream: number, payload: Buffer): Buffer => {
+    const h = Buffer.alloc(9);
+    h.writeUIntBE(payload.length, 0, 3);
+    h[3] = type;
+    h[4] = flags;
+    h.writeUInt32BE(stream, 5);
+    return Buffer.concat([h, payload]);
+  };
+  const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+  /** SETTINGS with SETTINGS_MAX_FRAME_SIZE (0x5) = n (RFC 9113 §6.5.2). */
+  const maxFrameSettings = (n: number): Buffer => {
+    const p = Buffer.alloc(6);
+    p.writeUInt16BE(0x5, 0);
+    p.writeUInt32BE(n, 2);
+    return frame(0x4, 0, 0, p);
+  };
+  const STATUS_200 = Buffer.from([0x88]); // HPACK static index 8: :status 200
+
+  function observe(): { o: H2Observer; events: H2HttpDraft[]; limits: string[] } {
+    const events: H2HttpDraft[] = [];
+    const limits: string[] = [];
+    const o = new H2Observer((e) => events.push(e), (from, what) => limits.push(`${from}: ${what}`));
+    return { o, events, limits };
+  }
+
+  it('holds frames to the receiver SETTINGS_MAX_FRAME_SIZE: 2^14 by default, more once the client raises it', () => {
+    const data = frame(0x0, 0x1, 1, Buffer.alloc(20000));
+    const strict = observe();
+    strict.o.fromClient(PREFACE);
+    strict.o.fromServer(Buffer.concat([frame(0x1, 0x4, 1, STATUS_200), data]));
+    expect(strict.o.observing.server).toBe(false);
+    expect(strict.limits).toEqual([expect.stringMatching(/^server: HTTP\/2 frame of 20000 bytes, larger than the 16384/)]);
+
+    const raised = observe();
+    raised.o.fromClient(Buffer.concat([PREFACE, maxFrameSettings(65536)]));
+    raised.o.fromServer(Buffer.concat([frame(0x1, 0x4, 1, STATUS_200), data]));
+    expect(raised.limits).toEqual([]);
+    expect(raised.events).toEqual([expect.objectContaining({ type: 'http:response', status: 200, bodyBytes: 20000 })]);
+  });
+
+  it('stops a header block that grows past 256 KiB across CONTINUATION frames, with one report', () => {
+    const { o, limits } = observe();
+    o.fromClient(Buffer.concat([PREFACE, maxFrameSettings(1 << 20)]));
+    o.fromServer(frame(0x1, 0, 1, STATUS_200)); // HEADERS without END_HEADERS
+    for (let i = 0; i < 40; i++) o.fromServer(frame(0x9, 0, 1, Buffer.alloc(16384, 0x20))); // CONTINUATION
+    expect(o.observing.server).toBe(false);
+    expect(limits).toEqual([expect.stringContaining('header block over 256 KiB')]);
+  });
+
+  it('skips frames it does not read (GOAWAY, unknown types) whatever their size, and reads what follows', () => {
+    const { o, events, limits } = observe();
+    o.fromClient(Buffer.concat([PREFACE, maxFrameSettings(1 << 20)]));
+    const bytes = Buffer.concat([frame(0x7, 0, 0, Buffer.alloc(500000)), frame(0xfa, 0, 0, Buffer.alloc(300000)), frame(0x1, 0x5, 1, STATUS_200)]);
+    for (let i = 0; i < bytes.length; i += 997) o.fromServer(bytes.subarray(i, i + 997));
+    expect(limits).toEqual([]);
+    expect(events).toEqual([expect.objectContaining({ type: 'http:response', status: 200 })]);
+  });
+});

@@ -49,3 +49,60 @@ describe('HttpObserver', () => {
     expect(events).toEqual([]);
   });
 });
+
+/** Feeds `pieces` to one direction and returns the events, plus the observer. */
+function observeSide(side: 'client' | 'server', pieces: Iterable<Buffer>): TlslabEvent[] {
+  const bus = new EventBus();
+  const seen: TlslabEvent[] = [];
+  bus.subscribe((e) => seen.push(e));
+  const http = new HttpObserver(new ConnectionSession(bus), 'http/1.1');
+  if (side === 'server') http.fromClient(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+  for (const p of pieces) (side === 'client' ? http.fromClient(p) : http.fromServer(p));
+  return seen;
+}
+
+function* repeat(piece: Buffer, times: number): Generator<Buffer> {
+  for (let i = 0; i < times; i++) yield piece;
+}
+
+const limitErrors = (events: TlslabEvent[]): TlslabEvent[] => events.filter((e) => e.type === 'conn:error');
+
+describe('HttpObserver limits', () => {
+  it('stops reading a chunk-size line that never ends (16 MiB) after 4 KiB, with one event', () => {
+    const head = Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
+    const events = observeSide('server', [head, ...repeat(Buffer.alloc(64 * 1024, 0x31), 256)]);
+    const errors = limitErrors(events);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ type: 'conn:error', leg: 'upstream', code: 'TLSLAB_ERR_HTTP_LIMIT', cause: 'http-limit', message: expect.stringContaining('chunk-size line') });
+  });
+
+  it('stops at a head that never ends (64 KiB), fed one byte at a time, with one event', () => {
+    const events = observeSide('client', [Buffer.from('GET / HTTP/1.1\r\n'), ...repeat(Buffer.from('a'), 70 * 1024)]);
+    expect(limitErrors(events)).toEqual([expect.objectContaining({ leg: 'client', code: 'TLSLAB_ERR_HTTP_LIMIT', message: expect.stringContaining('head') })]);
+    expect(events.filter((e) => e.type === 'http:request')).toEqual([]);
+  });
+
+  it('reads a head of just under 64 KiB split at every byte', () => {
+    const filler = `X-Fill: ${'f'.repeat(64 * 1024 - 100)}\r\n`;
+    const req = `GET /big HTTP/1.1\r\nHost: x\r\n${filler}\r\n`;
+    const events = observeSide('client', [...req].map((c) => Buffer.from(c, 'latin1')));
+    expect(limitErrors(events)).toEqual([]);
+    expect(events.filter((e) => e.type === 'http:request')).toEqual([expect.objectContaining({ url: '/big' })]);
+  });
+
+  it('stops at a trailer section larger than 16 KiB', () => {
+    const resp = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n';
+    const trailer = Buffer.from(`X-T: ${'t'.repeat(1000)}\r\n`);
+    const events = observeSide('server', [Buffer.from(resp), ...repeat(trailer, 20)]);
+    expect(limitErrors(events)).toEqual([expect.objectContaining({ leg: 'upstream', message: expect.stringContaining('trailer') })]);
+    expect(events.filter((e) => e.type === 'http:response')).toEqual([]);
+  });
+
+  it('ends a chunked body with trailers and chunk extensions, split anywhere', () => {
+    const resp = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4;name=value\r\nwxyz\r\n0\r\nX-Trailer: 1\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n';
+    for (const n of [1, 2, 5]) {
+      const events = observeSide('server', splitEvery(resp, n).map((s) => Buffer.from(s, 'latin1')));
+      expect(events.filter((e) => e.type === 'http:response').map((e) => (e.type === 'http:response' ? `${e.status} ${e.bodyBytes}` : ''))).toEqual(['200 4', '204 0']);
+    }
+  });
+});
