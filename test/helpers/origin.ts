@@ -13,7 +13,10 @@ export interface TestPki {
   dir: string;
   caPem: string;
   caFile: string;
+  /** The leaf alone. */
   certPem: string;
+  /** The intermediates the origin sends after its leaf, leaf's issuer first ('' when the root signs the leaf). */
+  chainPem: string;
   keyPem: string;
 }
 
@@ -27,43 +30,86 @@ function keyPair(): { pub: forge.pki.PublicKey; priv: forge.pki.PrivateKey; priv
   };
 }
 
-/** A CA "Test Origin Root" and a leaf for `names` (DNS) + 127.0.0.1, written to a temp dir. */
-export function makeOriginPki(names: string[] = ['localhost']): TestPki {
+/** An intermediate CA between the root and the leaf; what is not given is that of a sound one. */
+export interface OriginIntermediate {
+  name: string;
+  notBefore?: Date;
+  notAfter?: Date;
+  /** basicConstraints pathLenConstraint. */
+  pathLen?: number;
+}
+
+export interface OriginPkiOptions {
+  /** The root's common name (default "Test Origin Root"): PKIs trusted side by side need different ones. */
+  rootName?: string;
+  /** Intermediates, top first: the first is signed by the root, each next one by the one before, the leaf by the last. */
+  intermediates?: OriginIntermediate[];
+  /** The leaf's keyUsage bits (forge names); default digitalSignature + keyEncipherment. */
+  leafKeyUsage?: Record<string, boolean>;
+  /** Extra leaf extensions, as forge extension objects (e.g. an unknown critical one). */
+  leafExtensions?: object[];
+}
+
+type Issuer = { name: forge.pki.CertificateField[]; priv: forge.pki.PrivateKey };
+
+let serial = 1;
+
+function signed(
+  pub: forge.pki.PublicKey,
+  subject: forge.pki.CertificateField[],
+  issuer: Issuer | null,
+  dates: { notBefore?: Date; notAfter?: Date },
+  extensions: object[],
+  selfPriv?: forge.pki.PrivateKey,
+): forge.pki.Certificate {
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = pub;
+  cert.serialNumber = (serial++).toString(16).padStart(2, '0');
+  cert.validity.notBefore = dates.notBefore ?? new Date(Date.now() - 3600_000);
+  cert.validity.notAfter = dates.notAfter ?? new Date(Date.now() + 365 * 86400_000);
+  cert.setSubject(subject);
+  cert.setIssuer(issuer ? issuer.name : subject);
+  cert.setExtensions(extensions);
+  cert.sign((issuer?.priv ?? selfPriv) as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
+  return cert;
+}
+
+/**
+ * A CA "Test Origin Root" (or `rootName`), optional intermediates, and a leaf for `names` (DNS) + 127.0.0.1, written to a temp dir.
+ * The options make chains that fail verification in one precise way (an expired intermediate, pathlen:0 broken, …).
+ */
+export function makeOriginPki(names: string[] = ['localhost'], opts: OriginPkiOptions = {}): TestPki {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tlslab-origin-'));
   const ca = keyPair();
-  const caCert = forge.pki.createCertificate();
-  caCert.publicKey = ca.pub;
-  caCert.serialNumber = '01';
-  caCert.validity.notBefore = new Date(Date.now() - 3600_000);
-  caCert.validity.notAfter = new Date(Date.now() + 365 * 86400_000);
-  const caName = [{ name: 'commonName', value: 'Test Origin Root' }];
-  caCert.setSubject(caName);
-  caCert.setIssuer(caName);
-  caCert.setExtensions([
+  const caName = [{ name: 'commonName', value: opts.rootName ?? 'Test Origin Root' }];
+  const caCert = signed(ca.pub, caName, null, {}, [
     { name: 'basicConstraints', cA: true, critical: true },
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
     { name: 'subjectKeyIdentifier' },
-  ]);
-  caCert.sign(ca.priv as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
+  ], ca.priv);
+  let issuer: Issuer = { name: caName, priv: ca.priv };
+  const chain: string[] = [];
+  for (const inter of opts.intermediates ?? []) {
+    const pair = keyPair();
+    const name = [{ name: 'commonName', value: inter.name }];
+    const bc: Record<string, unknown> = { name: 'basicConstraints', cA: true, critical: true };
+    if (inter.pathLen !== undefined) bc.pathLenConstraint = inter.pathLen;
+    const cert = signed(pair.pub, name, issuer, inter, [bc, { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true }, { name: 'subjectKeyIdentifier' }]);
+    chain.unshift(forge.pki.certificateToPem(cert));
+    issuer = { name, priv: pair.priv };
+  }
   const leaf = keyPair();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = leaf.pub;
-  cert.serialNumber = '02';
-  cert.validity.notBefore = new Date(Date.now() - 3600_000);
-  cert.validity.notAfter = new Date(Date.now() + 90 * 86400_000);
-  cert.setSubject([{ name: 'commonName', value: names[0] as string }]);
-  cert.setIssuer(caName);
-  cert.setExtensions([
+  const cert = signed(leaf.pub, [{ name: 'commonName', value: names[0] as string }], issuer, { notAfter: new Date(Date.now() + 90 * 86400_000) }, [
     { name: 'basicConstraints', cA: false },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+    { name: 'keyUsage', ...(opts.leafKeyUsage ?? { digitalSignature: true, keyEncipherment: true }) },
     { name: 'extKeyUsage', serverAuth: true },
     { name: 'subjectAltName', altNames: [...names.map((value) => ({ type: 2, value })), { type: 7, ip: '127.0.0.1' }] },
+    ...(opts.leafExtensions ?? []),
   ]);
-  cert.sign(ca.priv as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
   const caPem = forge.pki.certificateToPem(caCert);
   const caFile = path.join(dir, 'origin-ca.pem');
   fs.writeFileSync(caFile, caPem);
-  return { dir, caPem, caFile, certPem: forge.pki.certificateToPem(cert), keyPem: leaf.privPem };
+  return { dir, caPem, caFile, certPem: forge.pki.certificateToPem(cert), chainPem: chain.join(''), keyPem: leaf.privPem };
 }
 
 export interface Origin {
@@ -73,7 +119,7 @@ export interface Origin {
 
 /** HTTPS origin speaking HTTP/1.1 and HTTP/2; answers `hello from origin <path> via <protocol>`. Also a wss echo on `/echo`. */
 export async function startHttpsOrigin(pki: TestPki, opts: { maxVersion?: 'TLSv1.2' | 'TLSv1.3' } = {}): Promise<Origin> {
-  const server = http2.createSecureServer({ cert: pki.certPem, key: pki.keyPem, allowHTTP1: true, maxVersion: opts.maxVersion });
+  const server = http2.createSecureServer({ cert: pki.certPem + pki.chainPem, key: pki.keyPem, allowHTTP1: true, maxVersion: opts.maxVersion });
   server.on('request', (req, res) => {
     const proto = req.httpVersion === '2.0' ? 'h2' : `http/${req.httpVersion}`;
     const body = `hello from origin ${req.url} via ${proto}\n`;
