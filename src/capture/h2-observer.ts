@@ -3,7 +3,7 @@
 // frame or header block over the limits stops it with a report.
 import { HpackDecoder } from './hpack';
 import type { HttpRequestEvent, HttpResponseEvent } from '../events/schema';
-import { shownHeaderValue } from './redact';
+import { redactUrl, shownHeaderValue } from './redact';
 
 type Body<E> = Omit<E, 'v' | 'seq' | 't' | 'conn'>;
 /** What the observer reports: the `http:request` / `http:response` drafts, without connection stamps. */
@@ -305,7 +305,7 @@ export class H2Observer {
     const scheme = pseudo(':scheme');
     const url = path === undefined ? authority ?? '' : scheme && authority ? `${scheme}://${authority}${path}` : path;
     this.track(stream, null);
-    this.emit({ type: 'http:request', step: 7, id: stream, method, url, httpVersion: '2', headers: regular(fields) });
+    this.emit({ type: 'http:request', step: 7, id: stream, method, url: redactUrl(url), httpVersion: '2', headers: regular(fields) });
   }
 
   private responseHead(stream: number, fields: [string, string][], endStream: boolean): void {

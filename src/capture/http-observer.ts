@@ -3,7 +3,7 @@
 import type { Leg } from '../events/schema';
 import type { ConnectionSession } from './session';
 import { H2Observer } from './h2-observer';
-import { shownHeaderValue } from './redact';
+import { redactUrl, shownHeaderValue } from './redact';
 import { DelimitedReader } from './delimited-reader';
 
 /** RFC 9112 §2.1: a message head (start line and header fields) larger than this is not read. */
@@ -190,7 +190,7 @@ export class HttpObserver {
     const id = this.nextId++;
     const method = m[1] as string;
     this.pending.push({ id, method });
-    this.session.emit({ type: 'http:request', step: 7, id, method, url: m[2] as string, httpVersion: m[3] as string, headers: h.headers });
+    this.session.emit({ type: 'http:request', step: 7, id, method, url: redactUrl(m[2] as string), httpVersion: m[3] as string, headers: h.headers });
     if (method === 'CONNECT') return { kind: 'off' };
     return bodyOf(h, false) ?? { kind: 'head' };
   }

@@ -4,6 +4,7 @@ import type { EventBus } from '../events/bus';
 import type { DistributiveOmit, EventDraft, FailureCause, Leg, Side, TlslabEvent } from '../events/schema';
 import { TlsDecoder, type DecoderOptions, type TlsEvent } from '../tls';
 import type { Tap } from './tap';
+import { AppDataMasker } from './redact-bytes';
 
 export type SessionEventDraft = DistributiveOmit<EventDraft, 'conn'>;
 
@@ -59,7 +60,14 @@ export class LegCapture {
     decoderOptions?: DecoderOptions,
   ) {
     this.leg = leg;
-    this.decoder = new TlsDecoder({ appDataRecords: opts.appDataEvents, ...decoderOptions });
+    // Previews of decrypted application data reach every dashboard viewer: credentials in them are masked.
+    const alpn = (): string | null => this.decoder.state.alpn;
+    const masks = { client: new AppDataMasker('client', alpn), server: new AppDataMasker('server', alpn) } satisfies Record<Side, AppDataMasker>;
+    this.decoder = new TlsDecoder({
+      appDataRecords: opts.appDataEvents,
+      ...decoderOptions,
+      appDataView: (from, plaintext, max) => masks[from].view(plaintext, max),
+    });
   }
 
   /** Sees every decoder event of this leg, emitted or suppressed. */

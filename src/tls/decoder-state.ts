@@ -24,6 +24,13 @@ export interface DecoderOptions {
    * is decrypted and reported.
    */
   appDataRecords?: number;
+  /**
+   * What `previewHex` shows of application data. Called per direction, in order, with the whole plaintext of each
+   * application-data record reported (null for one that was not decrypted: its bytes went by unseen); returns the
+   * bytes to preview, at most `max`, at the same offsets. The capture layer masks credentials with it. Default: the
+   * plaintext as it is.
+   */
+  appDataView?: (from: Side, plaintext: Uint8Array | null, max: number) => Uint8Array | null;
 }
 
 export interface DecoderState {

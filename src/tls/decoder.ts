@@ -40,6 +40,7 @@ export class TlsDecoder {
       maxBuffered: opts.maxBuffered ?? 4 * 1024 * 1024,
       maxHandshakeMessage: opts.maxHandshakeMessage ?? MAX_HANDSHAKE_MESSAGE,
       appDataRecords: appDataRecords >= 0 ? appDataRecords : Infinity, // NaN or negative: no bulk mode
+      appDataView: opts.appDataView ?? ((_from, plaintext) => plaintext),
     };
     this.sides = {
       client: new DirectionState('client', this.opts.maxHandshakeMessage),
@@ -261,6 +262,7 @@ export class TlsDecoder {
       out.push(appDataEvent(dir.side, rec.body, false, 0));
       if (this.conn.established && rec.type === 23) dir.appDataReported++;
     }
+    if (rec.type === 23) this.opts.appDataView(dir.side, null, 0); // plaintext unseen: the view loses its context
     noteOpaqueRecord(this.conn, this.sides, dir, rec.type);
     this.maybeEstablishedByData(out, dir);
   }
@@ -312,7 +314,8 @@ export class TlsDecoder {
         return;
       }
       case 23: {
-        out.push(appDataEvent(dir.side, data, encrypted, this.opts.appDataPreview));
+        const view = encrypted ? this.opts.appDataView(dir.side, data, this.opts.appDataPreview) : null;
+        out.push(appDataEvent(dir.side, data, encrypted, this.opts.appDataPreview, view ?? undefined));
         if (encrypted && this.conn.established) dir.appDataReported++;
         if (encrypted || dir.changedCipher || this.conn.version !== null) dir.appDataSeen = true;
         this.maybeEstablishedByData(out, dir);

@@ -45,10 +45,11 @@ export function alertEvents(from: Side, data: Uint8Array, encrypted: boolean, ve
   return out;
 }
 
-export function appDataEvent(from: Side, data: Uint8Array, decrypted: boolean, preview: number): TlsEvent {
+/** `view`: what the preview shows instead of `data`'s first bytes (the same bytes, masked; see `appDataView`). */
+export function appDataEvent(from: Side, data: Uint8Array, decrypted: boolean, preview: number, view?: Uint8Array): TlsEvent {
   return {
     type: 'tls:appdata', from, step: APPDATA_STEP, length: data.length, decrypted,
-    ...(decrypted ? { previewHex: toHex(data, preview) } : {}),
+    ...(decrypted ? { previewHex: toHex(view ?? data, preview) } : {}),
   };
 }
 
