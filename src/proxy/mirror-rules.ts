@@ -113,7 +113,7 @@ export const MIRROR_RULES = {
   },
   CHAIN_EMPTY: {
     kind: 'block',
-    why: 'A TLS server must always send a certificate (RFC 8446 §4.4.2.4), so tlslab cannot present your browser an empty chain the way this server did.',
+    why: 'A TLS server that authenticates with a certificate must send at least one (RFC 8446 §4.4.2), so tlslab cannot present your browser an empty chain the way this server did.',
   },
   CHAIN_SELF_SIGNED_LEAF: { kind: 'reproduce', presents: 'a self-signed leaf, sent alone', apply: (spec) => void (spec.selfSigned = true) },
   CHAIN_UNTRUSTED_ROOT: { kind: 'reproduce', presents: 'a chain ending at "tlslab Untrusted Root", sent with it', apply: (spec) => void (spec.untrustedIssuer = true) },
@@ -129,7 +129,7 @@ export const MIRROR_RULES = {
   },
   CHAIN_TOO_LONG: {
     kind: 'block',
-    why: 'tlslab stopped following this chain after 10 certificates without reaching a trusted root, so it does not know where the chain ends; a copy made under tlslab’s own CA would end at a root your browser trusts.',
+    why: 'tlslab stopped following this chain after 10 certificates without reaching a trusted root, so it does not know where the chain ends; a copy made under tlslab’s own CA would end at that CA, which your browser trusts.',
   },
   CHAIN_WRONG_ORDER: { kind: 'nothing' },
   CHAIN_EXTRA_CERT: { kind: 'nothing' },
@@ -155,11 +155,11 @@ export const MIRROR_RULES = {
   KEY_RSA_TOO_SMALL: { kind: 'reproduce', presents: 'a certificate with a 1024-bit RSA key', apply: (spec, f) => void (target(spec, f).weakKey = 'rsa1024') },
   KEY_WEAK_CURVE: {
     kind: 'block',
-    why: 'No TLS 1.3 signature scheme uses this curve and tlslab’s TLS library cannot complete a handshake with such a key, so it cannot present your browser a certificate that has one.',
+    why: 'tlslab mints certificates with RSA keys only (its certificate builder cannot hold an elliptic-curve key), so it cannot present your browser a key on this curve.',
   },
   KEY_UNSUPPORTED_TYPE: {
     kind: 'block',
-    why: 'Browsers offer no way to sign a TLS handshake with this kind of key, and tlslab mints RSA certificates only, so it cannot present your browser a certificate that has one.',
+    why: 'tlslab mints certificates with RSA keys only, so it cannot present your browser a certificate with a key of this kind.',
   },
   EKU_NO_SERVER_AUTH: { kind: 'reproduce', presents: 'a leaf whose extendedKeyUsage is clientAuth only', apply: (spec) => void (spec.eku = 'clientAuth') },
   EKU_CA_NO_SERVER_AUTH: {
