@@ -4,6 +4,9 @@ import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { REPO_ROOT, startTlslab } from '../app';
 import { createLogger } from '../log';
+import { TlslabError } from '../errors';
+import { DEFAULT_TIMEOUTS } from '../proxy/context';
+import { installLastResort } from '../last-resort';
 
 interface StartArgs {
   port: number;
@@ -18,6 +21,8 @@ interface StartArgs {
   lab: boolean;
   token?: string;
   history: number;
+  'idle-timeout': number;
+  'handshake-timeout'?: number;
   'log-level': string;
 }
 
@@ -42,11 +47,20 @@ export const startCommand: CommandModule<object, StartArgs> = {
       .option('lab', { type: 'boolean', default: true, describe: 'Run the built-in failure lab (<case>.lab.tlslab); --no-lab turns it off' })
       .option('token', { type: 'string', describe: 'Dashboard access token (generated when the dashboard listens beyond loopback)' })
       .option('history', { type: 'number', default: 50000, describe: 'Events kept for the dashboard' })
+      .option('idle-timeout', { type: 'number', default: DEFAULT_TIMEOUTS.tunnelIdleMs / 1000, describe: 'Seconds a CONNECT tunnel may carry nothing either way before tlslab closes it' })
+      .option('handshake-timeout', {
+        type: 'number',
+        defaultDescription: `${DEFAULT_TIMEOUTS.clientHandshakeMs / 1000} (browser), ${DEFAULT_TIMEOUTS.upstreamHandshakeMs / 1000} (server)`,
+        describe: 'Seconds a TLS handshake may take on either leg before tlslab ends the connection',
+      })
       .option('log-level', { type: 'string', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], describe: 'Log detail (logs go to stderr)' })
       .example('$0 start', 'proxy on 127.0.0.1:8080, dashboard on http://127.0.0.1:8081/')
       .example('$0 start --host 0.0.0.0 --upstream-failure mirror', 'a classroom: students proxy through this machine; browsers see real certificate errors') as unknown as Argv<StartArgs>,
   handler: async (args) => {
     const log = createLogger({ level: args['log-level'] });
+    // The last resort, not the fix: inputs are checked where they arrive; this keeps one unforeseen bug from ending
+    // tlslab for everyone proxying through it (src/last-resort.ts says why it is not installed in tests).
+    installLastResort(log);
     const app = await startTlslab({
       host: args.host,
       port: args.port,
@@ -58,9 +72,15 @@ export const startCommand: CommandModule<object, StartArgs> = {
       lab: args.lab,
       token: args.token,
       history: args.history,
+      timeouts: {
+        tunnelIdleMs: secondsOption(args['idle-timeout'], '--idle-timeout') * 1000,
+        ...(args['handshake-timeout'] === undefined
+          ? {}
+          : { clientHandshakeMs: secondsOption(args['handshake-timeout'], '--handshake-timeout') * 1000, upstreamHandshakeMs: secondsOption(args['handshake-timeout'], '--handshake-timeout') * 1000 }),
+      },
       log,
     });
-    const dash = app.dashboardUrl ? `${app.dashboardUrl}${app.token ? `?token=${app.token}` : ''}` : '(off)';
+    const dash = app.dashboardLoginUrl ? `${app.dashboardLoginUrl}${app.token ? '  ← yours alone: the link carries the access token' : ''}` : '(off)';
     const caFile = path.join(app.ca.dir, 'tlslab-ca.pem');
     process.stdout.write(
       [
@@ -90,3 +110,9 @@ export const startCommand: CommandModule<object, StartArgs> = {
     });
   },
 };
+
+/** A positive number of seconds (a timer needs one), or a usage error naming the option. */
+function secondsOption(value: number, name: string): number {
+  if (!(Number.isFinite(value) && value > 0)) throw new TlslabError('TLSLAB_ERR_USAGE', `${name} needs a positive number of seconds, got ${String(value)}`);
+  return value;
+}

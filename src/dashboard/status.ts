@@ -15,9 +15,9 @@ export const LEG_TEXT: Readonly<Record<Leg, string>> = {
   upstream: 'tlslab ↔ server',
 };
 
-/** `example.com` or `example.com:8443`. */
+/** `example.com` or `example.com:8443` (port 0: a refused request whose port could not be read; `host` says what it asked). */
 export function hostText(s: ConnectionSummary): string {
-  return s.target.port === 443 ? s.target.host : `${s.target.host}:${s.target.port}`;
+  return s.target.port === 443 || s.target.port === 0 ? s.target.host : `${s.target.host}:${s.target.port}`;
 }
 
 /** `TLS 1.3` from a Named version, or `—`. */

@@ -1,20 +1,25 @@
-// The proxy's front door, built on http-mitm-proxy (pinned 1.1.0): plain HTTP proxying and WebSocket plumbing
-// stay with it; CONNECT is taken over in its onConnect hook (src/proxy/tunnel.ts). I/O: the listening socket.
-import type net from 'node:net';
+// The proxy's front door, built on http-mitm-proxy (pinned 1.1.0): it accepts connections and parses requests. CONNECT
+// is taken over in its onConnect hook (src/proxy/tunnel.ts); every plain-HTTP request passes tlslab's checks
+// (src/proxy/target.ts) before it reaches http-mitm-proxy's forwarding, and WebSocket upgrades go to tlslab's own relay
+// (src/proxy/websocket-relay.ts). I/O: the listening socket.
+import { randomBytes } from 'node:crypto';
+import type http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type net from 'node:net';
 import { Proxy, type IContext } from 'http-mitm-proxy';
 import type { ProxyContext } from './context';
 import { handleConnect } from './tunnel';
-import { ConnectionSession } from '../capture/session';
 import { TlslabError } from '../errors';
-
 import { MAGIC_HOST } from './magic-host';
-import { shownHeaderValue } from '../capture/redact';
+import { recordRefused, sendAnswer, sendRawAnswer, type FrontAnswer } from './front-pages';
+import { PlainExchange } from './plain-exchange';
+import { TARGET_PROBLEMS, formatAuthority, parseRequestTarget, printable, type Target, type TargetResult } from './target';
+import { DEFAULT_WS_MAX_MESSAGE_BYTES, relayWebSocket } from './websocket-relay';
 
 /**
  * http-mitm-proxy makes (and writes to disk) a CA of its own when it starts, and would mint a key per host with it.
  * Every CONNECT is ours, so that CA would never sign anything: hand it an inert stand-in instead, so no second CA
- * key is ever generated or written. This touches an internal of the pinned version (see DESIGN.md).
+ * key is ever generated or written. This touches an internal of the pinned version.
  */
 function adoptNoCa(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -28,32 +33,12 @@ function adoptNoCa(): void {
 }
 
 type MitmInternals = {
-  onErrorHandlers: ((ctx: IContext | null, err: Error | undefined, kind: string) => void)[];
   _onError(kind: string, ctx: IContext | null, err: Error): void;
   _onSocketError(description: string, err: NodeJS.ErrnoException): void;
+  httpServer?: http.Server;
+  httpPort: number;
+  wsServer?: { close(): void };
 };
-
-/**
- * http-mitm-proxy prints every error with console.error (and resets with console.debug). Route them to our
- * logger instead, keeping its behaviour otherwise (handlers, then a 504 if nobody answered). Internal of 1.1.0.
- */
-function quiet(proxy: Proxy, log: ProxyContext['log']): void {
-  const p = proxy as unknown as MitmInternals;
-  p._onSocketError = (description, err) => {
-    if (err.code === 'ECONNRESET') log.debug({ description }, 'connection reset');
-    else p._onError(`${description}_ERROR`, null, err);
-  };
-  p._onError = (kind, ctx, err) => {
-    log.debug({ kind, err: err?.message }, 'http-mitm-proxy error');
-    for (const h of p.onErrorHandlers) h(ctx, err, kind);
-    if (!ctx) return;
-    const c = ctx as unknown as { onErrorHandlers: MitmInternals['onErrorHandlers'] };
-    for (const h of c.onErrorHandlers) h(ctx, err, kind);
-    const res = ctx.proxyToClientResponse;
-    if (res && !res.headersSent) res.writeHead(504, 'Proxy Error');
-    if (res && !res.writableEnded) res.end(`${kind}: ${err}`, 'utf8');
-  };
-}
 
 export type MagicHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -62,11 +47,29 @@ export interface FrontOptions {
   port: number;
   /** Serves http://tlslab/… and requests made to the proxy's own address. */
   magic: MagicHandler;
+  /** Largest WebSocket message relayed, in bytes on the wire (default 16 MiB). */
+  wsMaxMessageBytes?: number;
+}
+
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** Every Host header line a request carried (Node keeps only the first in `headers.host`). */
+function hostLines(raw: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) if ((raw[i] as string).toLowerCase() === 'host') out.push((raw[i + 1] as string).trim());
+  return out;
+}
+
+function describe(err: unknown): { name?: string; code?: unknown; message: string } {
+  return err instanceof Error ? { name: err.name, code: (err as NodeJS.ErrnoException).code, message: err.message.slice(0, 300) } : { message: String(err).slice(0, 300) };
 }
 
 export class ProxyFront {
   private readonly proxy = new Proxy();
   private readonly sockets = new Set<net.Socket>();
+  private readonly exchanges = new WeakMap<IncomingMessage, PlainExchange>();
+  /** This proxy's Via entry (RFC 9110 §7.6.3): a request that already carries it has come round in a loop. */
+  private readonly via = `1.1 tlslab-${randomBytes(4).toString('hex')}`;
   port = 0;
 
   constructor(private readonly ctx: ProxyContext, private readonly opts: FrontOptions) {}
@@ -74,92 +77,159 @@ export class ProxyFront {
   async listen(): Promise<void> {
     adoptNoCa();
     const proxy = this.proxy;
-    quiet(proxy, this.ctx.log);
-    proxy.onError((pctx, err, kind) => {
-      const res = pctx?.proxyToClientResponse;
-      if (res && !res.headersSent && !res.writableEnded) {
-        res.writeHead(502, { 'Content-Type': 'text/plain; charset=utf-8' });
-        res.end(`tlslab: could not reach ${pctx?.clientToProxyRequest?.headers.host ?? 'the server'}: ${err?.message ?? kind}\n`);
-      }
-    });
+    this.quiet();
     proxy.onConnect((req, socket, head, _callback) => {
       // Never call back: the tunnel is ours from here (http-mitm-proxy would otherwise answer and mint its own leaf).
       const s = socket as net.Socket;
       // http-mitm-proxy prints every error of a CONNECT socket (console.error, console.debug); the tunnel reads them itself.
       s.removeAllListeners('error');
-      this.sockets.add(s);
-      s.once('close', () => this.sockets.delete(s));
+      this.track(s);
       handleConnect(this.ctx, req, s, head as Buffer).catch((err: unknown) => {
-        this.ctx.log.error({ err: err instanceof Error ? err.message : String(err) }, 'tunnel failed');
+        this.ctx.log.error({ err: describe(err) }, 'tunnel failed');
         s.destroy();
       });
     });
-    proxy.onRequest((pctx, callback) => this.onRequest(pctx, callback));
+    proxy.onRequest((pctx, callback) => this.onMitmRequest(pctx, callback));
     await new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException): void =>
         reject(new TlslabError('TLSLAB_ERR_LISTEN', `cannot listen on ${this.opts.host}:${this.opts.port} for the proxy: ${err.code ?? err.message}`));
       proxy.listen({ host: this.opts.host, port: this.opts.port, keepAlive: true }, () => {
-        const server = (proxy as unknown as { httpServer: import('node:http').Server }).httpServer;
+        const server = (proxy as unknown as MitmInternals).httpServer as http.Server;
         server.off('error', onError);
-        server.on('connection', (s: net.Socket) => {
-          this.sockets.add(s);
-          s.once('close', () => this.sockets.delete(s));
-        });
-        this.port = (proxy as unknown as { httpPort: number }).httpPort;
-        resolve();
+        server.on('connection', (s: net.Socket) => this.track(s));
+        this.port = (proxy as unknown as MitmInternals).httpPort;
+        try {
+          this.takeOver(server);
+          resolve();
+        } catch (err) {
+          reject(err);
+        }
       });
-      const server = (proxy as unknown as { httpServer?: import('node:http').Server }).httpServer;
-      server?.once('error', onError);
+      (proxy as unknown as MitmInternals).httpServer?.once('error', onError);
     });
   }
 
-  private onRequest(pctx: IContext, callback: (err?: Error | null) => void): void {
-    const req = pctx.clientToProxyRequest;
-    const res = pctx.proxyToClientResponse;
-    const hostHeader = (req.headers.host ?? '').toLowerCase();
-    const host = hostHeader.replace(/:\d+$/, '');
-    const port = Number(/:(\d+)$/.exec(hostHeader)?.[1] ?? 80);
-    // A browser pointed at the proxy's own address (not through it) gets the CA page instead of a proxy loop.
-    const direct = !pctx.isSSL && port === this.port && this.isOwnAddress(host);
-    if (host === MAGIC_HOST || direct) {
-      this.opts.magic(req, res);
+  private track(s: net.Socket): void {
+    this.sockets.add(s);
+    s.once('close', () => this.sockets.delete(s));
+  }
+
+  /**
+   * Puts tlslab's checks in front of http-mitm-proxy's request handler, and tlslab's WebSocket relay in place of its
+   * own. These are internals of the pinned version: if they change, tlslab refuses to start rather than run unchecked.
+   */
+  private takeOver(server: http.Server): void {
+    const handlers = server.listeners('request') as RequestListener[];
+    if (handlers.length !== 1) throw new TlslabError('TLSLAB_ERR_INTERNAL', `http-mitm-proxy changed: expected one request handler on its server, found ${handlers.length}`);
+    const forward = handlers[0] as RequestListener;
+    server.removeAllListeners('request');
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res, forward));
+    (this.proxy as unknown as MitmInternals).wsServer?.close();
+    if (server.listenerCount('upgrade') !== 0) throw new TlslabError('TLSLAB_ERR_INTERNAL', 'http-mitm-proxy changed: its WebSocket server is still attached after close()');
+    server.on('upgrade', (req: IncomingMessage, socket: net.Socket, head: Buffer) => this.onUpgrade(req, socket, head));
+    // Node's HTTP server ends a socket as soon as the client ends its side, and the response still being fetched is
+    // lost (a client that sends its request, then FIN, gets nothing). Half-open, it answers first, then ends.
+    (server as unknown as { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+  }
+
+  /** A plain-HTTP request: tlslab's own pages, a refusal, or on to http-mitm-proxy with a checked target. */
+  private onRequest(req: IncomingMessage, res: ServerResponse, forward: RequestListener): void {
+    try {
+      const parsed = parseRequestTarget(req.url ?? '', hostLines(req.rawHeaders), 'http');
+      if (parsed.ok && this.isOwn(parsed.target, req)) {
+        this.opts.magic(req, res);
+        return;
+      }
+      if (!parsed.ok) {
+        const a = badTarget(parsed);
+        recordRefused(this.ctx, req, { host: parsed.shown, port: parsed.port }, 'http', req.url ?? '', a);
+        sendAnswer(res, a);
+        return;
+      }
+      if (this.isLoop(req)) {
+        const a = loop(parsed.target);
+        recordRefused(this.ctx, req, { host: parsed.target.host, port: parsed.target.port }, 'http', `http://${parsed.target.authority}${parsed.target.path}`, a);
+        sendAnswer(res, a);
+        return;
+      }
+      this.exchanges.set(req, new PlainExchange(this.ctx, req, res, parsed.target, this.via));
+      forward(req, res);
+    } catch (err) {
+      // The checks above keep http-mitm-proxy's synchronous path from throwing; should one still, this request fails alone.
+      this.ctx.log.error({ err: describe(err) }, 'plain HTTP request failed inside the proxy');
+      this.exchanges.get(req)?.error('TLSLAB_INTERNAL', err instanceof Error ? err : new Error(String(err)));
+      if (!res.writableEnded) sendAnswer(res, { status: 502, code: 'TLSLAB_ERR_INTERNAL', text: 'tlslab hit an internal error on this request.' });
+    }
+  }
+
+  /** http-mitm-proxy's onRequest hook: the exchange opened by onRequest points its request at the checked target. */
+  private onMitmRequest(pctx: IContext, callback: (err?: Error | null) => void): void {
+    const ex = this.exchanges.get(pctx.clientToProxyRequest);
+    if (!ex) {
+      sendAnswer(pctx.proxyToClientResponse, { status: 502, code: 'TLSLAB_ERR_INTERNAL', text: 'tlslab received a request it had not checked.' });
       return;
     }
-    this.observePlainHttp(pctx);
+    ex.attach(pctx);
     callback();
   }
 
-  private isOwnAddress(host: string): boolean {
-    return host === 'localhost' || host === '127.0.0.1' || host === '[::1]' || host === this.opts.host;
+  /** An Upgrade request: a WebSocket to relay, or a refusal on the raw socket. */
+  private onUpgrade(req: IncomingMessage, socket: net.Socket, head: Buffer): void {
+    socket.on('error', () => undefined); // read by the relay; an unhandled one would end the process
+    try {
+      const parsed = parseRequestTarget(req.url ?? '', hostLines(req.rawHeaders), 'websocket');
+      const upgrade = String(req.headers.upgrade ?? '');
+      const websocket = upgrade.toLowerCase().split(',').some((p) => p.trim() === 'websocket');
+      const refuse = (a: FrontAnswer, target: Target): void => {
+        const url = parsed.ok ? `ws://${parsed.target.authority}${parsed.target.path}` : (req.url ?? '');
+        recordRefused(this.ctx, req, target, websocket ? 'websocket' : 'http', url, a);
+        sendRawAnswer(socket, a);
+      };
+      if (!parsed.ok) return refuse(badTarget(parsed), { host: parsed.shown, port: parsed.port });
+      const t = parsed.target;
+      if (!websocket) return refuse({ status: 400, code: 'TLSLAB_ERR_BAD_UPGRADE', text: `tlslab relays WebSocket upgrades only; this request asked for "${printable(upgrade, 60)}".` }, t);
+      if (this.isOwn(t, req)) return refuse({ status: 400, code: 'TLSLAB_ERR_BAD_TARGET', text: "tlslab's own pages (http://tlslab/) have no WebSocket." }, t);
+      if (this.isLoop(req)) return refuse(loop(t), t);
+      relayWebSocket(this.ctx, req, socket, head, parsed.target, {
+        maxMessageBytes: this.opts.wsMaxMessageBytes ?? DEFAULT_WS_MAX_MESSAGE_BYTES,
+        via: this.via,
+        register: (s) => this.track(s),
+      });
+    } catch (err) {
+      this.ctx.log.error({ err: describe(err) }, 'WebSocket upgrade failed inside the proxy');
+      socket.destroy();
+    }
   }
 
-  /** Plain HTTP through the proxy: one connection entry per request, with its request and response. */
-  private observePlainHttp(pctx: IContext): void {
-    const req = pctx.clientToProxyRequest;
-    const session = new ConnectionSession(this.ctx.bus, this.ctx.sessionOptions);
-    const [hostName, portText] = (req.headers.host ?? '').split(':');
-    session.emit({
-      type: 'conn:open',
-      client: { address: req.socket.remoteAddress ?? '?', port: req.socket.remotePort ?? 0 },
-      target: { host: (hostName ?? '').toLowerCase(), port: Number(portText) || 80 },
-      via: 'http',
-    });
-    session.emit({ type: 'http:request', id: 1, method: req.method ?? 'GET', url: absoluteUrl(req.headers.host, req.url), httpVersion: req.httpVersion, headers: headerPairs(req.rawHeaders) });
-    let bodyBytes = 0;
-    pctx.onResponseData((_c, chunk, cb) => {
-      bodyBytes += chunk.length;
-      cb(null, chunk);
-    });
-    pctx.onResponseEnd((c, cb) => {
-      const r = c.serverToProxyResponse;
-      if (r) session.emit({ type: 'http:response', id: 1, status: r.statusCode ?? 0, statusText: r.statusMessage ?? '', headers: headerPairs(r.rawHeaders), bodyBytes });
-      session.close('closed');
-      cb();
-    });
-    pctx.onError(() => {
-      session.emit({ type: 'conn:error', leg: 'upstream', code: 'TLSLAB_ERR_UPSTREAM_CONNECT', cause: 'upstream-unreachable', message: `tlslab could not reach ${req.headers.host ?? 'the server'} over plain HTTP.` });
-      session.close('upstream-unreachable');
-    });
+  /** http://tlslab/…, or the proxy's own address and port asked for as a server (a browser pointed at it directly). */
+  private isOwn(t: Target, req: IncomingMessage): boolean {
+    if (t.host === MAGIC_HOST) return true;
+    if (t.port !== this.port) return false;
+    const local = (req.socket.localAddress ?? '').replace(/^::ffff:/, '');
+    return t.host === 'localhost' || t.host === '127.0.0.1' || t.host === '::1' || t.host === this.opts.host || t.host === local;
+  }
+
+  private isLoop(req: IncomingMessage): boolean {
+    return String(req.headers.via ?? '').includes(this.via.slice(4));
+  }
+
+  /**
+   * http-mitm-proxy prints every error with console.error (and resets with console.debug), and answers a failed request
+   * with its own 504 text. Route errors to the request's exchange and to our logger instead. Internal of 1.1.0.
+   */
+  private quiet(): void {
+    const p = this.proxy as unknown as MitmInternals;
+    const log = this.ctx.log;
+    p._onSocketError = (description, err) => {
+      log.debug({ description, code: err.code }, 'proxy socket error');
+    };
+    p._onError = (kind, pctx, err) => {
+      log.debug({ kind, err: err?.message }, 'http-mitm-proxy error');
+      const req = pctx?.clientToProxyRequest;
+      const ex = req ? this.exchanges.get(req) : undefined;
+      if (ex) ex.error(kind, err as NodeJS.ErrnoException | undefined);
+      else if (pctx?.proxyToClientResponse && !pctx.proxyToClientResponse.writableEnded) pctx.proxyToClientResponse.destroy();
+    };
   }
 
   async close(): Promise<void> {
@@ -168,18 +238,14 @@ export class ProxyFront {
   }
 }
 
-/** http-mitm-proxy hands us the path only; the event shows the URL the browser asked for. */
-function absoluteUrl(host: string | undefined, url: string | undefined): string {
-  const u = url ?? '/';
-  return /^https?:\/\//.test(u) ? u : `http://${host ?? ''}${u}`;
+function badTarget(r: Extract<TargetResult, { ok: false }>): FrontAnswer {
+  return { status: 400, code: 'TLSLAB_ERR_BAD_TARGET', text: `${TARGET_PROBLEMS[r.problem]}\nAsked for: ${r.shown === '' ? '(nothing)' : r.shown}` };
 }
 
-
-function headerPairs(raw: string[]): [string, string][] {
-  const out: [string, string][] = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i] as string;
-    out.push([name, shownHeaderValue(name, raw[i + 1] as string)]);
-  }
-  return out;
+function loop(t: Target): FrontAnswer {
+  return {
+    status: 508,
+    code: 'TLSLAB_ERR_PROXY_LOOP',
+    text: `This request has already passed through this tlslab (its Via header says so): ${formatAuthority(t)} leads back to the proxy, and forwarding it again would go round in a loop.`,
+  };
 }
