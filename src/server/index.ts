@@ -9,7 +9,7 @@ import { TlslabError } from '../errors';
 import { silentLogger } from '../log';
 import type { Logger } from '../log';
 import { handleApi } from './api';
-import { authorize, isLoopbackHost, tokenCookie } from './auth';
+import { authorize, isLoopbackHost, tokenCookie, withoutToken } from './auth';
 import { sendError } from './http-util';
 import { defaultStaticRoots, serveFile } from './static-files';
 import type { StaticRoots } from './static-files';
@@ -44,8 +44,13 @@ export interface DashboardServerOptions {
 }
 
 export interface DashboardServer {
-  /** The dashboard URL to print (carries `?token=` when a token is set). */
+  /** The dashboard's address, without the token: safe to show anyone (it answers 401 without the token). */
   url: string;
+  /**
+   * The link that signs a browser in: `url` with `?token=` when a token is set (the page trades it for a cookie and
+   * drops it from the address bar). For the instructor's screen only: never log it or put it in a page.
+   */
+  loginUrl: string;
   port: number;
   close(): Promise<void>;
 }
@@ -95,6 +100,12 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
       sendError(res, auth.status, 'TLSLAB_ERR_AUTH', auth.message, head, auth.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {});
       return;
     }
+    if (token !== null && auth.presented?.source === 'query' && (url.pathname === '/' || url.pathname === '/index.html')) {
+      // /?token=… : the token becomes an HttpOnly cookie and leaves the address bar (and the history) at once.
+      res.writeHead(303, { Location: withoutToken(url), 'Set-Cookie': tokenCookie(token), 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'Content-Length': '0' });
+      res.end();
+      return;
+    }
     if (handleApi(req, res, url, { bus: opts.bus, startedAt, streams: () => hub.stats(), pcapng: opts.pcapng })) return;
     if (req.method !== 'GET' && !head) {
       sendError(res, 405, 'method-not-allowed', 'Only GET and HEAD are served.', head, { Allow: 'GET, HEAD' });
@@ -103,12 +114,9 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
     const p = url.pathname;
     let root: string | null = null;
     let rest = '';
-    let extra: Record<string, string> = {};
     if (p === '/' || p === '/index.html') {
       root = roots.staticDir;
       rest = 'index.html';
-      // Visiting /?token=… remembers the token, so the page's own requests and its WebSocket carry it.
-      if (token !== null && auth.presented?.source === 'query') extra = { 'Set-Cookie': tokenCookie(token) };
     } else if (p.startsWith('/static/')) {
       root = roots.staticDir;
       rest = p.slice('/static/'.length);
@@ -120,7 +128,7 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
       sendError(res, 404, 'not-found', `Nothing at ${p.slice(0, 100)}.`, head);
       return;
     }
-    const result = await serveFile(req, res, root, rest, roots, extra);
+    const result = await serveFile(req, res, root, rest, roots);
     if (result === 'refused') sendError(res, 404, 'not-found', 'No such file.', head);
     else if (result === 'not-found') {
       const hint = root === roots.jsDir ? ' (run `npm run build` to compile the dashboard)' : '';
@@ -163,12 +171,14 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
   });
   server.on('error', (err) => log.warn({ err: err.message }, 'dashboard server error'));
   const actualPort = (server.address() as AddressInfo).port;
-  const url = `http://${urlHost(host)}:${actualPort}/${token !== null ? `?token=${encodeURIComponent(token)}` : ''}`;
-  log.info({ url: url.replace(/token=[^&]*/, 'token=[redacted]') }, 'dashboard listening');
+  const url = `http://${urlHost(host)}:${actualPort}/`;
+  const loginUrl = token !== null ? `${url}?token=${encodeURIComponent(token)}` : url;
+  log.info({ url, token: token !== null }, 'dashboard listening');
 
   let closing: Promise<void> | null = null;
   return {
     url,
+    loginUrl,
     port: actualPort,
     close(): Promise<void> {
       closing ??= new Promise<void>((resolve) => {

@@ -83,7 +83,7 @@ describe('parseProxyAuthorization', () => {
   });
 
   it('properties: whatever a client encodes as UTF-8 user:password comes back as it was', () => {
-    const noCtl = (s: string) => !/[\u0000-\u001f\u007f-\u009f]/.test(s) && s.isWellFormed();
+    const noCtl = (s: string) => !/[\u0000-\u001f\u007f-\u009f]|\p{Cs}/u.test(s);
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }).filter((s) => noCtl(s) && !s.includes(':')), fc.string({ unit: 'grapheme', maxLength: 40 }).filter(noCtl), (user, password) => {
         expect(parseProxyAuthorization(basic(`${user}:${password}`))).toEqual({ kind: 'basic', user, password });
