@@ -47,7 +47,10 @@ export interface RunningTlslab {
   proxyPort: number;
   /** `http://127.0.0.1:8080` */
   proxyUrl: string;
+  /** The dashboard's address without the token (null without a dashboard): safe in logs and pages. */
   dashboardUrl: string | null;
+  /** The dashboard link that signs a browser in (carries `?token=` when there is a token): the instructor's alone. */
+  dashboardLoginUrl: string | null;
   token: string | null;
   ca: CertificateAuthority;
   lab: Lab | null;
@@ -125,6 +128,7 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
     dashboard = await startDashboardServer({ bus, host: uiHost, port: opts.uiPort ?? 8081, token: token ?? undefined, log, pcapng: (id) => captures.pcapng(id) });
   }
   const dashboardUrl = dashboard ? dashboard.url : null;
+  const dashboardLocked = token !== null;
 
   const sessions = new Map<ConnectionSession, net.Socket>();
   const mirrorCache = new Map<string, tls.SecureContext>();
@@ -151,7 +155,7 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
         captures.markClosed(session.id);
       });
     },
-    magic: (req, res) => serveMagic(req, res, { ca, lab, dashboardUrl, proxy: `http://${host}:${front.port}` }),
+    magic: (req, res) => serveMagic(req, res, { ca, lab, dashboardUrl, dashboardLocked, proxy: `http://${host}:${front.port}` }),
     mirrorContext(spec: MirrorSpec) {
       const key = JSON.stringify(spec);
       let sc = mirrorCache.get(key);
@@ -184,6 +188,7 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
     proxyPort: front.port,
     proxyUrl,
     dashboardUrl,
+    dashboardLoginUrl: dashboard ? dashboard.loginUrl : null,
     token,
     ca,
     lab,
@@ -202,6 +207,8 @@ interface MagicInput {
   ca: CertificateAuthority;
   lab: Lab | null;
   dashboardUrl: string | null;
+  /** The dashboard asks for the access token. */
+  dashboardLocked: boolean;
   proxy: string;
 }
 
@@ -219,7 +226,7 @@ function serveMagic(req: IncomingMessage, res: ServerResponse, m: MagicInput): v
         fingerprint256: m.ca.fingerprint256,
         subject: m.ca.subject,
         notAfter: m.ca.notAfter,
-        dashboardUrl: m.dashboardUrl ?? undefined,
+        dashboard: m.dashboardUrl ? { url: m.dashboardUrl, locked: m.dashboardLocked } : undefined,
         proxy: m.proxy,
         lab: m.lab?.cases.map((c) => ({ name: c.name, host: c.host, teaches: c.teaches })),
       }));

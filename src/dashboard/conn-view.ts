@@ -85,7 +85,7 @@ export class ConnView {
         h('h1', { text: hostText(s) }),
         s.lab ? h('span', { class: 'tag', text: `lab: ${s.lab}` }) : null,
         h('span', { class: 'conn-id', text: `${s.id} · from ${s.client.address}:${s.client.port} · opened ${fmtClock(s.openedAt)}${s.closedAt !== null ? ` · lasted ${fmtMs(s.closedAt - s.openedAt)}` : ' · open'}` }),
-        h('a', { class: 'pcapng-link', href: pcapngHref(s.id, location.search), download: `tlslab-${s.id}.pcapng`, title: 'Both legs as a pcapng with the session keys inside: Wireshark opens it decrypted', text: 'Open in Wireshark (pcapng)' }),
+        h('a', { class: 'pcapng-link', href: pcapngHref(s.id), download: `tlslab-${s.id}.pcapng`, title: 'Both legs as a pcapng with the session keys inside: Wireshark opens it decrypted', text: 'Open in Wireshark (pcapng)' }),
       ),
       h(
         'div',
@@ -224,8 +224,7 @@ function sourceOf(e: TlslabEvent, all: readonly TlslabEvent[]): HexSource | null
   }
 }
 
-/** `/api/connections/<id>/pcapng`, carrying the page's `?token=` when it has one. */
-export function pcapngHref(id: string, search: string): string {
-  const token = new URLSearchParams(search).get('token');
-  return `/api/connections/${encodeURIComponent(id)}/pcapng${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+/** `/api/connections/<id>/pcapng` (same origin: the token cookie goes along). */
+export function pcapngHref(id: string): string {
+  return `/api/connections/${encodeURIComponent(id)}/pcapng`;
 }

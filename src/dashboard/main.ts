@@ -69,8 +69,7 @@ function open(id: string): void {
   const maxSeq = rec.events.length ? (rec.events[rec.events.length - 1] as TlslabEvent).seq : -1;
   if (maxSeq < rec.summary.lastSeq && !fetched.has(id)) {
     fetched.add(id);
-    const token = params.get('token');
-    fetch(`/api/connections/${encodeURIComponent(id)}/events${token ? `?token=${encodeURIComponent(token)}` : ''}`)
+    fetch(`/api/connections/${encodeURIComponent(id)}/events`) // same origin: the token cookie goes along
       .then((r) => (r.ok ? (r.json() as Promise<TlslabEvent[] | { events: TlslabEvent[] }>) : null))
       .then((body) => {
         if (body) store.merge(id, Array.isArray(body) ? body : body.events);

@@ -9,11 +9,10 @@ export interface StreamHandlers {
   state(s: LinkState, detail: string): void;
 }
 
-/** `ws://host/ws?token=…` for the page at `loc`, keeping the page's token. */
+/** `ws://host/ws` for the page at `loc`. A dashboard token travels in its HttpOnly cookie, never in a URL. */
 export function streamUrl(loc: Location): string {
   const proto = loc.protocol === 'https:' ? 'wss:' : 'ws:';
-  const token = new URLSearchParams(loc.search).get('token');
-  return `${proto}//${loc.host}/ws${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+  return `${proto}//${loc.host}/ws`;
 }
 
 export class StreamClient {

@@ -24,8 +24,36 @@ export interface UpstreamFailurePage {
   code: string;
   findings?: Finding[];
   nodeError?: string | null;
+  /** The dashboard's address, never with its token: this page goes to whoever made the request. */
   dashboardUrl?: string;
   conn: string;
+}
+
+/** `address` without a `token` query parameter, should one ever be handed in. */
+function withoutToken(address: string): string {
+  try {
+    const u = new URL(address);
+    if (!u.searchParams.has('token')) return address;
+    u.searchParams.delete('token');
+    return u.toString();
+  } catch {
+    return address.split('?')[0] as string;
+  }
+}
+
+/**
+ * Where the dashboard is, for pages any proxy client receives. The link never carries the access token (a student
+ * who had it could read everyone's traffic and session keys); `locked` says whether it asks for one, when known.
+ */
+function dashboardParagraph(address: string, locked: boolean | undefined, conn?: string): string {
+  const url = withoutToken(address);
+  const link = `<a href="${escapeHtml(url)}">${escapeHtml(url)}</a>`;
+  const what = conn ? `Both handshakes of this connection (<code>${escapeHtml(conn)}</code>) are on tlslab’s dashboard, ${link}.` : `Dashboard: ${link}.`;
+  const ask = conn ? `ask your instructor to open <code>${escapeHtml(conn)}</code> there` : 'ask your instructor';
+  const token = locked === undefined
+    ? ` If it asks for an access token, ${ask}: the token is theirs alone.`
+    : locked ? ` It needs the instructor’s access token (it shows everyone’s decrypted traffic): ${ask}.` : '';
+  return `<p>${what}${token}</p>`;
 }
 
 /** The page tlslab serves (HTTP 502) when it will not, or cannot, relay to the real server. */
@@ -37,7 +65,7 @@ export function upstreamFailurePage(p: UpstreamFailurePage): string {
         .join('')}</table>`
     : '';
   const node = p.nodeError ? `<p class="muted">Node’s own verification said: <code>${escapeHtml(p.nodeError)}</code> — it reports only one error; tlslab ran every check.</p>` : '';
-  const dash = p.dashboardUrl ? `<p>See both handshakes of this connection (<code>${escapeHtml(p.conn)}</code>) on the dashboard: <a href="${escapeHtml(p.dashboardUrl)}">${escapeHtml(p.dashboardUrl)}</a></p>` : '';
+  const dash = p.dashboardUrl ? dashboardParagraph(p.dashboardUrl, undefined, p.conn) : '';
   return page(`tlslab: ${p.host} failed`, `<p><span class="tag">tlslab · step 3 failed on the upstream leg</span></p>
 <h1>tlslab did not relay to ${target}</h1>
 <p>${escapeHtml(p.reason)}</p>
@@ -52,7 +80,8 @@ export interface CaPageInput {
   fingerprint256: string;
   subject: string;
   notAfter: Date;
-  dashboardUrl?: string;
+  /** The dashboard's address (never with its token) and whether it asks for the token. */
+  dashboard?: { url: string; locked: boolean };
   proxy: string;
   lab?: { name: string; host: string; teaches: string }[];
 }
@@ -66,7 +95,7 @@ export function caPage(p: CaPageInput): string {
     : '';
   return page('tlslab — trust the teaching CA', `<h1>tlslab teaching proxy</h1>
 <p>You are browsing through tlslab (<code>${escapeHtml(p.proxy)}</code>). To let it show you the inside of HTTPS connections, your browser must trust its certificate authority.</p>
-${p.dashboardUrl ? `<p>Dashboard: <a href="${escapeHtml(p.dashboardUrl)}">${escapeHtml(p.dashboardUrl)}</a></p>` : ''}
+${p.dashboard ? dashboardParagraph(p.dashboard.url, p.dashboard.locked) : ''}
 <h2>1. Download the CA certificate</h2>
 <p><a href="/tlslab-ca.pem">tlslab-ca.pem</a> (PEM) · <a href="/tlslab-ca.der">tlslab-ca.der</a> (DER, for Windows and Android) · <a href="/tlslab-ca.crt">tlslab-ca.crt</a></p>
 <p>Subject: <code>${escapeHtml(p.subject)}</code><br>Valid until: ${escapeHtml(p.notAfter.toISOString().slice(0, 10))}<br>SHA-256 fingerprint:<br><code>${escapeHtml(p.fingerprint256)}</code></p>

@@ -61,6 +61,14 @@ export function tokenCookie(token: string): string {
   return `${TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`;
 }
 
+/** `url`'s path and query without `token`: where `/?token=…` sends the browser once the cookie is set. */
+export function withoutToken(url: URL): string {
+  const q = new URLSearchParams(url.searchParams);
+  q.delete('token');
+  const rest = q.toString();
+  return `${url.pathname}${rest ? `?${rest}` : ''}`;
+}
+
 export type AuthResult = { ok: true; presented: PresentedToken | null } | { ok: false; status: 401 | 403; message: string };
 
 /**

@@ -22,12 +22,10 @@ let file: string;
 let connId: string;
 let browserPort: number;
 
-/** `/api/...` on the dashboard, keeping its `?token=` if it has one. */
+/** `/api/...` on the dashboard, with `?token=` when it has one. */
 function apiUrl(path: string): string {
-  const base = new URL(app.dashboardUrl ?? 'http://invalid/');
-  const u = new URL(path, base);
-  const token = base.searchParams.get('token');
-  if (token) u.searchParams.set('token', token);
+  const u = new URL(path, app.dashboardUrl ?? 'http://invalid/');
+  if (app.token) u.searchParams.set('token', app.token);
   return u.toString();
 }
 

@@ -168,8 +168,26 @@ describe('dashboard token auth', () => {
   });
   afterEach(() => server.close());
 
-  it('puts the token in the printed URL', () => {
-    expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${TOKEN}`);
+  it('keeps the token out of its address; only the login link carries it, once', () => {
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/`);
+    expect(server.loginUrl).toBe(`http://127.0.0.1:${server.port}/?token=${TOKEN}`);
+  });
+
+  it('trades /?token=… for the cookie with a 303 to the same page without the token', async () => {
+    const res = await rawGet(server.port, `/?conn=c2&token=${TOKEN}&theme=light`);
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/?conn=c2&theme=light');
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    const cookie = String(res.headers['set-cookie']);
+    expect(cookie).toBe(`tlslab_token=${TOKEN}; Path=/; HttpOnly; SameSite=Strict`);
+    expect((await rawGet(server.port, `/?token=${TOKEN}`)).headers.location).toBe('/');
+    const page = await rawGet(server.port, '/?conn=c2&theme=light', { Cookie: cookie.split(';')[0] as string });
+    expect(page.status).toBe(200);
+    expect(page.body).not.toContain(TOKEN);
+    expect(page.headers['set-cookie']).toBeUndefined();
+    // A wrong token is refused, not redirected; the API still takes ?token= (scripts) without a redirect.
+    expect((await rawGet(server.port, '/?token=wrong')).status).toBe(401);
+    expect((await rawGet(server.port, `/api/health?token=${TOKEN}`)).status).toBe(200);
   });
 
   it('401 with TLSLAB_ERR_AUTH without the token or with a wrong one; 200 with it (query, bearer, cookie)', async () => {
@@ -183,7 +201,7 @@ describe('dashboard token auth', () => {
     expect((await rawGet(server.port, `/api/health?token=${TOKEN}`)).status).toBe(200);
     expect((await rawGet(server.port, '/api/health', { Authorization: `Bearer ${TOKEN}` })).status).toBe(200);
     const page = await rawGet(server.port, `/?token=${TOKEN}`);
-    expect(page.status).toBe(200);
+    expect(page.status).toBe(303);
     const cookie = String(page.headers['set-cookie']);
     expect(cookie).toContain('HttpOnly');
     expect(cookie).toContain('SameSite=Strict');

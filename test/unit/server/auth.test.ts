@@ -1,6 +1,6 @@
 // Auth helpers: loopback detection, constant-time token comparison, where a token is read from.
 import type { IncomingMessage } from 'node:http';
-import { authorize, isLoopbackHost, tokenCookie, tokenFromRequest, tokensEqual } from '../../../src/server/auth';
+import { authorize, isLoopbackHost, tokenCookie, tokenFromRequest, tokensEqual, withoutToken } from '../../../src/server/auth';
 
 const req = (headers: Record<string, string>): IncomingMessage => ({ headers }) as unknown as IncomingMessage;
 const u = (s: string): URL => new URL(s, 'http://x.invalid');
@@ -25,6 +25,12 @@ describe('auth', () => {
     expect(tokenFromRequest(req({ cookie: 'a=1; tlslab_token=c%2B1; z=2' }), u('/'))).toEqual({ value: 'c+1', source: 'cookie' });
     expect(tokenFromRequest(req({ cookie: 'tlslab_token=' }), u('/'))).toBeNull();
     expect(tokenCookie('a b')).toBe('tlslab_token=a%20b; Path=/; HttpOnly; SameSite=Strict');
+  });
+
+  it('drops only the token from a page address (where /?token=… redirects to)', () => {
+    expect(withoutToken(u('/?token=T'))).toBe('/');
+    expect(withoutToken(u('/?conn=c2&token=T&theme=light'))).toBe('/?conn=c2&theme=light');
+    expect(withoutToken(u('/index.html?token=T&token=U'))).toBe('/index.html');
   });
 
   it('without a token: Host must be loopback or the bound name; WebSocket Origin must match Host', () => {
