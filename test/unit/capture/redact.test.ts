@@ -1,6 +1,8 @@
 // The redaction module: which names are credentials, URLs and header values as events show them, and the byte
 // maskers that previews of decrypted data go through (HTTP/1 lines, HTTP/2 frames recorded from real Node peers).
+import { readFileSync } from 'node:fs';
 import http2 from 'node:http2';
+import path from 'node:path';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
@@ -44,6 +46,16 @@ describe('credential names (one table for headers and parameters)', () => {
       'q', 'page', 'Accept', 'Host', 'tokens', 'codec', 'session_count', 'signed', 'Sec-WebSocket-Accept', '']) {
       expect([n, isCredentialName(n)]).toEqual([n, false]);
     }
+  });
+
+  it('docs/events.md lists the table as it is', () => {
+    const doc = readFileSync(path.resolve(__dirname, '../../../docs/events.md'), 'utf8').replace(/\s+/g, ' ');
+    const m = /is one of (.+?), or ends in (.+?)\. So/.exec(doc);
+    expect(m).not.toBeNull();
+    const names = (text: string): string[] => [...text.matchAll(/`([a-z0-9]+)`/g)].map((x) => x[1] as string).sort();
+    const table = Object.entries(CREDENTIAL_NAMES);
+    expect(names((m as RegExpExecArray)[1])).toEqual(table.filter(([, k]) => k === 'exact').map(([n]) => n).sort());
+    expect(names((m as RegExpExecArray)[2])).toEqual(table.filter(([, k]) => k === 'suffix').map(([n]) => n).sort());
   });
 
   it('is one table of exact or suffix rules', () => {
