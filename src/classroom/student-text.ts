@@ -33,7 +33,7 @@ export const STUDENT_TEXT = {
   'join.intro': 'Your instructor runs tlslab, a teaching proxy that shows the inside of the HTTPS connections your browser makes. Four steps and you will see your own.',
   'join.step-proxy': '1. Set tlslab as your proxy',
   'join.proxy-setting': 'Proxy (for HTTP and HTTPS): {host}, port {port}. Or, where an automatic configuration URL is asked for: {pac}',
-  'join.chromium': 'Chrome and Chromium use your computer’s proxy settings (Settings → System → Open your computer’s proxy settings): follow the steps for Windows or macOS below. On Linux, start Chromium with: chromium --proxy-server={proxy}',
+  'join.chromium': 'Chrome and Chromium use your computer’s proxy settings (Settings → System → Open your computer’s proxy settings): follow the steps for Windows or macOS below. On Linux, run chromium --proxy-server={proxy} to start it through tlslab.',
   'join.firefox': 'Firefox: Settings → General → Proxy settings (called Network Settings in older versions) → Configure proxy (Settings…) → Manual proxy configuration: HTTP Proxy {host}, Port {port}, tick “Also use this proxy for HTTPS” → OK. Or choose “Automatic proxy configuration URL” and enter {pac}.',
   'join.macos': 'macOS: System Settings → Network → your network (Wi-Fi or Ethernet) → Details… → Proxies → turn on “Web proxy (HTTP)” and “Secure web proxy (HTTPS)”, each with server {host} and port {port} → OK. Or turn on “Automatic proxy configuration” with the URL {pac}.',
   'join.windows': 'Windows 11: Settings → Network & internet → Proxy → Use a proxy server: Set up → turn on “Use a proxy server”, Proxy IP address {host}, Port {port} → Save. Or Use setup script: Set up → turn it on, Script address {pac} → Save. Windows 10: Settings → Network & Internet → Proxy → turn on “Use a proxy server”, Address {host}, Port {port} → Save.',
@@ -67,4 +67,10 @@ export function placeholders(key: StudentTextKey): string[] {
 /** A sentence with its `{name}`s filled in; a missing value stays visible as `{name}` (a test checks none is). */
 export function studentText(key: StudentTextKey, values: Readonly<Record<string, string | number>> = {}): string {
   return STUDENT_TEXT[key].replace(/\{([a-zA-Z]+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
+}
+
+/** The table as Markdown, for docs/classroom.md ("What students read"). */
+export function studentTextMarkdown(): string {
+  const cell = (s: string): string => s.replace(/\|/g, '\\|');
+  return ['| key | sentence |', '| --- | --- |', ...Object.entries(STUDENT_TEXT).map(([k, s]) => `| \`${k}\` | ${cell(s)} |`)].join('\n');
 }
