@@ -39,7 +39,7 @@ export function pacFile(proxyHost: string, proxyPort: number): string {
 function FindProxyForURL(url, host) {
   var h = host.toLowerCase();
   if (h === ${JSON.stringify(self)}) return "DIRECT";
-  if (h === "localhost" || shExpMatch(h, "*.localhost") || /^127(\.[0-9]{1,3}){3}$/.test(h) || h === "::1" || h === "[::1]") return "DIRECT";
+  if (h === "localhost" || shExpMatch(h, "*.localhost") || /^127(\\.[0-9]{1,3}){3}$/.test(h) || h === "::1" || h === "[::1]") return "DIRECT";
   return ${JSON.stringify(`PROXY ${hostPort(proxyHost, proxyPort)}`)};
 }
 `;

@@ -24,6 +24,7 @@ describe('pacFile', () => {
     ['tlslab', 'PROXY 10.0.0.5:8080'],
     ['10.0.0.77', 'PROXY 10.0.0.5:8080'],
     ['127.example.com', 'PROXY 10.0.0.5:8080'],
+    ['127a1b2c3', 'PROXY 10.0.0.5:8080'], // the dots of 127.x.y.z are literal dots
     ['10.0.0.5', 'DIRECT'],
     ['localhost', 'DIRECT'],
     ['LOCALHOST', 'DIRECT'],
