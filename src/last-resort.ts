@@ -43,7 +43,7 @@ export function installLastResort(log: ErrorLog, proc: ProcessEvents = process):
     }
     inWindow += 1;
     if (inWindow > MAX_LINES_PER_MINUTE) return;
-    log.error({ code: 'TLSLAB_ERR_INTERNAL', kind, err: describeFailure(err), seen }, `${kind}: tlslab caught a bug it did not expect and keeps serving`);
+    log.error({ code: 'TLSLAB_ERR_INTERNAL', kind, failure: describeFailure(err), seen }, `${kind}: tlslab caught a bug it did not expect and keeps serving`);
   };
   proc.on('uncaughtException', (err) => report('uncaughtException', err));
   proc.on('unhandledRejection', (reason) => report('unhandledRejection', reason));

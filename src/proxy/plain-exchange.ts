@@ -49,10 +49,16 @@ export class PlainExchange {
     private readonly via: string,
   ) {
     this.session = openExchange(ctx, req, { host: target.host, port: target.port }, 'http', `http://${target.authority}${target.path}`);
-    // 'close' comes once per response: after it was handed to the socket, or when the socket went away first.
+    // 'close' comes once per response: after it was handed to the socket, or when the socket went away first. A reset
+    // shows only on the socket (the request may be complete already), which keep-alive shares with later requests.
+    req.socket.on('error', this.onSocketError);
     res.once('close', () => this.finish());
     this.touch();
   }
+
+  private readonly onSocketError = (err: NodeJS.ErrnoException): void => {
+    if (err.code === 'ECONNRESET') this.fail({ cause: 'client-reset', leg: 'client' }, null);
+  };
 
   /** http-mitm-proxy's onRequest hook: point its request at the target tlslab checked, and watch both directions. */
   attach(pctx: IContext): void {
@@ -140,6 +146,7 @@ export class PlainExchange {
 
   private finish(): void {
     if (this.timer) clearTimeout(this.timer);
+    this.req.socket.off('error', this.onSocketError);
     if (!this.responseDone) this.pctx?.proxyToServerRequest?.destroy();
     const cause = this.failure?.cause ?? (this.res.writableFinished && this.responseDone ? 'closed' : 'client-aborted');
     this.session.close(cause);

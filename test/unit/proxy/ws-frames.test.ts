@@ -1,6 +1,6 @@
 // The WebSocket frame scanner: bytes pass unchanged in any split, a message over the limit stops at its frame header.
 import fc from 'fast-check';
-import { Receiver } from 'ws';
+import WebSocket from 'ws';
 import { FrameScanner, closeFrame } from '../../../src/proxy/ws-frames';
 
 /** One frame as RFC 6455 §5.2 lays it out (payload bytes are zeros; a masking key when `masked`). */
@@ -84,7 +84,9 @@ describe('closeFrame', () => {
     ['to a client, unmasked', false],
     ['to a server, masked', true],
   ])('%s: ws reads it as close 1009', async (_label, toServer) => {
-    // The real ws parser, in the role that receives it (a server expects masked frames, a client unmasked ones).
+    // The real ws parser (exported by ws, not in its type definitions), in the role that receives the frame: a server
+    // expects masked frames, a client unmasked ones.
+    const { Receiver } = WebSocket as unknown as { Receiver: new (o: { isServer: boolean }) => NodeJS.WritableStream };
     const receiver = new Receiver({ isServer: toServer });
     const got = new Promise<[number, string]>((resolve) => receiver.on('conclude', (code: number, reason: Buffer) => resolve([code, reason.toString()])));
     receiver.write(closeFrame(1009, toServer, 'too big'));
