@@ -29,6 +29,8 @@ function answer(status: ProxyAnswer['status'], statusText: string, lines: string
       ['Content-Type', 'text/plain; charset=utf-8'],
       ['Content-Length', String(Buffer.byteLength(body))],
       ['Cache-Control', 'no-store'],
+      // The body may quote what was asked (a host): it stays text, never sniffed as HTML.
+      ['X-Content-Type-Options', 'nosniff'],
       ...extra,
       // Each refusal ends the connection: a client that was refused starts over on a fresh one.
       ['Connection', 'close'],

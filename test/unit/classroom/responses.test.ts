@@ -17,6 +17,7 @@ describe('407', () => {
     expect([a.status, a.statusText]).toEqual([407, 'Proxy Authentication Required']);
     expect(header(a, 'Proxy-Authenticate')).toBe(PROXY_AUTHENTICATE);
     expect(header(a, 'Content-Type')).toBe('text/plain; charset=utf-8');
+    expect(header(a, 'X-Content-Type-Options')).toBe('nosniff');
     expect(header(a, 'Content-Length')).toBe(String(Buffer.byteLength(a.body)));
     expect(a.body).toContain(STUDENT_TEXT['auth.what-to-type']);
     expect(a.body).toContain('curl -x "http://YOUR-NAME:CLASS-CODE@10.0.0.5:8080"');
