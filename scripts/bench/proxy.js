@@ -187,7 +187,7 @@ async function main() {
     out.push('Proxy process memory (RSS, MiB)');
     out.push(memoryTable(peers, results));
     out.push('');
-    out.push('Targets (issue 2), on the median over rounds');
+    out.push('Targets, on the median over rounds');
     out.push(targets(peers, results, closeCheck, closeBytes));
     process.stdout.write(`${out.join('\n')}\n`);
     if (o.json) fs.writeFileSync(o.json, JSON.stringify({ options: o, loadBefore, loadAfter, peers: peers.map((p) => ({ name: p.name, version: p.version, idleRssMiB: p.idleRssMiB, warmRssMiB: p.warmRssMiB, endRssMiB: p.endRssMiB })), skipped, results, closeCheck }, null, 2));

@@ -1,4 +1,4 @@
-// Where each TLS event sits in the eight-step lesson (../shared/SEED.md), with a note where TLS 1.3 departs.
+// Where each TLS event sits in the eight-step lesson (docs/eight-steps.md), with a note where TLS 1.3 departs.
 // Pure tables and functions, no I/O.
 import type { HandshakeDetails, LessonStep, Side } from '../events/schema';
 
@@ -47,9 +47,9 @@ const HANDSHAKE_RULES: Readonly<Record<number, Rule>> = {
     ? { step: 3, note: 'The client proves it holds the private key of its certificate by signing the handshake' }
     : { step: 3, note: "TLS 1.3: the server proves it holds the certificate's private key by signing the handshake transcript — the client checks this signature with the certificate's public key" },
   16: (c) => c.kx === 'rsa'
-    ? { step: 4, note: "RSA key transport: the client encrypts the premaster secret with the server's public key — exactly the seed's step 4. TLS 1.3 removed it (no forward secrecy)" }
+    ? { step: 4, note: "RSA key transport: the client encrypts the premaster secret with the server's public key — exactly step 4 of the eight-step story (the client's key exchange). TLS 1.3 removed it (no forward secrecy)" }
     : { step: 4, note: "The client's ephemeral public key: no secret travels, each side combines its private key with the other's public key (Diffie-Hellman). TLS 1.3 moved this into the ClientHello's key_share" },
-  12: () => ({ step: 5, note: "The server's ephemeral key-exchange parameters, signed with its certificate key. With (EC)DHE the server's half comes before the client's, unlike the seed's order; TLS 1.3 has no such message (key_share in the ServerHello)" }),
+  12: () => ({ step: 5, note: "The server's ephemeral key-exchange parameters, signed with its certificate key. With (EC)DHE the server's half comes before the client's, the reverse of the story's order (there, step 4, the client's key exchange, comes before step 5); TLS 1.3 has no such message (key_share in the ServerHello)" }),
   20: (c) => is13(c)
     ? { step: 6, note: c.from === 'server'
       ? 'TLS 1.3: the server finishes first (a MAC over the whole handshake) and may send data right after it'

@@ -112,7 +112,7 @@ function checkCase(name: string, answer: HttpAnswer, conn: LabConn): void {
       expect(conn.one('tls:established', (e) => e.leg === 'client').version.name).toBe('TLS 1.3');
       break;
     case 'static-rsa': {
-      // The seed's step 4: the client (tlslab, upstream) encrypts the premaster secret with the server's RSA key.
+      // Step 4 of the eight-step story: the client (tlslab, upstream) encrypts the premaster secret with the server's RSA key.
       expect([upstream.version.name, upstream.keyExchange]).toEqual(['TLS 1.2', 'rsa']);
       expect(upstream.cipherSuite.name).toMatch(/^TLS_RSA_WITH_AES_(128|256)_GCM_SHA(256|384)$/);
       const cke = conn.one('tls:handshake', (e) => e.leg === 'upstream' && e.msgType.name === 'client_key_exchange');

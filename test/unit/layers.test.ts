@@ -1,4 +1,4 @@
-// The one-way layers of DESIGN.md, checked on the source: the sans-IO parts import no I/O module, and no lower
+// The one-way layers of docs/architecture.md, checked on the source: the sans-IO parts import no I/O module, and no lower
 // layer reaches up into the proxy, the capture layer, the server or the dashboard.
 import fs from 'node:fs';
 import path from 'node:path';

@@ -90,7 +90,7 @@ export const parseClientKeyExchangeBody: MessageParser = (r, ctx) => {
     fields.push(f);
   } else if (method === 'rsa') {
     const [, f] = r.opaque('EncryptedPreMasterSecret', 2,
-      "The premaster secret, encrypted with the public key from the server's certificate: only the private key can open it (the seed's step 4)");
+      "The premaster secret, encrypted with the public key from the server's certificate: only the private key can open it (step 4 of the eight-step story: the client's key exchange)");
     fields.push(f);
   } else if (r.remaining > 0) {
     fields.push(field('exchange_keys', r.pos, r.end, hexValue(r.bytes(r.remaining))));

@@ -39,7 +39,7 @@ const cases: Case[] = [
     client: ['client_hello', 'client_key_exchange', 'finished'],
   },
   {
-    title: 'TLS 1.2 RSA key transport AES-128-GCM (the seed story)', opts: { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: 'AES128-GCM-SHA256' },
+    title: 'TLS 1.2 RSA key transport AES-128-GCM (step 4 of the eight-step story)', opts: { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: 'AES128-GCM-SHA256' },
     version: 0x0303, suite: 0x009c, kx: 'rsa',
     server: ['server_hello', 'certificate', 'server_hello_done', 'new_session_ticket', 'finished'],
     client: ['client_hello', 'client_key_exchange', 'finished'],
