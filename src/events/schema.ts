@@ -15,7 +15,7 @@ export type Leg = 'client' | 'upstream';
 export type Side = 'client' | 'server';
 
 /**
- * The eight steps of the lesson (../shared/SEED.md):
+ * The eight steps of the lesson (docs/eight-steps.md):
  * 1 Client Hello, 2 Server Hello (+ certificate), 3 certificate verification,
  * 4 client key exchange, 5 server key exchange, 6 ChangeCipherSpec / Finished,
  * 7 encrypted data, 8 close_notify.
@@ -108,7 +108,7 @@ export interface CertificateDetails {
 
 export interface KeyExchangeDetails {
   kind: 'server_key_exchange' | 'client_key_exchange';
-  /** `ecdhe`, `dhe`, or `rsa` (client encrypts the premaster secret with the server's public key — the seed's step 4). */
+  /** `ecdhe`, `dhe`, or `rsa` (client encrypts the premaster secret with the server's public key — step 4 of the eight-step story). */
   method: 'ecdhe' | 'dhe' | 'rsa' | 'unknown';
   group?: Named;
   publicKeyHex?: string;
