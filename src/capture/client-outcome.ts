@@ -28,7 +28,10 @@ const ALERT_MEANING: Readonly<Record<number, string>> = {
   80: 'internal_error',
 };
 
-/** Watches one client leg and emits exactly one `tls:client-outcome`. */
+/**
+ * Watches one client leg and emits exactly one `tls:client-outcome`. A client that has not finished its handshake
+ * within `timeoutMs` gets a `conn:error` (client-timeout), the outcome `timeout`, and `onTimeout` (which ends it).
+ */
 export class ClientOutcomeWatcher {
   private secure = false;
   private alert: Alert | null = null;
@@ -39,7 +42,8 @@ export class ClientOutcomeWatcher {
   constructor(
     private readonly session: ConnectionSession,
     private readonly ctx: PresentedContext,
-    timeoutMs: number,
+    private readonly timeoutMs: number,
+    private readonly onTimeout: () => void = () => undefined,
   ) {
     session.client.onTlsEvent((e) => {
       if (e.from !== 'client') return;
@@ -50,7 +54,7 @@ export class ClientOutcomeWatcher {
         this.noteData();
       }
     });
-    this.timer = setTimeout(() => this.settle('timeout'), timeoutMs);
+    this.timer = setTimeout(() => this.timedOut(), timeoutMs);
     this.timer.unref();
   }
 
@@ -60,9 +64,23 @@ export class ClientOutcomeWatcher {
 
   private settled: ClientOutcome | null = null;
 
-  /** The client's TLS handshake completed (Node's 'secure'). */
+  /** The client's TLS handshake completed (Node's 'secure'): the handshake timeout no longer applies. */
   onSecure(): void {
     this.secure = true;
+    clearTimeout(this.timer);
+  }
+
+  private timedOut(): void {
+    if (this.done || this.secure) return;
+    this.session.emit({
+      type: 'conn:error',
+      leg: 'client',
+      code: 'TLSLAB_ERR_CLIENT_TIMEOUT',
+      cause: 'client-timeout',
+      message: `The client did not finish its TLS handshake within ${this.timeoutMs / 1000} s; tlslab closed the connection.`,
+    });
+    this.settle('timeout');
+    this.onTimeout();
   }
 
   /** Plaintext arrived from the client: it trusted us enough to send a request. */
@@ -116,7 +134,7 @@ export function explainClientOutcome(outcome: ClientOutcome, alert: Alert | null
         ? `The client finished the handshake, then closed it with close_notify without sending a request — curl does this when the certificate's name does not match the address it asked for, or when it rejects the certificate after the handshake. ${why}`
         : `The client finished the handshake but closed the connection without sending a request. It may have refused the certificate after the handshake. ${why}`;
     case 'timeout':
-      return `The client neither finished the handshake nor hung up in time: a browser may be waiting on its certificate warning page.`;
+      return `The client neither finished the handshake nor hung up in time, so tlslab closed the connection.`;
     default: {
       const never: never = outcome;
       return String(never);

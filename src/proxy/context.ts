@@ -12,12 +12,17 @@ import type { ConnectionSession, SessionOptions } from '../capture/session';
 import type { UpstreamPolicyTable } from './policy';
 
 export interface Timeouts {
-  /** How long to wait for the client's first bytes after CONNECT before relaying raw. */
+  /** How long to wait for the client's first bytes after CONNECT before relaying raw (and for a whole ClientHello). */
   firstBytesMs: number;
   upstreamConnectMs: number;
   upstreamHandshakeMs: number;
-  /** How long the client may take to accept or refuse our certificate. */
+  /** How long the client may take to finish its TLS handshake (accept or refuse our certificate); then it is closed. */
   clientHandshakeMs: number;
+  /**
+   * CONNECT tunnels (TLS relay, raw relay, teaching page): how long nothing may move in either direction before
+   * tlslab closes the tunnel.
+   */
+  tunnelIdleMs: number;
   /**
    * Plain HTTP and WebSocket upgrades sent to the proxy (not CONNECT tunnels): how long nothing may move in either
    * direction — request, response, frames — before tlslab ends the exchange.
@@ -30,6 +35,8 @@ export const DEFAULT_TIMEOUTS: Timeouts = {
   upstreamConnectMs: 10000,
   upstreamHandshakeMs: 15000,
   clientHandshakeMs: 30000,
+  // Browsers themselves keep an idle connection open for about five minutes.
+  tunnelIdleMs: 300_000,
   plainIdleMs: 120000,
 };
 

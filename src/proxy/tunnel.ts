@@ -15,6 +15,8 @@ import { upstreamFailurePage } from './pages';
 import { planMirror, type MirrorPlan } from './mirror';
 import type { ProxyContext } from './context';
 import { MAGIC_HOST } from './magic-host';
+import { endIdle, watchIdle } from './idle-timer';
+import { endWithAlert, leafOrRefuse } from './leaf-or-refuse';
 
 /** A fatal TLS alert record, decode_error (50): what we answer to a ClientHello we cannot read. */
 const DECODE_ERROR_ALERT = Buffer.from('15030300020232', 'hex');
@@ -65,10 +67,12 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
       rawRelay(ctx, session, socket, first.bytes, upstreamTarget, first.kind);
       return;
     case 'malformed': {
-      session.client.feed('client', first.bytes);
+      // Decode (and show) only what was read to find the fault: a flood of 1-byte records past it is only counted.
+      session.client.feed('client', first.bytes.subarray(0, first.examined));
+      session.client.bytes.client += first.bytes.length - first.examined;
       session.emit({ type: 'conn:error', leg: 'client', code: 'TLSLAB_ERR_CLIENT_HELLO', cause: 'malformed-client-hello', message: `The client's first bytes are not a readable ClientHello: ${first.message}. tlslab answered with a decode_error alert and closed the tunnel.` });
       log.debug({ code: first.code }, 'malformed ClientHello');
-      socket.end(DECODE_ERROR_ALERT);
+      endWithAlert(socket, DECODE_ERROR_ALERT);
       session.close('malformed-client-hello');
       return;
     }
@@ -130,7 +134,8 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
   }
 
   const mirror = mirrored?.ok === true;
-  const secureContext = mirrored?.ok ? mirrored.context : await ctx.leaves.get(leafNames);
+  const secureContext = mirrored?.ok ? mirrored.context : await leafOrRefuse(ctx, session, socket, first.bytes, leafNames, name);
+  if (!secureContext) return void up.socket.destroy();
   const firstError: Finding | undefined = verdict.findings.find((f) => f.severity === 'error');
   relayTls(ctx, session, socket, first.bytes, up.socket, up.tap, {
     name,
@@ -199,7 +204,7 @@ function clientTls(session: ConnectionSession, socket: net.Socket, prefix: Buffe
 
 function relayTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Socket, prefix: Buffer, upTls: tls.TLSSocket, upTap: Tap, o: RelayOptions): void {
   const client = clientTls(session, socket, prefix, o.secureContext, o.alpn ? [o.alpn] : undefined, o.mode);
-  const watcher = new ClientOutcomeWatcher(session, { host: o.name, mode: o.mode, mirrored: o.mirrored, caUrl: 'http://tlslab/' }, ctx.timeouts.clientHandshakeMs);
+  const watcher = new ClientOutcomeWatcher(session, { host: o.name, mode: o.mode, mirrored: o.mirrored, caUrl: 'http://tlslab/' }, ctx.timeouts.clientHandshakeMs, () => client.tls.destroy());
   const http = new HttpObserver(session, o.alpn);
   client.tls.on('secure', () => watcher.onSecure());
   client.tls.on('data', (chunk: Buffer) => {
@@ -211,6 +216,7 @@ function relayTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Soc
   // last records are still being written to the tap loses its close_notify (step 8 would vanish on big responses).
   client.tls.pipe(upTls, { end: false });
   upTls.pipe(client.tls, { end: false });
+  const idle = watchIdle([client.tls, upTls], ctx.timeouts.tunnelIdleMs, () => endIdle(session, ctx.timeouts.tunnelIdleMs, [client.tls, upTls]));
   // A TLSSocket whose peer has finished ends its own writable side too (no half-open TLS): stop writing into it.
   client.tls.once('end', () => {
     upTls.unpipe(client.tls);
@@ -251,6 +257,8 @@ function relayTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Soc
    */
   let clientError = false;
   const closeCause = (): FailureCause => {
+    if (idle.fired) return 'idle-timeout';
+    if (watcher.outcome === 'timeout') return 'client-timeout';
     if (watcher.outcome !== null && watcher.outcome !== 'accepted') return 'client-rejected-cert';
     if (client.tap.socketError?.code === 'ECONNRESET') return 'client-reset';
     if (upTap.socketError?.code === 'ECONNRESET') return 'upstream-reset';
@@ -286,9 +294,11 @@ interface FailureInfo {
 
 /** Completes the client handshake with a good leaf and answers the first request with the teaching page (HTTP 502). */
 async function serveFailure(ctx: ProxyContext, session: ConnectionSession, socket: net.Socket, prefix: Buffer, host: string, port: number, f: FailureInfo): Promise<void> {
-  const secureContext = await ctx.leaves.get(mergeNames([], [], [host]));
+  const secureContext = await leafOrRefuse(ctx, session, socket, prefix, mergeNames([], [], [host]), host);
+  if (!secureContext) return;
   const client = clientTls(session, socket, prefix, secureContext, ['http/1.1'], 'leaf');
-  const watcher = new ClientOutcomeWatcher(session, { host, mode: 'leaf', caUrl: 'http://tlslab/' }, ctx.timeouts.clientHandshakeMs);
+  const watcher = new ClientOutcomeWatcher(session, { host, mode: 'leaf', caUrl: 'http://tlslab/' }, ctx.timeouts.clientHandshakeMs, () => client.tls.destroy());
+  watchIdle([client.tls], ctx.timeouts.tunnelIdleMs, () => endIdle(session, ctx.timeouts.tunnelIdleMs, [client.tls]));
   const http = new HttpObserver(session, 'http/1.1');
   const body = upstreamFailurePage({ host, port, reason: f.reason, code: f.code, findings: f.findings, nodeError: f.nodeError, dashboardUrl: ctx.dashboardUrl ?? undefined, conn: session.id });
   let answered = false;
@@ -311,15 +321,17 @@ async function serveFailure(ctx: ProxyContext, session: ConnectionSession, socke
 
 /** https://tlslab/ : no upstream; the CA page over TLS with a tlslab leaf, served by a Node HTTP parser on the TLSSocket. */
 function serveMagicTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Socket, prefix: Buffer): void {
-  void ctx.leaves.get({ dns: [MAGIC_HOST], ips: [] }).then((secureContext) => {
+  void leafOrRefuse(ctx, session, socket, prefix, { dns: [MAGIC_HOST], ips: [] }, MAGIC_HOST).then((secureContext) => {
+    if (!secureContext) return;
     const client = clientTls(session, socket, prefix, secureContext, ['http/1.1'], 'leaf');
-    const watcher = new ClientOutcomeWatcher(session, { host: MAGIC_HOST, mode: 'leaf', caUrl: 'http://tlslab/' }, ctx.timeouts.clientHandshakeMs);
+    const watcher = new ClientOutcomeWatcher(session, { host: MAGIC_HOST, mode: 'leaf', caUrl: 'http://tlslab/' }, ctx.timeouts.clientHandshakeMs, () => client.tls.destroy());
+    watchIdle([client.tls], ctx.timeouts.tunnelIdleMs, () => endIdle(session, ctx.timeouts.tunnelIdleMs, [client.tls]));
     client.tls.on('secure', () => watcher.onSecure());
     client.tls.once('data', () => watcher.noteData());
     client.tls.on('error', () => client.tls.destroy());
     client.tls.once('close', () => {
       watcher.onClose();
-      session.close(watcher.outcome !== null && watcher.outcome !== 'accepted' ? 'client-rejected-cert' : 'closed');
+      session.close(watcher.outcome === 'timeout' ? 'client-timeout' : watcher.outcome !== null && watcher.outcome !== 'accepted' ? 'client-rejected-cert' : 'closed');
     });
     const server = http.createServer((req, res) => ctx.magic(req, res));
     server.emit('connection', client.tls);
@@ -335,21 +347,38 @@ function rawRelay(ctx: ProxyContext, session: ConnectionSession, socket: net.Soc
     code: 'TLSLAB_ERR_NOT_TLS',
     cause: 'not-tls',
     message: kind === 'silent'
-      ? `The client sent nothing for ${ctx.timeouts.firstBytesMs / 1000} s after CONNECT (a protocol where the server speaks first?); tlslab relays the tunnel unchanged.`
+      ? `The client sent nothing for ${ctx.timeouts.firstBytesMs / 1000} s after CONNECT (a protocol where the server speaks first?); tlslab relays the tunnel unchanged, and closes it once nothing has moved either way for ${ctx.timeouts.tunnelIdleMs / 1000} s.`
       : `The tunnel to ${target.host}:${target.port} does not carry TLS (it starts with "${preview}"); tlslab relays its bytes unchanged and cannot show a handshake.`,
   });
   const up = net.connect({ host: target.connectHost, port: target.connectPort });
   let cause: FailureCause = 'not-tls';
+  const connectMs = ctx.timeouts.upstreamConnectMs;
+  const connecting = setTimeout(() => {
+    cause = 'upstream-timeout';
+    session.emit({ type: 'conn:error', leg: 'upstream', code: 'TLSLAB_ERR_UPSTREAM_TIMEOUT', cause, message: `${target.host}:${target.port} did not accept a TCP connection within ${connectMs / 1000} s.` });
+    up.destroy();
+    socket.destroy();
+  }, connectMs);
+  up.once('close', () => clearTimeout(connecting));
   up.on('connect', () => {
+    clearTimeout(connecting);
     if (first.length > 0) up.write(first);
     socket.pipe(up);
     up.pipe(socket);
     socket.resume();
   });
+  session.client.bytes.client += first.length;
   socket.on('data', (c: Buffer) => { session.client.bytes.client += c.length; });
   up.on('data', (c: Buffer) => { session.client.bytes.server += c.length; });
+  // A silent tunnel (a server-speaks-first protocol whose server is silent too) ends here as well.
+  const idle = watchIdle([socket, up], ctx.timeouts.tunnelIdleMs, () => {
+    cause = 'idle-timeout';
+    endIdle(session, ctx.timeouts.tunnelIdleMs, [socket, up]);
+  });
   up.on('error', (err: NodeJS.ErrnoException) => {
-    cause = err.code === 'ECONNREFUSED' ? 'upstream-refused' : err.code === 'ECONNRESET' ? 'upstream-reset' : 'upstream-unreachable';
+    if (!idle.fired && cause !== 'upstream-timeout') {
+      cause = err.code === 'ECONNREFUSED' ? 'upstream-refused' : err.code === 'ECONNRESET' ? 'upstream-reset' : 'upstream-unreachable';
+    }
     socket.destroy();
   });
   socket.on('error', () => up.destroy());

@@ -1,4 +1,7 @@
-import { explainClientOutcome } from '../../../src/capture/client-outcome';
+import { ClientOutcomeWatcher, explainClientOutcome } from '../../../src/capture/client-outcome';
+import { ConnectionSession } from '../../../src/capture/session';
+import { EventBus } from '../../../src/events/bus';
+import type { TlslabEvent } from '../../../src/events/schema';
 
 const alert46 = { level: { code: 2, name: 'fatal' }, description: { code: 46, name: 'certificate_unknown' }, encrypted: true };
 const leaf = { host: 'example.com', mode: 'leaf' as const, caUrl: 'http://tlslab/' };
@@ -26,5 +29,39 @@ describe('explainClientOutcome', () => {
 
   it('says step 3 passed when the client sent its request', () => {
     expect(explainClientOutcome('accepted', null, leaf)).toMatch(/step 3 passed on the client leg/);
+  });
+});
+
+describe('ClientOutcomeWatcher handshake timeout', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  function watch(): { watcher: ClientOutcomeWatcher; events: TlslabEvent[]; ended: jest.Mock } {
+    const bus = new EventBus();
+    const events: TlslabEvent[] = [];
+    bus.subscribe((e) => events.push(e));
+    const ended = jest.fn();
+    const watcher = new ClientOutcomeWatcher(new ConnectionSession(bus), leaf, 300, ended);
+    return { watcher, events, ended };
+  }
+
+  it('a client that has not finished its handshake in time: conn:error client-timeout, outcome timeout, ended', () => {
+    const { watcher, events, ended } = watch();
+    jest.advanceTimersByTime(300);
+    expect(events.map((e) => e.type)).toEqual(['conn:error', 'tls:client-outcome']);
+    expect(events[0]).toMatchObject({ leg: 'client', code: 'TLSLAB_ERR_CLIENT_TIMEOUT', cause: 'client-timeout' });
+    expect(events[1]).toMatchObject({ outcome: 'timeout', explanation: expect.stringContaining('tlslab closed the connection') });
+    expect(ended).toHaveBeenCalledTimes(1);
+    expect(watcher.outcome).toBe('timeout');
+  });
+
+  it('no longer applies once the handshake is done: a quiet client after it is the idle timeout’s', () => {
+    const { watcher, events, ended } = watch();
+    watcher.onSecure();
+    jest.advanceTimersByTime(10_000);
+    expect(events).toEqual([]);
+    expect(ended).not.toHaveBeenCalled();
+    watcher.onClose();
+    expect(watcher.outcome).toBe('closed-after-handshake');
   });
 });

@@ -12,7 +12,7 @@ function readAll(pieces: string[], delim: string, limit: number): { values: stri
   const r = new DelimitedReader(Buffer.from(delim));
   const values: string[] = [];
   for (const p of pieces) {
-    let data = Buffer.from(p, 'latin1');
+    let data: Buffer = Buffer.from(p, 'latin1');
     for (;;) {
       const out = r.feed(data, limit);
       if (out.kind === 'too-long') return { values, tooLong: true, held: r.held };
