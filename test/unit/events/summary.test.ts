@@ -176,6 +176,20 @@ describe('reduceSummary', () => {
     expect(isFailure(s)).toBe(false);
   });
 
+  it('an HTTP observer limit is explained but not a failure; a client handshake timeout fails the client leg', () => {
+    const limited = fold([...okConnection('c13').slice(0, -1), {
+      type: 'conn:error', conn: 'c13', leg: 'upstream', code: 'TLSLAB_ERR_HTTP_LIMIT', cause: 'http-limit',
+      message: 'The server sent an HTTP/1.x chunk-size line (RFC 9112 §7.1) longer than 4 KiB, more than tlslab reads.',
+    }, closeEvent('c13')]);
+    expect(limited).toMatchObject({ status: 'ok', failedLeg: null, cause: 'http-limit' });
+    expect(isFailure(limited)).toBe(false);
+    const stalled = fold([open('c14', 'slow.test'), {
+      type: 'conn:error', conn: 'c14', leg: 'client', code: 'TLSLAB_ERR_CLIENT_TIMEOUT', cause: 'client-timeout',
+      message: 'The client did not finish its TLS handshake within 30 s; tlslab closed the connection.',
+    }, { ...closeEvent('c14'), cause: 'client-timeout' } as EventDraft]);
+    expect(stalled).toMatchObject({ status: 'failed', failedLeg: 'client', cause: 'client-timeout' });
+  });
+
   it('events whose conn:open was not seen start a blank summary that fills in', () => {
     const tail = okConnection('c11').slice(4);
     const s = fold(tail);
