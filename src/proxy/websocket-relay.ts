@@ -77,6 +77,7 @@ class WebSocketRelay {
   private failure: FailureCause | null = null;
   private timer: NodeJS.Timeout | null = null;
   private clientClosed = false;
+  private clientEnded = false;
   private upstreamClosed = false;
   private readonly startedAt = performance.now();
 
@@ -104,7 +105,11 @@ class WebSocketRelay {
     // Nothing the client sends is read until the server has answered: before a 101 it is not WebSocket yet.
     c.pause();
     c.on('data', (chunk: Buffer) => this.fromClientData(chunk));
-    c.on('end', () => this.upstream?.end());
+    // 'end' can come while the client is paused (its FIN was already in); it is passed on after the bytes held before it.
+    c.on('end', () => {
+      this.clientEnded = true;
+      if (this.mode !== 'head') this.upstream?.end();
+    });
     this.touch();
     openTcp({ host: this.target.host, port: this.target.port, connectHost: this.target.host, connectPort: this.target.port }, this.ctx.timeouts.upstreamConnectMs)
       .then((r) => {
@@ -176,6 +181,7 @@ class WebSocketRelay {
     const held = this.held;
     this.held = [];
     for (const b of held) this.fromClientData(b);
+    if (this.clientEnded) this.upstream?.end();
     this.client.resume();
   }
 

@@ -198,6 +198,14 @@ describe('WebSocket through the proxy (tlslab relays it)', () => {
     expect(close.bytes.upstream.fromServer).toBeGreaterThan(0);
   });
 
+  it('a client that sends its upgrade and then FIN: the FIN reaches the server after the answer, and the relay ends at once', async () => {
+    const reply = await rawExchange(app.proxyPort, upgradeRequest('/ws?fin', `127.0.0.1:${origin.port}`), { end: true, waitMs: IDLE_MS * 4 });
+    expect(parseReply(reply.text).status).toBe(101);
+    expect(reply.end).toBe('closed');
+    const req = await app.waitFor(isRequest((u) => u.endsWith('/ws?fin')));
+    expect((await closeOf(req.conn)).cause).toBe('closed');
+  });
+
   it('absolute form (GET ws://…) works too', async () => {
     const reply = await rawExchange(app.proxyPort, upgradeRequest(`ws://127.0.0.1:${origin.port}/ws`, 'ignored.example'), { waitMs: 500 });
     expect(parseReply(reply.text).status).toBe(101);
