@@ -12,11 +12,21 @@ export interface EventBusOptions {
   history?: number;
   /** Approximate bound on history bytes (default 64 MiB). */
   historyBytes?: number;
-  /** Connection summaries kept; beyond this the oldest *closed* connections are forgotten (default 20,000). */
+  /** Events one connection may keep in history at a time (default: a tenth of `history`). */
+  historyPerConnection?: number;
+  /** Approximate history bytes one connection may keep at a time (default: a tenth of `historyBytes`). */
+  historyBytesPerConnection?: number;
+  /**
+   * Connection summaries kept, whatever their state (default 20,000). Beyond it the connections that closed
+   * longest ago are forgotten first; open ones may hold at most `OPEN_SHARE` of the slots (the oldest open one is
+   * forgotten beyond that), so the newest closed connections stay listed even when thousands never close.
+   */
   maxConnections?: number;
 }
 
 export const DEFAULT_MAX_CONNECTIONS = 20_000;
+/** Share of the summary slots that open connections may hold; the rest is kept for the newest closed ones. */
+export const OPEN_SHARE = 0.9;
 
 export type Subscriber = (e: TlslabEvent) => void;
 
@@ -30,16 +40,33 @@ export class EventBus {
   private lastT = 0;
   private subscribers: Subscriber[] = [];
   private readonly summaryMap = new Map<string, ConnectionSummary>();
+  /** Ids of open connections with a summary, oldest first (first seen). */
+  private readonly openIds = new Set<string>();
+  /** Ids of closed connections with a summary, in the order they closed. */
+  private readonly closedIds = new Set<string>();
+  /**
+   * Recently forgotten ids (at most `maxConnections`): their later events are kept in history and delivered, but
+   * do not bring a summary back — a forgotten open connection that goes on talking must not evict another.
+   */
+  private readonly forgottenIds = new Set<string>();
+  private readonly maxOpen: number;
   /** Events stamped while a delivery is in progress (a subscriber that emits): delivered after it, in order. */
   private readonly pending: TlslabEvent[] = [];
   private delivering = false;
   private subscriberErrorCount = 0;
   private lastSubscriberError: unknown = undefined;
   private forgotten = 0;
+  private forgottenOpen = 0;
 
   constructor(opts: EventBusOptions = {}) {
-    this.history = new EventHistory({ maxEvents: opts.history, maxBytes: opts.historyBytes });
+    this.history = new EventHistory({
+      maxEvents: opts.history,
+      maxBytes: opts.historyBytes,
+      maxConnEvents: opts.historyPerConnection,
+      maxConnBytes: opts.historyBytesPerConnection,
+    });
     this.maxConnections = Math.max(1, Math.floor(opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS));
+    this.maxOpen = Math.max(1, Math.floor(this.maxConnections * OPEN_SHARE));
   }
 
   /** Seq of the last event emitted (0 before the first). */
@@ -57,9 +84,19 @@ export class EventBus {
     return this.lastSubscriberError;
   }
 
-  /** Closed connections whose summaries were dropped to respect `maxConnections`. */
+  /** Connections whose summaries were dropped to respect `maxConnections` (open ones included). */
   get forgottenConnections(): number {
     return this.forgotten;
+  }
+
+  /** Of `forgottenConnections`, those that were still open (no `conn:close` seen) when forgotten. */
+  get forgottenOpenConnections(): number {
+    return this.forgottenOpen;
+  }
+
+  /** Forgotten ids remembered so that their later events do not bring a summary back (at most `maxConnections`). */
+  get rememberedForgotten(): number {
+    return this.forgottenIds.size;
   }
 
   /**
@@ -77,8 +114,7 @@ export class EventBus {
     event.seq = seq;
     event.t = t;
     this.history.push(event, estimateEventBytes(event));
-    this.summaryMap.set(event.conn, reduceSummary(this.summaryMap.get(event.conn), event));
-    if (this.summaryMap.size > this.maxConnections) this.forgetClosed();
+    this.summarize(event);
     if (this.delivering) {
       this.pending.push(event);
     } else {
@@ -108,16 +144,41 @@ export class EventBus {
     }
   }
 
-  /** Drops the oldest closed connections' summaries until the map is back to 90% of the bound. */
-  private forgetClosed(): void {
-    const target = Math.floor(this.maxConnections * 0.9);
-    for (const [id, s] of this.summaryMap) {
-      if (this.summaryMap.size <= target) break;
-      if (s.closedAt !== null) {
-        this.summaryMap.delete(id);
-        this.forgotten++;
-      }
+  /** Folds the event into its connection's summary and keeps the summaries within `maxConnections`. */
+  private summarize(event: TlslabEvent): void {
+    const id = event.conn;
+    const prev = this.summaryMap.get(id);
+    if (prev === undefined && this.forgottenIds.has(id)) {
+      if (event.type !== 'conn:open') return; // forgotten: its summary does not come back
+      this.forgottenIds.delete(id);
     }
+    const next = reduceSummary(prev, event);
+    this.summaryMap.set(id, next);
+    if (next.closedAt !== null) {
+      if (prev === undefined || prev.closedAt === null) {
+        this.openIds.delete(id);
+        this.closedIds.add(id);
+      }
+    } else if (prev === undefined) {
+      this.openIds.add(id);
+    }
+    if (prev !== undefined) return; // the count only grows with a new summary
+    // O(1) per new connection: the oldest of each kind is the first entry of its set.
+    if (this.openIds.size > this.maxOpen) this.forget(first(this.openIds));
+    while (this.summaryMap.size > this.maxConnections) {
+      if (!this.forget(this.closedIds.size > 0 ? first(this.closedIds) : first(this.openIds))) break;
+    }
+  }
+
+  /** Drops a summary and remembers the id; false when there was nothing to drop. */
+  private forget(id: string | undefined): boolean {
+    if (id === undefined || !this.summaryMap.delete(id)) return false;
+    this.closedIds.delete(id);
+    if (this.openIds.delete(id)) this.forgottenOpen++;
+    this.forgotten++;
+    this.forgottenIds.add(id);
+    if (this.forgottenIds.size > this.maxConnections) this.forgottenIds.delete(first(this.forgottenIds) as string);
+    return true;
   }
 
   /** Calls `fn` with every event emitted from now on. Returns the unsubscribe function. */
@@ -151,4 +212,8 @@ export class EventBus {
   eventsFor(conn: string): TlslabEvent[] {
     return this.history.forConn(conn);
   }
+}
+
+function first(ids: Set<string>): string | undefined {
+  return ids.values().next().value;
 }

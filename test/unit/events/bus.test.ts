@@ -1,5 +1,5 @@
 // EventBus: stamping, delivery, subscriber isolation, bounded summaries.
-import { EventBus } from '../../../src/events/bus';
+import { EventBus, OPEN_SHARE } from '../../../src/events/bus';
 import type { TlslabEvent } from '../../../src/events/schema';
 import { closeEvent, okConnection, open, record } from '../../helpers/events-drafts';
 
@@ -90,17 +90,34 @@ describe('EventBus history and summaries', () => {
 
   it('bounds history by count, counting evictions', () => {
     const bus = new EventBus({ history: 100 });
-    for (let i = 0; i < 1000; i++) bus.emit(record('c1', 'client', 'client', 10));
+    for (let i = 0; i < 1000; i++) bus.emit(record(`c${i % 20}`, 'client', 'client', 10));
     expect(bus.history.size).toBe(100);
     expect(bus.history.evicted).toBe(900);
+    expect(bus.history.capped).toBe(0);
     expect(bus.history.firstSeq).toBe(901);
     expect(bus.history.lastSeq).toBe(1000);
-    expect(bus.eventsFor('c1').map((e) => e.seq)).toEqual(Array.from({ length: 100 }, (_, i) => 901 + i));
+    expect(bus.eventsFor('c1').map((e) => e.seq)).toEqual([902, 922, 942, 962, 982]);
+  });
+
+  it('a connection that emits without end keeps its first events and a tenth of the history; the others keep theirs', () => {
+    const bus = new EventBus({ history: 10_000 });
+    for (const d of okConnection('short')) bus.emit(d);
+    bus.emit(open('h2-forever'));
+    for (let i = 0; i < 200_000; i++) bus.emit(record('h2-forever', 'upstream', 'server', 100));
+    for (const d of okConnection('later')) bus.emit(d);
+    expect(bus.eventsFor('h2-forever')).toHaveLength(1000);
+    expect(bus.eventsFor('h2-forever')[0].type).toBe('conn:open');
+    expect(bus.eventsFor('short')).toHaveLength(17);
+    expect(bus.eventsFor('later')).toHaveLength(17);
+    expect(bus.history.size).toBe(17 + 1000 + 17);
+    expect(bus.history.capped).toBe(200_001 - 1000);
+    // its summary still counts every byte: summaries are not bounded by the history
+    expect(bus.summary('h2-forever')?.legs.upstream.bytesIn).toBe(200_000 * 105);
   });
 
   it('bounds history by approximate bytes, counting evictions', () => {
     const bus = new EventBus({ history: 1_000_000, historyBytes: 200_000 });
-    for (let i = 0; i < 5000; i++) bus.emit(record(`c${i % 10}`, 'client', 'client', 1000));
+    for (let i = 0; i < 5000; i++) bus.emit(record(`c${i % 50}`, 'client', 'client', 1000));
     expect(bus.history.bytes).toBeLessThanOrEqual(200_000);
     expect(bus.history.size).toBeGreaterThan(100);
     expect(bus.history.size + bus.history.evicted).toBe(5000);
@@ -114,7 +131,7 @@ describe('EventBus history and summaries', () => {
     expect(bus.history.bytes).toBeLessThan(json * 3);
   });
 
-  it('forgets the oldest closed connections beyond maxConnections, never open ones', () => {
+  it('forgets the oldest closed connections beyond maxConnections while few are open', () => {
     const bus = new EventBus({ maxConnections: 100 });
     bus.emit(open('keep-open'));
     for (let i = 0; i < 300; i++) {
@@ -143,5 +160,89 @@ describe('EventBus history and summaries', () => {
     expect(bus.connectionCount).toBeLessThanOrEqual(2000);
     // the per-connection index only holds connections that still have events in history
     expect(bus.history.connections().length).toBeLessThanOrEqual(bus.history.size);
+  });
+});
+
+describe('EventBus summary cap, whatever the connections do', () => {
+  it('holds the cap when connections never close; the newest closed ones stay listed', () => {
+    const max = 2000;
+    const bus = new EventBus({ maxConnections: max });
+    let peak = 0;
+    const closedOrder: string[] = [];
+    // 2,200 connections that never send conn:close, with a closed one every 10th
+    for (let i = 0; i < 2200; i++) {
+      bus.emit(open(`stuck${i}`));
+      bus.emit(record(`stuck${i}`, 'client', 'client'));
+      if (i % 10 === 0) {
+        for (const d of okConnection(`ok${i}`)) bus.emit(d);
+        closedOrder.push(`ok${i}`);
+      }
+      peak = Math.max(peak, bus.connectionCount);
+    }
+    expect(peak).toBeLessThanOrEqual(max);
+    expect(bus.connectionCount).toBe(max);
+    const kept = bus.summaries();
+    const open_ = kept.filter((s) => s.closedAt === null);
+    const closed = kept.filter((s) => s.closedAt !== null);
+    // open connections hold at most their share; the oldest open ones went first
+    expect(open_.length).toBe(Math.floor(max * OPEN_SHARE));
+    expect(bus.summary('stuck0')).toBeUndefined();
+    expect(bus.summary('stuck2199')).toMatchObject({ status: 'open' });
+    // the closed connections fill the rest: the newest of them, in the order they closed
+    expect(closed.length).toBe(max - open_.length);
+    expect(closed.map((s) => s.id)).toEqual(closedOrder.slice(-closed.length));
+    expect(bus.forgottenOpenConnections).toBe(2200 - open_.length);
+    expect(bus.forgottenConnections).toBe(bus.forgottenOpenConnections + closedOrder.length - closed.length);
+  });
+
+  it('with more closed connections than room, forgets the ones that closed longest ago, keeping the open share', () => {
+    const max = 1000;
+    const bus = new EventBus({ maxConnections: max });
+    for (let i = 0; i < 5000; i++) bus.emit(open(`stuck${i}`));
+    for (let i = 0; i < 3000; i++) for (const d of okConnection(`ok${i}`)) bus.emit(d);
+    expect(bus.connectionCount).toBe(max);
+    const closed = bus.summaries().filter((s) => s.closedAt !== null).map((s) => s.id);
+    // (the last connection's conn:open took a closed slot, then it closed itself: one more closed, one less open)
+    expect(closed.length).toBeGreaterThanOrEqual(max - Math.floor(max * OPEN_SHARE));
+    expect(closed).toEqual(Array.from({ length: closed.length }, (_, i) => `ok${3000 - closed.length + i}`));
+    // a stuck connection that finally closes moves to the closed side (it closed last: it is kept)
+    const lastStuck = 'stuck4999';
+    bus.emit(closeEvent(lastStuck));
+    bus.emit(open('one-more'));
+    expect(bus.summary(lastStuck)).toMatchObject({ status: 'ok' });
+    expect(bus.connectionCount).toBe(max);
+  });
+
+  it('a forgotten open connection that goes on emitting does not come back, and evicts nobody', () => {
+    const bus = new EventBus({ maxConnections: 100 });
+    const delivered: string[] = [];
+    bus.subscribe((e) => {
+      if (e.conn === 'stuck50') delivered.push(e.type);
+    });
+    // 100 connections fill the cap; 60 more push the oldest open ones out (open ones hold at most 90 slots)
+    for (let i = 0; i < 160; i++) bus.emit(open(`stuck${i}`));
+    for (const d of okConnection('ok')) bus.emit(d);
+    const before = bus.summaries().map((s) => s.id);
+    expect(bus.summary('stuck50')).toBeUndefined();
+    expect(bus.forgottenOpenConnections).toBe(71);
+    // the forgotten ones (all still remembered: at most 100 are) keep talking, then close
+    for (let round = 0; round < 5; round++) for (let i = 0; i < 71; i++) bus.emit(record(`stuck${i}`, 'client', 'client'));
+    for (let i = 0; i < 71; i++) bus.emit(closeEvent(`stuck${i}`));
+    expect(bus.summaries().map((s) => s.id)).toEqual(before);
+    expect(bus.summary('stuck50')).toBeUndefined();
+    // their events are still in history and were delivered
+    const story = ['conn:open', 'tls:record', 'tls:record', 'tls:record', 'tls:record', 'tls:record', 'conn:close'];
+    expect(bus.eventsFor('stuck50').map((e) => e.type)).toEqual(story);
+    expect(delivered).toEqual(story);
+    // the remembered ids are bounded too
+    for (let i = 200; i < 1200; i++) bus.emit(open(`stuck${i}`));
+    expect(bus.rememberedForgotten).toBeLessThanOrEqual(100);
+    expect(bus.connectionCount).toBeLessThanOrEqual(100);
+  });
+
+  it('a connection whose only event is not conn:open still gets a summary (never seen, not forgotten)', () => {
+    const bus = new EventBus();
+    bus.emit(record('late', 'client', 'client'));
+    expect(bus.summary('late')).toMatchObject({ id: 'late', status: 'open' });
   });
 });
