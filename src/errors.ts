@@ -20,6 +20,7 @@ export const ERRORS = {
   TLSLAB_ERR_CLIENT_TIMEOUT: 'The client did not finish its TLS handshake within the handshake timeout',
   TLSLAB_ERR_HTTP_LIMIT: 'An HTTP/1.x head, chunk-size line or trailer (or an HTTP/2 frame or header block) was larger than tlslab reads: its HTTP is no longer shown, the bytes are still relayed',
   TLSLAB_ERR_BAD_CONNECT: 'A CONNECT request named no valid host and port',
+  TLSLAB_ERR_UPSTREAM_HTTP: "The real server's answer to a plain-HTTP request was not valid HTTP (a malformed head, or a status outside 200–599)",
   TLSLAB_ERR_BAD_TARGET: 'A plain-HTTP request or WebSocket upgrade named no valid host and port',
   TLSLAB_ERR_PROXY_LOOP: 'A request had already passed through this tlslab (its Via header says so): forwarding it would loop',
   TLSLAB_ERR_BAD_UPGRADE: 'An Upgrade request sent to the proxy asked for a protocol other than WebSocket',

@@ -25,6 +25,10 @@ export class Tap extends Duplex {
     // close_notify; writes the raw socket can no longer take are dropped (see _write), not turned into errors.
     super({ allowHalfOpen: true, autoDestroy: false });
     this.socket = socket;
+    // The raw socket must be half-open too, or Node ends its writable side the moment the peer's FIN arrives
+    // (net.Socket's default): whatever the TLSSocket still sends, the rest of a response and its close_notify,
+    // would be dropped. The tap ends the raw socket itself, in _final, once the TLSSocket has finished writing.
+    socket.allowHalfOpen = true;
   }
 
   /**
@@ -34,6 +38,13 @@ export class Tap extends Duplex {
   start(prefix?: Buffer): this {
     const socket = this.socket;
     if (prefix && prefix.length > 0) this.deliver(prefix);
+    if (socket.destroyed) {
+      // It went (a reset, or destroyed) while paused, before the tap existed: its 'error' and 'close' are past.
+      const err = socket.errored as NodeJS.ErrnoException | null;
+      if (err) this.socketError = err;
+      this.destroy();
+      return this;
+    }
     socket.on('data', (chunk: Buffer) => {
       if (!this.deliver(chunk)) socket.pause();
     });

@@ -96,6 +96,7 @@ const CAUSE_STEP: Readonly<Record<FailureCause, LessonStep | null>> = {
   'limit-exceeded': null,
   'client-timeout': 2,
   'http-limit': null,
+  'upstream-bad-response': null,
 };
 
 function emptyLeg(leg: Leg): LegLadder {

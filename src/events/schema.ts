@@ -203,7 +203,8 @@ export type FailureCause =
   | 'idle-timeout'
   | 'limit-exceeded'
   | 'client-timeout'
-  | 'http-limit';
+  | 'http-limit'
+  | 'upstream-bad-response';
 
 export const FAILURE_CAUSES: Readonly<Record<FailureCause, string>> = {
   closed: 'The connection ended normally.',
@@ -225,6 +226,7 @@ export const FAILURE_CAUSES: Readonly<Record<FailureCause, string>> = {
   'limit-exceeded': "The connection went past one of tlslab's limits (the error says which), so tlslab closed it.",
   'client-timeout': 'The browser did not finish its TLS handshake in time, so tlslab closed the connection.',
   'http-limit': "Part of an HTTP message was larger than tlslab reads, so tlslab stopped showing this connection's HTTP; its bytes were still relayed.",
+  'upstream-bad-response': "The real server's answer was not valid HTTP, so tlslab could not pass it on.",
 };
 
 export type UpstreamPolicy = 'block' | 'mirror' | 'allow';

@@ -61,6 +61,7 @@ const CAUSE_LEG: Readonly<Record<FailureCause, Leg | null>> = {
   'limit-exceeded': null,
   'client-timeout': 'client',
   'http-limit': null,
+  'upstream-bad-response': 'upstream',
 };
 
 /** Causes that are not failures: the connection ended as it should (or was relayed as-is). */

@@ -80,6 +80,13 @@ export class PlainExchange {
     });
     pctx.onResponse((c, cb) => {
       const r = c.serverToProxyResponse;
+      // Node's client reads any three digits; a final status is 200–599 (RFC 9110 §15; 1xx are interim, 101 needs an
+      // Upgrade request), and writeHead would throw on one below 100. The request stops here: no callback.
+      const status = r?.statusCode ?? 0;
+      if (status < 200 || status > 599) {
+        this.fail(upstream('upstream-bad-response', 'TLSLAB_ERR_UPSTREAM_HTTP', `${this.target.authority} answered with status ${status}, which is not a final HTTP status (200–599).`));
+        return;
+      }
       if (r) {
         r.on('data', (chunk: Buffer) => {
           up.server += chunk.length;
@@ -107,6 +114,10 @@ export class PlainExchange {
     const e: NodeJS.ErrnoException = err ?? new Error(kind);
     if (kind.startsWith('CLIENT_TO_PROXY') || kind.startsWith('PROXY_TO_CLIENT')) {
       this.fail({ cause: e.code === 'ECONNRESET' ? 'client-reset' : 'client-aborted', leg: 'client' }, null);
+      return;
+    }
+    if (e.code?.startsWith('HPE_')) {
+      this.fail(upstream('upstream-bad-response', 'TLSLAB_ERR_UPSTREAM_HTTP', `${this.target.authority} answered with something that is not valid HTTP (${e.code}).`));
       return;
     }
     if (this.res.headersSent) {

@@ -217,15 +217,12 @@ function relayTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Soc
   client.tls.pipe(upTls, { end: false });
   upTls.pipe(client.tls, { end: false });
   const idle = watchIdle([client.tls, upTls], ctx.timeouts.tunnelIdleMs, () => endIdle(session, ctx.timeouts.tunnelIdleMs, [client.tls, upTls]));
-  // A TLSSocket whose peer has finished ends its own writable side too (no half-open TLS): stop writing into it.
-  client.tls.once('end', () => {
-    upTls.unpipe(client.tls);
-    endAfterFlush(upTls);
-  });
-  upTls.once('end', () => {
-    client.tls.unpipe(upTls);
-    endAfterFlush(client.tls);
-  });
+  // Half-close (RFC 8446 §6.1: each side closes its own direction). Both TLSSockets are half-open (the taps are):
+  // a side's close_notify + FIN is passed on to the other, and the other direction keeps flowing, so a client that
+  // ends its side after the request still gets the whole response. No unpipe here: unpiping the last pipe pauses
+  // the source, whose end would then never be read (the socket stayed in CLOSE-WAIT for good).
+  client.tls.once('end', () => endAfterFlush(upTls));
+  upTls.once('end', () => endAfterFlush(client.tls));
 
   let open = 2;
   const closed = (): void => {
@@ -236,6 +233,7 @@ function relayTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Soc
       for (const side of [client.tls, upTls]) {
         if (side.destroyed) continue;
         endAfterFlush(side); // the other side may have gone without an end (a reset): pass the end on now
+        side.resume(); // its pipe's destination is gone, which paused it: keep reading, so its peer's end is seen
         const timers: NodeJS.Timeout[] = [setTimeout(() => side.destroy(), 60_000)];
         const later = (): void => void timers.push(setTimeout(() => side.destroy(), 2000));
         if (side.writableFinished) later();
@@ -252,16 +250,20 @@ function relayTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Soc
   /**
    * Why the connection ended, decided once at the end (errors race with closes, so no running guess): the client
    * refusing our certificate is the story; then resets, read from the raw sockets (a TLSSocket over a tap sees a
-   * reset as a plain close); then a client handshake that failed for another reason. Under policy allow a normal
-   * end stays `closed`: the verdict already marks the connection insecure.
+   * reset as a plain close); then a client that ended after the handshake without a request (it may have refused
+   * the certificate then); then a client handshake that failed for another reason. Under policy allow a normal end
+   * stays `closed`: the verdict already marks the connection insecure.
    */
   let clientError = false;
   const closeCause = (): FailureCause => {
     if (idle.fired) return 'idle-timeout';
     if (watcher.outcome === 'timeout') return 'client-timeout';
-    if (watcher.outcome !== null && watcher.outcome !== 'accepted') return 'client-rejected-cert';
+    const outcome = watcher.outcome;
+    if (outcome !== null && outcome !== 'accepted' && outcome !== 'closed-after-handshake') return 'client-rejected-cert';
     if (client.tap.socketError?.code === 'ECONNRESET') return 'client-reset';
     if (upTap.socketError?.code === 'ECONNRESET') return 'upstream-reset';
+    // An orderly end after the handshake with no request (curl on a wrong name); a reset there is only a reset.
+    if (outcome === 'closed-after-handshake') return 'client-rejected-cert';
     if (clientError && watcher.outcome !== 'accepted') return 'client-tls-failed';
     return 'closed';
   };
@@ -275,13 +277,30 @@ function relayTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Soc
     client.tls.destroy();
   });
   client.tls.once('close', closed);
-  upTls.once('close', closed);
+  // The upstream may have gone while the leaf was being made (its 'close' is then already past).
+  if (upTls.closed) closed();
+  else upTls.once('close', closed);
 }
 
 /** Ends `sock` after every byte written to it so far has gone out (an empty write's callback runs after them). */
 function endAfterFlush(sock: tls.TLSSocket): void {
   if (sock.destroyed || sock.writableEnded) return;
   sock.write(Buffer.alloc(0), () => sock.end());
+}
+
+/** How long a peer may take to answer our close_notify + FIN with its own end before its socket is destroyed. */
+const PEER_END_GRACE_MS = 5000;
+
+/**
+ * Backstop for a socket we have finished writing (our close_notify + FIN are out): if its peer never ends its side,
+ * destroy it after PEER_END_GRACE_MS rather than hold it open. A peer that does answer closes it long before.
+ */
+function closeWhenPeerSilent(sock: tls.TLSSocket): void {
+  sock.once('finish', () => {
+    if (sock.destroyed) return;
+    const timer = setTimeout(() => sock.destroy(), PEER_END_GRACE_MS);
+    sock.once('close', () => clearTimeout(timer));
+  });
 }
 
 interface FailureInfo {
@@ -312,6 +331,10 @@ async function serveFailure(ctx: ProxyContext, session: ConnectionSession, socke
     http.fromServer(Buffer.from(head));
     client.tls.end(head + body);
   });
+  // The client ended its side (close_notify, an alert or a bare FIN), with or without a request: end ours too,
+  // after the page if it is still being written. A half-open TLSSocket never does this by itself (CLOSE-WAIT).
+  client.tls.once('end', () => endAfterFlush(client.tls));
+  closeWhenPeerSilent(client.tls);
   client.tls.on('error', () => client.tls.destroy());
   client.tls.once('close', () => {
     watcher.onClose();
@@ -327,13 +350,21 @@ function serveMagicTls(ctx: ProxyContext, session: ConnectionSession, socket: ne
     const watcher = new ClientOutcomeWatcher(session, { host: MAGIC_HOST, mode: 'leaf', caUrl: 'http://tlslab/' }, ctx.timeouts.clientHandshakeMs, () => client.tls.destroy());
     watchIdle([client.tls], ctx.timeouts.tunnelIdleMs, () => endIdle(session, ctx.timeouts.tunnelIdleMs, [client.tls]));
     client.tls.on('secure', () => watcher.onSecure());
-    client.tls.once('data', () => watcher.noteData());
     client.tls.on('error', () => client.tls.destroy());
     client.tls.once('close', () => {
       watcher.onClose();
-      session.close(watcher.outcome === 'timeout' ? 'client-timeout' : watcher.outcome !== null && watcher.outcome !== 'accepted' ? 'client-rejected-cert' : 'closed');
+      const outcome = watcher.outcome;
+      const reset = client.tap.socketError?.code === 'ECONNRESET';
+      session.close(outcome === 'timeout' ? 'client-timeout'
+        : outcome === 'rejected-alert' || outcome === 'closed-in-handshake' ? 'client-rejected-cert'
+          : reset ? 'client-reset'
+            : outcome === 'closed-after-handshake' ? 'client-rejected-cert' : 'closed');
     });
-    const server = http.createServer((req, res) => ctx.magic(req, res));
+    // Node's HTTP parser reads the TLSSocket natively (no 'data' events): a parsed request is the client's data.
+    const server = http.createServer((req, res) => {
+      watcher.noteData();
+      ctx.magic(req, res);
+    });
     server.emit('connection', client.tls);
   });
 }

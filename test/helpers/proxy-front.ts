@@ -137,3 +137,36 @@ export function getThroughProxy(proxyPort: number, url: string, headers: Record<
     req.end();
   });
 }
+
+/**
+ * A raw TCP origin that answers each request with the bytes `answer(path)` gives (then closes), whatever they are:
+ * for servers that do not speak HTTP properly. The path is read from the request line as sent.
+ */
+export async function startRawOrigin(answer: (path: string) => Buffer): Promise<FrontOrigin> {
+  const sockets = new Set<net.Socket>();
+  let closed = 0;
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => undefined);
+    s.on('close', () => {
+      sockets.delete(s);
+      closed += 1;
+    });
+    let head = '';
+    s.on('data', (d: Buffer) => {
+      if (head.includes('\r\n')) return;
+      head += d.toString('latin1');
+      if (head.includes('\r\n')) s.end(answer(head.split(' ')[1] ?? '/'));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    closedSockets: () => closed,
+    openSockets: () => sockets.size,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}

@@ -1,19 +1,24 @@
 // Fuzzes the proxy front over real sockets: request lines, methods, targets, header names and values, upgrades,
-// bodies and garbage bytes, sent to one running tlslab. After each case no exception may have escaped; every 50 cases
-// a good plain request and a WebSocket through the proxy must still work; at the end every connection has closed.
-// Cases: TLSLAB_FRONT_FUZZ_RUNS (default 300); TLSLAB_FRONT_FUZZ_SEED replays a run (fast-check prints the seed).
+// bodies and garbage bytes, sent to one running tlslab; then the answers of a server that does not speak HTTP properly.
+// After each case no exception may have escaped; every 50 cases a good plain request and a WebSocket through the proxy
+// must still work; at the end every connection has closed.
+// Cases: TLSLAB_FRONT_FUZZ_RUNS (default 800 requests, and half as many server answers); TLSLAB_FRONT_FUZZ_SEED
+// replays a run (fast-check prints the seed of a failure).
 import net from 'node:net';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { startTestTlslab, type TestTlslab } from '../helpers/tlslab';
-import { getThroughProxy, rawExchange, startFrontOrigin, type FrontOrigin } from '../helpers/proxy-front';
+import { getThroughProxy, rawExchange, startFrontOrigin, startRawOrigin, upgradeRequest, type FrontOrigin } from '../helpers/proxy-front';
 
-const RUNS = Number(process.env.TLSLAB_FRONT_FUZZ_RUNS ?? 300);
+const RUNS = Number(process.env.TLSLAB_FRONT_FUZZ_RUNS ?? 800);
 const SEED = process.env.TLSLAB_FRONT_FUZZ_SEED === undefined ? undefined : Number(process.env.TLSLAB_FRONT_FUZZ_SEED);
 const CHECK_EVERY = 50;
 
 let app: TestTlslab;
 let origin: FrontOrigin;
+let raw: FrontOrigin;
+/** What the raw origin answers next (set by each server-side case). */
+let nextAnswer = Buffer.alloc(0);
 let closedPort: number;
 let escaped: unknown[] = [];
 const onUncaught = (err: unknown): void => {
@@ -22,6 +27,7 @@ const onUncaught = (err: unknown): void => {
 
 beforeAll(async () => {
   origin = await startFrontOrigin();
+  raw = await startRawOrigin(() => nextAnswer);
   closedPort = await new Promise<number>((resolve) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {
       const port = (s.address() as net.AddressInfo).port;
@@ -39,6 +45,7 @@ afterAll(async () => {
   process.off('unhandledRejection', onUncaught);
   await app?.close();
   await origin?.close();
+  await raw?.close();
 });
 
 // --- What a client may send -------------------------------------------------------------------------------------
@@ -200,6 +207,22 @@ async function stillServes(): Promise<void> {
   expect(reply).toBe('echo: still there?');
 }
 
+/** No connection on the plain front is left open, none needed a timeout to end, every error has a stable code. */
+async function allClosed(): Promise<void> {
+  const deadline = Date.now() + 15000;
+  const unclosed = (): string[] => {
+    const closed = new Set(app.events.filter((e) => e.type === 'conn:close').map((e) => e.conn));
+    return app.events.filter((e) => e.type === 'conn:open' && !closed.has(e.conn)).map((e) => e.conn);
+  };
+  while (unclosed().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  expect(unclosed()).toEqual([]);
+  // The origins answer every path the cases use at once: on the plain front, no exchange may have needed a timeout.
+  const front = new Set(app.events.filter((e) => e.type === 'conn:open' && e.via !== 'connect').map((e) => e.conn));
+  const timedOut = app.events.filter((e) => e.type === 'conn:close' && front.has(e.conn) && (e.cause === 'idle-timeout' || e.cause === 'upstream-timeout'));
+  expect(timedOut.map((e) => app.events.find((o) => o.conn === e.conn && o.type === 'http:request'))).toEqual([]);
+  for (const e of app.events) if (e.type === 'conn:error') expect(e.code).toMatch(/^TLSLAB_ERR_[A-Z0-9_]+$/);
+}
+
 it(`${RUNS} fuzzed requests: nothing escapes, the proxy keeps serving, every connection closes`, async () => {
   let n = 0;
   await fc.assert(
@@ -213,18 +236,57 @@ it(`${RUNS} fuzzed requests: nothing escapes, the proxy keeps serving, every con
   );
   await stillServes();
   expect(escaped).toEqual([]);
-  const deadline = Date.now() + 15000;
-  const unclosed = (): string[] => {
-    const closed = new Set(app.events.filter((e) => e.type === 'conn:close').map((e) => e.conn));
-    return app.events.filter((e) => e.type === 'conn:open' && !closed.has(e.conn)).map((e) => e.conn);
-  };
-  while (unclosed().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  expect(unclosed()).toEqual([]);
-  // The origin answers every path the cases use at once: on the plain front, no exchange may have needed a timeout to end.
-  const front = new Set(app.events.filter((e) => e.type === 'conn:open' && e.via !== 'connect').map((e) => e.conn));
-  const timedOut = app.events.filter((e) => e.type === 'conn:close' && front.has(e.conn) && (e.cause === 'idle-timeout' || e.cause === 'upstream-timeout'));
-  expect(timedOut.map((e) => app.events.find((o) => o.conn === e.conn && o.type === 'http:request'))).toEqual([]);
-  // Every error tlslab reported carries a stable code.
-  for (const e of app.events) if (e.type === 'conn:error') expect(e.code).toMatch(/^TLSLAB_ERR_[A-Z0-9_]+$/);
+  await allClosed();
   expect(app.events.filter((e) => e.type === 'conn:open').length).toBeGreaterThan(RUNS / 4);
+}, 600_000);
+
+// --- What a server may answer ------------------------------------------------------------------------------------
+
+const responseHead = fc
+  .record({
+    version: fc.oneof({ weight: 8, arbitrary: fc.constantFrom('HTTP/1.1', 'HTTP/1.0') }, { weight: 1, arbitrary: fc.constantFrom('HTTP/2', 'HTTP/1.1x', 'ICY', '') }),
+    status: fc.oneof({ weight: 6, arbitrary: fc.constantFrom('200', '204', '304', '101', '404', '502') }, { weight: 2, arbitrary: fc.integer({ min: 0, max: 999 }).map((n) => String(n).padStart(3, '0')) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 10000 }).map(String) }, { weight: 1, arbitrary: text(5) }),
+    reason: fc.oneof(fc.constantFrom('OK', '', 'Switching Protocols'), text(20)),
+    headers: fc.array(
+      fc.oneof(
+        { weight: 3, arbitrary: fc.constantFrom<[string, string]>(['Content-Length', '5'], ['Content-Length', '0'], ['Transfer-Encoding', 'chunked'], ['Connection', 'close'], ['Upgrade', 'websocket'], ['Connection', 'Upgrade'], ['Set-Cookie', 'a=1'], ['Sec-WebSocket-Accept', 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=']) },
+        { weight: 1, arbitrary: fc.tuple(fc.constantFrom('Content-Length', 'Transfer-Encoding', 'Content-Type'), text(12)) },
+        { weight: 1, arbitrary: fc.tuple(text(15), text(30)) },
+      ),
+      { maxLength: 5 },
+    ),
+    body: fc.oneof(fc.constantFrom('', 'hello', '5\r\nhello\r\n0\r\n\r\n', 'zz\r\n'), text(60)),
+    garbage: fc.option(fc.uint8Array({ maxLength: 100 }), { freq: 3 }),
+    cut: fc.option(fc.nat(), { freq: 5 }),
+  })
+  .map((r) => {
+    const head = [`${r.version} ${r.status} ${r.reason}`, ...r.headers.map(([n, v]) => `${n}: ${v}`), '', ''].join('\r\n');
+    const bytes = Buffer.concat([Buffer.from(head + r.body, 'latin1'), Buffer.from(r.garbage ?? [])]);
+    // fc.option gives null for "none" one time in freq: a cut, like the garbage, is the rarer case.
+    return r.cut === null ? bytes : bytes.subarray(0, r.cut % (bytes.length + 1));
+  });
+
+const answerCase = fc.record({
+  answer: fc.oneof({ weight: 8, arbitrary: responseHead }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)) }),
+  websocket: fc.boolean(),
+  absolute: fc.boolean(),
+});
+
+it(`${Math.ceil(RUNS / 2)} fuzzed server answers, to plain requests and WebSocket upgrades: nothing escapes, every connection closes`, async () => {
+  let n = 0;
+  await fc.assert(
+    fc.asyncProperty(answerCase, async (c) => {
+      nextAnswer = c.answer;
+      const authority = `127.0.0.1:${raw.port}`;
+      const request = c.websocket ? upgradeRequest(c.absolute ? `ws://${authority}/a` : '/a', authority) : `GET ${c.absolute ? `http://${authority}/a` : '/a'} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`;
+      await rawExchange(app.proxyPort, request, { end: true, waitMs: 4000 });
+      expect(escaped).toEqual([]);
+      n += 1;
+      if (n % CHECK_EVERY === 0) await stillServes();
+    }),
+    { numRuns: Math.ceil(RUNS / 2), seed: SEED, endOnFailure: true },
+  );
+  await stillServes();
+  expect(escaped).toEqual([]);
+  await allClosed();
 }, 600_000);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import ts from 'typescript';
 import WebSocket from 'ws';
 import { startTestTlslab, type TestTlslab } from '../helpers/tlslab';
-import { getThroughProxy, parseReply, rawExchange, startFrontOrigin, upgradeRequest, type FrontOrigin } from '../helpers/proxy-front';
+import { getThroughProxy, parseReply, rawExchange, startFrontOrigin, startRawOrigin, upgradeRequest, type FrontOrigin } from '../helpers/proxy-front';
 import type { ConnCloseEvent, ConnErrorEvent, HttpRequestEvent, TlslabEvent } from '../../src/events/schema';
 import { TARGET_PROBLEMS, type TargetProblem } from '../../src/proxy/target';
 
@@ -168,6 +168,31 @@ describe('plain HTTP always ends with conn:close', () => {
     expect(r.body).toContain('refused');
     const req = await app.waitFor(isRequest((u) => u.endsWith('/nobody')));
     expect((await closeOf(req.conn)).cause).toBe('upstream-refused');
+  });
+});
+
+describe('servers that do not answer with valid HTTP', () => {
+  const answers: Record<string, string> = {
+    '/s99': 'HTTP/1.1 099 Odd\r\nContent-Length: 2\r\n\r\nok', // Node reads it; writeHead threw on it and ended the process
+    '/s101': 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\nok',
+    '/s1000': 'HTTP/1.1 1000 Odd\r\nContent-Length: 2\r\n\r\nok',
+    '/ctl': 'HTTP/1.1 200 OK\r\nX-A: a\x01b\r\nContent-Length: 2\r\n\r\nok',
+    '/two-lengths': 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok',
+  };
+  let raw: FrontOrigin;
+  beforeAll(async () => {
+    raw = await startRawOrigin((p) => Buffer.from(answers[p] ?? 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n', 'latin1'));
+  });
+  afterAll(async () => raw?.close());
+
+  it.each(Object.keys(answers).map((p) => [p]))('%s: a 502 page with TLSLAB_ERR_UPSTREAM_HTTP, conn:close upstream-bad-response', async (p) => {
+    const r = await getThroughProxy(app.proxyPort, `http://127.0.0.1:${raw.port}${p}`);
+    expect(r.status).toBe(502);
+    expect(r.headers['x-tlslab-error']).toBe('TLSLAB_ERR_UPSTREAM_HTTP');
+    const req = await app.waitFor(isRequest((u) => u.endsWith(`:${raw.port}${p}`)));
+    expect(await errorOf(req.conn)).toMatchObject({ leg: 'upstream', code: 'TLSLAB_ERR_UPSTREAM_HTTP', cause: 'upstream-bad-response' });
+    expect((await closeOf(req.conn)).cause).toBe('upstream-bad-response');
+    await stillServes();
   });
 });
 
