@@ -18,8 +18,11 @@ export interface StreamFilter {
 export type ServerMessage =
   /** First message on every connection. */
   | { kind: 'hello'; schema: number; serverTime: number; historySize: number; filter: StreamFilter }
-  /** The retained history matching the filter, oldest first; always sent once, right after `hello`. */
-  | { kind: 'snapshot'; events: TlslabEvent[]; summaries: ConnectionSummary[]; evicted: number }
+  /**
+   * The retained history matching the filter, oldest first; sent once right after `hello`, and after filter changes
+   * (`filter`: the filter it answers — tlslab always sends it; after several quick changes, only the latest).
+   */
+  | { kind: 'snapshot'; filter?: StreamFilter; events: TlslabEvent[]; summaries: ConnectionSummary[]; evicted: number }
   /** Live events, in `seq` order, after the snapshot. */
   | { kind: 'events'; events: TlslabEvent[] }
   /** This client fell behind (or history was evicted): `missed` events between `fromSeq` and `toSeq` were not sent. */

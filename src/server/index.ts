@@ -34,6 +34,8 @@ export interface DashboardServerOptions {
   maxBatch?: number;
   /** Connections whose events a snapshot carries (newest first; default 300). */
   snapshotConnections?: number;
+  /** A viewer whose socket stays backed up without draining for this long is closed (default 30,000 ms). */
+  viewerStallMs?: number;
   /** Where the page, assets and compiled scripts are read from (defaults: the repository's dashboard folders). */
   staticRoots?: Partial<StaticRoots>;
   /**
@@ -81,6 +83,7 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
     heartbeatMs: opts.heartbeatMs ?? 15_000,
     maxBatch: opts.maxBatch ?? 1000,
     snapshotConnections: opts.snapshotConnections ?? 300,
+    viewerStallMs: opts.viewerStallMs,
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, perMessageDeflate: false });
 

@@ -17,7 +17,7 @@ export interface StreamClientOptions {
   highWater: number;
   /** Most events in one `events` message. */
   maxBatch: number;
-  /** Called when the socket has drained some and this client may have more to send. */
+  /** Called when the socket has drained some and this client may have more to send (events or a snapshot). */
   wake: () => void;
 }
 
@@ -38,6 +38,23 @@ export class StreamClient {
   alive = true;
   sentEvents = 0;
   sentGaps = 0;
+  /**
+   * A filter change not applied yet: its snapshot waits until the previous snapshot has left and the socket is
+   * below the high-water mark. A newer change replaces it (only the latest filter matters).
+   */
+  pendingFilter: StreamFilter | null = null;
+  /** True from the moment a snapshot is handed to the socket until it has been written out. */
+  snapshotInFlight = false;
+  /** Snapshots built for this client; `lastSnapshotAt` when the last one was (ms, monotonic). */
+  snapshots = 0;
+  lastSnapshotAt = -Infinity;
+  /** A timer that applies `pendingFilter` once the minimum interval between snapshots has passed. */
+  snapshotTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Stall watch: since when the socket has stayed above the high-water mark without draining below `stallLow`. */
+  stallSince: number | null = null;
+  stallLow = 0;
+  /** Set once the hub has dropped this client (it sends nothing more). */
+  dropped = false;
   private readonly opts: StreamClientOptions;
   private readonly onWritten: (err?: Error) => void;
 
@@ -47,7 +64,7 @@ export class StreamClient {
     this.opts = opts;
     this.queue = new ClientQueue(opts.queue);
     this.onWritten = () => {
-      if (this.queue.hasWork) this.opts.wake();
+      if (this.queue.hasWork || this.pendingFilter !== null) this.opts.wake();
     };
   }
 
@@ -65,7 +82,7 @@ export class StreamClient {
   }
 
   get open(): boolean {
-    return this.ws.readyState === this.ws.OPEN;
+    return !this.dropped && this.ws.readyState === this.ws.OPEN;
   }
 
   /** True while the socket holds more unsent bytes than the high-water mark. */
@@ -81,6 +98,25 @@ export class StreamClient {
   /** Sends a pre-serialized message (a Buffer is sent as a text frame without copying). */
   sendRaw(data: string | Buffer): void {
     if (this.open) this.ws.send(data, { binary: false }, this.onWritten);
+  }
+
+  /**
+   * Sends a pre-serialized snapshot and marks it in flight until the socket has written it out; then the hub is
+   * woken if a newer filter is waiting.
+   */
+  sendSnapshot(data: string): void {
+    if (!this.open) return;
+    this.snapshotInFlight = true;
+    this.snapshots++;
+    this.ws.send(data, { binary: false }, () => {
+      this.snapshotInFlight = false;
+      this.onWritten();
+    });
+  }
+
+  /** May a snapshot be built for this client now (nothing of the last one unsent, socket below the high-water mark)? */
+  get readyForSnapshot(): boolean {
+    return this.open && !this.snapshotInFlight && !this.backedUp;
   }
 
   /**

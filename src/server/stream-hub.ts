@@ -1,5 +1,6 @@
 // The /ws stream: one bus subscription fanned out to every dashboard client — hello, snapshot, then live
-// batches in seq order, per-client filters and bounded queues, heartbeat. I/O boundary: the ws sockets.
+// batches in seq order, per-client filters and bounded queues, snapshots paced by each viewer's backlog,
+// heartbeat, and dropping viewers that stop reading. I/O boundary: the ws sockets.
 import type WebSocket from 'ws';
 import type { EventBus } from '../events/bus';
 import { EVENT_SCHEMA_VERSION } from '../events/schema';
@@ -27,6 +28,13 @@ export interface StreamHubOptions {
    * Keeps a dashboard's first paint small: a full history can be tens of MiB.
    */
   snapshotConnections: number;
+  /**
+   * A viewer whose socket stays above `highWater` without draining for this long is closed with
+   * `VIEWER_STALLED` (default 30,000 ms).
+   */
+  viewerStallMs?: number;
+  /** Least time between two snapshots for one viewer; filter changes in between are coalesced (default 250 ms). */
+  snapshotIntervalMs?: number;
 }
 
 export interface HubStats {
@@ -34,7 +42,24 @@ export interface HubStats {
   queued: number;
   dropped: number;
   queueCapacity: number;
+  /** Snapshots built so far (one per connect, and at most one per drained backlog for filter changes). */
+  snapshots: number;
+  /** `filter` messages received so far. */
+  filterMessages: number;
+  /** Filter changes replaced by a later one before their snapshot was built. */
+  filtersCoalesced: number;
+  /** Bytes written to viewers' sockets and not yet sent (sum of `bufferedAmount`). */
+  bufferedBytes: number;
+  /** Viewers closed because they stopped reading (`VIEWER_STALLED`). */
+  stalledDropped: number;
 }
+
+/** Close code and reason sent to a viewer that stopped reading (4000–4999: the application's own range, RFC 6455 §7.4.2). */
+export const VIEWER_STALLED = { code: 4008, reason: 'tlslab: this viewer stopped reading its stream' } as const;
+export const DEFAULT_VIEWER_STALL_MS = 30_000;
+export const DEFAULT_SNAPSHOT_INTERVAL_MS = 250;
+/** After the close frame is queued, the socket is destroyed this much later if the viewer has not read up to it. */
+const CLOSE_GRACE_MS = 10_000;
 
 /** failures-only clients remember this many connection ids whose earlier events they already received. */
 const MAX_SEEN_FAILED = 50_000;
@@ -47,13 +72,24 @@ export class StreamHub {
   private nextId = 1;
   private closed = false;
   private droppedByGone = 0;
+  private snapshotsBuilt = 0;
+  private coalesced = 0;
+  private filterMessages = 0;
+  private stalled = 0;
+  private readonly stallMs: number;
+  private readonly snapshotIntervalMs: number;
+  private readonly stallWatch: ReturnType<typeof setInterval>;
 
   constructor(private readonly opts: StreamHubOptions) {
+    this.stallMs = Math.max(1, opts.viewerStallMs ?? DEFAULT_VIEWER_STALL_MS);
+    this.snapshotIntervalMs = Math.max(0, opts.snapshotIntervalMs ?? DEFAULT_SNAPSHOT_INTERVAL_MS);
     this.unsubscribe = opts.bus.subscribe((e) => this.onEvent(e));
     if (opts.heartbeatMs > 0) {
       this.heartbeat = setInterval(() => this.beat(), opts.heartbeatMs);
       this.heartbeat.unref();
     }
+    this.stallWatch = setInterval(() => this.watchStalls(), Math.min(1000, Math.max(20, this.stallMs / 4)));
+    this.stallWatch.unref();
   }
 
   get clientCount(): number {
@@ -64,11 +100,23 @@ export class StreamHub {
   stats(): HubStats {
     let queued = 0;
     let dropped = this.droppedByGone;
+    let bufferedBytes = 0;
     for (const c of this.clients) {
       queued += c.queue.length;
       dropped += c.queue.dropped;
+      bufferedBytes += c.ws.bufferedAmount;
     }
-    return { clients: this.clients.size, queued, dropped, queueCapacity: this.opts.clientQueue };
+    return {
+      clients: this.clients.size,
+      queued,
+      dropped,
+      queueCapacity: this.opts.clientQueue,
+      snapshots: this.snapshotsBuilt,
+      filterMessages: this.filterMessages,
+      filtersCoalesced: this.coalesced,
+      bufferedBytes,
+      stalledDropped: this.stalled,
+    };
   }
 
   /** Takes over an upgraded socket: hello, snapshot, then live events. */
@@ -87,13 +135,41 @@ export class StreamHub {
     });
     ws.on('message', (data, isBinary) => this.onMessage(client, data, isBinary, log));
     ws.on('close', () => {
-      if (this.clients.delete(client)) this.droppedByGone += client.queue.dropped;
+      this.forget(client);
       log.debug({ sentEvents: client.sentEvents, dropped: client.queue.dropped }, 'dashboard client gone');
     });
     ws.on('error', (err) => log.debug({ err: err.message }, 'dashboard client socket error'));
     client.sendMessage({ kind: 'hello', schema: EVENT_SCHEMA_VERSION, serverTime: Date.now(), historySize: this.opts.bus.history.size, filter });
     this.sendSnapshot(client);
     return client;
+  }
+
+  /** Removes a client from the fan-out (closed, or dropped), keeping its dropped-event count. */
+  private forget(client: StreamClient): void {
+    if (client.snapshotTimer !== null) clearTimeout(client.snapshotTimer);
+    client.snapshotTimer = null;
+    if (this.clients.delete(client)) this.droppedByGone += client.queue.dropped;
+  }
+
+  /**
+   * Applies a waiting filter change when the viewer can take a snapshot: nothing of its previous snapshot is
+   * unsent, its socket is below the high-water mark, and the minimum interval has passed. Otherwise it waits:
+   * the socket's write callbacks or the interval timer call this again.
+   */
+  private trySnapshot(client: StreamClient): void {
+    const next = client.pendingFilter;
+    if (next === null || !this.clients.has(client) || !client.readyForSnapshot) return;
+    const wait = client.lastSnapshotAt + this.snapshotIntervalMs - performance.now();
+    if (wait > 0) {
+      client.snapshotTimer ??= setTimeout(() => {
+        client.snapshotTimer = null;
+        this.trySnapshot(client);
+      }, Math.ceil(wait));
+      return;
+    }
+    client.pendingFilter = null;
+    client.filter = next;
+    this.sendSnapshot(client);
   }
 
   /**
@@ -107,6 +183,8 @@ export class StreamHub {
     client.queue.clear();
     client.seenFailed.clear();
     client.minSeq = bus.seq;
+    client.lastSnapshotAt = performance.now();
+    this.snapshotsBuilt++;
     const summaries: ConnectionSummary[] = [];
     const selected = new Set<string>();
     for (const s of bus.summaries()) {
@@ -120,8 +198,8 @@ export class StreamHub {
     // Events of connections whose summary was forgotten still pass an id-only filter.
     const idOnly = f.host === undefined && f.client === undefined && f.failuresOnly !== true;
     const events = bus.history.toArray((e) => withEvents.has(e.conn) || (idOnly && !selected.has(e.conn) && matchesIdentity(f, e.conn, undefined)));
-    client.sendRaw(
-      `{"kind":"snapshot","events":${JSON.stringify(events)},"summaries":${JSON.stringify(newest)},"evicted":${bus.history.evicted}}`,
+    client.sendSnapshot(
+      `{"kind":"snapshot","filter":${JSON.stringify(f)},"events":${JSON.stringify(events)},"summaries":${JSON.stringify(newest)},"evicted":${bus.history.evicted}}`,
     );
   }
 
@@ -130,7 +208,8 @@ export class StreamHub {
     const summary = this.opts.bus.summary(e.conn);
     let queued = false;
     for (const c of this.clients) {
-      if (e.seq <= c.minSeq) continue;
+      // A viewer waiting for a new filter's snapshot gets this event in it (it is in history) or not at all.
+      if (e.seq <= c.minSeq || c.pendingFilter !== null) continue;
       const f = c.filter;
       if (!matchesIdentity(f, e.conn, summary)) continue;
       if (f.failuresOnly === true) {
@@ -188,7 +267,8 @@ export class StreamHub {
     };
     for (const c of this.clients) {
       try {
-        c.flush(encode);
+        if (c.pendingFilter !== null) this.trySnapshot(c);
+        else c.flush(encode);
       } catch (err) {
         this.opts.log.warn({ err: (err as Error).message, wsClient: c.id }, 'sending to a dashboard client failed');
         c.ws.terminate();
@@ -207,20 +287,61 @@ export class StreamHub {
     }
     if (msg === null || typeof msg !== 'object') return;
     if (msg.kind === 'filter') {
-      client.filter = normalizeFilter(msg.filter);
-      this.sendSnapshot(client);
+      // Only the latest filter matters: what was queued for the old one, or an older change not yet applied, goes.
+      this.filterMessages++;
+      if (client.pendingFilter !== null) this.coalesced++;
+      client.pendingFilter = normalizeFilter(msg.filter);
+      client.queue.clear();
+      this.trySnapshot(client);
     } else if (msg.kind === 'ping') {
-      client.sendMessage({ kind: 'heartbeat', t: Date.now() });
+      if (!client.backedUp) client.sendMessage({ kind: 'heartbeat', t: Date.now() });
     }
+  }
+
+  /**
+   * Drops viewers that stopped reading: a socket above the high-water mark whose backlog has not shrunk below
+   * its lowest level for `viewerStallMs`. Memory is bounded without this (nothing more is written to a backed-up
+   * socket); this frees the connection and tells the viewer why.
+   */
+  private watchStalls(): void {
+    const now = performance.now();
+    for (const c of this.clients) {
+      const buffered = c.ws.bufferedAmount;
+      if (buffered <= this.opts.highWater) {
+        c.stallSince = null;
+      } else if (c.stallSince === null || buffered < c.stallLow) {
+        c.stallSince = now;
+        c.stallLow = buffered;
+      } else if (now - c.stallSince >= this.stallMs) {
+        this.dropStalled(c, buffered);
+      }
+    }
+  }
+
+  private dropStalled(c: StreamClient, buffered: number): void {
+    this.stalled++;
+    this.opts.log.warn({ wsClient: c.id, bufferedBytes: buffered, stalledMs: this.stallMs }, 'dashboard viewer stopped reading: closed');
+    this.forget(c);
+    c.dropped = true;
+    c.pendingFilter = null;
+    c.queue.clear();
+    try {
+      c.ws.close(VIEWER_STALLED.code, VIEWER_STALLED.reason);
+    } catch {
+      /* already closing */
+    }
+    // The close frame waits behind the backlog; a viewer that never reads it is cut off.
+    setTimeout(() => c.ws.terminate(), CLOSE_GRACE_MS).unref();
   }
 
   private beat(): void {
     const t = Date.now();
     for (const c of this.clients) {
-      if (!c.alive) {
+      // A backed-up viewer cannot answer a ping stuck behind its backlog: the stall watch judges it instead.
+      if (!c.alive && !c.backedUp) {
         this.opts.log.debug({ wsClient: c.id }, 'dashboard client missed a pong: terminated');
         c.ws.terminate();
-        if (this.clients.delete(c)) this.droppedByGone += c.queue.dropped;
+        this.forget(c);
         continue;
       }
       c.alive = false;
@@ -238,7 +359,11 @@ export class StreamHub {
     this.closed = true;
     this.unsubscribe();
     if (this.heartbeat !== null) clearInterval(this.heartbeat);
-    for (const c of this.clients) c.ws.terminate();
+    clearInterval(this.stallWatch);
+    for (const c of this.clients) {
+      if (c.snapshotTimer !== null) clearTimeout(c.snapshotTimer);
+      c.ws.terminate();
+    }
     this.clients.clear();
   }
 }
