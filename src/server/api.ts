@@ -1,11 +1,12 @@
 // The read-only HTTP API over the bus: connection summaries and a connection's events, for scripts and tests.
-// I/O boundary: reads the bus, writes JSON to the response.
+// I/O boundary: reads the bus, writes JSON to the response. Hostile URLs get a 400 (api-query.ts), never a throw.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventBus } from '../events/bus';
 import { EVENT_SCHEMA_VERSION } from '../events/schema';
 import type { ConnectionSummary } from '../events/stream';
-import { filterFromQuery, matchesFilter } from '../events/filter';
+import { matchesFilter } from '../events/filter';
 import { newestFirst } from '../events/summary';
+import { checkQueryLength, connectionId, connectionsQuery } from './api-query';
 import { sendError, sendJson } from './http-util';
 import type { HubStats } from './stream-hub';
 
@@ -18,8 +19,6 @@ export interface ApiContext {
   pcapng?: (id: string) => Uint8Array | null;
 }
 
-const MAX_LIMIT = 100_000;
-
 /** Handles `/api/...`; returns false when the path is not an API path. */
 export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, ctx: ApiContext): boolean {
   const p = url.pathname;
@@ -30,30 +29,35 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, c
     return true;
   }
   const { bus } = ctx;
+  const length = checkQueryLength(url);
+  if (!length.ok) {
+    sendError(res, 400, 'bad-request', length.message, head);
+    return true;
+  }
   if (p === '/api/health') {
     sendJson(res, 200, {
       ok: true,
       schema: EVENT_SCHEMA_VERSION,
       uptimeMs: Math.round(Date.now() - ctx.startedAt),
       seq: bus.seq,
-      history: { events: bus.history.size, bytes: Math.round(bus.history.bytes), evicted: bus.history.evicted, maxEvents: bus.history.maxEvents, maxBytes: bus.history.maxBytes },
+      history: {
+        events: bus.history.size, bytes: Math.round(bus.history.bytes), evicted: bus.history.evicted, capped: bus.history.capped,
+        maxEvents: bus.history.maxEvents, maxBytes: bus.history.maxBytes, maxConnEvents: bus.history.maxConnEvents, maxConnBytes: bus.history.maxConnBytes,
+      },
       connections: bus.connectionCount,
+      forgotten: { connections: bus.forgottenConnections, open: bus.forgottenOpenConnections, maxConnections: bus.maxConnections },
       streams: ctx.streams(),
       subscriberErrors: bus.subscriberErrors,
     }, head);
     return true;
   }
   if (p === '/api/connections') {
-    const limitText = url.searchParams.get('limit');
-    let limit = MAX_LIMIT;
-    if (limitText !== null) {
-      if (!/^\d+$/.test(limitText) || Number(limitText) < 1) {
-        sendError(res, 400, 'bad-request', '`limit` must be a positive integer.', head);
-        return true;
-      }
-      limit = Math.min(Number(limitText), MAX_LIMIT);
+    const q = connectionsQuery(url);
+    if (!q.ok) {
+      sendError(res, 400, 'bad-request', q.message, head);
+      return true;
     }
-    const filter = filterFromQuery(url.searchParams);
+    const { filter, limit } = q.value;
     const out: ConnectionSummary[] = [];
     for (const s of newestFirst(bus.summaries())) {
       if (!matchesFilter(filter, s)) continue;
@@ -70,13 +74,12 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, c
   }
   const m = /^\/api\/connections\/([^/]+)(\/events)?$/.exec(p);
   if (m !== null) {
-    let id: string;
-    try {
-      id = decodeURIComponent(m[1]);
-    } catch {
-      sendError(res, 400, 'bad-request', 'Malformed connection id.', head);
+    const checked = connectionId(m[1] as string);
+    if (!checked.ok) {
+      sendError(res, 400, 'bad-request', checked.message, head);
       return true;
     }
+    const id = checked.value;
     const summary = bus.summary(id);
     const events = bus.eventsFor(id);
     if (summary === undefined && events.length === 0) {
@@ -97,13 +100,12 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, c
 
 /** `GET /api/connections/:id/pcapng`: the capture as a download; it carries the session keys (token-protected like all /api). */
 function sendPcapng(res: ServerResponse, rawId: string, ctx: ApiContext, head: boolean): void {
-  let id: string;
-  try {
-    id = decodeURIComponent(rawId);
-  } catch {
-    sendError(res, 400, 'bad-request', 'Malformed connection id.', head);
+  const checked = connectionId(rawId);
+  if (!checked.ok) {
+    sendError(res, 400, 'bad-request', checked.message, head);
     return;
   }
+  const id = checked.value;
   const bytes = ctx.pcapng?.(id) ?? null;
   if (bytes === null) {
     sendError(res, 404, 'not-found', `No capture of "${id.slice(0, 64)}" is kept (unknown, too old, or no TLS bytes recorded).`, head);

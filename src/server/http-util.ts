@@ -24,3 +24,16 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 export function sendError(res: ServerResponse, status: number, error: string, message: string, head = false, extra: Record<string, string> = {}): void {
   sendJson(res, status, { error, message } satisfies ErrorBody, head, extra);
 }
+
+/**
+ * The URL of a request, or null when its target is not one (`GET http://[ HTTP/1.1` reaches the server: `new URL`
+ * would throw). A path is read as a path (`//x` stays the path `//x`, not a host).
+ */
+export function requestUrl(target: string | undefined): URL | null {
+  const t = target ?? '/';
+  try {
+    return new URL(t.startsWith('/') ? `http://dashboard.invalid${t}` : t);
+  } catch {
+    return null;
+  }
+}

@@ -10,7 +10,7 @@ import { silentLogger } from '../log';
 import type { Logger } from '../log';
 import { handleApi } from './api';
 import { authorize, isLoopbackHost, tokenCookie, withoutToken } from './auth';
-import { sendError } from './http-util';
+import { requestUrl, sendError } from './http-util';
 import { defaultStaticRoots, serveFile } from './static-files';
 import type { StaticRoots } from './static-files';
 import { StreamHub } from './stream-hub';
@@ -96,8 +96,12 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
     const head = req.method === 'HEAD';
+    const url = requestUrl(req.url);
+    if (url === null) {
+      sendError(res, 400, 'bad-request', 'The request target is not a valid URL.', head);
+      return;
+    }
     const auth = authorize(req, url, { token, bindHost: host, upgrade: false });
     if (!auth.ok) {
       sendError(res, auth.status, 'TLSLAB_ERR_AUTH', auth.message, head, auth.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {});
@@ -140,7 +144,7 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
   }
 
   server.on('upgrade', (req, socket, headBytes) => {
-    const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
+    const url = requestUrl(req.url);
     const refuse = (status: number, code: string, message: string): void => {
       const body = JSON.stringify({ error: code, message });
       const reason = http.STATUS_CODES[status] ?? 'Error';
@@ -149,6 +153,10 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
       );
     };
     socket.on('error', () => socket.destroy());
+    if (url === null) {
+      refuse(400, 'bad-request', 'The request target is not a valid URL.');
+      return;
+    }
     if (url.pathname !== '/ws') {
       refuse(404, 'not-found', 'WebSocket endpoint is /ws.');
       return;
