@@ -12,7 +12,7 @@ import { handleConnect } from './tunnel';
 import { TlslabError } from '../errors';
 import { MAGIC_HOST } from './magic-host';
 import { recordRefused, sendAnswer, sendRawAnswer, type FrontAnswer } from './front-pages';
-import { PlainExchange } from './plain-exchange';
+import { INTERNAL, PlainExchange } from './plain-exchange';
 import { TARGET_PROBLEMS, formatAuthority, parseRequestTarget, printable, type Target, type TargetResult } from './target';
 import { DEFAULT_WS_MAX_MESSAGE_BYTES, relayWebSocket } from './websocket-relay';
 
@@ -157,7 +157,7 @@ export class ProxyFront {
     } catch (err) {
       // The checks above keep http-mitm-proxy's synchronous path from throwing; should one still, this request fails alone.
       this.ctx.log.error({ err: describe(err) }, 'plain HTTP request failed inside the proxy');
-      this.exchanges.get(req)?.error('TLSLAB_INTERNAL', err instanceof Error ? err : new Error(String(err)));
+      this.exchanges.get(req)?.error(INTERNAL, err instanceof Error ? err : new Error(String(err)));
       if (!res.writableEnded) sendAnswer(res, { status: 502, code: 'TLSLAB_ERR_INTERNAL', text: 'tlslab hit an internal error on this request.' });
     }
   }

@@ -34,6 +34,9 @@ export function forwardHeaders(incoming: Readonly<Record<string, string | string
   return out;
 }
 
+/** The `kind` for an error thrown inside the proxy itself, passed to `PlainExchange.error`. */
+export const INTERNAL = 'TLSLAB_INTERNAL';
+
 export class PlainExchange {
   private readonly session: ConnectionSession;
   private failure: Failure | null = null;
@@ -114,6 +117,10 @@ export class PlainExchange {
     const e: NodeJS.ErrnoException = err ?? new Error(kind);
     if (kind.startsWith('CLIENT_TO_PROXY') || kind.startsWith('PROXY_TO_CLIENT')) {
       this.fail({ cause: e.code === 'ECONNRESET' ? 'client-reset' : 'client-aborted', leg: 'client' }, null);
+      return;
+    }
+    if (kind === INTERNAL) {
+      this.fail({ cause: 'proxy-error', leg: 'client', error: { code: 'TLSLAB_ERR_INTERNAL', message: 'tlslab hit an internal error on this request.' } });
       return;
     }
     if (e.code?.startsWith('HPE_')) {

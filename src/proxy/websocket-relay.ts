@@ -71,6 +71,7 @@ class WebSocketRelay {
   private mode: Mode = 'head';
   private headBytes: Buffer[] = [];
   private headLength = 0;
+  private headTail: Buffer = Buffer.alloc(0);
   private held: Buffer[];
   private readonly fromClient: FrameScanner;
   private readonly fromServer: FrameScanner;
@@ -155,20 +156,24 @@ class WebSocketRelay {
       this.relay(chunk, 'server');
       return;
     }
-    // The answer's head is passed on as it arrives, and read on the side until its blank line.
+    // The answer's head is passed on as it arrives, and read on the side until its blank line: each chunk is searched
+    // once, with the last 3 bytes before it (a CRLFCRLF split across chunks); the head is joined once, at its end.
     const before = this.headLength;
+    const overlap = Math.min(3, before);
+    const window = overlap > 0 ? Buffer.concat([this.headTail.subarray(this.headTail.length - overlap), chunk]) : chunk;
+    const at = window.indexOf('\r\n\r\n');
     this.headBytes.push(chunk);
     this.headLength += chunk.length;
-    const seen = Buffer.concat(this.headBytes);
-    const end = seen.indexOf('\r\n\r\n', Math.max(0, before - 3));
-    if (end < 0) {
+    if (at < 0) {
+      this.headTail = chunk.length >= 3 ? chunk.subarray(chunk.length - 3) : Buffer.concat([this.headTail, chunk]).subarray(-3);
       this.send(this.client, chunk, 'toClient');
       if (this.headLength > MAX_RESPONSE_HEAD) this.switchTo('raw');
       return;
     }
+    const end = before - overlap + at;
     const headEnd = end + 4 - before;
     this.send(this.client, chunk.subarray(0, headEnd), 'toClient');
-    const parsed = parseResponseHead(seen.subarray(0, end).toString('latin1'));
+    const parsed = parseResponseHead(Buffer.concat(this.headBytes).subarray(0, end).toString('latin1'));
     if (parsed) this.session.emit({ type: 'http:response', id: 1, status: parsed.status, statusText: parsed.statusText, headers: headerPairs(parsed.rawHeaders), bodyBytes: 0 });
     this.switchTo(parsed?.status === 101 ? 'frames' : 'raw');
     const rest = chunk.subarray(headEnd);

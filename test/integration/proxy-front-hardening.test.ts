@@ -231,6 +231,35 @@ describe('WebSocket through the proxy (tlslab relays it)', () => {
     expect((await closeOf(req.conn)).cause).toBe('closed');
   });
 
+  it("a server's answer that comes one byte at a time: passed on unchanged, read as one 101 with its headers", async () => {
+    const answer = Buffer.concat([
+      Buffer.from('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n'),
+      Buffer.from('81026869', 'hex'), // RFC 6455 §5.2: FIN + text, unmasked, 2 bytes: "hi"
+    ]);
+    const slow = net.createServer((s) => {
+      s.setNoDelay(true);
+      s.once('data', async () => {
+        for (const byte of answer) {
+          s.write(Buffer.from([byte]));
+          await new Promise((r) => setTimeout(r, 1));
+        }
+        s.end();
+      });
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    const port = (slow.address() as net.AddressInfo).port;
+    try {
+      const reply = await rawExchange(app.proxyPort, upgradeRequest('/bytewise', `127.0.0.1:${port}`));
+      expect(Buffer.from(reply.text, 'latin1').equals(answer)).toBe(true);
+      const req = await app.waitFor(isRequest((u) => u.endsWith('/bytewise')));
+      const res = app.events.find((e) => e.conn === req.conn && e.type === 'http:response');
+      expect(res).toMatchObject({ status: 101, statusText: 'Switching Protocols', headers: [['Upgrade', 'websocket'], ['Connection', 'Upgrade'], ['Sec-WebSocket-Accept', 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=']] });
+      expect((await closeOf(req.conn)).cause).toBe('closed');
+    } finally {
+      await new Promise((r) => slow.close(r));
+    }
+  });
+
   it('absolute form (GET ws://…) works too', async () => {
     const reply = await rawExchange(app.proxyPort, upgradeRequest(`ws://127.0.0.1:${origin.port}/ws`, 'ignored.example'), { waitMs: 500 });
     expect(parseReply(reply.text).status).toBe(101);
