@@ -7,6 +7,7 @@ export const ERRORS = {
   TLSLAB_ERR_CA_MISMATCH: 'The CA certificate and its private key do not belong together',
   TLSLAB_ERR_CA_EXISTS: 'A CA already exists (use --force to replace it)',
   TLSLAB_ERR_CA_MISSING: 'No CA exists yet in the certificates folder',
+  TLSLAB_ERR_CA_LOCKED: "Another running tlslab holds the CA folder's creation lock (a lock left by a process that is no longer running is taken over)",
   TLSLAB_ERR_LEAF_ISSUE: 'A leaf certificate could not be issued',
   TLSLAB_ERR_UPSTREAM_CA_FILE: 'An --upstream-ca file could not be read or holds no certificate',
   TLSLAB_ERR_UPSTREAM_CONNECT: 'The real server could not be reached',

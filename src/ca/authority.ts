@@ -1,5 +1,5 @@
 // The tlslab root CA: loaded from, or created under, a folder; issues leaves and flaw-carrying mirror leaves.
-// File I/O happens only in loadOrCreate/load/init (through pem-files); issuance is synchronous and in memory.
+// File I/O happens only in loadOrCreate/load/init (through pem-files, create-lock); issuance is synchronous and in memory.
 import { X509Certificate } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
@@ -14,7 +14,8 @@ import {
 import type { IssuedCert, MirrorSpec } from './issued';
 import { mintMirrorChain } from './mirror-chain';
 import { normalizeNames, type LeafNames, type NormalizedNames } from './names';
-import { CERT_MODE, KEY_MODE, exists, readPemFile, withCreateLock, writeFileAtomic } from './pem-files';
+import { withCreateLock } from './create-lock';
+import { CERT_MODE, KEY_MODE, exists, readPemFile, writeFileAtomic } from './pem-files';
 
 export const CA_FILES = {
   cert: 'tlslab-ca.pem',
@@ -103,7 +104,7 @@ export class CertificateAuthority {
    */
   static async loadOrCreate(dir: string, opts: { log?: Logger } = {}): Promise<CertificateAuthority> {
     const abs = path.resolve(dir);
-    return withCreateLock(abs, LOCK_NAME, () => CertificateAuthority.#open(abs, true, opts.log));
+    return withCreateLock(abs, LOCK_NAME, () => CertificateAuthority.#open(abs, true, opts.log), { log: opts.log });
   }
 
   /**

@@ -1,5 +1,5 @@
 // src/ca public surface: the tlslab CA, leaf and mirror issuance, the leaf SecureContext cache.
-// See the modules for their I/O: only authority.ts (through pem-files.ts) touches the disk.
+// See the modules for their I/O: only authority.ts (through pem-files.ts and create-lock.ts) touches the disk.
 export { CertificateAuthority, CA_FILES, caCommonName, describeCertificate, type CaFilePaths } from './authority';
 export { LeafCache } from './leaf-cache';
 export type { LeafNames } from './names';

@@ -1,5 +1,5 @@
 // Reads and writes the CA's PEM files: atomic writes (temp file + rename, mode set at creation),
-// reads that turn every failure into a TlslabError naming the file. The only file I/O of src/ca.
+// reads that turn every failure into a TlslabError naming the file. File I/O of src/ca (with create-lock.ts).
 import { promises as fsp, constants as fsc } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -53,37 +53,5 @@ export async function readPemFile(file: string): Promise<string> {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     throw new TlslabError('TLSLAB_ERR_CA_UNREADABLE', `cannot read CA file ${file}: ${e.code ?? ''} ${e.message}`.trim(), { cause: err });
-  }
-}
-
-const LOCK_STALE_MS = 60_000;
-
-/**
- * Run `fn` while holding `<dir>/.<name>.lock` (created with O_EXCL), so two processes — or two starts in one
- * process — never create the same key files at once. A lock older than a minute is taken as stale.
- */
-export async function withCreateLock<T>(dir: string, name: string, fn: () => Promise<T>): Promise<T> {
-  if (!(await exists(dir))) await fsp.mkdir(dir, { recursive: true, mode: 0o755 });
-  const lock = path.join(dir, `.${name}.lock`);
-  for (;;) {
-    try {
-      const handle = await fsp.open(lock, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, KEY_MODE);
-      await handle.writeFile(`${process.pid}\n`);
-      await handle.close();
-      break;
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      // A read-only folder: nobody can create files there, so there is nothing to lock; loading still works.
-      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return fn();
-      if (code !== 'EEXIST') throw err;
-      const st = await fsp.stat(lock).catch(() => null);
-      if (st && Date.now() - st.mtimeMs > LOCK_STALE_MS) await fsp.rm(lock, { force: true });
-      else await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await fsp.rm(lock, { force: true });
   }
 }

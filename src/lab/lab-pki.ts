@@ -8,7 +8,8 @@ import {
   buildCertificate, distinguishedName, generateRsaKey, identityFromPem, intermediateWithKey, keyFromPem, makeRoot, normalizeNames,
   type CaIdentity, type EkuChoice, type KeyPair, type LeafNames, type SignatureHash, type Signer,
 } from '../ca';
-import { CERT_MODE, KEY_MODE, exists, readPemFile, withCreateLock, writeFileAtomic } from '../ca/pem-files';
+import { withCreateLock } from '../ca/create-lock';
+import { CERT_MODE, KEY_MODE, exists, readPemFile, writeFileAtomic } from '../ca/pem-files';
 import { labHost } from './lab-cases';
 
 export const LAB_FILES = {
