@@ -195,9 +195,10 @@ export class StreamHub {
     }
     const newest = newestFirst(summaries);
     const withEvents = new Set(newest.slice(0, this.opts.snapshotConnections).map((s) => s.id));
-    // Events of connections whose summary was forgotten still pass an id-only filter.
-    const idOnly = f.host === undefined && f.client === undefined && f.failuresOnly !== true;
-    const events = bus.history.toArray((e) => withEvents.has(e.conn) || (idOnly && !selected.has(e.conn) && matchesIdentity(f, e.conn, undefined)));
+    // A connection asked for by id is sent even when its summary was forgotten (its events may still be kept).
+    // Other forgotten connections are not: the snapshot stays bounded by `snapshotConnections`.
+    const byId = f.conn !== undefined && f.host === undefined && f.client === undefined && f.failuresOnly !== true ? f.conn : null;
+    const events = bus.history.toArray((e) => withEvents.has(e.conn) || e.conn === byId);
     client.sendSnapshot(
       `{"kind":"snapshot","filter":${JSON.stringify(f)},"events":${JSON.stringify(events)},"summaries":${JSON.stringify(newest)},"evicted":${bus.history.evicted}}`,
     );
