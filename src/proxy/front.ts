@@ -1,20 +1,25 @@
 // The proxy's front door, built on http-mitm-proxy (pinned 1.1.0): it accepts connections and parses requests. CONNECT
 // is taken over in its onConnect hook (src/proxy/tunnel.ts); every plain-HTTP request passes tlslab's checks
 // (src/proxy/target.ts) before it reaches http-mitm-proxy's forwarding, and WebSocket upgrades go to tlslab's own relay
-// (src/proxy/websocket-relay.ts). I/O: the listening socket.
+// (src/proxy/websocket-relay.ts). Before any of it, the gate (src/proxy/classroom-gate.ts) decides who may ask for what.
+// I/O: the listening socket.
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type net from 'node:net';
 import { Proxy, type IContext } from 'http-mitm-proxy';
 import type { ProxyContext } from './context';
-import { handleConnect } from './tunnel';
+import type { Student } from '../events/schema';
+import { handleConnect, parseConnectTarget } from './tunnel';
 import { TlslabError } from '../errors';
 import { MAGIC_HOST } from './magic-host';
 import { recordRefused, sendAnswer, sendRawAnswer, type FrontAnswer } from './front-pages';
 import { INTERNAL, PlainExchange } from './plain-exchange';
-import { TARGET_PROBLEMS, formatAuthority, parseRequestTarget, printable, type Target, type TargetResult } from './target';
+import { TARGET_PROBLEMS, formatAuthority, parseRequestTarget, printable, type RequestTarget, type Target, type TargetResult } from './target';
 import { DEFAULT_WS_MAX_MESSAGE_BYTES, relayWebSocket } from './websocket-relay';
+import { ProxyGate, answerResponse, answerSocket, localHost, type GateOptions, type GateRequest } from './classroom-gate';
+import { serveClassroomPage } from './classroom-pages';
+import { PinnedAgent, pinnedRequestOptions, type Resolution } from './upstream';
 
 /**
  * http-mitm-proxy makes (and writes to disk) a CA of its own when it starts, and would mint a key per host with it.
@@ -40,13 +45,11 @@ type MitmInternals = {
   wsServer?: { close(): void };
 };
 
-export type MagicHandler = (req: IncomingMessage, res: ServerResponse) => void;
-
 export interface FrontOptions {
   host: string;
   port: number;
-  /** Serves http://tlslab/… and requests made to the proxy's own address. */
-  magic: MagicHandler;
+  /** Who may use the proxy and reach what: classroom sign-in, the address guard, fair share. */
+  gate: GateOptions;
   /** Largest WebSocket message relayed, in bytes on the wire (default 16 MiB). */
   wsMaxMessageBytes?: number;
 }
@@ -68,6 +71,10 @@ export class ProxyFront {
   private readonly proxy = new Proxy();
   private readonly sockets = new Set<net.Socket>();
   private readonly exchanges = new WeakMap<IncomingMessage, PlainExchange>();
+  /** Plain-HTTP requests whose target was resolved and checked: they go to those addresses only. */
+  private readonly resolved = new WeakMap<IncomingMessage, Resolution>();
+  private readonly agent = new PinnedAgent({ keepAlive: true });
+  private gateInstance: ProxyGate | null = null;
   /** This proxy's Via entry (RFC 9110 §7.6.3): a request that already carries it has come round in a loop. */
   private readonly via = `1.1 tlslab-${randomBytes(4).toString('hex')}`;
   port = 0;
@@ -83,8 +90,9 @@ export class ProxyFront {
       const s = socket as net.Socket;
       // http-mitm-proxy prints every error of a CONNECT socket (console.error, console.debug); the tunnel reads them itself.
       s.removeAllListeners('error');
+      s.on('error', () => undefined); // an unhandled one would end the process while the gate looks the target up
       this.track(s);
-      handleConnect(this.ctx, req, s, head as Buffer).catch((err: unknown) => {
+      this.onConnect(req, s, head as Buffer).catch((err: unknown) => {
         this.ctx.log.error({ err: describe(err) }, 'tunnel failed');
         s.destroy();
       });
@@ -96,9 +104,13 @@ export class ProxyFront {
       proxy.listen({ host: this.opts.host, port: this.opts.port, keepAlive: true }, () => {
         const server = (proxy as unknown as MitmInternals).httpServer as http.Server;
         server.off('error', onError);
+        // An error on the listening socket after listen is logged: with no listener left, it would end the process.
+        server.on('error', (err: NodeJS.ErrnoException) => this.ctx.log.error({ code: err.code, err: err.message }, 'proxy listening socket error'));
         server.on('connection', (s: net.Socket) => this.track(s));
         this.port = (proxy as unknown as MitmInternals).httpPort;
         try {
+          // Before the first connection is read (it is read on a later turn of the event loop): nothing passes ungated.
+          this.gateInstance = new ProxyGate(this.ctx, { ...this.opts.gate, proxyPort: this.port });
           this.takeOver(server);
           resolve();
         } catch (err) {
@@ -132,14 +144,38 @@ export class ProxyFront {
     (server as unknown as { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   }
 
+  /** The gate (made when the proxy starts listening). */
+  get gate(): ProxyGate {
+    if (!this.gateInstance) throw new TlslabError('TLSLAB_ERR_INTERNAL', 'the proxy front has no gate before it listens');
+    return this.gateInstance;
+  }
+
+  /** A CONNECT: the gate (client, sign-in, target, fair share), then the tunnel to the checked addresses. */
+  private async onConnect(req: IncomingMessage, s: net.Socket, head: Buffer): Promise<void> {
+    const target = parseConnectTarget(req.url);
+    const q: GateRequest = { socket: s, via: 'connect', host: target?.host ?? printable(req.url ?? '', 120), port: target?.port ?? 0 };
+    const refused = this.gate.checkClient(q);
+    if (refused) return answerSocket(s, refused);
+    const who = this.gate.signIn(req, q);
+    if (!who.ok) return answerSocket(s, who.answer);
+    // An unreadable target gets its 400 from the tunnel.
+    const admitted = target ? await this.gate.admit(q, who.student, s) : { ok: true as const, student: who.student, resolved: null };
+    if (!admitted.ok) return answerSocket(s, admitted.answer);
+    if (s.destroyed) return;
+    await handleConnect(this.ctx, req, s, head, admitted);
+  }
+
   /** A plain-HTTP request: tlslab's own pages, a refusal, or on to http-mitm-proxy with a checked target. */
   private onRequest(req: IncomingMessage, res: ServerResponse, forward: RequestListener): void {
     try {
       const parsed = parseRequestTarget(req.url ?? '', hostLines(req.rawHeaders), 'http');
-      if (parsed.ok && this.isOwn(parsed.target, req)) {
-        this.opts.magic(req, res);
-        return;
-      }
+      const q: GateRequest = { socket: req.socket, via: 'http', host: parsed.ok ? parsed.target.host : parsed.shown, port: parsed.ok ? parsed.target.port : parsed.port };
+      const refused = this.gate.checkClient(q);
+      if (refused) return answerResponse(res, refused);
+      if (parsed.ok && this.isOwnAddress(parsed.target, req)) return this.serveOwn(req, res, parsed.target.path);
+      const who = this.gate.signIn(req, q);
+      if (!who.ok) return answerResponse(res, who.answer);
+      if (parsed.ok && parsed.target.host === MAGIC_HOST) return this.ctx.magic(req, res, who.student);
       if (!parsed.ok) {
         const a = badTarget(parsed);
         recordRefused(this.ctx, req, { host: parsed.shown, port: parsed.port }, 'http', req.url ?? '', a);
@@ -152,14 +188,38 @@ export class ProxyFront {
         sendAnswer(res, a);
         return;
       }
-      this.exchanges.set(req, new PlainExchange(this.ctx, req, res, parsed.target, this.via));
+      void this.forwardChecked(req, res, parsed.target, q, who.student, forward);
+    } catch (err) {
+      this.internalError(req, res, err);
+    }
+  }
+
+  /** The gate's target check and fair share, then on to http-mitm-proxy, which connects to the checked addresses. */
+  private async forwardChecked(req: IncomingMessage, res: ServerResponse, target: RequestTarget, q: GateRequest, student: Student | null, forward: RequestListener): Promise<void> {
+    try {
+      const admitted = await this.gate.admit(q, student, res);
+      if (!admitted.ok) return answerResponse(res, admitted.answer);
+      if (res.destroyed || res.writableEnded) return; // the client left while the name was looked up
+      if (admitted.resolved) this.resolved.set(req, admitted.resolved);
+      this.exchanges.set(req, new PlainExchange(this.ctx, req, res, target, this.via));
       forward(req, res);
     } catch (err) {
-      // The checks above keep http-mitm-proxy's synchronous path from throwing; should one still, this request fails alone.
-      this.ctx.log.error({ err: describe(err) }, 'plain HTTP request failed inside the proxy');
-      this.exchanges.get(req)?.error(INTERNAL, err instanceof Error ? err : new Error(String(err)));
-      if (!res.writableEnded) sendAnswer(res, { status: 502, code: 'TLSLAB_ERR_INTERNAL', text: 'tlslab hit an internal error on this request.' });
+      this.internalError(req, res, err);
     }
+  }
+
+  /** The checks keep http-mitm-proxy's synchronous path from throwing; should one still, this request fails alone. */
+  private internalError(req: IncomingMessage, res: ServerResponse, err: unknown): void {
+    this.ctx.log.error({ err: describe(err) }, 'plain HTTP request failed inside the proxy');
+    this.exchanges.get(req)?.error(INTERNAL, err instanceof Error ? err : new Error(String(err)));
+    if (!res.writableEnded) sendAnswer(res, { status: 502, code: 'TLSLAB_ERR_INTERNAL', text: 'tlslab hit an internal error on this request.' });
+  }
+
+  /** The proxy asked for as a server: in classroom mode the join page and the PAC file, else (and for other paths) the CA page. */
+  private serveOwn(req: IncomingMessage, res: ServerResponse, path: string): void {
+    const page = { host: localHost(req.socket), port: req.socket.localPort ?? this.port, caFingerprint256: this.ctx.ca.fingerprint256 };
+    if (this.gate.classCode !== null && serveClassroomPage(req, res, path, page)) return;
+    this.ctx.magic(req, res, null);
   }
 
   /** http-mitm-proxy's onRequest hook: the exchange opened by onRequest points its request at the checked target. */
@@ -170,6 +230,10 @@ export class ProxyFront {
       return;
     }
     ex.attach(pctx);
+    const o = pctx.proxyToServerRequestOptions;
+    const resolved = this.resolved.get(pctx.clientToProxyRequest);
+    // The request options go to http.request as they are: TCP goes to the addresses the gate checked.
+    if (o && resolved) Object.assign(o, { agent: this.agent }, pinnedRequestOptions(resolved));
     callback();
   }
 
@@ -185,15 +249,29 @@ export class ProxyFront {
         recordRefused(this.ctx, req, target, websocket ? 'websocket' : 'http', url, a);
         sendRawAnswer(socket, a);
       };
+      const q: GateRequest = { socket, via: websocket ? 'websocket' : 'http', host: parsed.ok ? parsed.target.host : parsed.shown, port: parsed.ok ? parsed.target.port : parsed.port };
+      const refused = this.gate.checkClient(q);
+      if (refused) return answerSocket(socket, refused);
+      if (parsed.ok && this.isOwnAddress(parsed.target, req)) return refuse({ status: 400, code: 'TLSLAB_ERR_BAD_TARGET', text: "tlslab's own address has no WebSocket." }, parsed.target);
+      const who = this.gate.signIn(req, q);
+      if (!who.ok) return answerSocket(socket, who.answer);
       if (!parsed.ok) return refuse(badTarget(parsed), { host: parsed.shown, port: parsed.port });
       const t = parsed.target;
       if (!websocket) return refuse({ status: 400, code: 'TLSLAB_ERR_BAD_UPGRADE', text: `tlslab relays WebSocket upgrades only; this request asked for "${printable(upgrade, 60)}".` }, t);
-      if (this.isOwn(t, req)) return refuse({ status: 400, code: 'TLSLAB_ERR_BAD_TARGET', text: "tlslab's own pages (http://tlslab/) have no WebSocket." }, t);
+      if (t.host === MAGIC_HOST) return this.ctx.upgrade(req, socket, head, who.student);
       if (this.isLoop(req)) return refuse(loop(t), t);
-      relayWebSocket(this.ctx, req, socket, head, parsed.target, {
-        maxMessageBytes: this.opts.wsMaxMessageBytes ?? DEFAULT_WS_MAX_MESSAGE_BYTES,
-        via: this.via,
-        register: (s) => this.track(s),
+      void this.gate.admit(q, who.student, socket).then((admitted) => {
+        if (!admitted.ok) return answerSocket(socket, admitted.answer);
+        if (socket.destroyed) return;
+        relayWebSocket(this.ctx, req, socket, head, t, {
+          maxMessageBytes: this.opts.wsMaxMessageBytes ?? DEFAULT_WS_MAX_MESSAGE_BYTES,
+          via: this.via,
+          register: (s) => this.track(s),
+          resolved: admitted.resolved ?? undefined,
+        });
+      }).catch((err: unknown) => {
+        this.ctx.log.error({ err: describe(err) }, 'WebSocket upgrade failed inside the proxy');
+        socket.destroy();
       });
     } catch (err) {
       this.ctx.log.error({ err: describe(err) }, 'WebSocket upgrade failed inside the proxy');
@@ -201,9 +279,8 @@ export class ProxyFront {
     }
   }
 
-  /** http://tlslab/…, or the proxy's own address and port asked for as a server (a browser pointed at it directly). */
-  private isOwn(t: Target, req: IncomingMessage): boolean {
-    if (t.host === MAGIC_HOST) return true;
+  /** The proxy's own address and port asked for as a server (a browser pointed at it directly). */
+  private isOwnAddress(t: Target, req: IncomingMessage): boolean {
     if (t.port !== this.port) return false;
     const local = (req.socket.localAddress ?? '').replace(/^::ffff:/, '');
     return t.host === 'localhost' || t.host === '127.0.0.1' || t.host === '::1' || t.host === this.opts.host || t.host === local;
@@ -234,6 +311,7 @@ export class ProxyFront {
 
   async close(): Promise<void> {
     for (const s of this.sockets) s.destroy();
+    this.agent.destroy();
     this.proxy.close();
   }
 }
