@@ -62,10 +62,11 @@ const CAUSE_LEG: Readonly<Record<FailureCause, Leg | null>> = {
   'client-timeout': 'client',
   'http-limit': null,
   'upstream-bad-response': 'upstream',
+  'guard-refused': 'client',
 };
 
 /** Causes that are not failures: the connection ended as it should (or was relayed as-is). */
-const BENIGN_CAUSES: ReadonlySet<FailureCause> = new Set<FailureCause>(['closed', 'not-tls', 'http-limit']);
+const BENIGN_CAUSES: ReadonlySet<FailureCause> = new Set<FailureCause>(['closed', 'not-tls', 'http-limit', 'idle-timeout']);
 
 /**
  * Marks a failure. The first failure wins `failedLeg`, `cause` and `explanation`; status becomes `failed`
@@ -165,7 +166,8 @@ export function reduceSummary(prev: ConnectionSummary | undefined, e: TlslabEven
     case 'http:request':
       return { ...s, requests: s.requests + 1 };
     case 'conn:error':
-      // `not-tls` and `http-limit` are reported as error events but are no failures: the bytes were relayed as they were.
+      // `not-tls`, `http-limit` and `idle-timeout` are reported as error events but are no failures: the bytes were
+      // relayed as they were, and a connection that went quiet (a browser keeps idle ones for minutes) ended normally.
       if (BENIGN_CAUSES.has(e.cause)) return { ...s, cause: s.cause ?? e.cause, explanation: s.explanation ?? e.message };
       return fail(s, e.leg ?? CAUSE_LEG[e.cause], e.cause, e.message);
     case 'conn:close':
