@@ -5,6 +5,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import crypto from 'node:crypto';
 import net from 'node:net';
+import os from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CertificateAuthority, LeafCache, type MirrorSpec } from './ca';
 import { createTrustStore } from './x509';
@@ -19,6 +20,9 @@ import type { ConnectionSession } from './capture/session';
 import { CaptureStore } from './capture/capture-store';
 import { TlslabError } from './errors';
 import { silentLogger, type Logger } from './log';
+import { checkClassCode, generateClassCode, hostPort, lanAddresses, parseAllowClients, type CidrSet, type ShareLimits } from './classroom';
+import { sendRawAnswer } from './proxy/front-pages';
+import { localHost } from './proxy/classroom-gate';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
 
@@ -40,6 +44,17 @@ export interface TlslabOptions {
   history?: number;
   timeouts?: Partial<Timeouts>;
   log?: Logger;
+  /**
+   * Classroom mode: everyone signs in to the proxy (name + class code), the proxy listens on every interface unless
+   * `host` says otherwise, the dashboard on loopback unless `uiHost` says otherwise.
+   */
+  classroom?: boolean;
+  /** The class code (`--class-code`); generated when absent. Classroom mode only. */
+  classCode?: string;
+  /** `--allow-client` CIDR blocks: clients from these public addresses may use a proxy that listens beyond loopback. */
+  allowClients?: string[];
+  /** Per-student limits in classroom mode (default DEFAULT_SHARE_LIMITS). */
+  shareLimits?: ShareLimits;
 }
 
 export interface RunningTlslab {
@@ -57,10 +72,30 @@ export interface RunningTlslab {
   bus: EventBus;
   /** PEM trust anchors used upstream (system roots not included). */
   extraTrust: string[];
+  /** Classroom mode's class code; null outside classroom mode. */
+  classroom: { code: string } | null;
   close(): Promise<void>;
 }
 
 const isLoopback = (h: string): boolean => h === 'localhost' || h === '::1' || h.startsWith('127.');
+
+/** Every interface: IPv6 and IPv4 on one socket (`::`, dual stack) where the machine has IPv6, else IPv4 only. */
+export function allInterfaces(): string {
+  const hasIpv6 = Object.values(os.networkInterfaces()).some((infos) => infos?.some((i) => i.family === 'IPv6'));
+  return hasIpv6 ? '::' : '0.0.0.0';
+}
+
+/** The classroom settings from the options: the class code (checked or generated) and the `--allow-client` blocks. */
+function classroomSettings(opts: TlslabOptions): { code: string | null; allowClients: CidrSet | undefined } {
+  const allow = parseAllowClients(opts.allowClients ?? []);
+  if (!allow.ok) throw new TlslabError('TLSLAB_ERR_USAGE', allow.messages.join('; '));
+  if (opts.classCode !== undefined && !opts.classroom) throw new TlslabError('TLSLAB_ERR_USAGE', '--class-code needs --classroom');
+  if (!opts.classroom) return { code: null, allowClients: allow.set };
+  if (opts.classCode === undefined) return { code: generateClassCode(), allowClients: allow.set };
+  const checked = checkClassCode(opts.classCode);
+  if (!checked.ok) throw new TlslabError('TLSLAB_ERR_USAGE', checked.message);
+  return { code: checked.code, allowClients: allow.set };
+}
 
 /** Reads `--upstream-ca` files and NODE_EXTRA_CA_CERTS; a missing or empty file is a clear error. */
 export function readTrustFiles(files: readonly string[]): string[] {
@@ -82,8 +117,10 @@ export function readTrustFiles(files: readonly string[]): string[] {
 
 export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlslab> {
   const log = opts.log ?? silentLogger();
-  const host = opts.host ?? '127.0.0.1';
-  const uiHost = opts.uiHost ?? host;
+  const classroom = classroomSettings(opts);
+  const host = opts.host ?? (opts.classroom ? allInterfaces() : '127.0.0.1');
+  // In classroom mode the instructor's dashboard stays on this machine (the projector); students have their own view.
+  const uiHost = opts.uiHost ?? (opts.classroom ? '127.0.0.1' : host);
   const certsDir = path.resolve(opts.certsDir ?? path.join(REPO_ROOT, 'certs'));
   const ca = await CertificateAuthority.loadOrCreate(certsDir, { log });
   const leaves = new LeafCache(ca);
@@ -155,7 +192,15 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
         captures.markClosed(session.id);
       });
     },
-    magic: (req, res) => serveMagic(req, res, { ca, lab, dashboardUrl, dashboardLocked, proxy: `http://${host}:${front.port}` }),
+    magic: (req, res, student) => {
+      // A signed-in student's http://tlslab/ is their own view; the CA files are the same for everyone.
+      if (student !== null && ctx.studentView && !isCaFile(req.url)) return ctx.studentView(req, res, student);
+      serveMagic(req, res, { ca, lab, dashboardUrl, dashboardLocked, proxy: `http://${hostPort(shownHost(req, host), front.port)}` });
+    },
+    upgrade: (req, socket, head, student) => {
+      if (student !== null && ctx.studentViewUpgrade) return ctx.studentViewUpgrade(req, socket, head, student);
+      sendRawAnswer(socket, { status: 400, code: 'TLSLAB_ERR_BAD_TARGET', text: "tlslab's own pages (http://tlslab/) have no WebSocket." });
+    },
     mirrorContext(spec: MirrorSpec) {
       const key = JSON.stringify(spec);
       let sc = mirrorCache.get(key);
@@ -172,7 +217,15 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
   const front = new ProxyFront(ctx, {
     host,
     port: opts.port ?? 8080,
-    magic: ctx.magic,
+    gate: {
+      classCode: classroom.code,
+      exposed: !isLoopback(host),
+      allowClients: classroom.allowClients,
+      otherOwnPorts: dashboard ? [dashboard.port] : [],
+      shareLimits: opts.shareLimits,
+      // Where a request for tlslab's own port is pointed instead: a student's view, or the dashboard.
+      viewUrl: classroom.code !== null ? 'http://tlslab/' : (dashboardUrl ?? 'http://tlslab/'),
+    },
   });
   try {
     await front.listen();
@@ -182,7 +235,7 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
     throw err;
   }
   const proxyUrl = `http://${host.includes(':') ? `[${host}]` : host}:${front.port}`;
-  log.info({ proxy: proxyUrl, dashboard: dashboardUrl, ca: path.join(certsDir, 'tlslab-ca.pem') }, 'tlslab started');
+  log.info({ proxy: proxyUrl, dashboard: dashboardUrl, ca: path.join(certsDir, 'tlslab-ca.pem'), classroom: classroom.code !== null }, 'tlslab started');
   return {
     proxyHost: host,
     proxyPort: front.port,
@@ -194,6 +247,7 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
     lab,
     bus,
     extraTrust,
+    classroom: classroom.code === null ? null : { code: classroom.code },
     async close() {
       for (const s of sessions.values()) s.destroy();
       await front.close();
@@ -210,6 +264,20 @@ interface MagicInput {
   /** The dashboard asks for the access token. */
   dashboardLocked: boolean;
   proxy: string;
+}
+
+/** The proxy's address to show a client: the one it reached when the proxy listens on every interface. */
+function shownHost(req: IncomingMessage, host: string): string {
+  if (host !== '::' && host !== '0.0.0.0') return host;
+  // Inside a tunnel (https://tlslab/) the socket is a tap, which has no address: the first LAN address then.
+  return req.socket.localAddress ? localHost(req.socket) : (lanAddresses(os.networkInterfaces())[0] ?? '127.0.0.1');
+}
+
+const CA_FILES = ['/tlslab-ca.pem', '/tlslab-ca.crt', '/tlslab-ca.der'];
+
+/** The CA certificate's download paths (absolute form or origin form, query ignored). */
+function isCaFile(url: string | undefined): boolean {
+  return CA_FILES.includes((url ?? '/').replace(/^https?:\/\/[^/]+/, '').split('?')[0] ?? '');
 }
 
 /** http://tlslab/ : the CA page and the CA certificate (never a key). */

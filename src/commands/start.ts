@@ -1,16 +1,18 @@
-// `tlslab start` — the proxy, the dashboard and the built-in lab, on sensible defaults.
-// Prints where to point the browser; runs until Ctrl-C. I/O: the terminal.
+// `tlslab start` — the proxy, the dashboard and the built-in lab, on sensible defaults (`--classroom` for a class).
+// Prints where to point the browser (or the classroom banner); runs until Ctrl-C. I/O: the terminal.
+import os from 'node:os';
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { REPO_ROOT, startTlslab } from '../app';
+import { REPO_ROOT, startTlslab, type RunningTlslab } from '../app';
 import { createLogger } from '../log';
 import { TlslabError } from '../errors';
 import { DEFAULT_TIMEOUTS } from '../proxy/context';
 import { installLastResort } from '../last-resort';
+import { classroomBanner, lanAddresses } from '../classroom';
 
 interface StartArgs {
   port: number;
-  host: string;
+  host?: string;
   'ui-port': number;
   'ui-host'?: string;
   'no-ui'?: boolean;
@@ -24,6 +26,9 @@ interface StartArgs {
   'idle-timeout': number;
   'handshake-timeout'?: number;
   'log-level': string;
+  classroom: boolean;
+  'class-code'?: string;
+  'allow-client': string[];
 }
 
 export const startCommand: CommandModule<object, StartArgs> = {
@@ -31,10 +36,26 @@ export const startCommand: CommandModule<object, StartArgs> = {
   describe: 'Run the proxy, the dashboard and the failure lab',
   builder: (y: Argv) =>
     y
-      .option('port', { alias: 'p', type: 'number', default: 8080, describe: 'Proxy port (browsers use this as their HTTP proxy)' })
-      .option('host', { type: 'string', default: '127.0.0.1', describe: 'Proxy address to bind (0.0.0.0 for a classroom LAN)' })
-      .option('ui-port', { type: 'number', default: 8081, describe: 'Dashboard port (HTTP + WebSocket)' })
-      .option('ui-host', { type: 'string', describe: 'Dashboard address to bind (default: same as --host); beyond loopback a token is required' })
+      .option('port', { alias: 'p', type: 'number', default: 8080, describe: 'Proxy port (browsers use this as their HTTP proxy); 0 picks a free one' })
+      .option('host', {
+        type: 'string',
+        defaultDescription: '127.0.0.1; with --classroom every interface (:: and 0.0.0.0)',
+        describe: 'Proxy address to bind. Beyond loopback, clients on other machines cannot reach this machine through the proxy, and clients from public addresses are refused (see --allow-client)',
+      })
+      .option('ui-port', { type: 'number', default: 8081, describe: 'Dashboard port (HTTP + WebSocket); 0 picks a free one' })
+      .option('ui-host', { type: 'string', describe: 'Dashboard address to bind (default: same as --host; with --classroom 127.0.0.1); beyond loopback a token is required' })
+      .option('classroom', {
+        type: 'boolean',
+        default: false,
+        describe: 'Classroom mode: the proxy on every interface, students sign in to it (user name = their name, password = the class code), the dashboard on 127.0.0.1 for the instructor; prints the join page and PAC URLs',
+      })
+      .option('class-code', { type: 'string', describe: 'The class code students type as their proxy password (with --classroom; generated when not given, e.g. maple-rocket-47)' })
+      .option('allow-client', {
+        type: 'string',
+        array: true,
+        default: [] as string[],
+        describe: 'Also serve proxy clients from this public address block (CIDR, e.g. 198.51.100.0/24; repeatable); private and link-local addresses are always served',
+      })
       .option('ui', { type: 'boolean', default: true, describe: 'Serve the dashboard (--no-ui to turn it off)' })
       .option('certs', { type: 'string', default: path.join(REPO_ROOT, 'certs'), defaultDescription: '<repo>/certs', describe: 'Folder of the tlslab CA (created on first start)' })
       .option('upstream-ca', { type: 'string', array: true, default: [] as string[], describe: 'Extra PEM file trusted for real servers (repeatable); NODE_EXTRA_CA_CERTS is read too' })
@@ -55,7 +76,8 @@ export const startCommand: CommandModule<object, StartArgs> = {
       })
       .option('log-level', { type: 'string', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], describe: 'Log detail (logs go to stderr)' })
       .example('$0 start', 'proxy on 127.0.0.1:8080, dashboard on http://127.0.0.1:8081/')
-      .example('$0 start --host 0.0.0.0 --upstream-failure mirror', 'a classroom: students proxy through this machine; browsers see real certificate errors') as unknown as Argv<StartArgs>,
+      .example('$0 start --classroom', 'a classroom: students on the LAN sign in to the proxy; the dashboard stays on this machine')
+      .example('$0 start --classroom --class-code maple-rocket-47 --upstream-failure mirror', 'the same with a class code of your choice; browsers see real certificate errors') as unknown as Argv<StartArgs>,
   handler: async (args) => {
     const log = createLogger({ level: args['log-level'] });
     // The last resort, not the fix: inputs are checked where they arrive; this keeps one unforeseen bug from ending
@@ -72,6 +94,9 @@ export const startCommand: CommandModule<object, StartArgs> = {
       lab: args.lab,
       token: args.token,
       history: args.history,
+      classroom: args.classroom,
+      classCode: args['class-code'],
+      allowClients: args['allow-client'],
       timeouts: {
         tunnelIdleMs: secondsOption(args['idle-timeout'], '--idle-timeout') * 1000,
         ...(args['handshake-timeout'] === undefined
@@ -80,25 +105,16 @@ export const startCommand: CommandModule<object, StartArgs> = {
       },
       log,
     });
-    const dash = app.dashboardLoginUrl ? `${app.dashboardLoginUrl}${app.token ? '  ← yours alone: the link carries the access token' : ''}` : '(off)';
-    const caFile = path.join(app.ca.dir, 'tlslab-ca.pem');
-    process.stdout.write(
-      [
-        '',
-        '  tlslab is running.',
-        '',
-        `  Proxy       ${app.proxyUrl}        ← set this as the browser's HTTP and HTTPS proxy`,
-        `  Dashboard   ${dash}`,
-        `  CA          ${caFile}${app.ca.created ? '  (new: trust it once)' : ''}`,
-        `              SHA-256 ${app.ca.fingerprint256}`,
-        `  Trust it    through the proxy, open http://tlslab/ ; or: scripts/trust-ca-nss.sh (Chromium/Firefox on Linux)`,
-        `  Try         curl --cacert ${caFile} -x ${app.proxyUrl} https://valid.lab.tlslab/`,
-        app.lab ? `  Lab         ${app.lab.cases.length} broken origins: ${app.lab.cases.slice(0, 5).map((c) => c.host).join(', ')}, … (http://tlslab/)` : '  Lab         off',
-        '',
-        '  Ctrl-C to stop.',
-        '',
-      ].join('\n'),
-    );
+    const lines = app.classroom
+      ? classroomBanner({
+          lanAddresses: bannerAddresses(app.proxyHost),
+          proxyPort: app.proxyPort,
+          dashboardUrl: app.dashboardLoginUrl,
+          classCode: app.classroom.code,
+          caFingerprint256: app.ca.fingerprint256,
+        })
+      : banner(app);
+    process.stdout.write(lines.join('\n'));
     await new Promise<void>((resolve) => {
       const stop = (): void => {
         process.stdout.write('\n  stopping…\n');
@@ -110,6 +126,34 @@ export const startCommand: CommandModule<object, StartArgs> = {
     });
   },
 };
+
+/** What `tlslab start` prints outside classroom mode: where to point the browser, the dashboard, the CA. */
+function banner(app: RunningTlslab): string[] {
+  const dash = app.dashboardLoginUrl ? `${app.dashboardLoginUrl}${app.token ? '  ← yours alone: the link carries the access token' : ''}` : '(off)';
+  const caFile = path.join(app.ca.dir, 'tlslab-ca.pem');
+  return [
+    '',
+    '  tlslab is running.',
+    '',
+    `  Proxy       ${app.proxyUrl}        ← set this as the browser's HTTP and HTTPS proxy`,
+    `  Dashboard   ${dash}`,
+    `  CA          ${caFile}${app.ca.created ? '  (new: trust it once)' : ''}`,
+    `              SHA-256 ${app.ca.fingerprint256}`,
+    `  Trust it    through the proxy, open http://tlslab/ ; or: scripts/trust-ca-nss.sh (Chromium/Firefox on Linux)`,
+    `  Try         curl --cacert ${caFile} -x ${app.proxyUrl} https://valid.lab.tlslab/`,
+    app.lab ? `  Lab         ${app.lab.cases.length} broken origins: ${app.lab.cases.slice(0, 5).map((c) => c.host).join(', ')}, … (http://tlslab/)` : '  Lab         off',
+    '',
+    '  Ctrl-C to stop.',
+    '',
+  ];
+}
+
+/** The addresses students can use: every LAN address when the proxy listens on every interface, else the one it binds. */
+function bannerAddresses(host: string): string[] {
+  if (host === '::') return lanAddresses(os.networkInterfaces());
+  if (host === '0.0.0.0') return lanAddresses(os.networkInterfaces()).filter((a) => !a.includes(':'));
+  return [host];
+}
 
 /** A positive number of seconds (a timer needs one), or a usage error naming the option. */
 function secondsOption(value: number, name: string): number {

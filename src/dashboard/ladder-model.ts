@@ -97,6 +97,7 @@ const CAUSE_STEP: Readonly<Record<FailureCause, LessonStep | null>> = {
   'client-timeout': 2,
   'http-limit': null,
   'upstream-bad-response': null,
+  'guard-refused': null,
 };
 
 function emptyLeg(leg: Leg): LegLadder {

@@ -204,7 +204,8 @@ export type FailureCause =
   | 'limit-exceeded'
   | 'client-timeout'
   | 'http-limit'
-  | 'upstream-bad-response';
+  | 'upstream-bad-response'
+  | 'guard-refused';
 
 export const FAILURE_CAUSES: Readonly<Record<FailureCause, string>> = {
   closed: 'The connection ended normally.',
@@ -227,6 +228,7 @@ export const FAILURE_CAUSES: Readonly<Record<FailureCause, string>> = {
   'client-timeout': 'The browser did not finish its TLS handshake in time, so tlslab closed the connection.',
   'http-limit': "Part of an HTTP message was larger than tlslab reads, so tlslab stopped showing this connection's HTTP; its bytes were still relayed.",
   'upstream-bad-response': "The real server's answer was not valid HTTP, so tlslab could not pass it on.",
+  'guard-refused': "tlslab refused the connection without contacting any server: the target is the computer tlslab runs on (or tlslab's own port), or the client may not use this proxy.",
 };
 
 export type UpstreamPolicy = 'block' | 'mirror' | 'allow';
@@ -252,6 +254,14 @@ export interface LegEventBase extends EventBase {
   from: Side;
 }
 
+/** A student signed in to the proxy in classroom mode (proxy authentication: user name = display name). */
+export interface Student {
+  /** Stable, opaque id: `s-` and 16 hex digits, the same for every spelling that differs only in case. */
+  id: string;
+  /** The display name, normalized (NFKC, invisible characters out, at most 32 code points). */
+  name: string;
+}
+
 export interface ConnOpenEvent extends EventBase {
   type: 'conn:open';
   client: Endpoint;
@@ -260,6 +270,8 @@ export interface ConnOpenEvent extends EventBase {
   via: 'connect' | 'http' | 'websocket';
   /** Set when the target is a built-in lab origin (`expired.lab.tlslab` → `expired`). */
   lab?: string;
+  /** Classroom mode: the signed-in student who made the connection (absent outside classroom mode). */
+  student?: Student;
 }
 
 export interface ConnUpstreamEvent extends EventBase {

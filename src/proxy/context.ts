@@ -1,9 +1,10 @@
 // What every tunnel needs from the running proxy: CA, trust, policy, lab routes, timeouts, the bus.
-// Built once by src/proxy/proxy.ts; tunnels only read it (and register their sockets for shutdown).
+// Built once by src/app.ts; tunnels only read it (and register their sockets for shutdown).
 import type net from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type tls from 'node:tls';
 import type { EventBus } from '../events/bus';
+import type { Student } from '../events/schema';
 import type { Logger } from '../log';
 import type { CertificateAuthority, LeafCache, MirrorSpec } from '../ca';
 import type { TrustStore } from '../x509';
@@ -55,8 +56,24 @@ export interface ProxyContext {
   readonly sessionOptions: SessionOptions;
   /** Registers a tunnel's client socket so shutdown can end it. */
   track(session: ConnectionSession, socket: net.Socket): void;
-  /** Serves http://tlslab/… (and https://tlslab/… inside a CONNECT tunnel to `tlslab:443`). */
-  magic(req: IncomingMessage, res: ServerResponse): void;
+  /**
+   * Serves http://tlslab/… (and https://tlslab/… inside a CONNECT tunnel to `tlslab:443`, and requests made to the
+   * proxy's own address). `student`: who asked, in classroom mode (the request, or the CONNECT that carried it, was
+   * signed in); null otherwise and for requests made to the proxy's address directly.
+   */
+  magic(req: IncomingMessage, res: ServerResponse, student: Student | null): void;
+  /**
+   * A WebSocket upgrade to tlslab's own pages (`ws://tlslab/…` sent to the proxy, or inside a CONNECT tunnel to
+   * `tlslab:80` as Chromium sends it, or `wss://tlslab/…`). The socket is the caller's to hand over.
+   */
+  upgrade(req: IncomingMessage, socket: net.Socket, head: Buffer, student: Student | null): void;
+  /**
+   * A signed-in student's own view at http://tlslab/ (every path but the CA files). Optional: without it, students
+   * get the CA page. Set by the dashboard side of the wiring.
+   */
+  studentView?: (req: IncomingMessage, res: ServerResponse, student: Student) => void;
+  /** The same view's WebSocket (`ws://tlslab/ws`). Without it, upgrades to tlslab's pages are refused (400). */
+  studentViewUpgrade?: (req: IncomingMessage, socket: net.Socket, head: Buffer, student: Student) => void;
   /** A secure context for a leaf that mirrors the upstream's flaws. */
   mirrorContext(spec: MirrorSpec): tls.SecureContext;
 }

@@ -8,6 +8,7 @@ import { ConnectionSession } from '../capture/session';
 import { redactUrl, shownHeaderValue } from '../capture/redact';
 import type { ProxyContext } from './context';
 import { printable } from './target';
+import { clientEndpoint, studentOf } from './classroom-gate';
 
 type AnswerStatus = 400 | 502 | 504 | 508;
 
@@ -76,7 +77,7 @@ export function headerPairs(raw: readonly string[]): [string, string][] {
 
 /** The browser's end of the connection a request came on. */
 export function clientOf(req: IncomingMessage): Endpoint {
-  return { address: req.socket.remoteAddress ?? '?', port: req.socket.remotePort ?? 0 };
+  return clientEndpoint(req.socket);
 }
 
 const MAX_URL = 4096;
@@ -84,7 +85,8 @@ const MAX_URL = 4096;
 /** Opens a connection entry for a request on the plain front: `conn:open`, then its `http:request`. */
 export function openExchange(ctx: ProxyContext, req: IncomingMessage, target: ConnOpenEvent['target'], via: ConnOpenEvent['via'], url: string): ConnectionSession {
   const session = new ConnectionSession(ctx.bus, ctx.sessionOptions);
-  session.emit({ type: 'conn:open', client: clientOf(req), target, via });
+  const student = studentOf(req);
+  session.emit({ type: 'conn:open', client: clientOf(req), target, via, ...(student ? { student } : {}) });
   session.emit({ type: 'http:request', id: 1, method: req.method ?? 'GET', url: redactUrl(printable(url, MAX_URL)), httpVersion: req.httpVersion, headers: headerPairs(req.rawHeaders) });
   return session;
 }

@@ -3,18 +3,20 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import http, { type IncomingMessage } from 'node:http';
-import type { FailureCause, Finding, UpstreamPolicy } from '../events/schema';
+import type { FailureCause, Finding, Student, UpstreamPolicy } from '../events/schema';
 import { ConnectionSession } from '../capture/session';
 import { Tap } from '../capture/tap';
 import { readFirstFlight } from '../capture/first-flight';
 import { ClientOutcomeWatcher } from '../capture/client-outcome';
 import { HttpObserver } from '../capture/http-observer';
+import { redactParams } from '../capture/redact';
 import { certificateNames, summarizeCertificate, verifyServerChain } from '../x509';
-import { connectUpstream, type UpstreamTarget } from './upstream';
+import { connectUpstream, tcpConnectOptions, type Resolution, type UpstreamTarget } from './upstream';
 import { upstreamFailurePage } from './pages';
 import { planMirror, type MirrorPlan } from './mirror';
 import type { ProxyContext } from './context';
 import { MAGIC_HOST } from './magic-host';
+import { clientEndpoint } from './classroom-gate';
 import { endIdle, watchIdle } from './idle-timer';
 import { endWithAlert, leafOrRefuse } from './leaf-or-refuse';
 
@@ -30,12 +32,26 @@ export function parseConnectTarget(url: string | undefined): { host: string; por
   return { host: (m[1] as string).toLowerCase(), port };
 }
 
+/** What the gate (src/proxy/classroom-gate.ts) let through: who asked, and the addresses the target was checked at. */
+export interface Admitted {
+  student: Student | null;
+  /** Null for built-in names (never resolved) and for a target that could not be read. */
+  resolved: Resolution | null;
+}
+
 /** Takes over a CONNECT request: http-mitm-proxy hands us the socket and we answer `200` ourselves. */
-export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, socket: net.Socket, head: Buffer): Promise<void> {
+export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, socket: net.Socket, head: Buffer, admitted: Admitted): Promise<void> {
   const target = parseConnectTarget(req.url);
   socket.on('error', () => undefined); // errors are read from the taps; an unhandled one would crash the proxy
   if (!target) {
     socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\ntlslab: CONNECT needs host:port, got "${String(req.url).slice(0, 100)}" [TLSLAB_ERR_BAD_CONNECT]\n`);
+    return;
+  }
+  const { student } = admitted;
+  if (target.host === MAGIC_HOST && target.port === 80) {
+    // How Chromium sends ws://tlslab/… through a proxy: plain HTTP inside a tunnel. Not a connection of the lesson.
+    socket.write('HTTP/1.1 200 Connection Established\r\nProxy-Agent: tlslab\r\n\r\n');
+    serveMagicPlain(ctx, socket, head, student);
     return;
   }
   const session = new ConnectionSession(ctx.bus, ctx.sessionOptions);
@@ -43,10 +59,11 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
   const lab = ctx.lab?.resolve(target.host) ?? null;
   session.emit({
     type: 'conn:open',
-    client: { address: socket.remoteAddress ?? '?', port: socket.remotePort ?? 0 },
+    client: clientEndpoint(socket),
     target,
     via: 'connect',
     ...(lab ? { lab: lab.case.name } : {}),
+    ...(student ? { student } : {}),
   });
   const log = ctx.log.child({ conn: session.id });
   socket.write('HTTP/1.1 200 Connection Established\r\nProxy-Agent: tlslab\r\n\r\n');
@@ -57,6 +74,7 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
     port: target.port,
     connectHost: lab ? lab.host : target.host,
     connectPort: lab ? lab.port : target.port,
+    ...(lab || !admitted.resolved ? {} : { resolved: admitted.resolved }),
   };
   switch (first.kind) {
     case 'closed':
@@ -82,7 +100,7 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
   const hello = first.kind === 'tls' ? first.hello : null;
   if (!hello) return;
   if (target.host === MAGIC_HOST) {
-    serveMagicTls(ctx, session, socket, first.bytes);
+    serveMagicTls(ctx, session, socket, first.bytes, student);
     return;
   }
   const name = hello.sni ?? target.host;
@@ -343,7 +361,7 @@ async function serveFailure(ctx: ProxyContext, session: ConnectionSession, socke
 }
 
 /** https://tlslab/ : no upstream; the CA page over TLS with a tlslab leaf, served by a Node HTTP parser on the TLSSocket. */
-function serveMagicTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Socket, prefix: Buffer): void {
+function serveMagicTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Socket, prefix: Buffer, student: Student | null): void {
   void leafOrRefuse(ctx, session, socket, prefix, { dns: [MAGIC_HOST], ips: [] }, MAGIC_HOST).then((secureContext) => {
     if (!secureContext) return;
     const client = clientTls(session, socket, prefix, secureContext, ['http/1.1'], 'leaf');
@@ -363,15 +381,32 @@ function serveMagicTls(ctx: ProxyContext, session: ConnectionSession, socket: ne
     // Node's HTTP parser reads the TLSSocket natively (no 'data' events): a parsed request is the client's data.
     const server = http.createServer((req, res) => {
       watcher.noteData();
-      ctx.magic(req, res);
+      ctx.magic(req, res, student);
+    });
+    server.on('upgrade', (req: IncomingMessage, sock: net.Socket, head: Buffer) => {
+      watcher.noteData();
+      ctx.upgrade(req, sock, head, student);
     });
     server.emit('connection', client.tls);
   });
 }
 
+/** http://tlslab/… inside a CONNECT tunnel to `tlslab:80`: requests and WebSocket upgrades, parsed by Node's HTTP server. */
+function serveMagicPlain(ctx: ProxyContext, socket: net.Socket, head: Buffer, student: Student | null): void {
+  const server = http.createServer((req, res) => ctx.magic(req, res, student));
+  server.on('upgrade', (req: IncomingMessage, sock: net.Socket, rest: Buffer) => {
+    sock.setTimeout(0); // a WebSocket keeps its own time (the view's heartbeats)
+    ctx.upgrade(req, sock, rest, student);
+  });
+  // Nothing asked for this long: the tunnel ends (the same idle limit as any tunnel).
+  socket.setTimeout(ctx.timeouts.tunnelIdleMs, () => socket.destroy());
+  if (head.length > 0) socket.unshift(head);
+  server.emit('connection', socket);
+}
+
 /** A tunnel that does not carry TLS: relayed unchanged, and flagged. */
 function rawRelay(ctx: ProxyContext, session: ConnectionSession, socket: net.Socket, first: Buffer, target: UpstreamTarget, kind: 'not-tls' | 'silent'): void {
-  const preview = first.subarray(0, 16).toString('latin1').replace(/[^\x20-\x7e]/g, '.');
+  const preview = redactParams(first.subarray(0, 16).toString('latin1').replace(/[^\x20-\x7e]/g, '.'));
   session.emit({
     type: 'conn:error',
     leg: 'client',
@@ -381,7 +416,7 @@ function rawRelay(ctx: ProxyContext, session: ConnectionSession, socket: net.Soc
       ? `The client sent nothing for ${ctx.timeouts.firstBytesMs / 1000} s after CONNECT (a protocol where the server speaks first?); tlslab relays the tunnel unchanged, and closes it once nothing has moved either way for ${ctx.timeouts.tunnelIdleMs / 1000} s.`
       : `The tunnel to ${target.host}:${target.port} does not carry TLS (it starts with "${preview}"); tlslab relays its bytes unchanged and cannot show a handshake.`,
   });
-  const up = net.connect({ host: target.connectHost, port: target.connectPort });
+  const up = net.connect(tcpConnectOptions(target));
   let cause: FailureCause = 'not-tls';
   const connectMs = ctx.timeouts.upstreamConnectMs;
   const connecting = setTimeout(() => {

@@ -1,5 +1,6 @@
 // Opens tlslab's own connection to the real server: TCP, then TLS over a tap so the upstream leg is recorded.
 // I/O: net and tls sockets. Verification is not decided here: we connect with rejectUnauthorized false and judge later.
+import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { ErrorCode } from '../errors';
@@ -14,6 +15,52 @@ export interface UpstreamTarget {
   /** Where to open TCP (the lab routes `*.lab.tlslab` to loopback ports). */
   connectHost: string;
   connectPort: number;
+  /**
+   * What `connectHost` resolved to when the address guard checked it: TCP then goes to those addresses only, never
+   * through a second DNS query that could answer differently (DNS rebinding). Absent: resolved at connect time.
+   */
+  resolved?: Resolution;
+}
+
+/** One DNS answer, kept: every address the name had (checked by the caller), or the error the lookup gave. */
+export type Resolution = { ok: true; addresses: readonly { address: string; family: 4 | 6 }[] } | { ok: false; error: NodeJS.ErrnoException };
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | { address: string; family: number }[], family?: number) => void;
+
+/**
+ * A `lookup` for net.connect / http.request that answers from a kept Resolution instead of asking DNS again. Node
+ * calls it with `all: true` when it tries every address in turn (autoSelectFamily, RFC 8305), else wants one.
+ */
+export function pinnedLookup(r: Resolution): (host: string, options: { all?: boolean }, callback: LookupCallback) => void {
+  return (_host, options, callback) => {
+    process.nextTick(() => {
+      if (!r.ok) return callback(r.error, options.all ? [] : '', undefined);
+      if (options.all) return callback(null, r.addresses.map((a) => ({ address: a.address, family: a.family })));
+      const first = r.addresses[0];
+      if (first === undefined) return callback(Object.assign(new Error('no address'), { code: 'ENOTFOUND' }), '', undefined);
+      callback(null, first.address, first.family);
+    });
+  };
+}
+
+/**
+ * The agent for plain-HTTP requests whose target was resolved and checked: it pools connections by the addresses they
+ * were checked at too, so a connection opened for one check is never reused for a request checked at other addresses.
+ */
+export class PinnedAgent extends http.Agent {
+  override getName(options?: http.ClientRequestArgs & { pinned?: string }): string {
+    return `${super.getName(options)}:${options?.pinned ?? ''}`;
+  }
+}
+
+/** Options that point an http.request at a kept Resolution (with a PinnedAgent). */
+export function pinnedRequestOptions(r: Resolution): { lookup: net.LookupFunction; pinned: string } {
+  return { lookup: pinnedLookup(r) as net.LookupFunction, pinned: r.ok ? r.addresses.map((a) => a.address).join(',') : 'error' };
+}
+
+/** net.connect options for a target: its kept Resolution, if any, stands in for DNS. */
+export function tcpConnectOptions(target: UpstreamTarget): net.NetConnectOpts {
+  return { host: target.connectHost, port: target.connectPort, ...(target.resolved ? { lookup: pinnedLookup(target.resolved) as net.LookupFunction } : {}) };
 }
 
 export interface UpstreamOptions {
@@ -135,7 +182,7 @@ export async function connectUpstream(target: UpstreamTarget, session: Connectio
 
 export function openTcp(target: UpstreamTarget, timeoutMs: number): Promise<{ ok: true; socket: net.Socket } | Extract<UpstreamResult, { ok: false }>> {
   return new Promise((resolve) => {
-    const socket = net.connect({ host: target.connectHost, port: target.connectPort });
+    const socket = net.connect(tcpConnectOptions(target));
     const where = `${target.host}:${target.port}`;
     const timer = setTimeout(() => {
       socket.destroy();

@@ -13,7 +13,7 @@ import type { FailureCause } from '../events/schema';
 import type { ProxyContext } from './context';
 import { headerPairs, openExchange, sendRawAnswer, type FrontAnswer } from './front-pages';
 import type { RequestTarget } from './target';
-import { openTcp } from './upstream';
+import { openTcp, type Resolution } from './upstream';
 import { CLOSE_MESSAGE_TOO_BIG, FrameScanner, closeFrame } from './ws-frames';
 
 export interface RelayOptions {
@@ -23,6 +23,8 @@ export interface RelayOptions {
   via: string;
   /** Registers the server socket so shutdown can end it. */
   register(socket: net.Socket): void;
+  /** The addresses the target was checked at (src/proxy/classroom-gate.ts): TCP goes to them, without a second lookup. */
+  resolved?: Resolution;
 }
 
 /** 16 MiB: far above what chat, games and dashboards send, far below the 100 MiB a ws endpoint accepts by default. */
@@ -112,7 +114,7 @@ class WebSocketRelay {
       if (this.mode !== 'head') this.upstream?.end();
     });
     this.touch();
-    openTcp({ host: this.target.host, port: this.target.port, connectHost: this.target.host, connectPort: this.target.port }, this.ctx.timeouts.upstreamConnectMs)
+    openTcp({ host: this.target.host, port: this.target.port, connectHost: this.target.host, connectPort: this.target.port, resolved: this.opts.resolved }, this.ctx.timeouts.upstreamConnectMs)
       .then((r) => {
         if (!r.ok) {
           const answer: FrontAnswer = { status: r.cause === 'upstream-timeout' ? 504 : 502, code: r.code, text: r.message };
