@@ -15,6 +15,7 @@ import { TlslabError } from '../errors';
 import { MAGIC_HOST } from './magic-host';
 import { recordRefused, sendAnswer, sendRawAnswer, type FrontAnswer } from './front-pages';
 import { INTERNAL, PlainExchange } from './plain-exchange';
+import { MAX_WAITING, RequestQueue, type Slot } from './request-queue';
 import { TARGET_PROBLEMS, formatAuthority, parseRequestTarget, printable, type RequestTarget, type Target, type TargetResult } from './target';
 import { DEFAULT_WS_MAX_MESSAGE_BYTES, relayWebSocket } from './websocket-relay';
 import { ProxyGate, answerResponse, answerSocket, localHost, type GateOptions, type GateRequest } from './classroom-gate';
@@ -71,6 +72,7 @@ export class ProxyFront {
   private readonly proxy = new Proxy();
   private readonly sockets = new Set<net.Socket>();
   private readonly exchanges = new WeakMap<IncomingMessage, PlainExchange>();
+  private readonly queues = new WeakMap<net.Socket, RequestQueue>();
   /** Plain-HTTP requests whose target was resolved and checked: they go to those addresses only. */
   private readonly resolved = new WeakMap<IncomingMessage, Resolution>();
   private readonly agent = new PinnedAgent({ keepAlive: true });
@@ -188,24 +190,50 @@ export class ProxyFront {
         sendAnswer(res, a);
         return;
       }
-      void this.forwardChecked(req, res, parsed.target, q, who.student, forward);
+      const slot = this.queueOf(req.socket).reserve(res);
+      if (!slot) {
+        this.ctx.log.debug({ waiting: MAX_WAITING }, 'too many pipelined requests on one connection: closed');
+        req.socket.destroy();
+        return;
+      }
+      void this.forwardChecked(req, res, parsed.target, q, who.student, forward, slot);
     } catch (err) {
       this.internalError(req, res, err);
     }
   }
 
   /** The gate's target check and fair share, then on to http-mitm-proxy, which connects to the checked addresses. */
-  private async forwardChecked(req: IncomingMessage, res: ServerResponse, target: RequestTarget, q: GateRequest, student: Student | null, forward: RequestListener): Promise<void> {
+  private async forwardChecked(req: IncomingMessage, res: ServerResponse, target: RequestTarget, q: GateRequest, student: Student | null, forward: RequestListener, slot: Slot): Promise<void> {
     try {
       const admitted = await this.gate.admit(q, student, res);
-      if (!admitted.ok) return answerResponse(res, admitted.answer);
-      if (res.destroyed || res.writableEnded) return; // the client left while the name was looked up
+      if (!admitted.ok) {
+        slot.cancel();
+        return answerResponse(res, admitted.answer);
+      }
       if (admitted.resolved) this.resolved.set(req, admitted.resolved);
-      this.exchanges.set(req, new PlainExchange(this.ctx, req, res, target, this.via));
-      forward(req, res);
+      // Its turn comes once the requests before it on this connection are done (the queue skips a client that left).
+      slot.start(() => {
+        try {
+          this.exchanges.set(req, new PlainExchange(this.ctx, req, res, target, this.via));
+          forward(req, res);
+        } catch (err) {
+          this.internalError(req, res, err);
+        }
+      });
     } catch (err) {
+      slot.cancel();
       this.internalError(req, res, err);
     }
+  }
+
+  /** Pipelined requests on one client connection go to http-mitm-proxy one at a time. */
+  private queueOf(socket: net.Socket): RequestQueue {
+    let q = this.queues.get(socket);
+    if (!q) {
+      q = new RequestQueue(socket);
+      this.queues.set(socket, q);
+    }
+    return q;
   }
 
   /** The checks keep http-mitm-proxy's synchronous path from throwing; should one still, this request fails alone. */

@@ -2,6 +2,7 @@
 // page and events; WebSocket upgrades are relayed by tlslab and shown; every plain request ends with conn:close.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -158,6 +159,42 @@ describe('plain HTTP always ends with conn:close', () => {
     expect(r.body.length).toBeLessThan(100000);
     const req = await app.waitFor(isRequest((u) => u.endsWith('/reset')));
     expect((await closeOf(req.conn)).cause).toBe('upstream-reset');
+  });
+
+  it('pipelined requests go to the server one at a time, in order, on one connection', async () => {
+    let active = 0;
+    let most = 0;
+    let connections = 0;
+    const counting = http.createServer((req, res) => {
+      active += 1;
+      most = Math.max(most, active);
+      setTimeout(() => {
+        active -= 1;
+        res.end(`r${req.url}\n`);
+      }, 10);
+    });
+    counting.on('connection', () => (connections += 1));
+    await new Promise<void>((r) => counting.listen(0, '127.0.0.1', r));
+    const port = (counting.address() as net.AddressInfo).port;
+    try {
+      const requests = Array.from({ length: 10 }, (_, i) => `POST http://127.0.0.1:${port}/${i} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: 3\r\n\r\nabc`).join('');
+      const reply = await rawExchange(app.proxyPort, requests, { end: true });
+      expect(reply.text.match(/r\/\d+/g)).toEqual(Array.from({ length: 10 }, (_, i) => `r/${i}`));
+      expect(most).toBe(1);
+      expect(connections).toBe(1);
+    } finally {
+      counting.closeAllConnections();
+      await new Promise((r) => counting.close(r));
+    }
+  });
+
+  it('a client that pipelines more than 32 requests is cut off before any is forwarded', async () => {
+    const before = origin.closedSockets() + origin.openSockets();
+    const reply = await rawExchange(app.proxyPort, `GET http://127.0.0.1:${origin.port}/silent?pipe HTTP/1.1\r\nHost: x\r\n\r\n`.repeat(40));
+    expect(reply.text).toBe('');
+    expect(reply.end).not.toBe('timeout');
+    expect(app.events.some((e) => e.type === 'http:request' && e.url.endsWith('/silent?pipe'))).toBe(false);
+    expect(origin.closedSockets() + origin.openSockets()).toBe(before);
   });
 
   it('a port nobody listens on: a 502 page with its code, conn:close upstream-refused', async () => {
