@@ -1,6 +1,7 @@
 // One plain-HTTP request through the proxy front, from the request to its `conn:close`: the target tlslab checked,
 // the events, an idle timeout, and an end whatever happens. I/O: the client's request and response, http-mitm-proxy's hooks.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable, Writable } from 'node:stream';
 import type { IContext } from 'http-mitm-proxy';
 import type { ConnectionSession } from '../capture/session';
 import type { ErrorCode } from '../errors';
@@ -80,6 +81,7 @@ export class PlainExchange {
       bytes.client += chunk.length;
       up.client += chunk.length;
       this.touch();
+      holdBack(this.req, pctx.proxyToServerRequest);
     });
     pctx.onResponse((c, cb) => {
       const r = c.serverToProxyResponse;
@@ -95,6 +97,7 @@ export class PlainExchange {
           up.server += chunk.length;
           bytes.server += chunk.length;
           this.touch();
+          holdBack(r, this.res);
         });
         // The server's response ended before its end (a reset, or a close inside a chunked body).
         r.once('close', () => {
@@ -169,6 +172,22 @@ export class PlainExchange {
     const cause = this.failure?.cause ?? (this.res.writableFinished && this.responseDone ? 'closed' : 'client-aborted');
     this.session.close(cause);
   }
+}
+
+/**
+ * Back-pressure, which http-mitm-proxy's pipe leaves out (its filters' write() always returns true, so a client that
+ * does not read had tlslab hold the whole response in memory): while `to` holds a full buffer, `from` stops.
+ */
+function holdBack(from: Readable, to: Writable | undefined): void {
+  if (!to?.writableNeedDrain || from.isPaused()) return;
+  from.pause();
+  const go = (): void => {
+    to.off('drain', go);
+    to.off('close', go);
+    from.resume();
+  };
+  to.on('drain', go);
+  to.on('close', go);
 }
 
 function upstream(cause: FailureCause, code: ErrorCode, message: string): Failure {

@@ -161,6 +161,54 @@ describe('plain HTTP always ends with conn:close', () => {
     expect((await closeOf(req.conn)).cause).toBe('upstream-reset');
   });
 
+  it('a client that does not read holds the server back (back-pressure): tlslab does not buffer the response', async () => {
+    const MiB = 1 << 20;
+    const total = 100 * MiB;
+    let flushed = 0;
+    const big = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-length': String(total) });
+      const chunk = Buffer.alloc(MiB, 0x61);
+      let sent = 0;
+      const pump = (): void => {
+        while (sent < total) {
+          sent += MiB;
+          const last = sent >= total;
+          const more = res.write(chunk, () => (flushed += MiB));
+          if (last) res.end();
+          if (!more) return void res.once('drain', pump);
+        }
+      };
+      pump();
+    });
+    await new Promise<void>((r) => big.listen(0, '127.0.0.1', r));
+    const port = (big.address() as net.AddressInfo).port;
+    const s = net.connect(app.proxyPort, '127.0.0.1');
+    try {
+      s.pause();
+      s.write(`GET http://127.0.0.1:${port}/big HTTP/1.1\r\nHost: x\r\n\r\n`);
+      // Wait until the server has stopped getting its bytes taken (each step is a poll, not a timed assertion).
+      let last = -1;
+      for (let i = 0; i < 200 && flushed !== last; i++) {
+        last = flushed;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      // Socket buffers on both legs hold some MiB; without back-pressure tlslab took all 100 MiB into memory.
+      expect(flushed).toBeGreaterThan(0);
+      expect(flushed).toBeLessThan(48 * MiB);
+      let received = 0;
+      s.on('data', (d: Buffer) => (received += d.length));
+      s.resume();
+      await waitUntil(() => received > total, 20000);
+      expect(flushed).toBe(total);
+      const req = await app.waitFor(isRequest((u) => u === `http://127.0.0.1:${port}/big`));
+      expect(await app.waitFor((e) => e.type === 'http:response' && e.conn === req.conn)).toMatchObject({ status: 200, bodyBytes: total });
+    } finally {
+      s.destroy();
+      big.closeAllConnections();
+      await new Promise((r) => big.close(r));
+    }
+  });
+
   it('pipelined requests go to the server one at a time, in order, on one connection', async () => {
     let active = 0;
     let most = 0;
