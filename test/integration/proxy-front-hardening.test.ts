@@ -345,6 +345,50 @@ describe('WebSocket through the proxy (tlslab relays it)', () => {
     }
   });
 
+  it('a client that does not read holds the server back (back-pressure): tlslab does not buffer the frames', async () => {
+    const MiB = 1 << 20;
+    const frames = 100;
+    let flushed = 0;
+    // RFC 6455 §5.2: FIN + binary, unmasked, 64-bit length 1 MiB.
+    const frame = Buffer.concat([Buffer.from([0x82, 0x7f, 0, 0, 0, 0, 0, 0x10, 0, 0]), Buffer.alloc(MiB, 0x62)]);
+    const streaming = net.createServer((sock) => {
+      sock.on('error', () => undefined);
+      sock.once('data', () => {
+        sock.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n');
+        let sent = 0;
+        const pump = (): void => {
+          while (sent < frames) {
+            sent += 1;
+            if (!sock.write(frame, () => (flushed += 1))) return void sock.once('drain', pump);
+          }
+        };
+        pump();
+      });
+    });
+    await new Promise<void>((r) => streaming.listen(0, '127.0.0.1', r));
+    const port = (streaming.address() as net.AddressInfo).port;
+    const s = net.connect(app.proxyPort, '127.0.0.1');
+    try {
+      s.pause();
+      s.write(upgradeRequest('/stream', `127.0.0.1:${port}`));
+      let last = -1;
+      for (let i = 0; i < 200 && flushed !== last; i++) {
+        last = flushed;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(flushed).toBeGreaterThan(0);
+      expect(flushed).toBeLessThan(48);
+      let received = 0;
+      s.on('data', (d: Buffer) => (received += d.length));
+      s.resume();
+      await waitUntil(() => received >= frames * frame.length, 20000);
+      expect(flushed).toBe(frames);
+    } finally {
+      s.destroy();
+      await new Promise((r) => streaming.close(r));
+    }
+  });
+
   it('absolute form (GET ws://…) works too', async () => {
     const reply = await rawExchange(app.proxyPort, upgradeRequest(`ws://127.0.0.1:${origin.port}/ws`, 'ignored.example'), { waitMs: 500 });
     expect(parseReply(reply.text).status).toBe(101);
