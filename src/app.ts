@@ -15,7 +15,7 @@ import { startDashboardServer } from './server';
 import { ProxyFront } from './proxy/front';
 import { UpstreamPolicyTable } from './proxy/policy';
 import { DEFAULT_TIMEOUTS, type ProxyContext, type Timeouts } from './proxy/context';
-import { caPage } from './proxy/pages';
+import { caPage, type CaPageInput } from './proxy/pages';
 import type { ConnectionSession } from './capture/session';
 import { CaptureStore } from './capture/capture-store';
 import { TlslabError } from './errors';
@@ -162,7 +162,11 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
   let dashboard: Awaited<ReturnType<typeof startDashboardServer>> | null = null;
   if (opts.uiPort !== false) {
     if (!token && !isLoopback(uiHost)) token = crypto.randomBytes(18).toString('base64url');
-    dashboard = await startDashboardServer({ bus, host: uiHost, port: opts.uiPort ?? 8081, token: token ?? undefined, log, pcapng: (id) => captures.pcapng(id) });
+    dashboard = await startDashboardServer({
+      bus, host: uiHost, port: opts.uiPort ?? 8081, token: token ?? undefined, log, pcapng: (id) => captures.pcapng(id),
+      // A student's view links the CA page at /ca (the instructor's dashboard is not theirs to open: not named there).
+      caPage: (req) => caPage(caPageInput({ ca, lab, dashboardUrl: null, dashboardLocked: true, proxy: `http://${hostPort(shownHost(req, host), front.port)}` })),
+    });
   }
   const dashboardUrl = dashboard ? dashboard.url : null;
   const dashboardLocked = token !== null;
@@ -197,6 +201,8 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
       if (student !== null && ctx.studentView && !isCaFile(req.url)) return ctx.studentView(req, res, student);
       serveMagic(req, res, { ca, lab, dashboardUrl, dashboardLocked, proxy: `http://${hostPort(shownHost(req, host), front.port)}` });
     },
+    // Through the proxy, a signed-in student's http://tlslab/ is the dashboard app scoped to their own connections.
+    ...(dashboard ? { studentView: dashboard.studentView, studentViewUpgrade: dashboard.studentViewUpgrade } : {}),
     upgrade: (req, socket, head, student) => {
       if (student !== null && ctx.studentViewUpgrade) return ctx.studentViewUpgrade(req, socket, head, student);
       sendRawAnswer(socket, { status: 400, code: 'TLSLAB_ERR_BAD_TARGET', text: "tlslab's own pages (http://tlslab/) have no WebSocket." });
@@ -280,6 +286,18 @@ function isCaFile(url: string | undefined): boolean {
   return CA_FILES.includes((url ?? '/').replace(/^https?:\/\/[^/]+/, '').split('?')[0] ?? '');
 }
 
+/** What the CA page shows: the CA, the dashboard (never its token), the proxy, the lab origins. */
+function caPageInput(m: MagicInput): CaPageInput {
+  return {
+    fingerprint256: m.ca.fingerprint256,
+    subject: m.ca.subject,
+    notAfter: m.ca.notAfter,
+    dashboard: m.dashboardUrl ? { url: m.dashboardUrl, locked: m.dashboardLocked } : undefined,
+    proxy: m.proxy,
+    lab: m.lab?.cases.map((c) => ({ name: c.name, host: c.host, teaches: c.teaches })),
+  };
+}
+
 /** http://tlslab/ : the CA page and the CA certificate (never a key). */
 function serveMagic(req: IncomingMessage, res: ServerResponse, m: MagicInput): void {
   const url = (req.url ?? '/').replace(/^https?:\/\/[^/]+/, '').split('?')[0];
@@ -290,14 +308,7 @@ function serveMagic(req: IncomingMessage, res: ServerResponse, m: MagicInput): v
   switch (url) {
     case '/':
     case '/index.html':
-      send(200, 'text/html; charset=utf-8', caPage({
-        fingerprint256: m.ca.fingerprint256,
-        subject: m.ca.subject,
-        notAfter: m.ca.notAfter,
-        dashboard: m.dashboardUrl ? { url: m.dashboardUrl, locked: m.dashboardLocked } : undefined,
-        proxy: m.proxy,
-        lab: m.lab?.cases.map((c) => ({ name: c.name, host: c.host, teaches: c.teaches })),
-      }));
+      send(200, 'text/html; charset=utf-8', caPage(caPageInput(m)));
       return;
     case '/tlslab-ca.pem':
       send(200, 'application/x-pem-file', m.ca.certPem, { 'Content-Disposition': 'attachment; filename="tlslab-ca.pem"' });

@@ -1,8 +1,9 @@
 // The WebSocket wire protocol between the dashboard server and its clients, and the per-connection summary.
 // Plain types only — no Node imports — shared by src/server and src/dashboard.
-import type { ClientOutcome, Endpoint, FailureCause, Leg, Named, TlslabEvent, UpstreamPolicy } from './schema.js';
+import type { ClientOutcome, Endpoint, FailureCause, Leg, Named, Student, TlslabEvent, UpstreamPolicy } from './schema.js';
+import type { RoomStudent } from './room.js';
 
-/** Filters a client may ask for (as `/ws?conn=…&host=…&client=…&failures=1`, or later in a `filter` message). */
+/** Filters a client may ask for (as `/ws?conn=…&host=…&client=…&student=…&failures=1`, or later in a `filter` message). */
 export interface StreamFilter {
   /** Only this connection id. */
   conn?: string;
@@ -10,19 +11,25 @@ export interface StreamFilter {
   host?: string;
   /** Only connections from this client address. */
   client?: string;
+  /** Classroom mode: only this student's connections (their id `s-…`, or their name, case-insensitive). */
+  student?: string;
   /** Only connections where a leg failed. */
   failuresOnly?: boolean;
 }
 
 /** Server → client. */
 export type ServerMessage =
-  /** First message on every connection. */
-  | { kind: 'hello'; schema: number; serverTime: number; historySize: number; filter: StreamFilter }
+  /**
+   * First message on every connection. `student`: this stream is that student's own view (served through the proxy at
+   * http://tlslab/), scoped by the server to their connections; absent on the dashboard port.
+   */
+  | { kind: 'hello'; schema: number; serverTime: number; historySize: number; filter: StreamFilter; student?: Student }
   /**
    * The retained history matching the filter, oldest first; sent once right after `hello`, and after filter changes
    * (`filter`: the filter it answers — tlslab always sends it; after several quick changes, only the latest).
+   * `room`: the room overview as of this snapshot, one entry per student (the dashboard port only; not filtered).
    */
-  | { kind: 'snapshot'; filter?: StreamFilter; events: TlslabEvent[]; summaries: ConnectionSummary[]; evicted: number }
+  | { kind: 'snapshot'; filter?: StreamFilter; events: TlslabEvent[]; summaries: ConnectionSummary[]; evicted: number; room?: RoomStudent[] }
   /** Live events, in `seq` order, after the snapshot. */
   | { kind: 'events'; events: TlslabEvent[] }
   /** This client fell behind (or history was evicted): `missed` events between `fromSeq` and `toSeq` were not sent. */
@@ -60,6 +67,8 @@ export interface ConnectionSummary {
   client: Endpoint;
   target: { host: string; port: number };
   lab?: string;
+  /** Classroom mode: the student who made the connection (from its `conn:open`). */
+  student?: Student;
   sni: string | null;
   openedAt: number;
   closedAt: number | null;

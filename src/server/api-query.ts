@@ -19,6 +19,7 @@ const CONNECTIONS_PARAMS = {
   conn: 'text',
   host: 'text',
   client: 'text',
+  student: 'text',
   failures: 'flag',
   limit: 'count',
   token: 'auth',

@@ -1,5 +1,5 @@
-// The read-only HTTP API over the bus: connection summaries and a connection's events, for scripts and tests.
-// I/O boundary: reads the bus, writes JSON to the response. Hostile URLs get a 400 (api-query.ts), never a throw.
+// The read-only HTTP API over the bus: connection summaries and a connection's events, for scripts and tests, within
+// the view's scope. I/O boundary: reads the bus, writes JSON to the response. Hostile URLs get a 400, never a throw.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventBus } from '../events/bus';
 import { EVENT_SCHEMA_VERSION } from '../events/schema';
@@ -9,6 +9,8 @@ import { newestFirst } from '../events/summary';
 import { checkQueryLength, connectionId, connectionsQuery } from './api-query';
 import { sendError, sendJson } from './http-util';
 import type { HubStats } from './stream-hub';
+import type { RoomStudent } from '../events/room';
+import { inScope, type ViewScope } from './view-scope';
 
 export interface ApiContext {
   bus: EventBus;
@@ -17,7 +19,14 @@ export interface ApiContext {
   streams: () => HubStats;
   /** A connection's pcapng, or null when its capture is not kept (see `DashboardServerOptions.pcapng`). */
   pcapng?: (id: string) => Uint8Array | null;
+  /** Whose connections this request may read: a student's view sees only their own, on every route. */
+  scope: ViewScope;
+  /** The room overview (`GET /api/room`, whole-room views only). */
+  room: () => RoomStudent[];
 }
+
+/** Routes that describe the whole room, not one's own connections: a student's view gets a 403 for them. */
+const ROOM_ONLY = new Set(['/api/health', '/api/room']);
 
 /** Handles `/api/...`; returns false when the path is not an API path. */
 export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, ctx: ApiContext): boolean {
@@ -32,6 +41,18 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, c
   const length = checkQueryLength(url);
   if (!length.ok) {
     sendError(res, 400, 'bad-request', length.message, head);
+    return true;
+  }
+  if (ctx.scope.student !== null && ROOM_ONLY.has(p)) {
+    sendError(res, 403, 'TLSLAB_ERR_AUTH', `${p} describes the whole room: it is on the instructor's dashboard. Your view serves your own connections only.`, head);
+    return true;
+  }
+  if (p === '/api/room') {
+    if (url.search !== '') {
+      sendError(res, 400, 'bad-request', '/api/room takes no query parameters.', head);
+      return true;
+    }
+    sendJson(res, 200, ctx.room(), head);
     return true;
   }
   if (p === '/api/health') {
@@ -60,7 +81,7 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, c
     const { filter, limit } = q.value;
     const out: ConnectionSummary[] = [];
     for (const s of newestFirst(bus.summaries())) {
-      if (!matchesFilter(filter, s)) continue;
+      if (!inScope(ctx.scope, s) || !matchesFilter(filter, s)) continue;
       out.push(s);
       if (out.length >= limit) break;
     }
@@ -81,8 +102,9 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, c
     }
     const id = checked.value;
     const summary = bus.summary(id);
-    const events = bus.eventsFor(id);
-    if (summary === undefined && events.length === 0) {
+    // Out of scope answers exactly as unknown: a student cannot even learn that another's connection exists.
+    const events = inScope(ctx.scope, summary) ? bus.eventsFor(id) : [];
+    if ((summary === undefined || !inScope(ctx.scope, summary)) && events.length === 0) {
       sendError(res, 404, 'not-found', `No connection "${id.slice(0, 64)}" is known (it may have been evicted).`, head);
       return true;
     }
@@ -106,7 +128,8 @@ function sendPcapng(res: ServerResponse, rawId: string, ctx: ApiContext, head: b
     return;
   }
   const id = checked.value;
-  const bytes = ctx.pcapng?.(id) ?? null;
+  // The capture holds the session keys: a student downloads their own connections' only.
+  const bytes = inScope(ctx.scope, ctx.bus.summary(id)) ? (ctx.pcapng?.(id) ?? null) : null;
   if (bytes === null) {
     sendError(res, 404, 'not-found', `No capture of "${id.slice(0, 64)}" is kept (unknown, too old, or no TLS bytes recorded).`, head);
     return;

@@ -119,3 +119,25 @@ function hostOnly(hostHeader: string): string {
   const colon = h.lastIndexOf(':');
   return colon < 0 ? h : h.slice(0, colon);
 }
+
+/** The host name of the student view: through the proxy, http://tlslab/ (and https://tlslab/) is tlslab itself. */
+export const STUDENT_VIEW_HOST = 'tlslab';
+
+/**
+ * The student view's WebSocket check. Who is asking comes from the proxy sign-in (no token); what is checked here is
+ * that a browser opened it from the view's own page: an `Origin` of http(s)://tlslab (any port: every tlslab:PORT is
+ * tlslab). Any other page the student's browser runs would otherwise ride on their proxy sign-in, which the browser
+ * sends by itself like a cookie. No `Origin` (a non-browser client) is let through: it holds the sign-in itself.
+ */
+export function authorizeStudentUpgrade(req: IncomingMessage): { ok: true } | { ok: false; status: 403; message: string } {
+  const origin = req.headers.origin;
+  if (origin === undefined) return { ok: true };
+  let u: URL;
+  try {
+    u = new URL(origin);
+  } catch {
+    return { ok: false, status: 403, message: 'Malformed Origin header.' };
+  }
+  if ((u.protocol === 'http:' || u.protocol === 'https:') && u.hostname.toLowerCase() === STUDENT_VIEW_HOST) return { ok: true };
+  return { ok: false, status: 403, message: `Your view's stream opens from its own page (http://${STUDENT_VIEW_HOST}/) only.` };
+}

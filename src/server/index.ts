@@ -1,19 +1,22 @@
-// The dashboard server: HTTP (the page, its scripts, /api) and the /ws event stream, on its own port.
-// I/O boundary: the listening socket; everything it serves comes from the bus or the static roots.
+// The dashboard server: HTTP (the page, its scripts, /api) and the /ws event stream, on its own port — and the same
+// app for one student at http://tlslab/ through the proxy, scoped to their connections. I/O boundary: the sockets.
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { EventBus } from '../events/bus';
+import type { Student } from '../events/schema';
 import { filterFromQuery } from '../events/filter';
 import { TlslabError } from '../errors';
 import { silentLogger } from '../log';
 import type { Logger } from '../log';
 import { handleApi } from './api';
-import { authorize, isLoopbackHost, tokenCookie, withoutToken } from './auth';
+import { authorize, authorizeStudentUpgrade, isLoopbackHost, tokenCookie, withoutToken } from './auth';
 import { requestUrl, sendError } from './http-util';
 import { defaultStaticRoots, serveFile } from './static-files';
 import type { StaticRoots } from './static-files';
 import { StreamHub } from './stream-hub';
+import { RoomTracker } from './room-tracker';
+import { studentScope, WHOLE_ROOM, type ViewScope } from './view-scope';
 
 export interface DashboardServerOptions {
   bus: EventBus;
@@ -43,6 +46,11 @@ export interface DashboardServerOptions {
    * kept: served at `GET /api/connections/:id/pcapng`. Without it that route answers 404.
    */
   pcapng?: (id: string) => Uint8Array | null;
+  /**
+   * The CA page (download and install steps) as HTML, served at `/ca` in a student's view. Without it `/ca` is a 404
+   * there (the CA files themselves are served by the proxy at http://tlslab/tlslab-ca.pem, …).
+   */
+  caPage?: (req: http.IncomingMessage) => string;
 }
 
 export interface DashboardServer {
@@ -54,6 +62,14 @@ export interface DashboardServer {
    */
   loginUrl: string;
   port: number;
+  /**
+   * A signed-in student's own view: the same page, scripts and API as the dashboard, for a request the proxy received
+   * for http://tlslab/… (or https://tlslab/…). Only that student's connections, on every route. The caller (the proxy)
+   * vouches for `student`; no token is asked.
+   */
+  studentView(req: http.IncomingMessage, res: http.ServerResponse, student: Student): void;
+  /** The same view's WebSocket (`ws://tlslab/ws`): same-origin with http://tlslab (or https://tlslab) only. */
+  studentViewUpgrade(req: http.IncomingMessage, socket: Socket, head: Buffer, student: Student): void;
   close(): Promise<void>;
 }
 
@@ -75,6 +91,7 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
   }
   const roots: StaticRoots = { ...defaultStaticRoots(), ...opts.staticRoots };
   const startedAt = Date.now();
+  const room = new RoomTracker(opts.bus);
   const hub = new StreamHub({
     bus: opts.bus,
     log,
@@ -84,17 +101,20 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
     maxBatch: opts.maxBatch ?? 1000,
     snapshotConnections: opts.snapshotConnections ?? 300,
     viewerStallMs: opts.viewerStallMs,
+    room: () => room.rows(),
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, perMessageDeflate: false });
 
+  const failed = (res: http.ServerResponse) => (err: unknown): void => {
+    log.warn({ err: (err as Error).message }, 'dashboard request failed');
+    if (!res.headersSent) sendError(res, 500, 'TLSLAB_ERR_INTERNAL', 'The dashboard server hit an error.');
+    else res.destroy();
+  };
   const server = http.createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      log.warn({ err: (err as Error).message }, 'dashboard request failed');
-      if (!res.headersSent) sendError(res, 500, 'TLSLAB_ERR_INTERNAL', 'The dashboard server hit an error.');
-      else res.destroy();
-    });
+    handle(req, res).catch(failed(res));
   });
 
+  /** The dashboard port: the access checks, then the whole room. */
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const head = req.method === 'HEAD';
     const url = requestUrl(req.url);
@@ -113,12 +133,22 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
       res.end();
       return;
     }
-    if (handleApi(req, res, url, { bus: opts.bus, startedAt, streams: () => hub.stats(), pcapng: opts.pcapng })) return;
+    await serve(req, res, url, WHOLE_ROOM);
+  }
+
+  /** What both views serve: the API within `scope`, then the page, its assets and scripts. */
+  async function serve(req: http.IncomingMessage, res: http.ServerResponse, url: URL, scope: ViewScope): Promise<void> {
+    const head = req.method === 'HEAD';
+    if (handleApi(req, res, url, { bus: opts.bus, startedAt, streams: () => hub.stats(), pcapng: opts.pcapng, scope, room: () => room.rows() })) return;
     if (req.method !== 'GET' && !head) {
       sendError(res, 405, 'method-not-allowed', 'Only GET and HEAD are served.', head, { Allow: 'GET, HEAD' });
       return;
     }
     const p = url.pathname;
+    if (scope.student !== null && p === '/ca') {
+      sendCaPage(req, res, head);
+      return;
+    }
     let root: string | null = null;
     let rest = '';
     if (p === '/' || p === '/index.html') {
@@ -143,7 +173,22 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
     }
   }
 
-  server.on('upgrade', (req, socket, headBytes) => {
+  /** `/ca` in a student's view: the CA page the proxy serves at http://tlslab/ without a sign-in. */
+  function sendCaPage(req: http.IncomingMessage, res: http.ServerResponse, head: boolean): void {
+    if (opts.caPage === undefined) {
+      sendError(res, 404, 'not-found', 'No CA page here: download the CA at /tlslab-ca.pem.', head);
+      return;
+    }
+    const body = opts.caPage(req);
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)), 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+    res.end(head ? undefined : body);
+  }
+
+  /**
+   * Takes over a /ws upgrade once `allowed` has passed (the dashboard port's access check, or the student view's
+   * origin check): the stream within `scope`.
+   */
+  function upgrade(req: http.IncomingMessage, socket: Socket, headBytes: Buffer, scope: ViewScope, allowed: (url: URL) => { ok: true } | { ok: false; status: number; message: string }): void {
     const url = requestUrl(req.url);
     const refuse = (status: number, code: string, message: string): void => {
       const body = JSON.stringify({ error: code, message });
@@ -161,13 +206,17 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
       refuse(404, 'not-found', 'WebSocket endpoint is /ws.');
       return;
     }
-    const auth = authorize(req, url, { token, bindHost: host, upgrade: true });
+    const auth = allowed(url);
     if (!auth.ok) {
       refuse(auth.status, 'TLSLAB_ERR_AUTH', auth.message);
       return;
     }
     const filter = filterFromQuery(url.searchParams);
-    wss.handleUpgrade(req, socket, headBytes, (ws) => hub.add(ws, filter));
+    wss.handleUpgrade(req, socket, headBytes, (ws) => hub.add(ws, filter, scope));
+  }
+
+  server.on('upgrade', (req: http.IncomingMessage, socket: Socket, headBytes: Buffer) => {
+    upgrade(req, socket, headBytes, WHOLE_ROOM, (url) => authorize(req, url, { token, bindHost: host, upgrade: true }));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -191,8 +240,20 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
     url,
     loginUrl,
     port: actualPort,
+    studentView(req, res, student): void {
+      const url = requestUrl(req.url);
+      if (url === null) {
+        sendError(res, 400, 'bad-request', 'The request target is not a valid URL.', req.method === 'HEAD');
+        return;
+      }
+      serve(req, res, url, studentScope(student)).catch(failed(res));
+    },
+    studentViewUpgrade(req, socket, head, student): void {
+      upgrade(req, socket, head, studentScope(student), () => authorizeStudentUpgrade(req));
+    },
     close(): Promise<void> {
       closing ??= new Promise<void>((resolve) => {
+        room.close();
         hub.close();
         wss.close();
         server.close(() => resolve());

@@ -4,6 +4,7 @@ import type WebSocket from 'ws';
 import type { TlslabEvent } from '../events/schema';
 import type { ServerMessage, StreamFilter } from '../events/stream';
 import { ClientQueue } from './client-queue';
+import { scopeKey, WHOLE_ROOM, type ViewScope } from './view-scope';
 
 /**
  * Encodes an `events` message once per flush pass, however many clients send it: `key` is null when the
@@ -19,13 +20,15 @@ export interface StreamClientOptions {
   maxBatch: number;
   /** Called when the socket has drained some and this client may have more to send (events or a snapshot). */
   wake: () => void;
+  /** Whose connections this viewer may see (default: the whole room). Fixed for the viewer's life. */
+  scope?: ViewScope;
 }
 
 export class StreamClient {
   private currentFilter: StreamFilter;
   /**
-   * Clients with the same filter select the same events, so the same seq range with the same count is the
-   * same batch and is encoded once. failures-only streams also carry backfills that depend on when the
+   * Clients with the same scope and filter select the same events, so the same seq range with the same count is
+   * the same batch and is encoded once. failures-only streams also carry backfills that depend on when the
    * client joined: never shared.
    */
   private shareKey: string | null;
@@ -55,12 +58,15 @@ export class StreamClient {
   stallLow = 0;
   /** Set once the hub has dropped this client (it sends nothing more). */
   dropped = false;
+  /** Whose connections this viewer may see: checked on every event and snapshot, whatever the filter says. */
+  readonly scope: ViewScope;
   private readonly opts: StreamClientOptions;
   private readonly onWritten: (err?: Error) => void;
 
   constructor(readonly ws: WebSocket, readonly id: number, filter: StreamFilter, opts: StreamClientOptions) {
+    this.scope = opts.scope ?? WHOLE_ROOM;
     this.currentFilter = filter;
-    this.shareKey = StreamClient.keyOf(filter);
+    this.shareKey = StreamClient.keyOf(this.scope, filter);
     this.opts = opts;
     this.queue = new ClientQueue(opts.queue);
     this.onWritten = () => {
@@ -74,11 +80,11 @@ export class StreamClient {
 
   set filter(f: StreamFilter) {
     this.currentFilter = f;
-    this.shareKey = StreamClient.keyOf(f);
+    this.shareKey = StreamClient.keyOf(this.scope, f);
   }
 
-  private static keyOf(f: StreamFilter): string | null {
-    return f.failuresOnly === true ? null : JSON.stringify([f.conn ?? null, f.host ?? null, f.client ?? null]);
+  private static keyOf(scope: ViewScope, f: StreamFilter): string | null {
+    return f.failuresOnly === true ? null : JSON.stringify([scopeKey(scope), f.conn ?? null, f.host ?? null, f.client ?? null, f.student ?? null]);
   }
 
   get open(): boolean {

@@ -1,15 +1,17 @@
 // The /ws stream: one bus subscription fanned out to every dashboard client — hello, snapshot, then live
-// batches in seq order, per-client filters and bounded queues, snapshots paced by each viewer's backlog,
+// batches in seq order, per-client scopes and filters, bounded queues, snapshots paced by each viewer's backlog,
 // heartbeat, and dropping viewers that stop reading. I/O boundary: the ws sockets.
 import type WebSocket from 'ws';
 import type { EventBus } from '../events/bus';
 import { EVENT_SCHEMA_VERSION } from '../events/schema';
 import type { TlslabEvent } from '../events/schema';
 import type { ClientMessage, ConnectionSummary, StreamFilter } from '../events/stream';
+import type { RoomStudent } from '../events/room';
 import { matchesFilter, matchesIdentity, normalizeFilter } from '../events/filter';
 import { isFailure, newestFirst } from '../events/summary';
 import type { Logger } from '../log';
 import { StreamClient } from './stream-client';
+import { inScope, WHOLE_ROOM, type ViewScope } from './view-scope';
 
 export interface StreamHubOptions {
   bus: EventBus;
@@ -35,6 +37,8 @@ export interface StreamHubOptions {
   viewerStallMs?: number;
   /** Least time between two snapshots for one viewer; filter changes in between are coalesced (default 250 ms). */
   snapshotIntervalMs?: number;
+  /** The room overview as of now, sent in the snapshots of whole-room viewers (absent: no `room` in snapshots). */
+  room?: () => RoomStudent[];
 }
 
 export interface HubStats {
@@ -119,17 +123,21 @@ export class StreamHub {
     };
   }
 
-  /** Takes over an upgraded socket: hello, snapshot, then live events. */
-  add(ws: WebSocket, filter: StreamFilter): StreamClient {
+  /**
+   * Takes over an upgraded socket: hello, snapshot, then live events. `scope`: whose connections it may see (the
+   * whole room unless the server says otherwise; no message from the viewer can widen it).
+   */
+  add(ws: WebSocket, filter: StreamFilter, scope: ViewScope = WHOLE_ROOM): StreamClient {
     const client = new StreamClient(ws, this.nextId++, filter, {
       queue: this.opts.clientQueue,
       highWater: this.opts.highWater,
       maxBatch: this.opts.maxBatch,
       wake: () => this.schedule(),
+      scope,
     });
     this.clients.add(client);
     const log = this.opts.log.child({ wsClient: client.id });
-    log.debug({ filter }, 'dashboard client connected');
+    log.debug({ filter, student: scope.student?.id }, 'dashboard client connected');
     ws.on('pong', () => {
       client.alive = true;
     });
@@ -139,7 +147,10 @@ export class StreamHub {
       log.debug({ sentEvents: client.sentEvents, dropped: client.queue.dropped }, 'dashboard client gone');
     });
     ws.on('error', (err) => log.debug({ err: err.message }, 'dashboard client socket error'));
-    client.sendMessage({ kind: 'hello', schema: EVENT_SCHEMA_VERSION, serverTime: Date.now(), historySize: this.opts.bus.history.size, filter });
+    client.sendMessage({
+      kind: 'hello', schema: EVENT_SCHEMA_VERSION, serverTime: Date.now(), historySize: this.opts.bus.history.size, filter,
+      ...(scope.student !== null ? { student: scope.student } : {}),
+    });
     this.sendSnapshot(client);
     return client;
   }
@@ -180,6 +191,7 @@ export class StreamHub {
   private sendSnapshot(client: StreamClient): void {
     const { bus } = this.opts;
     const f = client.filter;
+    const scope = client.scope;
     client.queue.clear();
     client.seenFailed.clear();
     client.minSeq = bus.seq;
@@ -188,19 +200,21 @@ export class StreamHub {
     const summaries: ConnectionSummary[] = [];
     const selected = new Set<string>();
     for (const s of bus.summaries()) {
-      if (!matchesFilter(f, s)) continue;
+      if (!inScope(scope, s) || !matchesFilter(f, s)) continue;
       summaries.push(s);
       selected.add(s.id);
       if (f.failuresOnly === true) client.seenFailed.add(s.id);
     }
     const newest = newestFirst(summaries);
     const withEvents = new Set(newest.slice(0, this.opts.snapshotConnections).map((s) => s.id));
-    // A connection asked for by id is sent even when its summary was forgotten (its events may still be kept).
-    // Other forgotten connections are not: the snapshot stays bounded by `snapshotConnections`.
-    const byId = f.conn !== undefined && f.host === undefined && f.client === undefined && f.failuresOnly !== true ? f.conn : null;
+    // A connection asked for by id is sent even when its summary was forgotten (its events may still be kept), to
+    // the whole room's viewers only: nobody can tell whose it was. Other forgotten connections are not sent: the
+    // snapshot stays bounded by `snapshotConnections`.
+    const byId = scope.student === null && f.conn !== undefined && f.host === undefined && f.client === undefined && f.student === undefined && f.failuresOnly !== true ? f.conn : null;
     const events = bus.history.toArray((e) => withEvents.has(e.conn) || e.conn === byId);
+    const room = scope.student === null && this.opts.room !== undefined ? `,"room":${JSON.stringify(this.opts.room())}` : '';
     client.sendSnapshot(
-      `{"kind":"snapshot","filter":${JSON.stringify(f)},"events":${JSON.stringify(events)},"summaries":${JSON.stringify(newest)},"evicted":${bus.history.evicted}}`,
+      `{"kind":"snapshot","filter":${JSON.stringify(f)},"events":${JSON.stringify(events)},"summaries":${JSON.stringify(newest)},"evicted":${bus.history.evicted}${room}}`,
     );
   }
 
@@ -212,7 +226,7 @@ export class StreamHub {
       // A viewer waiting for a new filter's snapshot gets this event in it (it is in history) or not at all.
       if (e.seq <= c.minSeq || c.pendingFilter !== null) continue;
       const f = c.filter;
-      if (!matchesIdentity(f, e.conn, summary)) continue;
+      if (!inScope(c.scope, summary) || !matchesIdentity(f, e.conn, summary)) continue;
       if (f.failuresOnly === true) {
         if (summary === undefined || !isFailure(summary)) continue;
         if (!c.seenFailed.has(e.conn)) this.backfill(c, e);
