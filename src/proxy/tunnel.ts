@@ -78,6 +78,8 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
   };
   switch (first.kind) {
     case 'closed':
+      // The client ended its side before sending anything: end ours, or the socket stays half-open for good.
+      socket.end();
       session.close('closed');
       return;
     case 'not-tls':
