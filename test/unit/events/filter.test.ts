@@ -1,5 +1,5 @@
 // Stream filters: parsing untrusted input and matching summaries.
-import { filterFromQuery, isEmptyFilter, matchesFilter, normalizeFilter } from '../../../src/events/filter';
+import { filterFromQuery, isEmptyFilter, matchesFilter, matchesIdentity, normalizeFilter, parseSearch } from '../../../src/events/filter';
 import { reduceSummaries } from '../../../src/events/summary';
 import type { EventDraft, TlslabEvent } from '../../../src/events/schema';
 import type { ConnectionSummary } from '../../../src/events/stream';
@@ -42,5 +42,52 @@ describe('filters', () => {
     expect(matchesFilter({ failuresOnly: true }, a)).toBe(false);
     expect(matchesFilter({ failuresOnly: true }, b)).toBe(true);
     expect(matchesFilter({ failuresOnly: true, host: 'valid' }, b)).toBe(false);
+  });
+
+  describe('by student', () => {
+    const ada = { ...a, student: { id: 's-0123456789abcdef', name: 'Ada Lovelace' } };
+    const zoe = { ...b, student: { id: 's-fedcba9876543210', name: 'Zoë Ångström' } };
+
+    it('is read from the query string and from filter messages', () => {
+      expect(filterFromQuery(new URLSearchParams('student=Ada%20Lovelace'))).toEqual({ student: 'Ada Lovelace' });
+      expect(normalizeFilter({ student: '  s-0123456789abcdef ' })).toEqual({ student: 's-0123456789abcdef' });
+      expect(normalizeFilter({ student: 7 })).toEqual({});
+      expect(isEmptyFilter({ student: 'x' })).toBe(false);
+    });
+
+    it('matches the id exactly, or the name in any case and spacing (NFKC)', () => {
+      expect(matchesFilter({ student: 's-0123456789abcdef' }, ada)).toBe(true);
+      expect(matchesFilter({ student: 'S-0123456789ABCDEF' }, ada)).toBe(false);
+      expect(matchesFilter({ student: 'ada lovelace' }, ada)).toBe(true);
+      expect(matchesFilter({ student: 'ADA   LOVELACE' }, ada)).toBe(true);
+      expect(matchesFilter({ student: 'Ada' }, ada)).toBe(false);
+      expect(matchesFilter({ student: 'zoë ångström' }, zoe)).toBe(true);
+      expect(matchesFilter({ student: 'ＺＯＥ\u0308 Ångström' }, zoe)).toBe(true);
+      expect(matchesFilter({ student: 'Ada Lovelace' }, zoe)).toBe(false);
+      // A connection without a student (outside classroom mode) never matches; nor does an unknown summary.
+      expect(matchesFilter({ student: 'Ada Lovelace' }, a)).toBe(false);
+      expect(matchesIdentity({ student: 'Ada Lovelace' }, 'a', undefined)).toBe(false);
+      expect(matchesFilter({ student: 'ada lovelace', failuresOnly: true }, ada)).toBe(false);
+    });
+  });
+
+  describe('the search box', () => {
+    it.each([
+      ['expired', { text: 'expired' }],
+      ['student:Ada', { text: '', student: 'Ada' }],
+      ['student:"Ada Lovelace" expired', { text: 'expired', student: 'Ada Lovelace' }],
+      ["TLS 1.3 student:'Zoë Å'", { text: 'tls 1.3', student: 'Zoë Å' }],
+      ['Student:ada STUDENT:grace', { text: '', student: 'grace' }],
+      ['student: x', { text: 'x' }],
+      ['student:"Ada Lo', { text: '', student: 'Ada Lo' }],
+      ['mystudent:ada', { text: 'mystudent:ada' }],
+    ])('%j', (input, want) => {
+      expect(parseSearch(input)).toEqual(want);
+    });
+
+    it('never throws and bounds what it keeps', () => {
+      const long = parseSearch(`student:${'a'.repeat(5000)}`);
+      expect(long.student?.length).toBeLessThanOrEqual(256);
+    });
   });
 });
