@@ -151,8 +151,8 @@ export class ProxyGate {
       const r = this.#share.admit(student.id);
       if (!r.ok) {
         const message = r.limit === 'concurrent-tunnels'
-          ? `${student.name} has ${r.open} connections open through tlslab, the most one student may have at once: tlslab answered 429.`
-          : `${student.name} opened new connections faster than ${r.value} a second: tlslab answered 429.`;
+          ? `${student.name} has ${r.open} connections open through tlslab, the most one student may have at once: tlslab answered 429. [concurrent-tunnels]`
+          : `${student.name} opened new connections faster than ${r.value} a second: tlslab answered 429. [connection-rate]`;
         this.#record(`share ${student.id}`, q, student, 'TLSLAB_ERR_FAIR_SHARE', 'limit-exceeded', message);
         return { ok: false, answer: shareExceeded(r.limit, r.value, r.retryAfterMs) };
       }
