@@ -128,3 +128,46 @@ export function ethernetFrame(ip: Uint8Array): Uint8Array {
   frame.set(ip, 14);
   return frame;
 }
+
+/**
+ * The IP and TCP headers (no payload) of a segment carrying `payloadLength` bytes, for writers that append the
+ * payload themselves without copying it twice. The IPv4 header checksum is computed; the TCP checksum is left 0
+ * (RFC 9293 §3.1 makes it mandatory on the wire, but a capture tool reads it only when asked: Wireshark does not
+ * check it by default, and a sum over every payload byte would cost a recording more than the copy does).
+ */
+export function ipTcpHeader(spec: Omit<TcpPacketSpec, 'payload'>, payloadLength: number): Uint8Array | null {
+  const src = addressBytes(spec.src.address);
+  const dst = addressBytes(spec.dst.address);
+  if (!src || !dst || src.length !== dst.length) return null;
+  const v4 = src.length === 4;
+  const ipLen = v4 ? 20 : 40;
+  if (20 + payloadLength > (v4 ? 65535 - 20 : 65535)) return null;
+  const b = new Uint8Array(ipLen + 20);
+  if (v4) {
+    b[0] = 0x45;
+    put16(b, 2, 40 + payloadLength);
+    b[6] = 0x40; // don't fragment
+    b[8] = 64;
+    b[9] = 6;
+    b.set(src, 12);
+    b.set(dst, 16);
+    put16(b, 10, checksum([b.subarray(0, 20)]));
+  } else {
+    b[0] = 0x60;
+    put16(b, 4, 20 + payloadLength);
+    b[6] = 6;
+    b[7] = 64;
+    b.set(src, 8);
+    b.set(dst, 24);
+  }
+  const t = ipLen;
+  put16(b, t, spec.src.port);
+  put16(b, t + 2, spec.dst.port);
+  put32(b, t + 4, spec.seq >>> 0);
+  put32(b, t + 8, spec.ack >>> 0);
+  b[t + 12] = 5 << 4;
+  const f = spec.flags;
+  b[t + 13] = (f.fin ? 1 : 0) | (f.syn ? 2 : 0) | (f.rst ? 4 : 0) | (f.psh ? 8 : 0) | (f.ack ? 16 : 0);
+  put16(b, t + 14, spec.window ?? 65535);
+  return b;
+}

@@ -1,16 +1,16 @@
-// pcapng writer (draft-ietf-opsawg-pcapng): SHB, IDB, a Decryption Secrets Block with the TLS key log, EPBs.
-// Pure: returns bytes; the caller writes the file. Used to export a connection and by the tests.
+// pcapng writer (draft-ietf-opsawg-pcapng): SHB, IDB, Decryption Secrets Blocks with the TLS key log, EPBs (with
+// comments), Custom Blocks. Pure: returns bytes; the caller writes the file (an export, a recording, the tests).
 import { ByteSink } from './bytes';
 import { pcapError, type Result } from './errors';
 import { ethernetFrame, ipTcpPacket } from './packet-builder';
-import { BLOCK, SECRETS_TLS_KEY_LOG } from './pcapng-reader';
+import { BLOCK, OPT_COMMENT, SECRETS_TLS_KEY_LOG } from './capture-reader';
 import type { Endpoint } from './types';
 
 const encoder = new TextEncoder();
 
 /** Low-level block builder: one section, little-endian unless asked otherwise. */
 export class PcapngBuilder {
-  private readonly sink = new ByteSink();
+  private sink = new ByteSink();
   private interfaces = 0;
 
   constructor(private readonly le = true, appName = 'tlslab') {
@@ -25,14 +25,18 @@ export class PcapngBuilder {
     this.block(BLOCK.SHB, body, [[4, encoder.encode(appName)]]);
   }
 
-  /** §4.2 IDB; `tsresol` is the if_tsresol byte (6 = microseconds, the default; 9 = nanoseconds). Returns the id. */
-  addInterface(linkType: number, opts: { snapLen?: number; tsresol?: number; name?: string } = {}): number {
+  /**
+   * §4.2 IDB; `tsresol` is the if_tsresol byte (6 = microseconds, the default; 9 = nanoseconds); `name` and
+   * `description` are if_name and if_description (Wireshark shows both). Returns the id.
+   */
+  addInterface(linkType: number, opts: { snapLen?: number; tsresol?: number; name?: string; description?: string } = {}): number {
     const body = new Uint8Array(8);
     const v = new DataView(body.buffer);
     v.setUint16(0, linkType, this.le);
     v.setUint32(4, opts.snapLen ?? 262144, this.le);
     const options: [number, Uint8Array][] = [];
     if (opts.name) options.push([2, encoder.encode(opts.name)]);
+    if (opts.description) options.push([3, encoder.encode(opts.description)]);
     if (opts.tsresol !== undefined) options.push([9, Uint8Array.of(opts.tsresol)]);
     this.block(BLOCK.IDB, body, options);
     return this.interfaces++;
@@ -50,7 +54,7 @@ export class PcapngBuilder {
   }
 
   /** §4.3 EPB; `units` is the timestamp in the interface's units (microseconds by default). */
-  addPacket(interfaceId: number, units: bigint, data: Uint8Array, originalLength = data.length): void {
+  addPacket(interfaceId: number, units: bigint, data: Uint8Array, originalLength = data.length, opts: { comment?: string } = {}): void {
     const body = new Uint8Array(20 + pad4(data.length));
     const v = new DataView(body.buffer);
     v.setUint32(0, interfaceId, this.le);
@@ -59,7 +63,25 @@ export class PcapngBuilder {
     v.setUint32(12, data.length, this.le);
     v.setUint32(16, originalLength, this.le);
     body.set(data, 20);
-    this.block(BLOCK.EPB, body, []);
+    this.block(BLOCK.EPB, body, opts.comment ? [[OPT_COMMENT, encoder.encode(opts.comment)]] : []);
+  }
+
+  /**
+   * §4.8 Custom Block (the copyable kind): `pen` is the Private Enterprise Number that owns the format of `data`.
+   * No options follow the data, so a reader can tell where it ends.
+   */
+  addCustom(pen: number, data: Uint8Array): void {
+    const body = new Uint8Array(4 + pad4(data.length));
+    new DataView(body.buffer).setUint32(0, pen, this.le);
+    body.set(data, 4);
+    this.block(BLOCK.CB, body, []);
+  }
+
+  /** The blocks built since the last call (the first call includes the section header); the builder starts empty again. */
+  drain(): Uint8Array {
+    const out = this.sink.concat();
+    this.sink = new ByteSink();
+    return out;
   }
 
   /** §4.4 SPB: no interface id (always 0), no timestamp. */
@@ -99,6 +121,36 @@ export class PcapngBuilder {
 
 function pad4(n: number): number {
   return (n + 3) & ~3;
+}
+
+/**
+ * One EPB in pieces, for a writer that copies the packet bytes into its own buffer once: `head` (block header and the
+ * EPB fields), then the caller's `capturedLength` bytes, then `tail` (padding, an opt_comment if any, the trailer).
+ */
+export function epbFrame(le: boolean, interfaceId: number, units: bigint, capturedLength: number, comment?: string): { head: Uint8Array; tail: Uint8Array } {
+  const c = comment ? encoder.encode(comment) : null;
+  const optLen = c ? 4 + pad4(c.length) + 4 : 0;
+  const padding = pad4(capturedLength) - capturedLength;
+  const total = 28 + capturedLength + padding + optLen + 4;
+  const head = new Uint8Array(28);
+  const hv = new DataView(head.buffer);
+  hv.setUint32(0, BLOCK.EPB, le);
+  hv.setUint32(4, total, le);
+  hv.setUint32(8, interfaceId, le);
+  hv.setUint32(12, Number(units >> 32n), le);
+  hv.setUint32(16, Number(units & 0xffffffffn), le);
+  hv.setUint32(20, capturedLength, le);
+  hv.setUint32(24, capturedLength, le);
+  const tail = new Uint8Array(padding + optLen + 4);
+  const tv = new DataView(tail.buffer);
+  if (c) {
+    tv.setUint16(padding, OPT_COMMENT, le);
+    tv.setUint16(padding + 2, c.length, le);
+    tail.set(c, padding + 4);
+    // opt_endofopt (code 0, length 0) is the 4 zero bytes already there.
+  }
+  tv.setUint32(tail.length - 4, total, le);
+  return { head, tail };
 }
 
 /** One TCP connection to synthesize: the two byte streams, as chunks in the order they happened. */

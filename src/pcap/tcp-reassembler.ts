@@ -53,6 +53,16 @@ export class TcpReassembler {
     return this.all.map((c) => c.info);
   }
 
+  /** Connections seen so far (the next new one gets this index). */
+  get count(): number {
+    return this.all.length;
+  }
+
+  /** One connection's description, by index. */
+  connection(index: number): TcpConnection | undefined {
+    return this.all[index]?.info;
+  }
+
   /** One captured TCP segment; returns what it released, in stream order. */
   push(stamp: PacketStamp, seg: TcpSegment): StreamEvent[] {
     const srcKey = endpointText(seg.src);

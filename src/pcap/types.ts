@@ -18,6 +18,8 @@ export interface CapturedPacket {
   /** The captured bytes (may be shorter than `originalLength` when the snap length cut them). */
   data: Uint8Array;
   originalLength: number;
+  /** pcapng: the packet's first opt_comment (§3.5), if it has one. */
+  comment?: string;
 }
 
 export interface CaptureInterface {
@@ -27,6 +29,8 @@ export interface CaptureInterface {
   /** Timestamp units per second (pcapng `if_tsresol`; 1e6 or 1e9 for pcap). */
   unitsPerSecond: number;
   name?: string;
+  /** pcapng if_description (§4.2). */
+  description?: string;
 }
 
 export type CaptureFormat = 'pcap' | 'pcapng';
