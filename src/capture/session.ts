@@ -1,7 +1,7 @@
 // One intercepted connection: two legs, each a tapped byte stream fed to its own decoder, and the events they make.
 // I/O boundary: taps hand bytes in; events go out through the bus. Nothing here formats for display.
 import type { EventBus } from '../events/bus';
-import type { DistributiveOmit, EventDraft, FailureCause, Leg, Side, TlslabEvent } from '../events/schema';
+import type { DistributiveOmit, Endpoint, EventDraft, FailureCause, Leg, Side, TlslabEvent } from '../events/schema';
 import { TlsDecoder, type DecoderOptions, type TlsEvent } from '../tls';
 import type { Tap } from './tap';
 import { AppDataMasker } from './redact-bytes';
@@ -18,6 +18,33 @@ export interface SessionOptions {
   appDataEvents?: number;
   /** Raw bytes kept per leg for export (first bytes of each direction, with timestamps). */
   rawKeepBytes?: number;
+  /** The connection id (default: the next `cN` of this process). A replayed recording keeps its own ids. */
+  id?: string;
+  /** Where times come from, ms since the epoch (default: the monotonic clock). A replay passes the capture's. */
+  clock?: () => number;
+  /**
+   * Sees the plaintext of every application-data record the decoder decrypted (null for one it did not), before
+   * credentials are masked for the previews. For an observer that reads the bytes themselves (a replay's HTTP view).
+   */
+  onPlaintext?: (leg: Leg, from: Side, plaintext: Uint8Array | null) => void;
+}
+
+/** Where events go: the bus, or anything that stamps drafts the same way (a replay's queue). */
+export type EventSink = Pick<EventBus, 'emit'>;
+
+/** A leg's TCP ends as its socket reported them: `client` opened the connection (and sends the ClientHello). */
+export interface LegEnds {
+  client: Endpoint;
+  server: Endpoint;
+}
+
+/** Sees a leg's wire as it happens (a recording): its socket's addresses, every chunk, every key-log line, its end. */
+export interface LegWatcher {
+  attached?(leg: LegCapture, ends: LegEnds | null): void;
+  chunk?(leg: LegCapture, from: Side, bytes: Buffer, t: number): void;
+  keyLog?(leg: LegCapture, line: string): void;
+  /** `reset`: the socket reported ECONNRESET; else an orderly end (or the session closed it). */
+  ended?(leg: LegCapture, how: 'fin' | 'reset'): void;
 }
 
 export interface RawChunk {
@@ -43,7 +70,11 @@ export class LegCapture {
   readonly certificates: Record<Side, Buffer[] | null> = { client: null, server: null };
   /** NSS key-log lines of this leg. Kept in memory only: never logged, never emitted. */
   readonly keyLog: string[] = [];
+  /** The addresses of the leg's socket, once it is tapped (null when the socket no longer had them). */
+  ends: LegEnds | null = null;
   private rawKept = 0;
+  private tap: Tap | null = null;
+  private readonly watchers: LegWatcher[] = [];
 
   /** Bytes kept in `raw`. */
   get rawBytes(): number {
@@ -63,11 +94,20 @@ export class LegCapture {
     // Previews of decrypted application data reach every dashboard viewer: credentials in them are masked.
     const alpn = (): string | null => this.decoder.state.alpn;
     const masks = { client: new AppDataMasker('client', alpn), server: new AppDataMasker('server', alpn) } satisfies Record<Side, AppDataMasker>;
+    const plain = session.onPlaintext;
     this.decoder = new TlsDecoder({
       appDataRecords: opts.appDataEvents,
       ...decoderOptions,
-      appDataView: (from, plaintext, max) => masks[from].view(plaintext, max),
+      appDataView: (from, plaintext, max) => {
+        plain?.(leg, from, plaintext);
+        return masks[from].view(plaintext, max);
+      },
     });
+  }
+
+  /** Adds a watcher of the wire (see LegWatcher); it sees what happens from now on. */
+  watch(w: LegWatcher): void {
+    this.watchers.push(w);
   }
 
   /** Sees every decoder event of this leg, emitted or suppressed. */
@@ -81,6 +121,12 @@ export class LegCapture {
    */
   attach(tap: Tap, peer: Side): void {
     const us: Side = peer === 'client' ? 'server' : 'client';
+    this.tap = tap;
+    const s = tap.socket;
+    const remote = s.remoteAddress !== undefined && s.remotePort !== undefined ? { address: s.remoteAddress, port: s.remotePort } : null;
+    const local = s.localAddress !== undefined && s.localPort !== undefined ? { address: s.localAddress, port: s.localPort } : null;
+    this.ends = remote && local ? (peer === 'client' ? { client: remote, server: local } : { client: local, server: remote }) : null;
+    for (const w of this.watchers) w.attached?.(this, this.ends);
     tap.onChunk((direction, chunk) => this.feed(direction === 'in' ? peer : us, chunk));
     tap.once('close', () => this.end());
   }
@@ -88,17 +134,20 @@ export class LegCapture {
   feed(from: Side, chunk: Buffer): void {
     if (this.finished) return;
     this.bytes[from] += chunk.length;
+    const t = this.session.now();
     if (this.rawKept < this.opts.rawKeepBytes) {
       const keep = chunk.subarray(0, this.opts.rawKeepBytes - this.rawKept);
-      this.raw.push({ from, t: now(), bytes: Buffer.from(keep) });
+      this.raw.push({ from, t, bytes: Buffer.from(keep) });
       this.rawKept += keep.length;
     }
+    for (const w of this.watchers) w.chunk?.(this, from, chunk, t);
     this.publish(this.decoder.feed(from, chunk));
   }
 
   addKeyLog(line: Buffer | string): void {
     const text = line.toString().trim();
     if (this.keyLog.length < 64) this.keyLog.push(text);
+    for (const w of this.watchers) w.keyLog?.(this, text);
     this.publish(this.decoder.addKeyLog(text + '\n'));
   }
 
@@ -109,6 +158,8 @@ export class LegCapture {
     this.publish(this.decoder.end('server'));
     this.publish(this.decoder.finish());
     this.finished = true;
+    const how = this.tap?.socketError?.code === 'ECONNRESET' ? 'reset' : 'fin';
+    for (const w of this.watchers) w.ended?.(this, how);
   }
 
   private publish(events: TlsEvent[]): void {
@@ -151,16 +202,21 @@ let nextId = 1;
 /** Both legs of one intercepted connection, and the events they make. */
 export class ConnectionSession {
   readonly id: string;
-  readonly startedAt = now();
+  readonly startedAt: number;
   readonly client: LegCapture;
   readonly upstream: LegCapture;
+  readonly onPlaintext: SessionOptions['onPlaintext'];
   closed = false;
+  private readonly clock: () => number;
 
   constructor(
-    private readonly bus: EventBus,
+    private readonly bus: EventSink,
     opts: SessionOptions = {},
   ) {
-    this.id = `c${nextId++}`;
+    this.id = opts.id ?? `c${nextId++}`;
+    this.clock = opts.clock ?? now;
+    this.startedAt = this.clock();
+    this.onPlaintext = opts.onPlaintext;
     const o = { ...DEFAULTS, ...opts };
     this.client = new LegCapture(this, 'client', o, opts.decoder);
     this.upstream = new LegCapture(this, 'upstream', o, opts.decoder);
@@ -168,6 +224,11 @@ export class ConnectionSession {
 
   leg(leg: Leg): LegCapture {
     return leg === 'client' ? this.client : this.upstream;
+  }
+
+  /** The session's clock (ms since the epoch). */
+  now(): number {
+    return this.clock();
   }
 
   emit(draft: SessionEventDraft): TlslabEvent | null {
@@ -183,7 +244,7 @@ export class ConnectionSession {
     this.emit({
       type: 'conn:close',
       cause,
-      durationMs: round(now() - this.startedAt),
+      durationMs: round(this.clock() - this.startedAt),
       bytes: {
         client: { fromClient: this.client.bytes.client, toClient: this.client.bytes.server },
         upstream: { fromServer: this.upstream.bytes.server, toServer: this.upstream.bytes.client },

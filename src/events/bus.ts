@@ -22,6 +22,11 @@ export interface EventBusOptions {
    * forgotten beyond that), so the newest closed connections stay listed even when thousands never close.
    */
   maxConnections?: number;
+  /**
+   * Where `t` comes from, ms since the epoch (default: the monotonic clock). A replay passes the time the capture
+   * recorded for each event; `t` still never decreases.
+   */
+  clock?: () => number;
 }
 
 export const DEFAULT_MAX_CONNECTIONS = 20_000;
@@ -57,6 +62,7 @@ export class EventBus {
   private lastSubscriberError: unknown = undefined;
   private forgotten = 0;
   private forgottenOpen = 0;
+  private readonly clock: () => number;
 
   constructor(opts: EventBusOptions = {}) {
     this.history = new EventHistory({
@@ -67,6 +73,7 @@ export class EventBus {
     });
     this.maxConnections = Math.max(1, Math.floor(opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS));
     this.maxOpen = Math.max(1, Math.floor(this.maxConnections * OPEN_SHARE));
+    this.clock = opts.clock ?? (() => perf.timeOrigin + perf.now());
   }
 
   /** Seq of the last event emitted (0 before the first). */
@@ -105,7 +112,7 @@ export class EventBus {
    */
   emit(draft: EventDraft): TlslabEvent {
     const seq = ++this.lastSeq;
-    let t = perf.timeOrigin + perf.now();
+    let t = this.clock();
     if (t < this.lastT) t = this.lastT; // never step back, even if the clock source does
     this.lastT = t;
     // Stamp first so the JSON reads `v, type, conn, seq, t, …`; stamp again after, so a draft can't override it.
