@@ -138,7 +138,8 @@ export class ProxyGate {
   /**
    * Before tlslab contacts a target: the address guard on the name, the student's fair share, one DNS lookup, the
    * guard on every address it gave. The answer keeps those addresses: connect to them, never resolve again.
-   * Built-in names (`tlslab`, `*.lab.tlslab`) are never resolved. The lease (fair share) ends when `socket` closes.
+   * Built-in names (`tlslab`, `*.lab.tlslab`) are never resolved: their Resolution is a failed one, so only tlslab's own
+   * routes can reach them. The lease (fair share) ends when `leaseUntilClosed` closes.
    */
   async admit(q: GateRequest, student: Student | null, leaseUntilClosed: { once(event: 'close', fn: () => void): unknown }): Promise<Admission> {
     const client = q.socket.remoteAddress;
@@ -161,7 +162,8 @@ export class ProxyGate {
     }
     let resolved: Resolution | null = null;
     if (host.kind === 'ip') resolved = { ok: true, addresses: [{ address: host.address.text, family: host.address.family }] };
-    else if (host.kind === 'name' && !builtIn) {
+    else if (builtIn) resolved = neverResolved(host.name);
+    else if (host.kind === 'name') {
       resolved = await resolve(host.name);
       // A name that does not resolve is not refused here: the connection fails as it would have (a teaching page).
       if (resolved.ok) {
@@ -221,6 +223,15 @@ export function clientEndpoint(socket: net.Socket): Endpoint {
 export function localHost(socket: net.Socket): string {
   const a = parseIpLiteral(socket.localAddress ?? '');
   return a === null ? '127.0.0.1' : effectiveAddress(a).text;
+}
+
+/**
+ * Built-in names are answered by tlslab itself (the lab's routes, tlslab's pages) and were never checked: whatever
+ * connection would still need an address for one (a name no lab case has, a port tlslab does not serve) gets none,
+ * rather than the answer of a DNS server that could point it at this machine.
+ */
+function neverResolved(name: string): Resolution {
+  return { ok: false, error: Object.assign(new Error(`${name} is answered by tlslab itself and never looked up`), { code: 'ENOTFOUND' }) };
 }
 
 /** One DNS lookup (the system resolver, as a connection would use), every address kept. */

@@ -35,7 +35,7 @@ export function parseConnectTarget(url: string | undefined): { host: string; por
 /** What the gate (src/proxy/classroom-gate.ts) let through: who asked, and the addresses the target was checked at. */
 export interface Admitted {
   student: Student | null;
-  /** Null for built-in names (never resolved) and for a target that could not be read. */
+  /** The gate's DNS answer (a failed one for built-in names, which are never looked up); null for an unreadable target. */
   resolved: Resolution | null;
 }
 

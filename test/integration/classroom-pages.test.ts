@@ -1,6 +1,7 @@
 // tlslab's own pages through the proxy in classroom mode: http://tlslab/, https://tlslab/ (a CONNECT to tlslab:443),
 // plain HTTP and WebSocket upgrades inside a CONNECT to tlslab:80 (how Chromium sends ws:// through a proxy), and
 // ws://tlslab/ sent to the proxy. Each asks for the sign-in first, then reaches tlslab itself, never DNS.
+import dns from 'node:dns';
 import fs from 'node:fs';
 import http from 'node:http';
 import type net from 'node:net';
@@ -11,6 +12,8 @@ import { rawExchange, parseReply } from '../helpers/proxy-front';
 import { startTestTlslab, type TestTlslab } from '../helpers/tlslab';
 
 const CODE = 'quartz-meadow-58';
+const lookupReal = dns.lookup;
+const promisedReal = dns.promises.lookup;
 let app: TestTlslab;
 
 const basic = (name: string, code = CODE): string => `Basic ${Buffer.from(`${name}:${code}`).toString('base64')}`;
@@ -98,4 +101,32 @@ it('ws://tlslab/ sent to the proxy asks for the sign-in, then reaches tlslab its
   expect(asked.headers['proxy-authenticate']).toMatch(/^Basic /);
   const reply = parseReply((await rawExchange(app.proxyPort, `GET ws://tlslab/ws HTTP/1.1\r\nHost: tlslab\r\nProxy-Authorization: ${basic('Ada')}\r\n${UPGRADE}\r\n`, { waitMs: 1500 })).text);
   expect([101, 400]).toContain(reply.status);
+});
+
+it('built-in names never go to DNS: a lab name no case has, or tlslab on a port it does not serve, fails without a lookup', async () => {
+  const asked: string[] = [];
+  const lookup = jest.spyOn(dns, 'lookup').mockImplementation(((...args: unknown[]) => {
+    asked.push(String(args[0]));
+    return (lookupReal as (...a: unknown[]) => unknown)(...args);
+  }) as typeof dns.lookup);
+  const promised = jest.spyOn(dns.promises, 'lookup').mockImplementation(((name: string, opts: dns.LookupAllOptions) => {
+    asked.push(name);
+    return promisedReal(name, opts);
+  }) as typeof dns.promises.lookup);
+  try {
+    const auth = `Proxy-Authorization: ${basic('Ada')}\r\n`;
+    const plain = parseReply((await rawExchange(app.proxyPort, `GET http://nosuch.lab.tlslab/ HTTP/1.1\r\nHost: nosuch.lab.tlslab\r\n${auth}Connection: close\r\n\r\n`)).text);
+    expect(plain.status).toBe(502);
+    const ws = parseReply((await rawExchange(app.proxyPort, `GET ws://nosuch.lab.tlslab/ws HTTP/1.1\r\nHost: nosuch.lab.tlslab\r\n${auth}${UPGRADE}\r\n`)).text);
+    expect(ws.status).toBe(502);
+    const tunnel = await connect('tlslab:2222', basic('Ada'));
+    expect(tunnel.status).toBe(200);
+    await exchange(tunnel.socket, 'SSH-2.0-probe\r\n', 2000);
+    // The control case: other names are looked up (once, by the gate).
+    await rawExchange(app.proxyPort, `GET http://name.invalid/ HTTP/1.1\r\nHost: name.invalid\r\n${auth}Connection: close\r\n\r\n`);
+    expect(asked).toEqual(['name.invalid']);
+  } finally {
+    lookup.mockRestore();
+    promised.mockRestore();
+  }
 });
