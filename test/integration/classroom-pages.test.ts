@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type net from 'node:net';
 import tls from 'node:tls';
+import { WebSocketServer } from 'ws';
 import type { ConnOpenEvent } from '../../src/events/schema';
 import { studentId } from '../../src/classroom';
 import { rawExchange, parseReply } from '../helpers/proxy-front';
@@ -128,5 +129,19 @@ it('built-in names never go to DNS: a lab name no case has, or tlslab on a port 
   } finally {
     lookup.mockRestore();
     promised.mockRestore();
+  }
+});
+
+it('a WebSocket relayed to a server carries the student on its conn:open too', async () => {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((resolve) => wss.once('listening', resolve));
+  const port = (wss.address() as net.AddressInfo).port;
+  try {
+    const reply = await rawExchange(app.proxyPort, `GET ws://127.0.0.1:${port}/chat HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nProxy-Authorization: ${basic('Mary Jackson')}\r\n${UPGRADE}\r\n`, { waitMs: 500 });
+    expect(parseReply(reply.text).status).toBe(101);
+    const open = await app.waitFor((e): e is ConnOpenEvent => e.type === 'conn:open' && e.via === 'websocket' && e.target.port === port);
+    expect(open.student).toEqual({ id: studentId('Mary Jackson'), name: 'Mary Jackson' });
+  } finally {
+    wss.close();
   }
 });
