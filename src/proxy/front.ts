@@ -155,7 +155,7 @@ export class ProxyFront {
   /** A CONNECT: the gate (client, sign-in, target, fair share), then the tunnel to the checked addresses. */
   private async onConnect(req: IncomingMessage, s: net.Socket, head: Buffer): Promise<void> {
     const target = parseConnectTarget(req.url);
-    const q: GateRequest = { socket: s, via: 'connect', host: target?.host ?? printable(req.url ?? '', 120), port: target?.port ?? 0 };
+    const q: GateRequest = { socket: s, via: 'connect', host: target?.host ?? printable((req.url ?? '').replace(/^[^@]*@/s, '[credentials]@'), 120), port: target?.port ?? 0 };
     const refused = this.gate.checkClient(q);
     if (refused) return answerSocket(s, refused);
     const who = this.gate.signIn(req, q);
