@@ -94,8 +94,14 @@ export const LAB_CASES: readonly LabCaseInfo[] = [
   {
     name: 'static-rsa',
     title: 'TLS 1.2 with RSA key exchange',
-    teaches: 'The seed\'s step 4 exactly: the client encrypts the premaster secret with the server\'s RSA public key — no ServerKeyExchange and no forward secrecy.',
+    teaches: 'Step 4 of the eight-step story exactly: the client encrypts the premaster secret with the server\'s RSA public key — no ServerKeyExchange and no forward secrecy.',
     expected: { upstreamCodes: [], note: 'Only AES128-GCM-SHA256 / AES256-GCM-SHA384 (TLS_RSA_…) are offered; curl, Node and Chromium 156 still accept RSA key exchange, though browsers are phasing it out.' },
+  },
+  {
+    name: 'hello-retry',
+    title: 'HelloRetryRequest (TLS 1.3)',
+    teaches: 'The server accepts only the secp384r1 group, so a client whose first ClientHello carries an x25519 key share is asked, in a HelloRetryRequest, for a second ClientHello with a share the server can use.',
+    expected: { upstreamCodes: [], note: `tlslab's first upstream ClientHello carries an x25519 key share only: the origin answers with a HelloRetryRequest naming secp384r1, and the handshake goes on after a second ClientHello (${CERT_IS_FINE}).` },
   },
   {
     name: 'no-close-notify',

@@ -27,6 +27,8 @@ const TLS_OPTIONS: Readonly<Record<string, tls.TlsOptions>> = {
   'tls12-only': { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305' },
   // RSA key transport (RFC 5246 §7.4.7.1): the client encrypts the premaster secret with the server's key.
   'static-rsa': { maxVersion: 'TLSv1.2', ciphers: 'AES128-GCM-SHA256:AES256-GCM-SHA384' },
+  // One group only: a ClientHello whose key_share offers another group gets a HelloRetryRequest (RFC 8446 §4.1.4).
+  'hello-retry': { ecdhCurve: 'P-384' },
 };
 
 /** Sockets of one origin, so close() can end keep-alive and half-done connections too. */

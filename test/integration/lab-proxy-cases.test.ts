@@ -34,6 +34,7 @@ const CASES: Record<string, Expect> = {
   'client-auth-eku': { codes: ['EKU_NO_SERVER_AUTH'], at: 0, nodeError: 'INVALID_PURPOSE' },
   'tls12-only': { codes: [], nodeError: null },
   'static-rsa': { codes: [], nodeError: null },
+  'hello-retry': { codes: [], nodeError: null },
   'no-close-notify': { codes: [], nodeError: null },
   'reset-mid-handshake': { codes: null },
   'slow-handshake': { codes: [], nodeError: null },
@@ -119,6 +120,14 @@ function checkCase(name: string, answer: HttpAnswer, conn: LabConn): void {
       expect([cke.from, cke.encrypted, cke.details?.kind]).toEqual(['client', false, 'client_key_exchange']);
       expect(cke.details?.kind === 'client_key_exchange' && cke.details.method).toBe('rsa');
       expect(conn.messages('upstream', 'server')).not.toContain('server_key_exchange');
+      break;
+    }
+    case 'hello-retry': {
+      // RFC 8446 §4.1.4: tlslab's x25519 share is refused; the origin asks for secp384r1, and a second ClientHello follows.
+      const hellos = conn.all('tls:handshake', (e) => e.leg === 'upstream' && e.details?.kind === 'server_hello');
+      expect(hellos.map((e) => e.details?.kind === 'server_hello' && e.details.helloRetryRequest)).toEqual([true, false]);
+      expect(conn.messages('upstream', 'client').filter((m) => m === 'client_hello')).toHaveLength(2);
+      expect([upstream.version.name, upstream.group?.name]).toEqual(['TLS 1.3', 'secp384r1']);
       break;
     }
     case 'no-close-notify':

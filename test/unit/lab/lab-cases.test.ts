@@ -2,7 +2,7 @@ import { LAB_CASES, labHost } from '../../../src/lab';
 
 const REQUIRED = [
   'valid', 'expired', 'not-yet-valid', 'wrong-host', 'self-signed', 'untrusted-root', 'incomplete-chain', 'sha1', 'rsa1024',
-  'client-auth-eku', 'tls12-only', 'static-rsa', 'no-close-notify', 'reset-mid-handshake', 'slow-handshake',
+  'client-auth-eku', 'tls12-only', 'static-rsa', 'hello-retry', 'no-close-notify', 'reset-mid-handshake', 'slow-handshake',
 ];
 
 describe('LAB_CASES', () => {
