@@ -92,7 +92,8 @@ function whyNoNetns(): string | null {
   else if (which('ip') === null) probed = 'needs ip on PATH (apt-get install iproute2)';
   else {
     try {
-      createNetns('probe', []).remove();
+      // One probe per process: test files run side by side in several workers.
+      createNetns(`p${process.pid}`, []).remove();
       probed = null;
     } catch (err) {
       probed = `cannot create a network namespace here: ${String((err as Error).message).split('\n')[0]}`;
