@@ -1,6 +1,6 @@
 // The connection view: header and failure summary, both ladders, the hex view of the picked message,
 // the certificate chains and the records/HTTP exchange. DOM only; re-rendered per animation frame when its events change.
-import { FAILURE_CAUSES, LESSON_STEPS, type Field, type LessonStep, type TlsClientOutcomeEvent, type TlsVerdictEvent, type TlslabEvent } from '../events/schema.js';
+import { FAILURE_CAUSES, LESSON_STEPS, type Field, type LessonStep, type Student, type TlsClientOutcomeEvent, type TlsVerdictEvent, type TlslabEvent } from '../events/schema.js';
 import { fmtBytes, fmtClock, fmtMs, h, replace } from './dom.js';
 import { findingList, renderChains } from './cert-view.js';
 import { HexView, type HexSource } from './hex-view.js';
@@ -24,6 +24,10 @@ export class ConnView {
   private renderedSeq = -1;
   private picked: number | null = null;
   follow = false;
+  /** The instructor's view: a connection with a student offers "Spotlight" (main.ts sets this; null hides it). */
+  onSpotlight: ((student: Student, conn: string) => void) | null = null;
+  /** The student being spotlighted, if any: their connection header says so instead of offering it again. */
+  spotlighted: string | null = null;
 
   constructor() {
     const closeHex = h('button', { type: 'button', class: 'hex-close', 'aria-label': 'Close the hex view', text: '×' });
@@ -84,7 +88,9 @@ export class ConnView {
         h('span', { class: `pill s-${s.status}`, text: `${st.icon} ${st.word}` }),
         h('h1', { text: hostText(s) }),
         s.lab ? h('span', { class: 'tag', text: `lab: ${s.lab}` }) : null,
-        h('span', { class: 'conn-id', text: `${s.id} · from ${s.client.address}:${s.client.port} · opened ${fmtClock(s.openedAt)}${s.closedAt !== null ? ` · lasted ${fmtMs(s.closedAt - s.openedAt)}` : ' · open'}` }),
+        s.student ? h('span', { class: 'student-tag', title: `Student ${s.student.name} (${s.student.id})`, text: s.student.name }) : null,
+        h('span', { class: 'conn-id', text: `${s.id} · from ${s.student ? `${s.student.name}, ` : ''}${s.client.address}:${s.client.port} · opened ${fmtClock(s.openedAt)}${s.closedAt !== null ? ` · lasted ${fmtMs(s.closedAt - s.openedAt)}` : ' · open'}` }),
+        this.spotlightButton(s.id, s.student),
         h('a', { class: 'pcapng-link', href: pcapngHref(s.id), download: `tlslab-${s.id}.pcapng`, title: 'Both legs as a pcapng with the session keys inside: Wireshark opens it decrypted', text: 'Open in Wireshark (pcapng)' }),
       ),
       h(
@@ -107,6 +113,15 @@ export class ConnView {
     if (this.renderedSeq === Number.MAX_SAFE_INTEGER) this.renderedSeq = -1;
     replace(this.rest, renderChains(events), renderRecords(events, t0));
     if (this.picked !== null) this.rest.querySelector(`[data-seq="${this.picked}"]`)?.classList.add('picked');
+  }
+
+  /** "Spotlight NAME" for a student's connection on the instructor's dashboard (not while they are spotlighted). */
+  private spotlightButton(conn: string, student: Student | undefined): HTMLElement | null {
+    const on = this.onSpotlight;
+    if (on === null || student === undefined || this.spotlighted === student.id) return null;
+    const b = h('button', { type: 'button', class: 'toggle spotlight-btn', title: `Show this connection large and follow ${student.name}'s newest connections (for the projector)`, text: `◎ Spotlight ${student.name}` });
+    b.addEventListener('click', () => on(student, conn));
+    return b;
   }
 
   /** Opens event `seq` in the hex view (or closes it with null). Certificates scroll to the chains. */

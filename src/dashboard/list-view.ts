@@ -1,6 +1,7 @@
 // The connection list: searchable, filterable and virtualised (only the rows in view exist), so it stays smooth
 // with thousands of connections. DOM only; reads the Store, tells main.ts which connection to open.
 import type { ConnectionSummary } from '../events/stream.js';
+import { parseSearch, studentMatches } from '../events/filter.js';
 import { fmtClock, h, replace } from './dom.js';
 import { LEG_TEXT, STATUS_TEXT, hostText, versionText } from './status.js';
 import type { Change, Store } from './store.js';
@@ -9,9 +10,12 @@ const ROW_H = 58;
 const OVERSCAN = 6;
 
 export interface ListFilter {
+  /** The search box as typed: free text and an optional `student:NAME` term (src/events/filter.ts `parseSearch`). */
   text: string;
   failuresOnly: boolean;
   client: string;
+  /** The student menu (an id or a name, as the `student` stream filter reads it); '' for everyone. */
+  student: string;
 }
 
 export class ListView {
@@ -22,11 +26,16 @@ export class ListView {
   private readonly search: HTMLInputElement;
   private readonly failures: HTMLInputElement;
   private readonly clientSel: HTMLSelectElement;
+  private readonly studentSel: HTMLSelectElement;
   private readonly clients = new Set<string>();
+  /** Students seen, by id → the option that names them. */
+  private readonly students = new Map<string, HTMLOptionElement>();
   private visible: string[] = [];
   private rows = new Map<string, HTMLElement>();
   private keys = new Map<string, { s: ConnectionSummary; key: string }>();
-  private filter: ListFilter = { text: '', failuresOnly: false, client: '' };
+  private filter: ListFilter = { text: '', failuresOnly: false, client: '', student: '' };
+  /** Called when the student menu changes (main.ts keeps it in the URL). */
+  onStudentFilter: ((student: string) => void) | null = null;
   selected: string | null = null;
 
   constructor(
@@ -36,16 +45,21 @@ export class ListView {
     this.search = h('input', { type: 'search', class: 'search', placeholder: 'Search host, client, code…', 'aria-label': 'Search connections' });
     this.failures = h('input', { type: 'checkbox', id: 'only-failures' });
     this.clientSel = h('select', { 'aria-label': 'Filter by client' }, h('option', { value: '', text: 'All clients' }));
+    this.studentSel = h('select', { class: 'student-sel', 'aria-label': 'Filter by student', hidden: true }, h('option', { value: '', text: 'All students' }));
     this.count = h('span', { class: 'list-count', 'aria-live': 'polite' });
     this.spacer = h('div', { class: 'list-spacer' });
     this.scroller = h('div', { class: 'list-scroll', tabindex: 0, role: 'listbox', 'aria-label': 'Connections (arrow keys to move, Enter to open)' }, this.spacer);
     this.el = h(
       'aside',
       { class: 'list-pane', 'aria-label': 'Connections' },
-      h('div', { class: 'filters' }, this.search, h('div', { class: 'filter-row' }, h('label', { class: 'check' }, this.failures, ' Failures only'), this.clientSel, this.count)),
+      h('div', { class: 'filters' }, this.search, h('div', { class: 'filter-row' }, h('label', { class: 'check' }, this.failures, ' Failures only'), this.studentSel, this.clientSel, this.count)),
       this.scroller,
     );
-    this.search.addEventListener('input', () => this.setFilter({ text: this.search.value.trim().toLowerCase() }));
+    this.search.addEventListener('input', () => this.setFilter({ text: this.search.value }));
+    this.studentSel.addEventListener('change', () => {
+      this.setFilter({ student: this.studentSel.value });
+      this.onStudentFilter?.(this.studentSel.value);
+    });
     this.failures.addEventListener('change', () => this.setFilter({ failuresOnly: this.failures.checked }));
     this.clientSel.addEventListener('change', () => this.setFilter({ client: this.clientSel.value }));
     this.scroller.addEventListener('scroll', () => this.paint(), { passive: true });
@@ -59,17 +73,47 @@ export class ListView {
 
   setFilter(f: Partial<ListFilter>): void {
     this.filter = { ...this.filter, ...f };
+    if (f.student !== undefined) this.showStudent(f.student);
     this.refilter();
     this.paint();
+  }
+
+  /** The student the menu selects ('' for everyone). */
+  get studentFilter(): string {
+    return this.filter.student;
+  }
+
+  /** Puts the menu on `want` (an id or a name), adding an option for a student not seen yet. */
+  private showStudent(want: string): void {
+    if (want === '') {
+      this.studentSel.value = '';
+      return;
+    }
+    let hit = this.students.get(want);
+    if (hit === undefined) {
+      for (const rec of this.store.conns.values()) {
+        const who = rec.summary.student;
+        if (who !== undefined && studentMatches(want, rec.summary)) {
+          hit = this.noteStudent(who.id, who.name);
+          break;
+        }
+      }
+    }
+    if (hit === undefined) {
+      hit = h('option', { value: want, text: want });
+      this.studentSel.append(hit);
+      this.studentSel.hidden = false;
+    }
+    this.studentSel.value = hit.value;
   }
 
   /** Called once per animation frame with what changed. */
   update(c: Change): void {
     for (const id of c.ids) {
       const rec = this.store.conns.get(id);
-      if (rec) this.noteClient(rec.summary.client.address);
+      if (rec) this.note(rec.summary);
     }
-    if (c.structural) for (const rec of this.store.conns.values()) this.noteClient(rec.summary.client.address);
+    if (c.structural) for (const rec of this.store.conns.values()) this.note(rec.summary);
     this.refilter();
     this.paint(c.ids);
   }
@@ -92,10 +136,26 @@ export class ListView {
     return this.rows.size;
   }
 
-  private noteClient(addr: string): void {
-    if (this.clients.has(addr)) return;
-    this.clients.add(addr);
-    this.clientSel.append(h('option', { value: addr, text: addr }));
+  private note(s: ConnectionSummary): void {
+    const addr = s.client.address;
+    if (!this.clients.has(addr)) {
+      this.clients.add(addr);
+      this.clientSel.append(h('option', { value: addr, text: addr }));
+    }
+    if (s.student !== undefined) this.noteStudent(s.student.id, s.student.name);
+  }
+
+  /** The menu's option for a student (added in name order the first time they are seen). */
+  private noteStudent(id: string, name: string): HTMLOptionElement {
+    const known = this.students.get(id);
+    if (known !== undefined) return known;
+    const opt = h('option', { value: id, text: name });
+    this.students.set(id, opt);
+    const after = [...this.students.values()].find((o) => o !== opt && o.text.localeCompare(name, undefined, { sensitivity: 'base' }) > 0);
+    if (after) this.studentSel.insertBefore(opt, after);
+    else this.studentSel.append(opt);
+    this.studentSel.hidden = false;
+    return opt;
   }
 
   private choose(id: string): void {
@@ -104,7 +164,9 @@ export class ListView {
   }
 
   private refilter(): void {
-    const { text, failuresOnly, client } = this.filter;
+    const { failuresOnly, client, student } = this.filter;
+    const search = parseSearch(this.filter.text);
+    const text = search.text;
     const out: string[] = [];
     const order = this.store.order;
     for (let i = order.length - 1; i >= 0; i--) {
@@ -114,6 +176,8 @@ export class ListView {
       const s = rec.summary;
       if (failuresOnly && s.status !== 'failed' && s.status !== 'insecure') continue;
       if (client && s.client.address !== client) continue;
+      if (student && !studentMatches(student, s)) continue;
+      if (search.student !== undefined && !studentMatches(search.student, s)) continue;
       if (text && !this.searchKey(s).includes(text)) continue;
       out.push(id);
     }
@@ -125,7 +189,7 @@ export class ListView {
   private searchKey(s: ConnectionSummary): string {
     const cached = this.keys.get(s.id);
     if (cached && cached.s === s) return cached.key;
-    const key = [s.id, s.target.host, String(s.target.port), s.sni ?? '', s.lab ?? '', `${s.client.address}:${s.client.port}`, s.status, s.cause ?? '', ...(s.legs.upstream.verdict?.codes ?? []), versionText(s.legs.client.version), versionText(s.legs.upstream.version)]
+    const key = [s.id, s.target.host, String(s.target.port), s.sni ?? '', s.lab ?? '', s.student?.name ?? '', `${s.client.address}:${s.client.port}`, s.status, s.cause ?? '', ...(s.legs.upstream.verdict?.codes ?? []), versionText(s.legs.client.version), versionText(s.legs.upstream.version)]
       .join(' ')
       .toLowerCase();
     this.keys.set(s.id, { s, key });
@@ -204,7 +268,8 @@ function fillRow(el: HTMLElement, s: ConnectionSummary): void {
       ? s.cause
       : s.clientOutcome && s.clientOutcome !== 'accepted' ? s.clientOutcome : '';
   el.title = `${s.id} · opened ${fmtClock(s.openedAt)}`;
-  el.setAttribute('aria-label', `${hostText(s)}, ${st.word}${s.failedLeg ? `, ${s.failedLeg} leg failed${codes ? ` (${codes})` : ''}` : ''}, from ${s.client.address}, ${cv}`);
+  const from = s.student ? `${s.student.name} (${s.client.address})` : s.client.address;
+  el.setAttribute('aria-label', `${hostText(s)}, ${st.word}${s.failedLeg ? `, ${s.failedLeg} leg failed${codes ? ` (${codes})` : ''}` : ''}, from ${from}, ${cv}`);
   replace(
     el,
     h('span', { class: 'st', 'aria-hidden': 'true' }, h('span', { class: 'st-icon', text: st.icon }), h('span', { class: 'st-word', text: st.word })),
@@ -220,6 +285,7 @@ function fillRow(el: HTMLElement, s: ConnectionSummary): void {
       h(
         'span',
         { class: 'row-l2' },
+        s.student ? h('span', { class: 'student', title: `Student: ${s.student.name}`, text: s.student.name }) : null,
         failed ? h('span', { class: 'failed-leg', title: `${failed}${codes ? `: ${codes}` : ''}${s.failedLeg ? ` (${LEG_TEXT[s.failedLeg]})` : ''}`, text: `${failed}${codes ? ` · ${codes}` : ''}` }) : null,
         h('span', { class: 'client', title: `${s.client.address}:${s.client.port}`, text: s.client.address }),
 

@@ -1,10 +1,13 @@
-// The dashboard entry point: builds the page, connects the stream to the store and the store to the views.
-// Network: the /ws stream (stream-client.ts) and GET /api/connections/:id/events for connections opened after eviction.
-import { EVENT_SCHEMA_VERSION, type TlslabEvent } from '../events/schema.js';
+// The dashboard entry point: builds the page, connects the stream to the store and the store to the views; follow,
+// spotlight, the room overview and a student's own view. Network: the /ws stream (stream-client.ts) and
+// GET /api/connections/:id/events for connections opened after eviction.
+import { EVENT_SCHEMA_VERSION, type Student, type TlslabEvent } from '../events/schema.js';
 import type { ServerMessage } from '../events/stream.js';
+import { foldName } from '../events/filter.js';
 import { ConnView } from './conn-view.js';
 import { h, replace } from './dom.js';
 import { ListView } from './list-view.js';
+import { RoomView } from './room-view.js';
 import { Store } from './store.js';
 import { StreamClient, streamUrl, type LinkState } from './stream-client.js';
 
@@ -12,19 +15,24 @@ const params = new URLSearchParams(location.search);
 const store = new Store();
 const conn = new ConnView();
 const list = new ListView(store, (id) => open(id));
+const room = new RoomView();
 
 // --- header: brand, link state, counts, follow and theme toggles -------------------------------------
 const linkPill = h('span', { class: 'link link-connecting', role: 'status', 'aria-live': 'polite', text: 'Connecting…' });
 const followBtn = h('button', { type: 'button', class: 'toggle', 'aria-pressed': 'false', title: 'Follow the newest connection, large (for the projector)', text: '◉ Follow' });
 const themeBtn = h('button', { type: 'button', class: 'toggle', 'aria-label': 'Switch between dark and light theme', text: '◐ Theme' });
+const roomBtn = h('button', { type: 'button', class: 'toggle room-btn', 'aria-pressed': 'false', 'aria-controls': 'room', title: 'Room overview: every student signed in to the proxy', text: '◫ Room', hidden: true });
+const spotPill = h('span', { class: 'spot-pill', role: 'status', hidden: true });
+const brandSub = h('span', { class: 'brand-sub', text: 'both handshakes, live' });
 const gapBar = h('div', { class: 'gap-banner', role: 'alert', hidden: true });
+const studentBar = h('div', { class: 'student-bar', hidden: true });
 const header = h(
   'header',
   { class: 'top' },
-  h('div', { class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }), h('span', { class: 'brand-name', text: 'tlslab' }), h('span', { class: 'brand-sub', text: 'both handshakes, live' })),
-  h('div', { class: 'top-right' }, linkPill, followBtn, themeBtn),
+  h('div', { class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }), h('span', { class: 'brand-name', text: 'tlslab' }), brandSub),
+  h('div', { class: 'top-right' }, spotPill, linkPill, roomBtn, followBtn, themeBtn),
 );
-document.body.append(header, gapBar, h('div', { class: 'layout' }, list.el, conn.el));
+document.body.append(header, studentBar, gapBar, room.el, h('div', { class: 'layout' }, list.el, conn.el));
 
 // --- theme --------------------------------------------------------------------------------------------
 const themeParam = params.get('theme');
@@ -39,17 +47,78 @@ themeBtn.addEventListener('click', () => {
   applyTheme();
 });
 
-// --- follow mode ------------------------------------------------------------------------------------
+// --- follow mode and spotlight -----------------------------------------------------------------------
 let follow = params.get('follow') === '1';
+/** Spotlight: follow mode limited to one student (their id; the name once known). */
+let spotlight: Student | null = null;
+/** The newest connection follow mode has reacted to: it moves on only when a newer one opens. */
+let followed: string | null = null;
+/** The connection follow mode should show now: the newest, or the spotlighted student's newest. */
+const followTarget = (): string | null => (spotlight ? (store.newestOf.get(spotlight.id) ?? null) : store.newest);
 const setFollow = (on: boolean): void => {
   follow = on;
   conn.follow = on;
+  if (!on && spotlight) endSpotlight();
   document.body.classList.toggle('follow', on);
   followBtn.setAttribute('aria-pressed', String(on));
-  followBtn.textContent = on ? '◉ Following newest' : '◉ Follow';
+  followBtn.textContent = on ? (spotlight ? '◉ Following' : '◉ Following newest') : '◉ Follow';
   setParam('follow', on ? '1' : null);
-  if (on && store.newest) open(store.newest);
+  followed = followTarget();
+  if (on && followed) open(followed);
 };
+
+/** Shows `student`'s connection `from` large, then follows their newer connections (for the projector). */
+function startSpotlight(student: Student, from: string | null): void {
+  spotlight = { id: student.id, name: student.name };
+  conn.spotlighted = student.id;
+  setParam('spotlight', student.id);
+  showSpotlight();
+  setFollow(true);
+  if (from && store.conns.has(from)) open(from);
+}
+function endSpotlight(): void {
+  spotlight = null;
+  conn.spotlighted = null;
+  setParam('spotlight', null);
+  showSpotlight();
+  if (conn.current) conn.show(store.conns.get(conn.current) ?? null);
+}
+function showSpotlight(): void {
+  spotPill.hidden = spotlight === null;
+  document.body.classList.toggle('spotlight', spotlight !== null);
+  if (!spotlight) return;
+  const end = h('button', { type: 'button', class: 'spot-end', 'aria-label': 'End the spotlight', title: 'End the spotlight', text: '×' });
+  end.addEventListener('click', () => setFollow(false));
+  replace(spotPill, h('span', { class: 'spot-icon', 'aria-hidden': 'true', text: '◎' }), ' Spotlight: ', h('strong', { class: 'spot-name', text: spotlight.name }), end);
+}
+/** A student named in the URL (`spotlight=`): by id, or by name in any case; null until the stream has shown them. */
+function findStudent(want: string): Student | null {
+  const r = store.room?.get(want);
+  if (r) return { id: r.id, name: r.name };
+  const folded = foldName(want);
+  for (const x of store.room?.values() ?? []) if (foldName(x.name) === folded) return { id: x.id, name: x.name };
+  for (const rec of store.conns.values()) {
+    const who = rec.summary.student;
+    if (who && (who.id === want || foldName(who.name) === folded)) return who;
+  }
+  return null;
+}
+conn.onSpotlight = (student, from) => startSpotlight(student, from);
+room.onSpotlight = (student, from) => startSpotlight(student, from);
+room.onShow = (id) => {
+  setFollow(false);
+  list.setFilter({ student: id });
+  setParam('student', id);
+};
+list.onStudentFilter = (v) => setParam('student', v === '' ? null : v);
+
+// --- the room overview ----------------------------------------------------------------------------------
+const setRoom = (on: boolean): void => {
+  room.setOpen(on);
+  roomBtn.setAttribute('aria-pressed', String(on));
+  setParam('room', on ? '1' : null);
+};
+roomBtn.addEventListener('click', () => setRoom(!room.open));
 followBtn.addEventListener('click', () => setFollow(!follow));
 document.addEventListener('keydown', (ev) => {
   if (ev.target instanceof HTMLInputElement || ev.target instanceof HTMLSelectElement) return;
@@ -88,10 +157,29 @@ function setParam(k: string, v: string | null): void {
 
 // --- the store drives the views, once per animation frame ------------------------------------------
 let wantConn = params.get('conn');
+let wantSpotlight = params.get('spotlight');
+const wantStudent = params.get('student');
+if (wantStudent) list.setFilter({ student: wantStudent });
+if (params.get('room') === '1') setRoom(true);
 store.subscribe((c) => {
   list.update(c);
-  if (follow && store.newest && store.newest !== conn.current) open(store.newest);
-  else if (wantConn && store.conns.has(wantConn)) {
+  if (c.room || c.structural) {
+    room.update(store.room);
+    roomBtn.hidden = !(store.room !== null && (room.size > 0 || room.open));
+    roomBtn.textContent = room.size > 0 ? `◫ Room (${room.size})` : '◫ Room';
+  }
+  if (wantSpotlight) {
+    const who = findStudent(wantSpotlight);
+    if (who) {
+      wantSpotlight = null;
+      startSpotlight(who, store.newestOf.get(who.id) ?? null);
+    }
+  }
+  const target = follow ? followTarget() : null;
+  if (target && target !== followed) {
+    followed = target;
+    open(target);
+  } else if (wantConn && store.conns.has(wantConn)) {
     open(wantConn);
     wantConn = null;
   } else if (conn.current && (c.ids.has(conn.current) || c.structural)) {
@@ -106,9 +194,10 @@ function onMessage(m: ServerMessage): void {
   switch (m.kind) {
     case 'hello':
       if (m.schema !== EVENT_SCHEMA_VERSION) showGap(`The server speaks event schema ${m.schema}, this page ${EVENT_SCHEMA_VERSION}: reload the page (or rebuild the dashboard).`, false);
+      if (m.student) studentView(m.student);
       break;
     case 'snapshot':
-      store.reset(m.events, m.summaries);
+      store.reset(m.events, m.summaries, m.room);
       if (m.evicted > 0) showGap(`History holds the latest events only: ${m.evicted} older events were evicted.`, false);
       break;
     case 'events':
@@ -151,6 +240,33 @@ function showGap(text: string, withReload: boolean): void {
   });
 }
 
+/**
+ * The page is a student's own view (the server said so in `hello`; the server, not this page, keeps it to their
+ * connections): who they are, where the CA is, and no instructor controls.
+ */
+function studentView(me: Student): void {
+  document.body.classList.add('student-view');
+  document.title = `tlslab — ${me.name}'s connections`;
+  brandSub.textContent = 'your connections, live';
+  conn.onSpotlight = null;
+  roomBtn.remove();
+  replace(
+    studentBar,
+    h('span', { class: 'student-me' }, 'Signed in to the proxy as ', h('strong', { class: 'student-name', text: me.name }), '. This view shows the connections made under your name, and only those.'),
+    h(
+      'span',
+      { class: 'student-ca' },
+      'tlslab CA certificate: ',
+      h('a', { href: '/tlslab-ca.pem', download: 'tlslab-ca.pem', text: 'tlslab-ca.pem' }),
+      ' · ',
+      h('a', { href: '/tlslab-ca.der', download: 'tlslab-ca.der', text: '.der' }),
+      ' · ',
+      h('a', { href: '/ca', class: 'ca-steps', text: 'fingerprint and install steps' }),
+    ),
+  );
+  studentBar.hidden = false;
+}
+
 function onState(s: LinkState, detail: string): void {
   linkPill.className = `link link-${s}`;
   linkPill.textContent = s === 'live' ? '● Live' : s === 'connecting' ? '○ Connecting…' : `◌ ${detail}`;
@@ -161,4 +277,4 @@ client.start();
 if (follow) setFollow(true);
 
 /** For the browser tests and the curious: the live model, read-only by convention. */
-(window as unknown as { tlslab: unknown }).tlslab = { store, list, conn };
+(window as unknown as { tlslab: unknown }).tlslab = { store, list, conn, room };

@@ -1,7 +1,8 @@
-// The dashboard's in-memory model: every connection's events and its live summary, fed by the stream.
-// No DOM and no network: the stream client pushes messages in, views read and subscribe.
+// The dashboard's in-memory model: every connection's events and its live summary, and the room overview, fed by
+// the stream. No DOM and no network: the stream client pushes messages in, views read and subscribe.
 import type { TlslabEvent } from '../events/schema.js';
 import type { ConnectionSummary } from '../events/stream.js';
+import { applyRoomEvent, type Room, type RoomStudent } from '../events/room.js';
 import { reduceSummary } from './summary-reducer.js';
 
 export interface ConnRecord {
@@ -20,6 +21,8 @@ export interface Change {
   ids: Set<string>;
   /** A connection was added or the whole store was replaced: the list order changed. */
   structural: boolean;
+  /** A line of the room overview changed (or the room was replaced). */
+  room: boolean;
 }
 
 type Listener = (c: Change) => void;
@@ -31,11 +34,18 @@ export class Store {
   readonly conns = new Map<string, ConnRecord>();
   /** Connection ids in the order they opened (oldest first). */
   readonly order: string[] = [];
-  private pending: Change = { ids: new Set(), structural: false };
+  private pending: Change = { ids: new Set(), structural: false, room: false };
   private listeners: Listener[] = [];
   private scheduled = false;
   /** Newest connection id (by open order). */
   newest: string | null = null;
+  /** Newest connection of each student (by open order), for the spotlight. */
+  readonly newestOf = new Map<string, string>();
+  /**
+   * The room overview: the server's as of the snapshot, then kept live here with the same reducer over the live
+   * events. Null when the server sent none (a student's own view).
+   */
+  room: Room | null = null;
 
   constructor(private readonly maxConnections = MAX_CONNECTIONS) {}
 
@@ -44,10 +54,13 @@ export class Store {
   }
 
   /** Replaces everything with a snapshot (the first message after every (re)connect). */
-  reset(events: readonly TlslabEvent[], summaries: readonly ConnectionSummary[]): void {
+  reset(events: readonly TlslabEvent[], summaries: readonly ConnectionSummary[], room?: readonly RoomStudent[]): void {
     this.conns.clear();
     this.order.length = 0;
     this.newest = null;
+    this.newestOf.clear();
+    this.room = room === undefined ? null : new Map(room.map((r) => [r.id, r]));
+    this.pending.room = true;
     const sorted = [...summaries].sort((a, b) => a.openedAt - b.openedAt || seqOf(a.id) - seqOf(b.id));
     for (const s of sorted) this.addConn(s.id, s);
     for (const e of events) this.addEvent(e, false);
@@ -83,6 +96,7 @@ export class Store {
     this.conns.set(id, rec);
     this.order.push(id);
     this.newest = id;
+    if (summary.student !== undefined) this.newestOf.set(summary.student.id, id);
     this.pending.structural = true;
     if (this.order.length > this.maxConnections) this.prune();
     return rec;
@@ -91,7 +105,11 @@ export class Store {
   /** Forgets the oldest connections, down to 90% of the bound, so a page left open for days stays small. */
   private prune(): void {
     const drop = this.order.length - Math.floor(this.maxConnections * 0.9);
-    for (const id of this.order.splice(0, drop)) this.conns.delete(id);
+    for (const id of this.order.splice(0, drop)) {
+      const who = this.conns.get(id)?.summary.student;
+      if (who !== undefined && this.newestOf.get(who.id) === id) this.newestOf.delete(who.id);
+      this.conns.delete(id);
+    }
   }
 
   private addEvent(e: TlslabEvent, updateSummary: boolean): void {
@@ -103,6 +121,8 @@ export class Store {
       if (rec.seqs.has(e.seq)) return;
       if (updateSummary || rec.derived) rec.summary = reduceSummary(rec.summary, e);
     }
+    // The snapshot's room already counts the snapshot's events: only live ones are folded in.
+    if (updateSummary && this.room !== null && applyRoomEvent(this.room, e, rec.summary) !== null) this.pending.room = true;
     rec.seqs.add(e.seq);
     const last = rec.events[rec.events.length - 1];
     rec.events.push(e);
@@ -122,8 +142,8 @@ export class Store {
   flush(): void {
     this.scheduled = false;
     const c = this.pending;
-    if (c.ids.size === 0 && !c.structural) return;
-    this.pending = { ids: new Set(), structural: false };
+    if (c.ids.size === 0 && !c.structural && !c.room) return;
+    this.pending = { ids: new Set(), structural: false, room: false };
     for (const l of this.listeners) l(c);
   }
 }

@@ -1,0 +1,155 @@
+// Classroom mode in Chromium: a student's browser signs in to the proxy (Basic, with a non-ASCII name), opens
+// http://tlslab/ and watches its own HTTPS connection appear live — and nobody else's; the instructor's dashboard
+// shows both students by name, the room overview, the student filter and the spotlight. Real tlslab, real lab origins.
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { studentId } from '../../src/classroom';
+import { CHROMIUM, makeNssHome, type TrustedHome } from '../helpers/chromium-proxy';
+import { launchChromium as launchPlain, openPage, screenshot } from '../helpers/dashboard-browser';
+import { run, startTestTlslab, type TestTlslab } from '../helpers/tlslab';
+import { describeWithTools } from '../helpers/tools';
+
+const CODE = 'willow-comet-19';
+const ZOE = 'Zoë Ångström';
+const GRACE = 'Grace Hopper';
+const ZOE_ID = studentId(ZOE);
+const GRACE_ID = studentId(GRACE);
+
+/** What the page's model holds (read in the page: the test tsconfig has no DOM lib, hence the string). */
+interface PageModel {
+  conns: { id: string; host: string; student: string | null }[];
+}
+const MODEL = '(() => { const s = window.tlslab.store; return { conns: [...s.conns.values()].map((r) => ({ id: r.summary.id, host: r.summary.target.host, student: r.summary.student ? r.summary.student.id : null })) }; })()';
+
+describeWithTools(['chromium', 'curl', 'certutil'], 'classroom views in Chromium', () => {
+  let app: TestTlslab;
+  let home: TrustedHome;
+  let student: Browser;
+  let studentCtx: BrowserContext;
+  let instructor: Browser;
+
+  const curlAs = (name: string, url: string): ReturnType<typeof run> =>
+    run('curl', ['-sS', '-o', '/dev/null', '--max-time', '10', '--cacert', app.caFile, '-x', `http://${encodeURIComponent(name)}:${CODE}@127.0.0.1:${app.proxyPort}`, url]);
+  const row = (page: Page, host: string): ReturnType<Page['locator']> => page.locator('.row', { has: page.locator('.host', { hasText: host }) });
+
+  beforeAll(async () => {
+    app = await startTestTlslab({ classroom: true, classCode: CODE, host: '127.0.0.1', uiPort: 0, lab: true });
+    home = makeNssHome([{ nick: 'tlslab teaching CA', pem: app.ca.certPem }]);
+    student = await chromium.launch({
+      executablePath: CHROMIUM,
+      env: { ...process.env, HOME: home.home },
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      // Playwright answers the proxy's 407 with these (Basic); loopback goes through the proxy too.
+      proxy: { server: `http://127.0.0.1:${app.proxyPort}`, username: ZOE, password: CODE, bypass: '*.google.com, *.googleapis.com, *.gstatic.com' },
+      timeout: 30_000,
+    });
+    studentCtx = await student.newContext({ viewport: { width: 1280, height: 800 } });
+    instructor = await launchPlain();
+  }, 60_000);
+
+  afterAll(async () => {
+    await student?.close();
+    await instructor?.close();
+    await app?.close();
+    home?.remove();
+  });
+
+  it("the student's http://tlslab/: signed in by the proxy, their own connection live, nobody else's, the CA at hand", async () => {
+    const page = await studentCtx.newPage();
+    page.setDefaultTimeout(10_000);
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto('http://tlslab/');
+    await page.locator('.link-live').waitFor();
+    await expect(page.locator('.student-bar .student-name').textContent()).resolves.toBe(ZOE);
+    // Another student browses: never on this page.
+    await curlAs(GRACE, 'https://expired.lab.tlslab/');
+    await app.waitFor((e) => e.type === 'conn:close' && app.events.some((o) => o.type === 'conn:open' && o.conn === e.conn && o.student?.id === GRACE_ID));
+    // The student browses in another tab, through the proxy: the row appears live on their view.
+    const tab = await studentCtx.newPage();
+    const res = await tab.goto('https://valid.lab.tlslab/');
+    expect(res?.status()).toBe(200);
+    await row(page, 'valid.lab.tlslab').first().waitFor();
+    await row(page, 'valid.lab.tlslab').first().click();
+    await page.locator('.conn-title h1', { hasText: 'valid.lab.tlslab' }).waitFor();
+    await page.locator('.lane-client .msg-label', { hasText: 'ClientHello' }).first().waitFor();
+    await expect(page.locator('.conn-title .student-tag').textContent()).resolves.toBe(ZOE);
+    // A student's view has no spotlight and no room.
+    await expect(page.locator('.spotlight-btn').count()).resolves.toBe(0);
+    await expect(page.locator('.room-btn').count()).resolves.toBe(0);
+    const model = (await page.evaluate(MODEL)) as PageModel;
+    expect(model.conns.length).toBeGreaterThan(0);
+    for (const c of model.conns) expect(c.student).toBe(ZOE_ID);
+    expect(model.conns.map((c) => c.host)).not.toContain('expired.lab.tlslab');
+    await expect(row(page, 'expired.lab.tlslab').count()).resolves.toBe(0);
+    await screenshot(page, 'classroom-student-view');
+    // The CA: downloadable from the view, and the install steps one click away.
+    const pem = String(await page.evaluate("fetch('/tlslab-ca.pem').then((r) => r.text())"));
+    expect(pem).toBe(app.ca.certPem);
+    await page.locator('.student-bar a.ca-steps').click();
+    await page.waitForURL('http://tlslab/ca');
+    await expect(page.locator('body').innerText()).resolves.toContain(app.ca.fingerprint256);
+    expect(errors).toEqual([]);
+  }, 30_000);
+
+  it('the instructor: names in the list and the header, the room overview, the student filter, the spotlight', async () => {
+    const { page, errors } = await openPage(instructor, app.dashboardUrl as string, 1600, 900);
+    await page.locator('.link-live').waitFor();
+    await row(page, 'expired.lab.tlslab').first().waitFor();
+    await expect(row(page, 'expired.lab.tlslab').first().locator('.student').textContent()).resolves.toBe(GRACE);
+    await expect(row(page, 'valid.lab.tlslab').first().locator('.student').textContent()).resolves.toBe(ZOE);
+
+    // The room overview: one line per student, with their counts and lab cases.
+    await page.locator('.room-btn', { hasText: 'Room (2)' }).click();
+    const line = (name: string): ReturnType<Page['locator']> => page.locator('.room-row', { has: page.locator('.room-name', { hasText: name }) });
+    await line(GRACE).waitFor();
+    await expect(page.locator('.room-row .room-name').allTextContents()).resolves.toEqual([GRACE, ZOE]);
+    await expect(line(GRACE).locator('td').nth(1).textContent()).resolves.toBe('✗ 1');
+    await expect(line(GRACE).locator('.room-labs .tag').allTextContents()).resolves.toEqual(['expired']);
+    await expect(line(ZOE).locator('.room-labs .tag').allTextContents()).resolves.toContain('valid');
+    await screenshot(page, 'classroom-room-overview');
+    // Live: Grace reaches another case; her line follows without a reload.
+    await curlAs(GRACE, 'https://self-signed.lab.tlslab/');
+    await line(GRACE).locator('.room-labs .tag', { hasText: 'self-signed' }).waitFor();
+    await expect(line(GRACE).locator('td').nth(0).textContent()).resolves.toBe('2');
+
+    // Show: the list filtered to one student (and the URL says so).
+    await line(ZOE).locator('button[data-act="show"]').click();
+    await page.waitForFunction(`document.querySelectorAll('.row').length > 0 && [...document.querySelectorAll('.row .student')].every((e) => e.textContent === ${JSON.stringify(ZOE)})`);
+    expect(new URL(page.url()).searchParams.get('student')).toBe(ZOE_ID);
+    // The search box's student: term does the same.
+    await page.locator('.student-sel').selectOption('');
+    await page.locator('.search').fill(`student:"${GRACE.toLowerCase()}"`);
+    await page.waitForFunction(`[...document.querySelectorAll('.row .student')].every((e) => e.textContent === ${JSON.stringify(GRACE)}) && document.querySelectorAll('.row').length === 2`);
+    await page.locator('.search').fill('');
+
+    // Spotlight Grace: follow mode, large, limited to her; another student's new connection does not take over.
+    await line(GRACE).locator('button[data-act="spotlight"]').click();
+    await page.locator('body.follow.spotlight').waitFor();
+    await expect(page.locator('.spot-pill .spot-name').textContent()).resolves.toBe(GRACE);
+    await page.locator('.conn-title h1', { hasText: 'self-signed.lab.tlslab' }).waitFor();
+    expect(new URL(page.url()).searchParams.get('spotlight')).toBe(GRACE_ID);
+    await curlAs(ZOE, 'https://not-yet-valid.lab.tlslab/');
+    await curlAs(GRACE, 'https://wrong-host.lab.tlslab/');
+    await page.locator('.conn-title h1', { hasText: 'wrong-host.lab.tlslab' }).waitFor();
+    await expect(page.locator('.conn-title .student-tag').textContent()).resolves.toBe(GRACE);
+    await screenshot(page, 'classroom-spotlight');
+    // Ending it leaves follow mode.
+    await page.locator('.spot-end').click();
+    await page.locator('body:not(.follow)').waitFor();
+    expect(new URL(page.url()).searchParams.get('spotlight')).toBeNull();
+
+    // The URL alone starts it (by name, as an instructor would type it), on the projector.
+    const { page: projector, errors: errors2 } = await openPage(instructor, `${app.dashboardUrl}?spotlight=${encodeURIComponent('zoë ångström')}`, 1920, 1080);
+    await projector.locator('body.follow.spotlight').waitFor();
+    await projector.locator('.conn-title h1', { hasText: 'not-yet-valid.lab.tlslab' }).waitFor();
+    await expect(projector.locator('.spot-pill .spot-name').textContent()).resolves.toBe(ZOE);
+    // From a connection's header: "Spotlight NAME" shows that very connection, then follows.
+    await projector.locator('.spot-end').click();
+    await projector.locator('.list-pane').waitFor();
+    await row(projector, 'expired.lab.tlslab').first().click();
+    await projector.locator('.spotlight-btn', { hasText: `Spotlight ${GRACE}` }).click();
+    await projector.locator('body.follow.spotlight').waitFor();
+    await projector.locator('.conn-title h1', { hasText: 'expired.lab.tlslab' }).waitFor();
+    expect([...errors, ...errors2]).toEqual([]);
+  }, 30_000);
+});
