@@ -29,6 +29,8 @@ interface StartArgs {
   classroom: boolean;
   'class-code'?: string;
   'allow-client': string[];
+  record?: string;
+  keylog?: string;
 }
 
 export const startCommand: CommandModule<object, StartArgs> = {
@@ -54,9 +56,18 @@ export const startCommand: CommandModule<object, StartArgs> = {
         type: 'string',
         array: true,
         default: [] as string[],
-        describe: 'Also serve proxy clients from this public address block (CIDR, e.g. 198.51.100.0/24; repeatable); private and link-local addresses are always served',
+        describe: 'Also serve proxy clients from this public address block (CIDR, e.g. 198.51.100.0/24; repeatable); local-network addresses (RFC 1918 private, 100.64.0.0/10, link-local, fc00::/7) are always served',
       })
       .option('ui', { type: 'boolean', default: true, describe: 'Serve the dashboard (--no-ui to turn it off)' })
+      .option('record', {
+        type: 'string',
+        describe: 'Write every connection to this pcapng as it happens: both legs, their keys (Wireshark opens it decrypted), the proxy\'s decisions; reopen it with `tlslab open`. Created 0600, overwritten',
+      })
+      .option('keylog', {
+        type: 'string',
+        defaultDescription: '$SSLKEYLOGFILE when set',
+        describe: 'Append both legs\' TLS key-log lines (NSS format, as Wireshark reads them) to this file as they come; created 0600',
+      })
       .option('certs', { type: 'string', default: path.join(REPO_ROOT, 'certs'), defaultDescription: '<repo>/certs', describe: 'Folder of the tlslab CA (created on first start)' })
       .option('upstream-ca', { type: 'string', array: true, default: [] as string[], describe: 'Extra PEM file trusted for real servers (repeatable); NODE_EXTRA_CA_CERTS is read too' })
       .option('upstream-failure', {
@@ -97,6 +108,8 @@ export const startCommand: CommandModule<object, StartArgs> = {
       classroom: args.classroom,
       classCode: args['class-code'],
       allowClients: args['allow-client'],
+      record: args.record,
+      keylog: args.keylog ?? (process.env.SSLKEYLOGFILE || undefined),
       timeouts: {
         tunnelIdleMs: secondsOption(args['idle-timeout'], '--idle-timeout') * 1000,
         ...(args['handshake-timeout'] === undefined
@@ -115,6 +128,9 @@ export const startCommand: CommandModule<object, StartArgs> = {
         })
       : banner(app);
     process.stdout.write(lines.join('\n'));
+    const keylogFile = args.keylog ?? (process.env.SSLKEYLOGFILE || undefined);
+    if (args.record) process.stdout.write(`  Recording   ${args.record}  (every connection, both legs and their keys: tlslab open ${args.record}, or Wireshark)\n`);
+    if (keylogFile) process.stdout.write(`  Key log     ${keylogFile}  (both legs' TLS secrets, appended: Wireshark's tls.keylog_file)\n`);
     await new Promise<void>((resolve) => {
       const stop = (): void => {
         process.stdout.write('\n  stopping…\n');
