@@ -194,13 +194,13 @@ export function closeNotifies(app: TestTlslab, conn: string): string[] {
     .map((e) => `${e.leg}:${e.from}`);
 }
 
-/** tlslab's two sockets of one connection: its end of the client leg, and its end of the upstream leg (if any). */
+/** Which of tlslab's sockets to look at: one connection's, or every one on the proxy port and towards some origins. */
 export interface ConnSockets {
   proxyPort: number;
-  /** The client's port (tlslab's socket is proxyPort → clientPort). */
-  clientPort: number;
-  /** The origin's port, and tlslab's local port towards it when known (else every tlslab socket to that origin). */
-  upstream?: { originPort: number; localPort?: number };
+  /** The client's port (tlslab's socket is proxyPort → clientPort); absent: every client leg. */
+  clientPort?: number;
+  /** Origins, each with tlslab's local port towards it when known (else every tlslab socket to that origin). */
+  upstreams?: { originPort: number; localPort?: number }[];
 }
 
 /**
@@ -209,10 +209,9 @@ export interface ConnSockets {
  * finishing up) is not counted; a CLOSE-WAIT or ESTAB one is a leak.
  */
 export function heldSockets(c: ConnSockets): string[] {
-  const up = c.upstream
-    ? ` or ( dport = :${c.upstream.originPort}${c.upstream.localPort ? ` and sport = :${c.upstream.localPort}` : ''} )`
-    : '';
-  const filter = `( ( sport = :${c.proxyPort} and dport = :${c.clientPort} )${up} )`;
+  const client = c.clientPort === undefined ? `sport = :${c.proxyPort}` : `( sport = :${c.proxyPort} and dport = :${c.clientPort} )`;
+  const ups = (c.upstreams ?? []).map((u) => ` or ( dport = :${u.originPort}${u.localPort ? ` and sport = :${u.localPort}` : ''} )`);
+  const filter = `( ${client}${ups.join('')} )`;
   const out = execFileSync('ss', ['-tanpH', filter], { encoding: 'utf8' });
   return out
     .split('\n')

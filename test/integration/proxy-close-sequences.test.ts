@@ -38,7 +38,7 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
     const open = app.events.find((e) => e.type === 'conn:open' && e.conn === conn);
     if (open?.type !== 'conn:open') throw new Error(`no conn:open for ${conn}`);
     const localPort = upstream && 'conns' in upstream ? upstream.conns.at(-1)?.peerPort : undefined;
-    const sockets = { proxyPort: app.proxyPort, clientPort: open.client.port, upstream: upstream && { originPort: upstream.port, localPort } };
+    const sockets = { proxyPort: app.proxyPort, clientPort: open.client.port, upstreams: upstream ? [{ originPort: upstream.port, localPort }] : [] };
     expect(heldSockets(sockets)).toEqual([]);
   }
 
