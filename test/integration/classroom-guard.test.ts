@@ -96,7 +96,7 @@ describeWithNetns(['curl'], 'the address guard against LAN students', () => {
     await readyLine(echo, 'ready');
     await startLocalOrigin();
     app = await startTestTlslab({ classroom: true, classCode: CODE, uiPort: 0 });
-    // The setup of the report: proxy for the LAN, dashboard on loopback, no classroom mode.
+    // A LAN proxy without classroom mode, its dashboard on loopback (--host 0.0.0.0 --ui-host 127.0.0.1).
     exposed = await startTestTlslab({ host: '0.0.0.0', uiHost: '127.0.0.1', uiPort: 0 });
     allowing = await startTestTlslab({ classroom: true, classCode: CODE, uiPort: false, allowClients: [`${PUBLIC_STUDENT}/32`] });
   });
@@ -159,7 +159,7 @@ describeWithNetns(['curl'], 'the address guard against LAN students', () => {
     expect(r.connect).toBe(403);
   });
 
-  it('the report as it was: proxy on 0.0.0.0, dashboard on 127.0.0.1, no classroom mode — the dashboard is refused', async () => {
+  it('proxy on 0.0.0.0, dashboard on 127.0.0.1, no classroom mode: a LAN client cannot read the dashboard or any loopback port through the proxy', async () => {
     const ui = new URL(exposed.dashboardUrl as string).port;
     const r = await curlIn(ns, ['-x', `http://${HOST}:${exposed.proxyPort}`, `http://127.0.0.1:${ui}/api/connections`]);
     expect(r.status).toBe(403);
