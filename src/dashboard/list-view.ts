@@ -1,7 +1,7 @@
 // The connection list: searchable, filterable and virtualised (only the rows in view exist), so it stays smooth
 // with thousands of connections. DOM only; reads the Store, tells main.ts which connection to open.
 import type { ConnectionSummary } from '../events/stream.js';
-import { parseSearch, studentMatches } from '../events/filter.js';
+import { foldName, parseSearch, studentMatches } from '../events/filter.js';
 import { fmtClock, h, replace } from './dom.js';
 import { LEG_TEXT, STATUS_TEXT, hostText, versionText } from './status.js';
 import type { Change, Store } from './store.js';
@@ -155,6 +155,12 @@ export class ListView {
     if (after) this.studentSel.insertBefore(opt, after);
     else this.studentSel.append(opt);
     this.studentSel.hidden = false;
+    // A student asked for by name before they were seen (`?student=`): their own option takes over the placeholder.
+    const placeholder = this.studentSel.selectedOptions[0];
+    if (placeholder && placeholder.value !== '' && !this.students.has(placeholder.value) && (placeholder.value === id || foldName(placeholder.value) === foldName(name))) {
+      placeholder.remove();
+      this.studentSel.value = id;
+    }
     return opt;
   }
 

@@ -150,6 +150,11 @@ describeWithTools(['chromium', 'curl', 'certutil'], 'classroom views in Chromium
     await projector.locator('.spotlight-btn', { hasText: `Spotlight ${GRACE}` }).click();
     await projector.locator('body.follow.spotlight').waitFor();
     await projector.locator('.conn-title h1', { hasText: 'expired.lab.tlslab' }).waitFor();
-    expect([...errors, ...errors2]).toEqual([]);
+    // ?student= by name, as typed: the list keeps that student's rows, and the menu names them properly.
+    const { page: filtered, errors: errors3 } = await openPage(instructor, `${app.dashboardUrl}?student=${encodeURIComponent('grace hopper')}`);
+    await filtered.waitForFunction(`document.querySelectorAll('.row').length === 3 && [...document.querySelectorAll('.row .student')].every((e) => e.textContent === ${JSON.stringify(GRACE)})`);
+    await expect(filtered.locator('.student-sel option:checked').textContent()).resolves.toBe(GRACE);
+    await expect(filtered.locator('.student-sel option').allTextContents()).resolves.toEqual(['All students', GRACE, ZOE]);
+    expect([...errors, ...errors2, ...errors3]).toEqual([]);
   }, 30_000);
 });
