@@ -1,6 +1,6 @@
 // Auth helpers: loopback detection, constant-time token comparison, where a token is read from.
 import type { IncomingMessage } from 'node:http';
-import { authorize, isLoopbackHost, tokenCookie, tokenFromRequest, tokensEqual, withoutToken } from '../../../src/server/auth';
+import { authorize, authorizeStudentUpgrade, isLoopbackHost, tokenCookie, tokenFromRequest, tokensEqual, withoutToken } from '../../../src/server/auth';
 
 const req = (headers: Record<string, string>): IncomingMessage => ({ headers }) as unknown as IncomingMessage;
 const u = (s: string): URL => new URL(s, 'http://x.invalid');
@@ -48,5 +48,15 @@ describe('auth', () => {
     const opts = { token: 'T', bindHost: '0.0.0.0', upgrade: false };
     expect(authorize(req({ host: '10.0.0.5:8081' }), u('/'), opts)).toMatchObject({ ok: false, status: 401 });
     expect(authorize(req({ host: '10.0.0.5:8081' }), u('/?token=T'), opts)).toMatchObject({ ok: true, presented: { source: 'query' } });
+  });
+
+  it.each([
+    [undefined, true], ['http://tlslab', true], ['https://tlslab', true], ['http://TLSLAB:8080', true],
+    ['null', false], ['http://evil.example', false], ['http://tlslab.evil.example', false], ['http://127.0.0.1:8081', false],
+    ['ws://tlslab', false], ['not a url', false], ['http://tlslab@evil.example', false],
+  ])("the student view's WebSocket from Origin %s: %s", (origin, ok) => {
+    const r = authorizeStudentUpgrade(req(origin === undefined ? { host: 'tlslab' } : { host: 'tlslab', origin }));
+    expect(r.ok).toBe(ok);
+    if (!r.ok) expect(r.status).toBe(403);
   });
 });
