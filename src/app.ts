@@ -20,6 +20,9 @@ import type { ConnectionSession } from './capture/session';
 import { CaptureStore } from './capture/capture-store';
 import { TlslabError } from './errors';
 import { silentLogger, type Logger } from './log';
+import { SessionRecorder, type RecorderStats } from './record/session-recorder';
+import { KeyLogFile } from './record/keylog-file';
+import { SessionExports } from './record/session-exports';
 import { checkClassCode, generateClassCode, hostPort, lanAddresses, parseAllowClients, type CidrSet, type ShareLimits } from './classroom';
 import { sendRawAnswer } from './proxy/front-pages';
 import { localHost } from './proxy/classroom-gate';
@@ -55,6 +58,10 @@ export interface TlslabOptions {
   allowClients?: string[];
   /** Per-student limits in classroom mode (default DEFAULT_SHARE_LIMITS). */
   shareLimits?: ShareLimits;
+  /** `--record FILE`: every connection, both legs with their key logs and the proxy's decisions, into a pcapng (0600). */
+  record?: string;
+  /** `--keylog FILE`: both legs' NSS key-log lines, appended as they come (0600). */
+  keylog?: string;
 }
 
 export interface RunningTlslab {
@@ -74,6 +81,8 @@ export interface RunningTlslab {
   extraTrust: string[];
   /** Classroom mode's class code; null outside classroom mode. */
   classroom: { code: string } | null;
+  /** The `--record` file's figures so far; null when not recording. */
+  recording: (() => RecorderStats) | null;
   close(): Promise<void>;
 }
 
@@ -138,6 +147,16 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
   const trustPems = [...tls.rootCertificates, ...extraTrust];
 
   const bus = new EventBus({ history: opts.history });
+  let recorder: SessionRecorder | null = null;
+  let keylog: KeyLogFile | null = null;
+  try {
+    if (opts.record) recorder = new SessionRecorder(opts.record, bus, { trust: extraTrust });
+    if (opts.keylog) keylog = new KeyLogFile(opts.keylog);
+  } catch (err) {
+    await recorder?.close();
+    await lab?.close();
+    throw err;
+  }
   bus.subscribe((e) => {
     // One info line per connection, when it ends; the details are events (and debug lines).
     if (e.type !== 'conn:close') return;
@@ -153,17 +172,15 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
       ms: Math.round(e.durationMs),
     }, 'connection');
   });
-  // The last connections' raw legs, for "Open in Wireshark" (GET /api/connections/:id/pcapng).
+  // The last connections' raw legs, for "Open in Wireshark" and the session exports (pcapng, HAR).
   const captures = new CaptureStore();
-  bus.subscribe((e) => {
-    if (e.type === 'conn:upstream') captures.setEndpoints(e.conn, { server: e.remote });
-  });
+  const exports = new SessionExports(bus, captures, extraTrust);
   let token: string | null = opts.token ?? null;
   let dashboard: Awaited<ReturnType<typeof startDashboardServer>> | null = null;
   if (opts.uiPort !== false) {
     if (!token && !isLoopback(uiHost)) token = crypto.randomBytes(18).toString('base64url');
     dashboard = await startDashboardServer({
-      bus, host: uiHost, port: opts.uiPort ?? 8081, token: token ?? undefined, log, pcapng: (id) => captures.pcapng(id),
+      bus, host: uiHost, port: opts.uiPort ?? 8081, token: token ?? undefined, log, pcapng: (id) => exports.pcapng([id]), exports,
       // A student's view links the CA page at /ca (the instructor's dashboard is not theirs to open: not named there).
       caPage: (req) => caPage(caPageInput({ ca, lab, dashboardUrl: null, dashboardLocked: true, proxy: `http://${hostPort(shownHost(req, host), front.port)}` })),
     });
@@ -187,6 +204,8 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
     sessionOptions: {},
     track(session, socket) {
       sessions.set(session, socket);
+      recorder?.watch(session, socket);
+      keylog?.watch(session);
       captures.add(session.id, session, {
         browser: { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
         proxy: { address: socket.localAddress ?? '', port: socket.localPort ?? 0 },
@@ -238,6 +257,8 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
   } catch (err) {
     await dashboard?.close();
     await lab?.close();
+    await recorder?.close();
+    await keylog?.close();
     throw err;
   }
   const proxyUrl = `http://${host.includes(':') ? `[${host}]` : host}:${front.port}`;
@@ -254,9 +275,12 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
     bus,
     extraTrust,
     classroom: classroom.code === null ? null : { code: classroom.code },
+    recording: recorder ? () => (recorder as SessionRecorder).stats() : null,
     async close() {
       for (const s of sessions.values()) s.destroy();
       await front.close();
+      await recorder?.close();
+      await keylog?.close();
       await dashboard?.close();
       await lab?.close();
     },

@@ -34,7 +34,8 @@ export const ERRORS = {
   TLSLAB_ERR_LISTEN: 'A port could not be opened',
   TLSLAB_ERR_AUTH: 'A request lacked the access token',
   TLSLAB_ERR_USAGE: 'A command-line option is invalid',
-  TLSLAB_ERR_CAPTURE_FILE: 'A capture or key-log file given to `tlslab decode` cannot be read or is not pcap/pcapng',
+  TLSLAB_ERR_CAPTURE_FILE: 'A capture or key-log file given to `tlslab decode` or `tlslab open` cannot be read or is not pcap/pcapng',
+  TLSLAB_ERR_RECORD_FILE: 'A --record or --keylog file (or SSLKEYLOGFILE) cannot be written',
   TLSLAB_ERR_LAB: 'A lab origin could not be started',
   TLSLAB_ERR_INTERNAL: 'An unexpected internal error',
 } as const;

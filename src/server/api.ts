@@ -11,6 +11,7 @@ import { sendError, sendJson } from './http-util';
 import type { HubStats } from './stream-hub';
 import type { RoomStudent } from '../events/room';
 import { inScope, type ViewScope } from './view-scope';
+import { handleSessionRoutes, type ReplayControl, type SessionExportsApi } from './session-routes';
 
 export interface ApiContext {
   bus: EventBus;
@@ -23,6 +24,10 @@ export interface ApiContext {
   scope: ViewScope;
   /** The room overview (`GET /api/room`, whole-room views only). */
   room: () => RoomStudent[];
+  /** Session exports (`/api/export.pcapng`, `/api/export.har`); without them those routes answer 404. */
+  exports?: SessionExportsApi;
+  /** `tlslab open`'s playback (`/api/replay`); absent on a live tlslab. */
+  replay?: ReplayControl;
 }
 
 /** Routes that describe the whole room, not one's own connections: a student's view gets a 403 for them. */
@@ -33,6 +38,7 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, c
   const p = url.pathname;
   if (p !== '/api' && !p.startsWith('/api/')) return false;
   const head = req.method === 'HEAD';
+  if (handleSessionRoutes(req, res, url, ctx)) return true;
   if (req.method !== 'GET' && !head) {
     sendError(res, 405, 'method-not-allowed', 'The API is read-only: use GET.', false, { Allow: 'GET, HEAD' });
     return true;

@@ -1,0 +1,222 @@
+// The format of a tlslab recording, a pcapng file: one interface per leg kind, each leg a TCP connection whose SYN
+// carries a comment naming the tlslab connection and leg, key-log lines in Decryption Secrets Blocks, and the
+// proxy's own decisions (what no byte says: target, policy, errors, why it closed) as JSON in Custom Blocks.
+// Pure: builds and reads blocks; src/record/recording-file.ts and the exports write them, src/replay reads them.
+import type { EventDraft, Leg, Side, UpstreamPolicy } from '../events/schema';
+import type { LegEnds } from '../capture/session';
+import { epbFrame, ipTcpHeader, PcapngBuilder, type Endpoint } from '../pcap';
+
+/**
+ * The Private Enterprise Number of tlslab's Custom Blocks. tlslab has none registered: this is the one RFC 5612
+ * sets aside for documentation and examples, so it never clashes with a real vendor's blocks.
+ */
+export const TLSLAB_PEN = 32473;
+export const RECORD_FORMAT_VERSION = 1;
+/** LINKTYPE_RAW: each packet is an IP packet. Nothing below IP is made up. */
+export const RECORD_LINK_TYPE = 101;
+/** Largest TCP payload per synthesized segment. */
+export const RECORD_MSS = 32 * 1024;
+
+/** The two interfaces of a recording, one per leg kind, in this order (interface ids 0 and 1). */
+export const LEG_INTERFACES = {
+  client: { name: 'tlslab-client-leg', description: 'tlslab client leg: browser ↔ tlslab (the browser\'s TLS with tlslab)' },
+  upstream: { name: 'tlslab-upstream-leg', description: 'tlslab upstream leg: tlslab ↔ real server (tlslab\'s TLS with the server)' },
+} as const satisfies Record<Leg, { name: string; description: string }>;
+const LEG_IDS = { client: 0, upstream: 1 } as const satisfies Record<Leg, number>;
+
+/** What a recording says about the proxy's upstream decision; the findings themselves are recomputed from the chain. */
+export interface VerdictFact {
+  host: string;
+  nodeError: string | null;
+  policy?: UpstreamPolicy;
+  mirrorUnavailable?: string;
+}
+
+/** One Custom Block of a recording. */
+export type RecordFact =
+  /** First block: which tool, and the extra trust anchors (PEM) the upstream verification used. */
+  | { tlslab: 'session'; v: number; t: number; trust: string[] }
+  /** An event that no byte of the legs says (conn:open, conn:upstream, conn:error, conn:close; HTTP of a connection without legs). */
+  | { tlslab: 'event'; v: number; t: number; event: EventDraft }
+  /** The upstream verdict's decision for connection `conn`. */
+  | ({ tlslab: 'verdict'; v: number; t: number; conn: string } & VerdictFact);
+
+/** Event types a recording keeps as facts (the rest are decoded again from the legs' bytes). */
+export const FACT_EVENTS = new Set<EventDraft['type']>(['conn:open', 'conn:upstream', 'conn:error', 'conn:close']);
+/** Also kept for connections whose bytes are not recorded (plain HTTP, WebSocket relays). */
+export const LEGLESS_FACT_EVENTS = new Set<EventDraft['type']>(['http:request', 'http:response']);
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function encodeFact(f: RecordFact): Uint8Array {
+  return encoder.encode(JSON.stringify(f));
+}
+
+/** A Custom Block's data as a tlslab fact, or null (another tool's block, a newer version, or not JSON). */
+export function decodeFact(data: Uint8Array): RecordFact | null {
+  let end = data.length;
+  while (end > 0 && data[end - 1] === 0) end--; // the block pads the data to 4 bytes with NULs
+  try {
+    const f = JSON.parse(decoder.decode(data.subarray(0, end))) as Partial<RecordFact>;
+    if (typeof f !== 'object' || f === null || f.v !== RECORD_FORMAT_VERSION || typeof f.t !== 'number') return null;
+    if (f.tlslab === 'session' && Array.isArray(f.trust)) return f as RecordFact;
+    if (f.tlslab === 'event' && typeof f.event === 'object' && f.event !== null && typeof (f.event as { conn?: unknown }).conn === 'string') return f as RecordFact;
+    if (f.tlslab === 'verdict' && typeof f.conn === 'string' && typeof f.host === 'string') return f as RecordFact;
+    return null;
+  } catch {
+    return null;
+  }
+}
+
+function endpointText(e: Endpoint): string {
+  return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
+}
+
+const PEERS = { client: ['browser', 'tlslab'], upstream: ['tlslab', 'server'] } as const satisfies Record<Leg, readonly [string, string]>;
+
+/** The comment on a leg's SYN: `tlslab c12 client leg: browser 127.0.0.1:50312 → tlslab 127.0.0.1:8080`. */
+export function legComment(conn: string, leg: Leg, ends: LegEnds): string {
+  const [a, b] = PEERS[leg];
+  return `tlslab ${conn} ${leg} leg: ${a} ${endpointText(ends.client)} → ${b} ${endpointText(ends.server)}`;
+}
+
+/** The connection and leg a SYN's comment names, or null for any other comment. */
+export function parseLegComment(text: string): { conn: string; leg: Leg } | null {
+  const m = /^tlslab (\S{1,128}) (client|upstream) leg\b/.exec(text);
+  return m ? { conn: m[1] as string, leg: m[2] as Leg } : null;
+}
+
+/** The leg an interface of a recording carries, by its name; null for other interfaces. */
+export function legOfInterface(name: string | undefined): Leg | null {
+  return name === LEG_INTERFACES.client.name ? 'client' : name === LEG_INTERFACES.upstream.name ? 'upstream' : null;
+}
+
+/** `::ffff:127.0.0.1` → `127.0.0.1`: an IPv4 peer of a dual-stack socket is IPv4 on the wire. */
+export function wireAddress(address: string): string {
+  return /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1] ?? address;
+}
+
+/**
+ * Where the blocks go: `header` (the section header, interfaces and session fact) first of all; `secrets` blocks
+ * must reach the file before the packets they decrypt; `block` is everything else, in time order.
+ */
+export interface BlockSink {
+  (bytes: Uint8Array, kind: BlockKind, t: number): boolean;
+}
+
+export type BlockKind = 'header' | 'secrets' | 'block';
+
+/**
+ * Writes a recording as blocks into a sink: the section header, the two leg interfaces and the session fact at
+ * once, then facts, key logs and legs as they come. Used for a live `--record` file and for exports alike.
+ */
+export class RecordWriter {
+  private readonly le = true;
+  lostBytes = 0;
+
+  constructor(private readonly sink: BlockSink, opts: { t: number; trust: string[] }) {
+    const b = new PcapngBuilder(this.le);
+    for (const leg of ['client', 'upstream'] as const) b.addInterface(RECORD_LINK_TYPE, { ...LEG_INTERFACES[leg], snapLen: 0 });
+    b.addCustom(TLSLAB_PEN, encodeFact({ tlslab: 'session', v: RECORD_FORMAT_VERSION, t: opts.t, trust: opts.trust }));
+    sink(b.drain(), 'header', opts.t);
+  }
+
+  fact(f: RecordFact): void {
+    const b = new PcapngBuilder(this.le);
+    b.addCustom(TLSLAB_PEN, encodeFact(f));
+    this.sink(dropSection(b.drain()), 'block', f.t);
+  }
+
+  event(t: number, event: EventDraft): void {
+    this.fact({ tlslab: 'event', v: RECORD_FORMAT_VERSION, t, event });
+  }
+
+  /** NSS key-log lines (each ending in a newline) in a Decryption Secrets Block. */
+  keyLog(text: string, t: number): void {
+    const b = new PcapngBuilder(this.le);
+    b.addKeyLog(text);
+    this.sink(dropSection(b.drain()), 'secrets', t);
+  }
+
+  /** A leg's TCP connection, starting with its three-way handshake at `t`; null when its addresses cannot be written. */
+  leg(conn: string, leg: Leg, ends: LegEnds, t: number): LegStream | null {
+    const client = { address: wireAddress(ends.client.address), port: ends.client.port };
+    const server = { address: wireAddress(ends.server.address), port: ends.server.port };
+    if (!ipTcpHeader({ src: client, dst: server, seq: 0, ack: 0, flags: {} }, 0)) return null;
+    return new LegStream(this, LEG_IDS[leg], { client, server }, legComment(conn, leg, { client, server }), t);
+  }
+
+  /** One EPB carrying one segment; false when the sink refused it (its backlog is full). */
+  segment(ifId: number, t: number, spec: Parameters<typeof ipTcpHeader>[0], payload: Uint8Array, comment?: string): boolean {
+    const hdr = ipTcpHeader(spec, payload.length) as Uint8Array;
+    const units = BigInt(Math.max(0, Math.round(t * 1000))); // microseconds: the interface's default if_tsresol
+    const { head, tail } = epbFrame(this.le, ifId, units, hdr.length + payload.length, comment);
+    const out = new Uint8Array(head.length + hdr.length + payload.length + tail.length);
+    out.set(head, 0);
+    out.set(hdr, head.length);
+    out.set(payload, head.length + hdr.length);
+    out.set(tail, head.length + hdr.length + payload.length);
+    return this.sink(out, 'block', t);
+  }
+}
+
+/** The builder starts every drain with its section header; blocks after the first go without it. */
+function dropSection(bytes: Uint8Array): Uint8Array {
+  const total = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
+  return bytes.subarray(total);
+}
+
+/**
+ * One leg as a TCP connection: SYN (with the leg comment), SYN+ACK, ACK; then each chunk as segments of at most
+ * RECORD_MSS bytes with the sequence numbers a real connection would have; then FIN, FIN, ACK or a reset. The bytes
+ * and the addresses are the real ones; the segmentation, ACKs and initial sequence numbers are tlslab's.
+ */
+export class LegStream {
+  private readonly seq: Record<Side, number>;
+  private closed = false;
+
+  constructor(
+    private readonly w: RecordWriter,
+    private readonly ifId: number,
+    private readonly ends: LegEnds,
+    comment: string,
+    t: number,
+  ) {
+    this.seq = { client: randomIsn(), server: randomIsn() };
+    const none = new Uint8Array(0);
+    this.send('client', t, { syn: true }, none, comment);
+    this.send('server', t, { syn: true, ack: true }, none);
+    this.send('client', t, { ack: true }, none);
+  }
+
+  data(from: Side, bytes: Uint8Array, t: number): void {
+    if (this.closed) return;
+    for (let i = 0; i < bytes.length; i += RECORD_MSS) this.send(from, t, { ack: true, psh: true }, bytes.subarray(i, i + RECORD_MSS));
+  }
+
+  /** `fin`: each side's FIN, then the last ACK; `reset`: a RST from the peer (the end tlslab read on the socket). */
+  end(how: 'fin' | 'reset', t: number, resetBy: Side = 'server'): void {
+    if (this.closed) return;
+    const none = new Uint8Array(0);
+    if (how === 'fin') {
+      this.send('client', t, { fin: true, ack: true }, none);
+      this.send('server', t, { fin: true, ack: true }, none);
+      this.send('client', t, { ack: true }, none);
+    } else {
+      this.send(resetBy, t, { rst: true, ack: true }, none);
+    }
+    this.closed = true;
+  }
+
+  private send(from: Side, t: number, flags: { syn?: boolean; ack?: boolean; fin?: boolean; rst?: boolean; psh?: boolean }, payload: Uint8Array, comment?: string): void {
+    const to: Side = from === 'client' ? 'server' : 'client';
+    const ok = this.w.segment(this.ifId, t, { src: this.ends[from], dst: this.ends[to], seq: this.seq[from], ack: flags.syn && !flags.ack ? 0 : this.seq[to], flags }, payload, comment);
+    if (!ok) this.w.lostBytes += payload.length; // not written: the sequence numbers still move on, so readers see a gap
+    this.seq[from] = (this.seq[from] + payload.length + (flags.syn || flags.fin ? 1 : 0)) >>> 0;
+  }
+}
+
+function randomIsn(): number {
+  return (Math.random() * 0x100000000) >>> 0;
+}

@@ -1,0 +1,113 @@
+// `--record`: every connection of a running tlslab into one pcapng as it happens — both legs with their real
+// addresses, their key logs, and the proxy's decisions. I/O boundary: the RecordingFile; sessions and the bus feed it.
+import type { Socket } from 'node:net';
+import type { EventBus } from '../events/bus';
+import type { EventDraft, Leg, TlslabEvent } from '../events/schema';
+import type { ConnectionSession, LegEnds, LegWatcher } from '../capture/session';
+import { FACT_EVENTS, LEGLESS_FACT_EVENTS, RECORD_FORMAT_VERSION, RecordWriter, type LegStream } from './record-format';
+import { RecordingFile, type RecordingFileOptions } from './recording-file';
+
+export interface RecorderStats {
+  file: string;
+  bytes: number;
+  connections: number;
+  legs: number;
+  /** Legs not written because their socket had no addresses left to read (a connection gone at once). */
+  legsWithoutAddresses: number;
+  /** Blocks dropped because the disk did not keep up. */
+  droppedBlocks: number;
+  lostBytes: number;
+  error: string | null;
+}
+
+/** The socket ends of a client connection: the browser's and tlslab's (a client leg fed without a tap uses them). */
+function socketEnds(socket: Socket): LegEnds | null {
+  const { remoteAddress, remotePort, localAddress, localPort } = socket;
+  if (remoteAddress === undefined || remotePort === undefined || localAddress === undefined || localPort === undefined) return null;
+  return { client: { address: remoteAddress, port: remotePort }, server: { address: localAddress, port: localPort } };
+}
+
+export class SessionRecorder {
+  private readonly file: RecordingFile;
+  private readonly writer: RecordWriter;
+  private readonly unsubscribe: () => void;
+  /** Connections whose legs are recorded (their HTTP events are decoded again from the bytes). */
+  private readonly tapped = new Set<string>();
+  private connections = 0;
+  private legs = 0;
+  private legsWithoutAddresses = 0;
+  private readonly now: () => number;
+
+  constructor(path: string, bus: EventBus, opts: { trust: string[] } & RecordingFileOptions) {
+    this.file = new RecordingFile(path, opts);
+    this.now = opts.clock ?? (() => performance.timeOrigin + performance.now());
+    this.writer = new RecordWriter(this.file.sink, { t: this.now(), trust: opts.trust });
+    this.unsubscribe = bus.subscribe((e) => this.onEvent(e));
+  }
+
+  /** Records both legs of `session`; `socket` is the browser's (its ends stand in for a client leg fed without a tap). */
+  watch(session: ConnectionSession, socket: Socket): void {
+    this.tapped.add(session.id);
+    const fallback = socketEnds(socket);
+    for (const leg of [session.client, session.upstream]) leg.watch(this.legWatcher(session.id, leg.leg, leg.leg === 'client' ? fallback : null));
+  }
+
+  private legWatcher(conn: string, leg: Leg, fallback: LegEnds | null): LegWatcher {
+    let stream: LegStream | null = null;
+    let tried = false;
+    const open = (ends: LegEnds | null, t: number): void => {
+      if (tried) return;
+      tried = true;
+      const use = ends ?? fallback;
+      stream = use ? this.writer.leg(conn, leg, use, t) : null;
+      if (stream) this.legs++;
+      else this.legsWithoutAddresses++;
+    };
+    return {
+      attached: (_l, ends) => open(ends, this.now()),
+      chunk: (_l, from, bytes, t) => {
+        open(null, t);
+        stream?.data(from, bytes, t);
+      },
+      keyLog: (_l, line) => this.writer.keyLog(`${line}\n`, this.now()),
+      // A reset is the peer's: the browser's on the client leg, the server's on the upstream leg.
+      ended: (_l, how) => stream?.end(how, this.now(), leg === 'client' ? 'client' : 'server'),
+    };
+  }
+
+  private onEvent(e: TlslabEvent): void {
+    if (e.type === 'conn:open') this.connections++;
+    if (e.type === 'tls:verdict') {
+      this.writer.fact({
+        tlslab: 'verdict', v: RECORD_FORMAT_VERSION, t: e.t, conn: e.conn, host: e.host, nodeError: e.nodeError,
+        ...(e.policy ? { policy: e.policy } : {}),
+        ...(e.mirrorUnavailable ? { mirrorUnavailable: e.mirrorUnavailable } : {}),
+      });
+      return;
+    }
+    if (FACT_EVENTS.has(e.type) || (LEGLESS_FACT_EVENTS.has(e.type) && !this.tapped.has(e.conn))) {
+      const { v: _v, seq: _seq, t, ...draft } = e;
+      this.writer.event(t, draft as EventDraft);
+    }
+    if (e.type === 'conn:close') this.tapped.delete(e.conn);
+  }
+
+  stats(): RecorderStats {
+    return {
+      file: this.file.path,
+      bytes: this.file.written,
+      connections: this.connections,
+      legs: this.legs,
+      legsWithoutAddresses: this.legsWithoutAddresses,
+      droppedBlocks: this.file.dropped,
+      lostBytes: this.writer.lostBytes,
+      error: this.file.error ? (this.file.error.code ?? this.file.error.message) : null,
+    };
+  }
+
+  /** Stops listening, writes what is pending, closes the file. */
+  async close(): Promise<void> {
+    this.unsubscribe();
+    await this.file.close();
+  }
+}
