@@ -44,6 +44,7 @@ export class PlainExchange {
   private timer: NodeJS.Timeout | null = null;
   private pctx: IContext | null = null;
   private responseDone = false;
+  private responseStarted = false;
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -84,6 +85,7 @@ export class PlainExchange {
       holdBack(this.req, pctx.proxyToServerRequest);
     });
     pctx.onResponse((c, cb) => {
+      this.responseStarted = true;
       const r = c.serverToProxyResponse;
       // Node's client reads any three digits; a final status is 200–599 (RFC 9110 §15; 1xx are interim, 101 needs an
       // Upgrade request), and writeHead would throw on one below 100. The request stops here: no callback.
@@ -105,6 +107,14 @@ export class PlainExchange {
         });
       }
       this.touch();
+      cb();
+    });
+    // Node's client drops a connection whose server answers 101 to a request that asked for no upgrade, and says
+    // nothing to the request's owner: a server connection that closes with no response and no error ends it here.
+    pctx.onRequestEnd((c, cb) => {
+      c.proxyToServerRequest?.once('close', () => {
+        if (!this.responseStarted) this.fail(upstream('upstream-bad-response', 'TLSLAB_ERR_UPSTREAM_HTTP', `${this.target.authority} closed the connection without a response tlslab could pass on.`));
+      });
       cb();
     });
     pctx.onResponseEnd((c, cb) => {

@@ -108,7 +108,9 @@ class WebSocketRelay {
     // Nothing the client sends is read until the server has answered: before a 101 it is not WebSocket yet.
     c.pause();
     c.on('data', (chunk: Buffer) => this.fromClientData(chunk));
-    // 'end' can come while the client is paused (its FIN was already in); it is passed on after the bytes held before it.
+    // 'end' can come while the client is paused (its FIN was already in), or even before the relay starts (checks
+    // before it may wait on a name lookup); it is passed on after the bytes held before it.
+    if (c.readableEnded) this.clientEnded = true;
     c.on('end', () => {
       this.clientEnded = true;
       if (this.mode !== 'head') this.upstream?.end();

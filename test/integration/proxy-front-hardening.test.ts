@@ -263,6 +263,8 @@ describe('servers that do not answer with valid HTTP', () => {
     '/s1000': 'HTTP/1.1 1000 Odd\r\nContent-Length: 2\r\n\r\nok',
     '/ctl': 'HTTP/1.1 200 OK\r\nX-A: a\x01b\r\nContent-Length: 2\r\n\r\nok',
     '/two-lengths': 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok',
+    // Node's client drops the connection without a word to the request's owner: this used to wait for the idle timeout.
+    '/s101-1.0': 'HTTP/1.0 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nxyz',
   };
   let raw: FrontOrigin;
   beforeAll(async () => {
@@ -387,6 +389,13 @@ describe('WebSocket through the proxy (tlslab relays it)', () => {
       s.destroy();
       await new Promise((r) => streaming.close(r));
     }
+  });
+
+  it('a client FIN that came before the relay started (a name was looked up first) still ends the relay at once', async () => {
+    const reply = await rawExchange(app.proxyPort, upgradeRequest('/ws?localhost', `localhost:${origin.port}`), { end: true, waitMs: IDLE_MS * 4 });
+    expect(parseReply(reply.text).status).toBe(101);
+    const req = await app.waitFor(isRequest((u) => u.endsWith('/ws?localhost')));
+    expect((await closeOf(req.conn)).cause).toBe('closed');
   });
 
   it('absolute form (GET ws://…) works too', async () => {
