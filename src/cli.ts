@@ -6,6 +6,7 @@ import { startCommand } from './commands/start';
 import { caCommand } from './commands/ca';
 import { labCommand } from './commands/lab';
 import { decodeCommand } from './commands/decode';
+import { openCommand } from './commands/open';
 
 export function buildCli(argv: string[]) {
   return yargs(argv)
@@ -15,7 +16,8 @@ export function buildCli(argv: string[]) {
     .command(caCommand)
     .command(labCommand)
     .command(decodeCommand)
-    .demandCommand(1, 'Name a command: start, ca, lab or decode (tlslab --help lists them).')
+    .command(openCommand)
+    .demandCommand(1, 'Name a command: start, open, ca, lab or decode (tlslab --help lists them).')
     .strict()
     .recommendCommands()
     .help()

@@ -13,4 +13,4 @@ export { TcpHalfStream, type GapReason, type HalfEvent, type HalfStats, type Pac
 export { TcpReassembler, type Direction, type ReassemblyOptions, type StreamEvent, type TcpConnection } from './tcp-reassembler';
 export { PcapngBuilder, epbFrame, writeTcpPcapng, type PcapngWriteOptions, type TcpStreamExport } from './pcapng-writer';
 export { addressBytes, ethernetFrame, ipTcpHeader, ipTcpPacket, type TcpPacketSpec } from './packet-builder';
-export { TimeOrderWindow, type TimeWindowOptions } from './time-window';
+export { TimeOrderWindow, type Timed, type TimeWindowOptions } from './time-window';

@@ -1,6 +1,13 @@
-// Puts the packets of a streamed capture back in time order within a bounded window (a min-heap by timestamp):
-// files are nearly sorted, but several interfaces or capture threads interleave. Pure, no I/O.
-import type { CapturedPacket } from './types';
+// Puts the packets (and other timed items) of a streamed capture back in time order within a bounded window (a
+// min-heap by timestamp): files are nearly sorted, but several interfaces or capture threads interleave. Pure, no I/O.
+
+/** What the window orders: a capture time, a tie-breaking position (file order), and a size counted against the bound. */
+export interface Timed {
+  sec: number;
+  nsec: number;
+  index: number;
+  data: { length: number };
+}
 
 export interface TimeWindowOptions {
   /** Packets held at most (default 4,096). */
@@ -9,7 +16,7 @@ export interface TimeWindowOptions {
   maxBytes?: number;
 }
 
-function before(a: CapturedPacket, b: CapturedPacket): boolean {
+function before(a: Timed, b: Timed): boolean {
   return a.sec !== b.sec ? a.sec < b.sec : a.nsec !== b.nsec ? a.nsec < b.nsec : a.index < b.index;
 }
 
@@ -17,10 +24,10 @@ function before(a: CapturedPacket, b: CapturedPacket): boolean {
  * Holds packets until the window is full, then releases the earliest. A packet older than one already released
  * comes out next, as soon as it arrives (counted in `late`): the window is a bound, not a promise.
  */
-export class TimeOrderWindow {
-  private readonly heap: CapturedPacket[] = [];
+export class TimeOrderWindow<T extends Timed> {
+  private readonly heap: T[] = [];
   private bytes = 0;
-  private last: CapturedPacket | null = null;
+  private last: T | null = null;
   private readonly maxPackets: number;
   private readonly maxBytes: number;
   /** Packets that arrived after a later one had already been released. */
@@ -40,38 +47,38 @@ export class TimeOrderWindow {
   }
 
   /** Adds one packet; returns those released, earliest first. */
-  push(p: CapturedPacket): CapturedPacket[] {
+  push(p: T): T[] {
     if (this.last !== null && before(p, this.last)) this.late++;
     this.insert(p);
-    const out: CapturedPacket[] = [];
+    const out: T[] = [];
     while (this.heap.length > this.maxPackets || (this.bytes > this.maxBytes && this.heap.length > 0)) out.push(this.pop());
     return out;
   }
 
   /** Releases everything held, earliest first. */
-  flush(): CapturedPacket[] {
-    const out: CapturedPacket[] = [];
+  flush(): T[] {
+    const out: T[] = [];
     while (this.heap.length > 0) out.push(this.pop());
     return out;
   }
 
-  private insert(p: CapturedPacket): void {
+  private insert(p: T): void {
     const h = this.heap;
     h.push(p);
     this.bytes += p.data.length;
     let i = h.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!before(h[i] as CapturedPacket, h[parent] as CapturedPacket)) break;
-      [h[i], h[parent]] = [h[parent] as CapturedPacket, h[i] as CapturedPacket];
+      if (!before(h[i] as T, h[parent] as T)) break;
+      [h[i], h[parent]] = [h[parent] as T, h[i] as T];
       i = parent;
     }
   }
 
-  private pop(): CapturedPacket {
+  private pop(): T {
     const h = this.heap;
-    const top = h[0] as CapturedPacket;
-    const end = h.pop() as CapturedPacket;
+    const top = h[0] as T;
+    const end = h.pop() as T;
     if (h.length > 0) {
       h[0] = end;
       let i = 0;
@@ -79,10 +86,10 @@ export class TimeOrderWindow {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;
-        if (l < h.length && before(h[l] as CapturedPacket, h[m] as CapturedPacket)) m = l;
-        if (r < h.length && before(h[r] as CapturedPacket, h[m] as CapturedPacket)) m = r;
+        if (l < h.length && before(h[l] as T, h[m] as T)) m = l;
+        if (r < h.length && before(h[r] as T, h[m] as T)) m = r;
         if (m === i) break;
-        [h[i], h[m]] = [h[m] as CapturedPacket, h[i] as CapturedPacket];
+        [h[i], h[m]] = [h[m] as T, h[i] as T];
         i = m;
       }
     }

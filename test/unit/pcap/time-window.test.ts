@@ -10,7 +10,7 @@ describe('TimeOrderWindow', () => {
   it('sorts any shuffle that stays within the window, stably for equal times', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 300 }), (jitter) => {
-        const w = new TimeOrderWindow({ maxPackets: 16 });
+        const w = new TimeOrderWindow<CapturedPacket>({ maxPackets: 16 });
         const out: CapturedPacket[] = [];
         // Each packet is at most 5 places late: within a 16-packet window.
         jitter.forEach((j, i) => out.push(...w.push(packet(i, Math.max(0, i - j) * 10))));
@@ -27,7 +27,7 @@ describe('TimeOrderWindow', () => {
   });
 
   it('holds at most its packet and byte bounds, and counts packets later than the window', () => {
-    const w = new TimeOrderWindow({ maxPackets: 4, maxBytes: 100 });
+    const w = new TimeOrderWindow<CapturedPacket>({ maxPackets: 4, maxBytes: 100 });
     for (let i = 0; i < 50; i++) {
       w.push(packet(i, 1000 + i, 30));
       expect(w.size).toBeLessThanOrEqual(4);

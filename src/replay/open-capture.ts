@@ -1,0 +1,96 @@
+// `tlslab open`'s composition: a capture file read as a stream, replayed into a bus, served by the same dashboard
+// server as a live tlslab (plus /api/replay), with the same exports. I/O: the files (read), the dashboard's socket.
+import fs from 'node:fs';
+import crypto from 'node:crypto';
+import { CaptureStore } from '../capture/capture-store';
+import { EventBus } from '../events/bus';
+import { TlslabError } from '../errors';
+import { silentLogger, type Logger } from '../log';
+import type { PcapError } from '../pcap';
+import { SessionExports } from '../record/session-exports';
+import { startDashboardServer, type DashboardServer } from '../server';
+import type { ReplayControl } from '../server/session-routes';
+import { PLAYER_ACTIONS, Player, type PlayerAction, type PlayerOptions } from './player';
+import { ReplaySource } from './replay-source';
+
+export interface OpenOptions extends PlayerOptions {
+  file: string;
+  /** An NSS key log to decrypt with (besides any Decryption Secrets Blocks in the file). */
+  keylog?: string;
+  uiHost?: string;
+  /** Dashboard port (default 8081; 0 picks a free one). */
+  uiPort?: number;
+  token?: string;
+  /** Events kept for the dashboard (default 50,000). */
+  history?: number;
+  log?: Logger;
+  /** Each problem found in the file, as it is found (the CLI prints them). */
+  onFileError?: (e: PcapError) => void;
+}
+
+export interface OpenedCapture {
+  dashboard: DashboardServer;
+  /** The dashboard's address without the token, and the link that signs a browser in. */
+  url: string;
+  loginUrl: string;
+  token: string | null;
+  bus: EventBus;
+  player: Player;
+  close(): Promise<void>;
+}
+
+const isLoopback = (h: string): boolean => h === 'localhost' || h === '::1' || h.startsWith('127.');
+
+function readKeyLog(path: string): string {
+  try {
+    return fs.readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new TlslabError('TLSLAB_ERR_CAPTURE_FILE', `cannot read key log ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}
+
+export async function openCapture(o: OpenOptions): Promise<OpenedCapture> {
+  const log = o.log ?? silentLogger();
+  const keyLog = o.keylog ? readKeyLog(o.keylog) : undefined;
+  const store = new CaptureStore();
+  const source = await ReplaySource.open(o.file, { keyLog, store, onFileError: o.onFileError });
+  // Each event is stamped with the time the capture gives it, whatever the playback speed.
+  let now = 0;
+  const bus = new EventBus({ history: o.history, clock: () => now });
+  const player = new Player(source, (d) => {
+    now = d.t;
+    bus.emit(d.draft);
+  }, o);
+  const exports = new SessionExports(bus, store);
+  const control: ReplayControl = {
+    state: () => ({ ...player.state(), actions: PLAYER_ACTIONS }),
+    command: (action, speed) => {
+      if (!(PLAYER_ACTIONS as readonly string[]).includes(action)) return { ok: false, message: `Unknown action "${action.slice(0, 20)}" (known: ${PLAYER_ACTIONS.join(', ')}).` };
+      return { ok: true, state: { ...player.command(action as PlayerAction, speed), actions: PLAYER_ACTIONS } };
+    },
+  };
+  const host = o.uiHost ?? '127.0.0.1';
+  let token = o.token ?? null;
+  if (!token && !isLoopback(host)) token = crypto.randomBytes(18).toString('base64url');
+  let dashboard: DashboardServer;
+  try {
+    dashboard = await startDashboardServer({ bus, host, port: o.uiPort ?? 8081, token: token ?? undefined, log, pcapng: (id) => exports.pcapng([id]), exports, replay: control });
+  } catch (err) {
+    player.stop();
+    await source.close();
+    throw err;
+  }
+  return {
+    dashboard,
+    url: dashboard.url,
+    loginUrl: dashboard.loginUrl,
+    token,
+    bus,
+    player,
+    async close() {
+      player.stop();
+      await player.finished;
+      await dashboard.close();
+    },
+  };
+}
