@@ -92,6 +92,8 @@ export class ConnView {
         h('span', { class: 'conn-id', text: `${s.id} · from ${s.student ? `${s.student.name}, ` : ''}${s.client.address}:${s.client.port} · opened ${fmtClock(s.openedAt)}${s.closedAt !== null ? ` · lasted ${fmtMs(s.closedAt - s.openedAt)}` : ' · open'}` }),
         this.spotlightButton(s.id, s.student),
         h('a', { class: 'pcapng-link', href: pcapngHref(s.id), download: `tlslab-${s.id}.pcapng`, title: 'Both legs as a pcapng with the session keys inside: Wireshark opens it decrypted', text: 'Open in Wireshark (pcapng)' }),
+        h('a', { class: 'pcapng-link', href: `/api/export.har?conn=${encodeURIComponent(s.id)}`, download: `tlslab-${s.id}.har`, title: 'This connection\'s HTTP requests and responses as HAR 1.2 (credentials masked)', text: 'HAR' }),
+        h('a', { class: 'pcapng-link', href: `/api/connections/${encodeURIComponent(s.id)}/events`, download: `tlslab-${s.id}-events.json`, title: 'Every event of this connection as JSON (the schema in docs/events.md)', text: 'Events (JSON)' }),
       ),
       h(
         'div',

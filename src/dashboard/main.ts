@@ -7,6 +7,7 @@ import { foldName } from '../events/filter.js';
 import { ConnView } from './conn-view.js';
 import { h, replace } from './dom.js';
 import { ListView } from './list-view.js';
+import { PlaybackBar, sessionExportLinks } from './playback.js';
 import { RoomView } from './room-view.js';
 import { Store } from './store.js';
 import { StreamClient, streamUrl, type LinkState } from './stream-client.js';
@@ -30,9 +31,16 @@ const header = h(
   'header',
   { class: 'top' },
   h('div', { class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }), h('span', { class: 'brand-name', text: 'tlslab' }), brandSub),
-  h('div', { class: 'top-right' }, spotPill, linkPill, roomBtn, followBtn, themeBtn),
+  h('div', { class: 'top-right' }, spotPill, linkPill, sessionExportLinks(() => ''), roomBtn, followBtn, themeBtn),
 );
-document.body.append(header, studentBar, gapBar, room.el, h('div', { class: 'layout' }, list.el, conn.el));
+// `tlslab open`: the replay's controls (the bar stays hidden on a live tlslab).
+const playback = new PlaybackBar(() => {
+  replaying = true;
+  brandSub.textContent = 'both handshakes, replayed from a capture';
+  onState(lastLink.s, lastLink.detail);
+});
+document.body.append(header, playback.el, studentBar, gapBar, room.el, h('div', { class: 'layout' }, list.el, conn.el));
+playback.start();
 
 // --- theme --------------------------------------------------------------------------------------------
 const themeParam = params.get('theme');
@@ -267,9 +275,13 @@ function studentView(me: Student): void {
   studentBar.hidden = false;
 }
 
+/** Set once the server turns out to replay a capture (`tlslab open`): the stream is then not live traffic. */
+let replaying = false;
+let lastLink: { s: LinkState; detail: string } = { s: 'connecting', detail: '' };
 function onState(s: LinkState, detail: string): void {
+  lastLink = { s, detail };
   linkPill.className = `link link-${s}`;
-  linkPill.textContent = s === 'live' ? '● Live' : s === 'connecting' ? '○ Connecting…' : `◌ ${detail}`;
+  linkPill.textContent = s === 'live' ? (replaying ? '● Replay' : '● Live') : s === 'connecting' ? '○ Connecting…' : `◌ ${detail}`;
 }
 
 const client = new StreamClient(streamUrl(location), { message: onMessage, state: onState });
