@@ -231,6 +231,18 @@ describeWithTools(['curl'], 'classroom views: each student their own, the instru
           expect(r.body.toString()).not.toContain(name === ADA ? GRACE : ADA);
         }
       }
+      // The exports of the selection (pcapng with the keys, HAR with the HTTP): hers only. The other student's unique
+      // lab origin (its SNI is in the pcapng's ClientHello bytes, its URL in the HAR) is nowhere in them.
+      const elsewhere = name === ADA ? 'self-signed.lab.tlslab' : 'expired.lab.tlslab';
+      const mineOnly = name === ADA ? 'expired.lab.tlslab' : 'self-signed.lab.tlslab';
+      for (const path of ['/api/export.pcapng', '/api/export.har', `/api/export.har?student=${other}`]) {
+        const r = await viaProxy(name, path);
+        expect(r.body.includes(elsewhere)).toBe(false);
+        if (!path.includes('student=')) {
+          expect(r.status).toBe(200);
+          expect(r.body.includes(mineOnly)).toBe(true);
+        }
+      }
       for (const path of ['/api/health', '/api/room']) {
         const r = await viaProxy(name, path);
         expect(r.status).toBe(403);
