@@ -48,11 +48,15 @@ export class Tap extends Duplex {
     socket.on('data', (chunk: Buffer) => {
       if (!this.deliver(chunk)) socket.pause();
     });
-    let ended = false;
-    socket.on('end', () => {
-      ended = true;
-      this.push(null);
-    });
+    // The peer's FIN may already have been read (its 'end' came while the ClientHello was being judged): pass it on.
+    let ended = socket.readableEnded;
+    if (ended) this.push(null);
+    else {
+      socket.on('end', () => {
+        ended = true;
+        this.push(null);
+      });
+    }
     socket.on('error', (err: NodeJS.ErrnoException) => {
       if (ended && (err.code === 'EPIPE' || err.code === 'ECONNRESET')) {
         // The peer finished and left while our close_notify was on its way: the usual end of a TLS
@@ -79,7 +83,15 @@ export class Tap extends Duplex {
   private deliver(chunk: Buffer): boolean {
     this.bytesIn += chunk.length;
     for (const l of this.chunkListeners) l('in', chunk);
-    return this.push(chunk);
+    try {
+      return this.push(chunk);
+    } catch (err) {
+      // The TLS socket on top processes these bytes synchronously; a write it makes in answer at the wrong moment
+      // (after its shutdown began, or over a write in progress) throws an assertion from Node's wrapper for JS
+      // streams, here. It must end this connection, not the process.
+      this.destroy(err as Error);
+      return false;
+    }
   }
 
   override _read(): void {

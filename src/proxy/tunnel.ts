@@ -279,6 +279,10 @@ function relayTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Soc
     if (idle.fired) return 'idle-timeout';
     if (watcher.outcome === 'timeout') return 'client-timeout';
     const outcome = watcher.outcome;
+    // The server went before the client had sent a request, and tlslab ended the client leg for it: the client's
+    // silence is no verdict on the certificate.
+    const clientSilent = outcome === null || outcome === 'closed-in-handshake' || outcome === 'closed-after-handshake';
+    if (firstToGo === 'upstream' && clientSilent) return upTap.socketError?.code === 'ECONNRESET' ? 'upstream-reset' : 'closed';
     if (outcome !== null && outcome !== 'accepted' && outcome !== 'closed-after-handshake') return 'client-rejected-cert';
     if (client.tap.socketError?.code === 'ECONNRESET') return 'client-reset';
     if (upTap.socketError?.code === 'ECONNRESET') return 'upstream-reset';
@@ -296,16 +300,32 @@ function relayTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Soc
     ctx.log.debug({ conn: session.id, err: err.message }, 'upstream leg error');
     client.tls.destroy();
   });
+  /** Which side ended or closed first: the other one's end is then tlslab passing it on. */
+  let firstToGo: 'client' | 'upstream' | null = null;
+  const went = (side: 'client' | 'upstream') => (): void => void (firstToGo ??= side);
+  client.tls.once('end', went('client'));
+  client.tls.once('close', went('client'));
+  upTls.once('end', went('upstream'));
+  upTls.once('close', went('upstream'));
   client.tls.once('close', closed);
   // The upstream may have gone while the leaf was being made (its 'close' is then already past).
-  if (upTls.closed) closed();
-  else upTls.once('close', closed);
+  if (upTls.closed) {
+    went('upstream')();
+    closed();
+  } else upTls.once('close', closed);
 }
 
-/** Ends `sock` after every byte written to it so far has gone out (an empty write's callback runs after them). */
+/**
+ * Ends our side of `sock` (close_notify + FIN) after every byte written to it so far: end() waits for earlier writes.
+ * Mid-handshake there is nothing to close politely, and a TLS socket over a tap must not be shut down then: the
+ * handshake message that answers the peer's next flight would be a write after the shutdown, which Node's wrapper for
+ * JS streams rejects with an assertion (a crash). So a socket whose handshake is not done is destroyed instead. No
+ * empty write either: over a tap it overlaps the TLS engine's own next write, with the same assertion.
+ */
 function endAfterFlush(sock: tls.TLSSocket): void {
   if (sock.destroyed || sock.writableEnded) return;
-  sock.write(Buffer.alloc(0), () => sock.end());
+  if (sock.getPeerFinished() === undefined) sock.destroy();
+  else sock.end();
 }
 
 /** How long a peer may take to answer our close_notify + FIN with its own end before its socket is destroyed. */

@@ -40,8 +40,11 @@ function head(length: number, close: boolean): string {
   return `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${length}\r\nConnection: ${close ? 'close' : 'keep-alive'}\r\n\r\n`;
 }
 
-/** A TLS origin on net + TLSSocket (so the raw TCP socket is at hand for bare FINs and RSTs); half-open. */
-export async function startScriptedOrigin(pki: TestPki): Promise<ScriptedOrigin> {
+/**
+ * A TLS origin on net + TLSSocket (so the raw TCP socket is at hand for bare FINs and RSTs); half-open.
+ * `resetAfterHandshake`: every connection is reset as soon as its handshake is done, before any request.
+ */
+export async function startScriptedOrigin(pki: TestPki, o: { resetAfterHandshake?: boolean } = {}): Promise<ScriptedOrigin> {
   const secureContext = tls.createSecureContext({ cert: pki.certPem, key: pki.keyPem });
   const conns: ScriptedOrigin['conns'] = [];
   const raws = new Set<net.Socket>();
@@ -49,6 +52,7 @@ export async function startScriptedOrigin(pki: TestPki): Promise<ScriptedOrigin>
     raws.add(raw);
     raw.on('error', () => undefined);
     const t = new tls.TLSSocket(raw, { isServer: true, secureContext, ALPNProtocols: ['http/1.1'] });
+    if (o.resetAfterHandshake) t.once('secure', () => setImmediate(() => raw.resetAndDestroy()));
     const state = {
       peerPort: raw.remotePort ?? 0,
       sawEnd: false,
@@ -160,6 +164,26 @@ export async function clientLeg(app: TestTlslab, target: string, opts: tls.Conne
 
 export function request(path: string, host = 'localhost'): string {
   return `GET ${path} HTTP/1.1\r\nHost: ${host}\r\n\r\n`;
+}
+
+/**
+ * A client that sends its ClientHello through the tunnel and then, mid-handshake, a bare FIN (`fin`) or a TCP RST
+ * (`reset`). Resolves with the tunnel's local port once the socket has closed.
+ */
+export async function helloThenGo(app: TestTlslab, target: string, how: 'fin' | 'reset'): Promise<number> {
+  const raw = await connectTunnel(app.proxyPort, target);
+  raw.on('error', () => undefined);
+  const host = target.replace(/:\d+$/, '');
+  const t = tls.connect({ socket: raw, servername: net.isIP(host) ? undefined : host, ca: app.ca.certPem });
+  t.on('error', () => undefined);
+  const port = raw.localPort!;
+  // The ClientHello is written when tls.connect starts the handshake; the next turn of the loop, it has gone out.
+  await new Promise((r) => setImmediate(r));
+  if (how === 'fin') raw.end();
+  else raw.resetAndDestroy();
+  await new Promise((r) => (raw.closed ? r(undefined) : raw.once('close', r)));
+  t.destroy();
+  return port;
 }
 
 /** The body of a single HTTP/1.1 response with Content-Length, or null when the text is not one. */

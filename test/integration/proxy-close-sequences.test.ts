@@ -2,10 +2,11 @@
 // relay, the teaching page (502) and https://tlslab/: each ends with conn:close, tlslab keeps no socket, and a side
 // that closed its sending half still receives everything the other side sends.
 import http2 from 'node:http2';
+import tls from 'node:tls';
 import { makeOriginPki, startHttpsOrigin, type Origin, type TestPki } from '../helpers/origin';
-import { run, startTestTlslab, type TestTlslab } from '../helpers/tlslab';
+import { connectTunnel, run, startTestTlslab, type TestTlslab } from '../helpers/tlslab';
 import { describeWithTools } from '../helpers/tools';
-import { BODY, HALF, bodyOf, clientLeg, clientLegEstablished, closeNotifies, closeOf, connFor, heldSockets, request, startScriptedOrigin, type ScriptedOrigin } from '../helpers/close-sequences';
+import { BODY, HALF, bodyOf, clientLeg, clientLegEstablished, closeNotifies, closeOf, connFor, heldSockets, helloThenGo, request, startScriptedOrigin, type ScriptedOrigin } from '../helpers/close-sequences';
 
 jest.setTimeout(20_000);
 
@@ -15,6 +16,8 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
   let origin: ScriptedOrigin;
   /** Presents a chain tlslab does not trust: block mode answers with the teaching page. */
   let untrusted: ScriptedOrigin;
+  /** Resets every connection as soon as its handshake is done. */
+  let resetting: ScriptedOrigin;
   let h2: Origin;
   let target: string;
   let blocked: string;
@@ -23,6 +26,7 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
     trusted = makeOriginPki(['localhost']);
     origin = await startScriptedOrigin(trusted);
     untrusted = await startScriptedOrigin(makeOriginPki(['localhost']));
+    resetting = await startScriptedOrigin(trusted, { resetAfterHandshake: true });
     h2 = await startHttpsOrigin(trusted);
     app = await startTestTlslab({ upstreamCa: [trusted.caFile] });
     target = `localhost:${origin.port}`;
@@ -30,7 +34,7 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
   });
   afterAll(async () => {
     await app?.close();
-    await Promise.all([origin?.close(), untrusted?.close(), h2?.close()]);
+    await Promise.all([origin?.close(), untrusted?.close(), resetting?.close(), h2?.close()]);
   });
 
   /** After conn:close, tlslab holds neither socket of the connection: its end of the client leg, nor of the upstream. */
@@ -100,6 +104,30 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
       expect((await closeOf(app, conn)).cause).toBe('closed');
       expect(closeNotifies(app, conn)).not.toContain('upstream:server');
       expectNoSocketsHeld(conn, origin);
+    });
+
+    for (const how of ['fin', 'reset'] as const) {
+      it(`client ${how === 'fin' ? 'FIN' : 'RST'} right after its ClientHello, mid-handshake`, async () => {
+        const port = await helloThenGo(app, target, how);
+        const conn = await connFor(app, port);
+        // The client hung up in the middle of the handshake: what a client refusing the certificate does.
+        expect((await closeOf(app, conn)).cause).toBe('client-rejected-cert');
+        expectNoSocketsHeld(conn, origin);
+      });
+    }
+
+    it('server RST right after its handshake, while the client leg is still shaking hands (five times)', async () => {
+      for (let i = 0; i < 5; i++) {
+        const raw = await connectTunnel(app.proxyPort, `localhost:${resetting.port}`);
+        raw.on('error', () => undefined);
+        const conn = await connFor(app, raw.localPort!);
+        const t = tls.connect({ socket: raw, servername: 'localhost', ca: app.ca.certPem });
+        t.on('error', () => undefined);
+        await new Promise((r) => t.once('close', r));
+        // A reset that arrives with bytes still unread reaches Node as an end of stream: either way, the server went.
+        expect(['closed', 'upstream-reset']).toContain((await closeOf(app, conn)).cause);
+        expectNoSocketsHeld(conn, resetting);
+      }
     });
 
     it('client RST after the handshake, before any request', async () => {
@@ -253,6 +281,14 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
         const open = await app.waitFor((e) => e.seq > (app.events[since - 1]?.seq ?? 0) && e.type === 'conn:open');
         expect((await closeOf(app, open.conn)).cause).toBe('upstream-cert-invalid');
         expectNoSocketsHeld(open.conn, untrusted);
+      });
+    }
+
+    for (const how of ['fin', 'reset'] as const) {
+      it(`client ${how === 'fin' ? 'FIN' : 'RST'} right after its ClientHello, mid-handshake`, async () => {
+        const conn = await connFor(app, await helloThenGo(app, blocked, how));
+        expect((await closeOf(app, conn)).cause).toBe('upstream-cert-invalid');
+        expectNoSocketsHeld(conn, untrusted);
       });
     }
 
