@@ -154,6 +154,9 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
   }
 
   const mirror = mirrored?.ok === true;
+  // Until the relay takes it, a reset of the upstream (while the leaf is made) must not be an unhandled 'error': the
+  // relay reads it from the tap, and finds the socket closed.
+  up.socket.on('error', () => undefined);
   const secureContext = mirrored?.ok ? mirrored.context : await leafOrRefuse(ctx, session, socket, first.bytes, leafNames, name);
   if (!secureContext) return void up.socket.destroy();
   const firstError: Finding | undefined = verdict.findings.find((f) => f.severity === 'error');
@@ -248,8 +251,8 @@ function relayTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Soc
   const closed = (): void => {
     open -= 1;
     if (open === 1) {
-      // One side is gone (the pipe has ended the other). Once the other has flushed what it still holds to a
-      // slow reader, give its peer a moment to answer with close_notify, then end it; never wait forever.
+      // One side is gone. The other gets our end (if it has not already), and once it has flushed what it still
+      // holds to a slow reader, its peer has a moment to answer with close_notify before it is destroyed.
       for (const side of [client.tls, upTls]) {
         if (side.destroyed) continue;
         endAfterFlush(side); // the other side may have gone without an end (a reset): pass the end on now
