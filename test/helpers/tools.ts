@@ -20,6 +20,23 @@ export function which(name: string): string | null {
 
 export const inCI = process.env.CI === 'true' || process.env.CI === '1';
 
+/** The Debian package that brings a tool, where its name differs from the tool's. */
+const DEBIAN_PACKAGE: Readonly<Record<string, string>> = {
+  certutil: 'libnss3-tools',
+  ss: 'iproute2',
+  ip: 'iproute2',
+  'firefox-esr': 'firefox-esr',
+  chromium: 'chromium',
+  tshark: 'tshark',
+  dumpcap: 'tshark',
+  editcap: 'tshark',
+};
+
+/** `apt-get install …` for the tools named. */
+export function installHint(tools: readonly string[]): string {
+  return `apt-get install ${[...new Set(tools.map((t) => DEBIAN_PACKAGE[t] ?? t))].join(' ')}`;
+}
+
 /**
  * `describe` when every tool is present; otherwise, outside CI, a skipped describe with a loud warning;
  * in CI, a describe whose single test fails naming the missing tool.
@@ -30,7 +47,7 @@ export function describeWithTools(tools: string[], title: string, body: () => vo
     describe(title, body);
     return;
   }
-  const why = `needs ${missing.join(', ')} on PATH (apt-get install ${missing.join(' ')})`;
+  const why = `needs ${missing.join(', ')} on PATH (${installHint(missing)})`;
   if (inCI) {
     describe(title, () => {
       it(`has its tools: ${why}`, () => {
