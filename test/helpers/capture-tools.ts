@@ -113,15 +113,16 @@ async function canaryRoundTrip(file: string, canaryPort: number): Promise<void> 
 }
 
 /**
- * dumpcap on loopback for `tcp port N` (plus a canary port), into `file` (pcapng). Resolves once a canary
- * connection shows up in the file; `stop()` does the same before SIGINT, so nothing in between is lost.
+ * dumpcap on loopback for `tcp port N` (or each of several ports, plus a canary port), into `file` (pcapng). Resolves
+ * once a canary connection shows up in the file; `stop()` does the same before SIGINT, so nothing in between is lost.
  * Connections to the canary port are in the file too: compare only connections to `port`.
  */
-export async function startCapture(port: number, file: string): Promise<LiveCapture> {
+export async function startCapture(port: number | number[], file: string): Promise<LiveCapture> {
   const canary = net.createServer((s) => s.destroy());
   await new Promise<void>((r) => canary.listen(0, '127.0.0.1', r));
   const canaryPort = (canary.address() as AddressInfo).port;
-  const child = spawn('dumpcap', ['-i', 'lo', '-f', `tcp port ${port} or tcp port ${canaryPort}`, '-w', file, '-q'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const filter = [...(Array.isArray(port) ? port : [port]), canaryPort].map((p) => `tcp port ${p}`).join(' or ');
+  const child = spawn('dumpcap', ['-i', 'lo', '-f', filter, '-w', file, '-q'], { stdio: ['ignore', 'ignore', 'pipe'] });
   const abort = () => {
     child.kill('SIGKILL');
     canary.close();
