@@ -26,6 +26,8 @@ import { SessionExports } from './record/session-exports';
 import { checkClassCode, generateClassCode, hostPort, lanAddresses, parseAllowClients, type CidrSet, type ShareLimits } from './classroom';
 import { sendRawAnswer } from './proxy/front-pages';
 import { localHost } from './proxy/classroom-gate';
+import { LessonService, loadLessonsOrThrow } from './lessons';
+import { keyScheduleOfConnection } from './tls/key-schedule';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
 
@@ -62,6 +64,8 @@ export interface TlslabOptions {
   record?: string;
   /** `--keylog FILE`: both legs' NSS key-log lines, appended as they come (0600). */
   keylog?: string;
+  /** `--lessons DIR`: a teacher's lesson folders, served beside the shipped lessons (checked at start). */
+  lessonDirs?: string[];
 }
 
 export interface RunningTlslab {
@@ -147,6 +151,13 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
   const trustPems = [...tls.rootCertificates, ...extraTrust];
 
   const bus = new EventBus({ history: opts.history });
+  let lessons: LessonService;
+  try {
+    lessons = new LessonService(loadLessonsOrThrow(opts.lessonDirs ?? []));
+  } catch (err) {
+    await lab?.close();
+    throw err;
+  }
   let recorder: SessionRecorder | null = null;
   let keylog: KeyLogFile | null = null;
   try {
@@ -181,6 +192,10 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
     if (!token && !isLoopback(uiHost)) token = crypto.randomBytes(18).toString('base64url');
     dashboard = await startDashboardServer({
       bus, host: uiHost, port: opts.uiPort ?? 8081, token: token ?? undefined, log, pcapng: (id) => exports.pcapng([id]), exports,
+      lessons, keySchedule: (id) => {
+        const kept = captures.get(id);
+        return kept ? keyScheduleOfConnection(id, kept) : null;
+      },
       // A student's view links the CA page at /ca (the instructor's dashboard is not theirs to open: not named there).
       caPage: (req) => caPage(caPageInput({ ca, lab, dashboardUrl: null, dashboardLocked: true, proxy: `http://${hostPort(shownHost(req, host), front.port)}` })),
     });

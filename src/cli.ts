@@ -6,6 +6,8 @@ import { startCommand } from './commands/start';
 import { caCommand } from './commands/ca';
 import { labCommand } from './commands/lab';
 import { decodeCommand } from './commands/decode';
+import { lessonsCommand } from './commands/lessons';
+import { browserCommand } from './commands/browser';
 import { openCommand } from './commands/open';
 
 export function buildCli(argv: string[]) {
@@ -16,8 +18,10 @@ export function buildCli(argv: string[]) {
     .command(caCommand)
     .command(labCommand)
     .command(decodeCommand)
+    .command(lessonsCommand)
+    .command(browserCommand)
     .command(openCommand)
-    .demandCommand(1, 'Name a command: start, open, ca, lab or decode (tlslab --help lists them).')
+    .demandCommand(1, 'Name a command: start, browser, lessons, open, ca, lab or decode (tlslab --help lists them).')
     .strict()
     .recommendCommands()
     .help()

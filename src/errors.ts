@@ -37,6 +37,8 @@ export const ERRORS = {
   TLSLAB_ERR_CAPTURE_FILE: 'A capture or key-log file given to `tlslab decode` or `tlslab open` cannot be read or is not pcap/pcapng',
   TLSLAB_ERR_RECORD_FILE: 'A --record or --keylog file (or SSLKEYLOGFILE) cannot be written',
   TLSLAB_ERR_LAB: 'A lab origin could not be started',
+  TLSLAB_ERR_LESSONS: 'A lesson folder given with --lessons cannot be read or has lesson files with errors (`tlslab lessons --check DIR` lists them with file and line)',
+  TLSLAB_ERR_BROWSER: '`tlslab browser` found no browser (Chromium or Firefox) or no certutil, no tlslab CA or no tlslab listening, or the browser could not be started',
   TLSLAB_ERR_INTERNAL: 'An unexpected internal error',
 } as const;
 

@@ -31,6 +31,7 @@ interface StartArgs {
   'allow-client': string[];
   record?: string;
   keylog?: string;
+  lessons: string[];
 }
 
 export const startCommand: CommandModule<object, StartArgs> = {
@@ -67,6 +68,12 @@ export const startCommand: CommandModule<object, StartArgs> = {
         type: 'string',
         defaultDescription: '$SSLKEYLOGFILE when set',
         describe: 'Append both legs\' TLS key-log lines (NSS format, as Wireshark reads them) to this file as they come; created 0600',
+      })
+      .option('lessons', {
+        type: 'string',
+        array: true,
+        default: [] as string[],
+        describe: 'Also serve the lessons in this folder (Markdown files, docs/lessons.md; repeatable); checked at start, like `tlslab lessons --check DIR`',
       })
       .option('certs', { type: 'string', default: path.join(REPO_ROOT, 'certs'), defaultDescription: '<repo>/certs', describe: 'Folder of the tlslab CA (created on first start)' })
       .option('upstream-ca', { type: 'string', array: true, default: [] as string[], describe: 'Extra PEM file trusted for real servers (repeatable); NODE_EXTRA_CA_CERTS is read too' })
@@ -110,6 +117,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
       allowClients: args['allow-client'],
       record: args.record,
       keylog: args.keylog ?? (process.env.SSLKEYLOGFILE || undefined),
+      lessonDirs: args.lessons,
       timeouts: {
         tunnelIdleMs: secondsOption(args['idle-timeout'], '--idle-timeout') * 1000,
         ...(args['handshake-timeout'] === undefined

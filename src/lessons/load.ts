@@ -2,6 +2,7 @@
 // teacher's. I/O boundary: reads the folders; parsing and checking are pure (parse.ts).
 import fs from 'node:fs';
 import path from 'node:path';
+import { TlslabError } from '../errors';
 import { parseLesson, type LessonError } from './parse';
 import type { Lesson } from './schema.js';
 
@@ -84,4 +85,13 @@ export function loadLessons(teacherDirs: readonly string[] = [], shippedDir: str
 
 function fail(file: string, message: string): LessonCatalog {
   return { lessons: [], errors: [{ file, line: 0, message: `the lesson folder ${message}` }] };
+}
+
+/** The shipped lessons and the teacher's folders, or a usage error listing every fault (file:line: message). */
+export function loadLessonsOrThrow(teacherDirs: readonly string[]): LessonCatalog {
+  const catalog = loadLessons(teacherDirs);
+  if (catalog.errors.length === 0) return catalog;
+  const shown = catalog.errors.slice(0, 20).map((e) => `  ${formatLessonError(e)}`);
+  const more = catalog.errors.length > 20 ? [`  … and ${catalog.errors.length - 20} more (tlslab lessons --check DIR lists them all)`] : [];
+  throw new TlslabError('TLSLAB_ERR_LESSONS', `--lessons: the lessons have ${catalog.errors.length} error(s):\n${[...shown, ...more].join('\n')}`);
 }

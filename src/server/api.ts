@@ -12,6 +12,8 @@ import type { HubStats } from './stream-hub';
 import type { RoomStudent } from '../events/room';
 import { inScope, type ViewScope } from './view-scope';
 import { handleSessionRoutes, type ReplayControl, type SessionExportsApi } from './session-routes';
+import { handleLessonRoutes } from './lesson-routes';
+import type { LessonService } from '../lessons';
 
 export interface ApiContext {
   bus: EventBus;
@@ -28,6 +30,10 @@ export interface ApiContext {
   exports?: SessionExportsApi;
   /** `tlslab open`'s playback (`/api/replay`); absent on a live tlslab. */
   replay?: ReplayControl;
+  /** The lessons (`/api/lessons…`); without them those routes answer 404. */
+  lessons?: LessonService;
+  /** A connection's key schedule (`/api/connections/:id/key-schedule`), or null when its capture is not kept. */
+  keySchedule?: (id: string) => unknown;
 }
 
 /** Routes that describe the whole room, not one's own connections: a student's view gets a 403 for them. */
@@ -39,6 +45,7 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, c
   if (p !== '/api' && !p.startsWith('/api/')) return false;
   const head = req.method === 'HEAD';
   if (handleSessionRoutes(req, res, url, ctx)) return true;
+  if (handleLessonRoutes(req, res, url, ctx)) return true;
   if (req.method !== 'GET' && !head) {
     sendError(res, 405, 'method-not-allowed', 'The API is read-only: use GET.', false, { Allow: 'GET, HEAD' });
     return true;

@@ -11,6 +11,7 @@ import { silentLogger } from '../log';
 import type { Logger } from '../log';
 import { handleApi } from './api';
 import type { ReplayControl, SessionExportsApi } from './session-routes';
+import type { LessonService } from '../lessons';
 import { authorize, authorizeStudentUpgrade, isLoopbackHost, tokenCookie, withoutToken } from './auth';
 import { requestUrl, sendError } from './http-util';
 import { defaultStaticRoots, serveFile } from './static-files';
@@ -51,6 +52,10 @@ export interface DashboardServerOptions {
   exports?: SessionExportsApi;
   /** `tlslab open`'s playback control, served at `/api/replay` (absent on a live tlslab). */
   replay?: ReplayControl;
+  /** The lessons, served at `/api/lessons…` (without them those routes answer 404). */
+  lessons?: LessonService;
+  /** A connection's key schedule, served to whoever may see the connection at `/api/connections/:id/key-schedule`. */
+  keySchedule?: (id: string) => unknown;
   /**
    * The CA page (download and install steps) as HTML, served at `/ca` in a student's view. Without it `/ca` is a 404
    * there (the CA files themselves are served by the proxy at http://tlslab/tlslab-ca.pem, …).
@@ -144,7 +149,7 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
   /** What both views serve: the API within `scope`, then the page, its assets and scripts. */
   async function serve(req: http.IncomingMessage, res: http.ServerResponse, url: URL, scope: ViewScope): Promise<void> {
     const head = req.method === 'HEAD';
-    if (handleApi(req, res, url, { bus: opts.bus, startedAt, streams: () => hub.stats(), pcapng: opts.pcapng, exports: opts.exports, replay: opts.replay, scope, room: () => room.rows() })) return;
+    if (handleApi(req, res, url, { bus: opts.bus, startedAt, streams: () => hub.stats(), pcapng: opts.pcapng, exports: opts.exports, replay: opts.replay, lessons: opts.lessons, keySchedule: opts.keySchedule, scope, room: () => room.rows() })) return;
     if (req.method !== 'GET' && !head) {
       sendError(res, 405, 'method-not-allowed', 'Only GET and HEAD are served.', head, { Allow: 'GET, HEAD' });
       return;

@@ -63,3 +63,11 @@ export function keyScheduleOfLeg(chunks: readonly { from: Side; bytes: Uint8Arra
   const keyLog = keyLogLines.join('\n');
   return computeKeySchedule({ messages: legMessages(chunks, keyLog), keyLog });
 }
+
+/** Both legs' key schedules of one connection, as `GET /api/connections/:id/key-schedule` serves them. */
+export function keyScheduleOfConnection(
+  id: string,
+  legs: Record<'client' | 'upstream', { raw: readonly { from: Side; bytes: Uint8Array }[]; keyLog: readonly string[] }>,
+): { conn: string; legs: Record<'client' | 'upstream', KeyScheduleView | NoKeySchedule> } {
+  return { conn: id, legs: { client: keyScheduleOfLeg(legs.client.raw, legs.client.keyLog), upstream: keyScheduleOfLeg(legs.upstream.raw, legs.upstream.keyLog) } };
+}

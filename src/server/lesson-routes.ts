@@ -1,0 +1,143 @@
+// The lesson routes of the API (`/api/lessons…`) and a connection's key schedule, within the view's scope. I/O
+// boundary: the request and response; the lessons and key schedules come injected (this layer imports neither).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EventBus } from '../events/bus';
+import { newestFirst } from '../events/summary';
+import type { ConnectionView, LessonService } from '../lessons';
+import { checkQueryLength, connectionId } from './api-query';
+import { sendError, sendJson } from './http-util';
+import { inScope, type ViewScope } from './view-scope';
+
+export interface LessonRoutesContext {
+  bus: EventBus;
+  scope: ViewScope;
+  /** The lessons (`tlslab start` loads them); without them `/api/lessons` answers 404. */
+  lessons?: LessonService;
+  /** A connection's key schedule, both legs, or null when its capture is not kept (it holds session secrets). */
+  keySchedule?: (id: string) => unknown;
+}
+
+/** Connections (newest first) a lesson's progress is looked for in. */
+const PROGRESS_CONNECTIONS = 300;
+const ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
+const MAX_ANSWER = 200;
+
+type Query = { ok: true; value: Record<string, string> } | { ok: false; message: string };
+
+/** Exactly the parameters allowed, each once, none over its length, no control characters. */
+function query(url: URL, allowed: readonly string[], required: readonly string[]): Query {
+  const value: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) {
+    if (!allowed.includes(k)) return { ok: false, message: `Unknown parameter "${k.slice(0, 32)}" (allowed: ${allowed.join(', ') || 'none'}).` };
+    if (Object.hasOwn(value, k)) return { ok: false, message: `The parameter "${k}" is given twice.` };
+    if (v.length > MAX_ANSWER || /[\u0000-\u001f\u007f]/.test(v)) return { ok: false, message: `The parameter "${k}" is over ${MAX_ANSWER} characters or holds control characters.` };
+    value[k] = v;
+  }
+  for (const k of required) if (value[k] === undefined || value[k] === '') return { ok: false, message: `The parameter "${k}" is missing.` };
+  return { ok: true, value };
+}
+
+/** Handles `/api/lessons…` and `/api/connections/:id/key-schedule`; false for any other path. */
+export function handleLessonRoutes(req: IncomingMessage, res: ServerResponse, url: URL, ctx: LessonRoutesContext): boolean {
+  const p = url.pathname;
+  const head = req.method === 'HEAD';
+  const ks = /^\/api\/connections\/([^/]+)\/key-schedule$/.exec(p);
+  if (p !== '/api/lessons' && !p.startsWith('/api/lessons/') && ks === null) return false;
+  if (req.method !== 'GET' && !head) {
+    sendError(res, 405, 'method-not-allowed', 'The API is read-only: use GET.', false, { Allow: 'GET, HEAD' });
+    return true;
+  }
+  const length = checkQueryLength(url);
+  if (!length.ok) {
+    sendError(res, 400, 'bad-request', length.message, head);
+    return true;
+  }
+  if (ks !== null) {
+    keyScheduleRoute(res, ks[1] as string, url, ctx, head);
+    return true;
+  }
+  const lessons = ctx.lessons;
+  if (lessons === undefined) {
+    sendError(res, 404, 'not-found', 'This tlslab serves no lessons.', head);
+    return true;
+  }
+  if (p === '/api/lessons') {
+    const q = query(url, [], []);
+    if (!q.ok) sendError(res, 400, 'bad-request', q.message, head);
+    else sendJson(res, 200, { lessons: lessons.list() }, head);
+    return true;
+  }
+  const m = /^\/api\/lessons\/([^/]+)\/(status|check)$/.exec(p);
+  const lessonId = m?.[1] ?? '';
+  if (m === null || !ID.test(lessonId) || lessons.get(lessonId) === undefined) {
+    sendError(res, 404, 'not-found', `No lesson route at ${p.slice(0, 100)} (see GET /api/lessons).`, head);
+    return true;
+  }
+  if (m[2] === 'status') {
+    const q = query(url, [], []);
+    if (!q.ok) sendError(res, 400, 'bad-request', q.message, head);
+    else sendJson(res, 200, { lesson: lessonId, tasks: lessons.status(lessonId, views(ctx)) }, head);
+    return true;
+  }
+  const q = query(url, ['question', 'answer', 'conn'], ['question', 'answer']);
+  if (!q.ok) {
+    sendError(res, 400, 'bad-request', q.message, head);
+    return true;
+  }
+  let view: ConnectionView | null = null;
+  if (q.value.conn !== undefined) {
+    const checked = connectionId(q.value.conn);
+    if (!checked.ok) {
+      sendError(res, 400, 'bad-request', checked.message, head);
+      return true;
+    }
+    view = viewOf(ctx, checked.value);
+    if (view === null) {
+      sendError(res, 404, 'not-found', `No connection "${checked.value.slice(0, 64)}" is known (it may have been evicted).`, head);
+      return true;
+    }
+  }
+  const r = lessons.check(lessonId, q.value.question as string, q.value.answer as string, view);
+  if (!r.ok) sendError(res, r.status, r.status === 404 ? 'not-found' : 'bad-request', r.message, head);
+  else sendJson(res, 200, r.grade, head);
+  return true;
+}
+
+/** One connection as lessons see it, if this view may see it. */
+function viewOf(ctx: LessonRoutesContext, id: string): ConnectionView | null {
+  const summary = ctx.bus.summary(id);
+  if (summary === undefined || !inScope(ctx.scope, summary)) return null;
+  return { summary, events: ctx.bus.eventsFor(id) };
+}
+
+/** The newest connections this view may see. */
+function views(ctx: LessonRoutesContext): ConnectionView[] {
+  const out: ConnectionView[] = [];
+  for (const s of newestFirst(ctx.bus.summaries())) {
+    if (!inScope(ctx.scope, s)) continue;
+    out.push({ summary: s, events: ctx.bus.eventsFor(s.id) });
+    if (out.length >= PROGRESS_CONNECTIONS) break;
+  }
+  return out;
+}
+
+/** `GET /api/connections/:id/key-schedule`: secrets of the connection, so its owner's (and the instructor's) only. */
+function keyScheduleRoute(res: ServerResponse, rawId: string, url: URL, ctx: LessonRoutesContext, head: boolean): void {
+  const checked = connectionId(rawId);
+  if (!checked.ok) {
+    sendError(res, 400, 'bad-request', checked.message, head);
+    return;
+  }
+  const q = query(url, [], []);
+  if (!q.ok) {
+    sendError(res, 400, 'bad-request', q.message, head);
+    return;
+  }
+  const id = checked.value;
+  const schedule = inScope(ctx.scope, ctx.bus.summary(id)) ? (ctx.keySchedule?.(id) ?? null) : null;
+  if (schedule === null) {
+    sendError(res, 404, 'not-found', `No key schedule for "${id.slice(0, 64)}": unknown, too old (its capture was dropped), or no TLS seen.`, head);
+    return;
+  }
+  sendJson(res, 200, schedule, head, { 'Cache-Control': 'no-store' });
+}
