@@ -371,7 +371,8 @@ async function serveFailure(ctx: ProxyContext, session: ConnectionSession, socke
     if (answered) return;
     answered = true;
     const head = `HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nX-Tlslab-Error: ${f.code}\r\nConnection: close\r\n\r\n`;
-    http.fromServer(Buffer.from(head));
+    // The observer reads the whole page (head and body): its http:response is reported at the end of the body.
+    http.fromServer(Buffer.from(head + body));
     client.tls.end(head + body);
   });
   // The client ended its side (close_notify, an alert or a bare FIN), with or without a request: end ours too,

@@ -109,6 +109,9 @@ export function steps(events: readonly TlslabEvent[], conn: string): Record<stri
       case 'http:request':
         out.conn?.push(`request ${e.id} ${e.method} ${e.url}`);
         break;
+      case 'http:response':
+        out.conn?.push(`response ${e.id} ${e.status} ${e.bodyBytes}`);
+        break;
       case 'conn:error':
         out.conn?.push(`error ${e.leg ?? ''} ${e.code} ${e.cause}`);
         break;

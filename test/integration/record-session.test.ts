@@ -109,7 +109,6 @@ describeWithTools(['tshark', 'dumpcap', 'curl', 'openssl', 'certutil', 'chromium
       for (const s of app.bus.summaries()) {
         const a = steps(live, s.id);
         const b = steps(replayed, s.id);
-        // The teaching page's response head is only seen whole in the recording (live, tlslab wrote it itself).
         expect({ id: s.id, ...b }).toEqual({ id: s.id, ...a });
       }
       // The dashboard server answers for the replay as for a live session.
