@@ -5,7 +5,7 @@ import type { EventDraft, TlslabEvent } from './schema.js';
 import type { ConnectionSummary } from './stream.js';
 import { EventHistory } from './history.js';
 import { estimateEventBytes } from './size.js';
-import { reduceSummary } from './summary.js';
+import { isFailure, reduceSummary } from './summary.js';
 
 export interface EventBusOptions {
   /** Maximum events kept in history (default 50,000). */
@@ -70,6 +70,11 @@ export class EventBus {
       maxBytes: opts.historyBytes,
       maxConnEvents: opts.historyPerConnection,
       maxConnBytes: opts.historyBytesPerConnection,
+      // A failure or a lab case is what a class comes back to; the two-thousandth identical OK connection is not.
+      prefer: (conn) => {
+        const s = this.summaryMap.get(conn);
+        return s !== undefined && (s.lab !== undefined || isFailure(s));
+      },
     });
     this.maxConnections = Math.max(1, Math.floor(opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS));
     this.maxOpen = Math.max(1, Math.floor(this.maxConnections * OPEN_SHARE));
