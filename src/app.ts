@@ -26,6 +26,7 @@ import { SessionExports } from './record/session-exports';
 import { checkClassCode, generateClassCode, hostPort, lanAddresses, parseAllowClients, type CidrSet, type ShareLimits } from './classroom';
 import { sendRawAnswer } from './proxy/front-pages';
 import { localHost } from './proxy/classroom-gate';
+import { IgnoredHosts } from './proxy/ignore-hosts';
 import { LessonService, loadLessonsOrThrow } from './lessons';
 import { keyScheduleOfConnection } from './tls/key-schedule';
 
@@ -66,6 +67,8 @@ export interface TlslabOptions {
   keylog?: string;
   /** `--lessons DIR`: a teacher's lesson folders, served beside the shipped lessons (checked at start). */
   lessonDirs?: string[];
+  /** `--ignore-host PATTERN`: CONNECT targets relayed untouched, never listed (glob or /regex/: src/proxy/ignore-hosts.ts). */
+  ignoreHosts?: string[];
 }
 
 export interface RunningTlslab {
@@ -87,6 +90,8 @@ export interface RunningTlslab {
   classroom: { code: string } | null;
   /** The `--record` file's figures so far; null when not recording. */
   recording: (() => RecorderStats) | null;
+  /** Tunnels relayed untouched because of `--ignore-host` (never listed, so counted here). */
+  ignoredTunnels(): number;
   close(): Promise<void>;
 }
 
@@ -140,6 +145,7 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
   // Mirror mode's extra keys (RSA-1024, an intermediate) are made on the thread pool, off the first connection's path.
   ca.prepareMirror().catch((err: unknown) => log.warn({ err: String(err) }, 'mirror keys could not be prepared'));
   const policy = UpstreamPolicyTable.parse(opts.upstreamFailure ?? []);
+  const ignored = IgnoredHosts.parse(opts.ignoreHosts ?? []);
 
   const extraFiles = [...(opts.upstreamCa ?? [])];
   if (process.env.NODE_EXTRA_CA_CERTS) extraFiles.push(process.env.NODE_EXTRA_CA_CERTS);
@@ -214,6 +220,7 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
     trustPems,
     lab,
     policy,
+    ignored,
     dashboardUrl,
     timeouts: { ...DEFAULT_TIMEOUTS, ...opts.timeouts },
     sessionOptions: {},
@@ -291,6 +298,7 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
     extraTrust,
     classroom: classroom.code === null ? null : { code: classroom.code },
     recording: recorder ? () => (recorder as SessionRecorder).stats() : null,
+    ignoredTunnels: () => ignored.count,
     async close() {
       for (const s of sessions.values()) s.destroy();
       await front.close();

@@ -32,6 +32,7 @@ interface StartArgs {
   record?: string;
   keylog?: string;
   lessons: string[];
+  'ignore-host': string[];
 }
 
 export const startCommand: CommandModule<object, StartArgs> = {
@@ -74,6 +75,12 @@ export const startCommand: CommandModule<object, StartArgs> = {
         array: true,
         default: [] as string[],
         describe: 'Also serve the lessons in this folder (Markdown files, docs/lessons.md; repeatable); checked at start, like `tlslab lessons --check DIR`',
+      })
+      .option('ignore-host', {
+        type: 'string',
+        array: true,
+        default: [] as string[],
+        describe: 'Relay CONNECT tunnels to matching hosts untouched and leave them off the dashboard (background noise; repeatable): a glob matched against the host (*.googleapis.com; * spans dots; host:PORT for one port) or /regex/ searched in host:port',
       })
       .option('certs', { type: 'string', default: path.join(REPO_ROOT, 'certs'), defaultDescription: '<repo>/certs', describe: 'Folder of the tlslab CA (created on first start)' })
       .option('upstream-ca', { type: 'string', array: true, default: [] as string[], describe: 'Extra PEM file trusted for real servers (repeatable); NODE_EXTRA_CA_CERTS is read too' })
@@ -118,6 +125,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
       record: args.record,
       keylog: args.keylog ?? (process.env.SSLKEYLOGFILE || undefined),
       lessonDirs: args.lessons,
+      ignoreHosts: args['ignore-host'],
       timeouts: {
         tunnelIdleMs: secondsOption(args['idle-timeout'], '--idle-timeout') * 1000,
         ...(args['handshake-timeout'] === undefined
@@ -137,6 +145,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
       : banner(app);
     process.stdout.write(lines.join('\n'));
     const keylogFile = args.keylog ?? (process.env.SSLKEYLOGFILE || undefined);
+    if (args['ignore-host'].length > 0) process.stdout.write(`  Ignored     ${args['ignore-host'].join(', ')}  (relayed untouched, not listed)\n`);
     if (args.record) process.stdout.write(`  Recording   ${args.record}  (every connection, both legs and their keys: tlslab open ${args.record}, or Wireshark)\n`);
     if (keylogFile) process.stdout.write(`  Key log     ${keylogFile}  (both legs' TLS secrets, appended: Wireshark's tls.keylog_file)\n`);
     await new Promise<void>((resolve) => {

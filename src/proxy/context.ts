@@ -11,6 +11,7 @@ import type { TrustStore } from '../x509';
 import type { Lab } from '../lab';
 import type { ConnectionSession, SessionOptions } from '../capture/session';
 import type { UpstreamPolicyTable } from './policy';
+import type { IgnoredHosts } from './ignore-hosts';
 
 export interface Timeouts {
   /** How long to wait for the client's first bytes after CONNECT before relaying raw (and for a whole ClientHello). */
@@ -51,6 +52,8 @@ export interface ProxyContext {
   readonly trustPems: string[];
   readonly lab: Lab | null;
   readonly policy: UpstreamPolicyTable;
+  /** `--ignore-host`: CONNECT targets relayed untouched and never listed (src/proxy/ignore-hosts.ts). */
+  readonly ignored?: IgnoredHosts;
   readonly dashboardUrl: string | null;
   readonly timeouts: Timeouts;
   readonly sessionOptions: SessionOptions;

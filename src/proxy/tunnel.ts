@@ -19,6 +19,7 @@ import { MAGIC_HOST } from './magic-host';
 import { clientEndpoint } from './classroom-gate';
 import { endIdle, watchIdle } from './idle-timer';
 import { endWithAlert, leafOrRefuse } from './leaf-or-refuse';
+import { relayIgnored } from './ignore-hosts';
 
 /** A fatal TLS alert record, decode_error (50): what we answer to a ClientHello we cannot read. */
 const DECODE_ERROR_ALERT = Buffer.from('15030300020232', 'hex');
@@ -54,6 +55,8 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
     serveMagicPlain(ctx, socket, head, student);
     return;
   }
+  // `--ignore-host`: relayed raw, never listed (tlslab's own name is never ignored).
+  if (target.host !== MAGIC_HOST && ctx.ignored?.match(target.host, target.port)) return relayIgnored(ctx, req, socket, head, target, admitted);
   const session = new ConnectionSession(ctx.bus, ctx.sessionOptions);
   ctx.track(session, socket);
   const lab = ctx.lab?.resolve(target.host) ?? null;
