@@ -193,7 +193,7 @@ function readLegCondition(r: Reader, v: unknown, p: YamlPath): LegCondition | nu
 function readQuestion(r: Reader, v: unknown, p: YamlPath, taskId: string): Question | null {
   const o = r.obj(v, p);
   if (o === null) return null;
-  r.keys(o, p, ['id', 'ask', 'fact', 'leg', 'message', 'choices', 'explain']);
+  r.keys(o, p, ['id', 'ask', 'fact', 'leg', 'message', 'typical', 'choices', 'explain']);
   const index = p[p.length - 1] as number;
   const id = r.optString(o, [...p, 'id']) ?? `${taskId}-q${index + 1}`;
   if (!ID.test(id)) r.fail([...p, 'id'], `the question id "${id.slice(0, 80)}" must be lowercase letters, digits and dashes`);
@@ -205,7 +205,7 @@ function readQuestion(r: Reader, v: unknown, p: YamlPath, taskId: string): Quest
     return null;
   }
   if (o.choices !== undefined) {
-    for (const k of ['leg', 'message'] as const) if (o[k] !== undefined) r.fail([...p, k], `"${k}" belongs to fact questions`);
+    for (const k of ['leg', 'message', 'typical'] as const) if (o[k] !== undefined) r.fail([...p, k], `"${k}" belongs to fact questions`);
     const marked: number[] = [];
     const choices = r.list(o, [...p, 'choices'], (c, cp) => {
       const co = r.obj(c, cp);
@@ -221,6 +221,8 @@ function readQuestion(r: Reader, v: unknown, p: YamlPath, taskId: string): Quest
   const fact = r.oneOf(o.fact, [...p, 'fact'], FACT_NAMES, 'fact');
   if (fact === null || ask === null) return null;
   const q: Question = { kind: 'fact', ...base, fact };
+  const typical = r.optString(o, [...p, 'typical']);
+  if (typical !== undefined) q.typical = typical;
   if (FACTS[fact].leg) {
     const leg = o.leg === undefined ? null : r.oneOf(o.leg, [...p, 'leg'], LEGS, 'leg');
     if (o.leg === undefined) r.fail(p, `the fact "${fact}" is about one leg: add "leg: client" or "leg: upstream"`);

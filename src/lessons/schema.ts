@@ -178,6 +178,8 @@ export interface FactQuestion extends QuestionBase {
   leg?: Leg;
   /** For `has-message`. */
   message?: MessageName;
+  /** What most students will see, for the instructor's key (the app checks each student's own connection). */
+  typical?: string;
 }
 
 /** A knowledge question with one right choice. */

@@ -8,7 +8,7 @@ import type { ConnectionView } from './view.js';
 
 /** A question as served before it is answered: no right choice, no explanation. */
 export type PublicQuestion =
-  | Omit<Extract<Question, { kind: 'fact' }>, 'explain'>
+  | Omit<Extract<Question, { kind: 'fact' }>, 'explain' | 'typical'>
   | Omit<Extract<Question, { kind: 'choice' }>, 'explain' | 'answer'>;
 
 export interface PublicTask extends Omit<Task, 'questions'> {
@@ -32,7 +32,7 @@ export type CheckResult = { ok: true; grade: Grade } | { ok: false; status: 404 
 
 function publicQuestion(q: Question): PublicQuestion {
   if (q.kind === 'fact') {
-    const { explain: _explain, ...rest } = q;
+    const { explain: _explain, typical: _typical, ...rest } = q;
     return rest;
   }
   const { explain: _explain, answer: _answer, ...rest } = q;

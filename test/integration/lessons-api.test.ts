@@ -71,7 +71,7 @@ describeWithTools(['curl'], 'lessons and key schedules over HTTP', () => {
     expect(lessons.length).toBe(loadLessons().lessons.length + 1);
     expect(lessons.at(-1)).toEqual(expect.objectContaining({ id: 'ours', source: 'teacher', explanation: 'Written by a teacher.' }));
     const questions = lessons.flatMap((l) => l.tasks.flatMap((t) => t.questions));
-    expect(questions.filter((q) => 'answer' in q || 'explain' in q)).toEqual([]);
+    expect(questions.filter((q) => 'answer' in q || 'explain' in q || 'typical' in q)).toEqual([]);
     expect(questions.filter((q) => q.kind === 'choice').length).toBeGreaterThan(10);
   });
 

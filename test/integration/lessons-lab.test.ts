@@ -1,7 +1,9 @@
 // Every task of every shipped lesson, made for real: its `try` lines (curl, openssl) run through a real tlslab with
-// the lab on, and the connection they produce must meet the task's `when`, and every fact question must be answerable
-// from it. So the lessons' claims about what a student will see are checked against real traffic.
+// the lab on, and the connection they produce must meet the task's `when`, every fact question must be answerable
+// from it, and the instructor's key (`typical`) must name what it found. So the lessons' claims about what a student
+// will see are checked against real traffic.
 import { evaluateFact, fillTryLine, findConnection, loadLessons, unmetConditions, type ConnectionView, type Lesson } from '../../src/lessons';
+import { canonical } from '../../src/lessons/normalize';
 import { describeWithTools } from '../helpers/tools';
 import { run, startTestTlslab, type TestTlslab } from '../helpers/tlslab';
 
@@ -59,6 +61,11 @@ for (const [setup, group] of groups) {
             const v = evaluateFact(q, match);
             expect([q.id, v]).toEqual([q.id, expect.objectContaining({ value: expect.any(String) })]);
             if ('value' in v && v.options.length > 0) expect([q.id, v.options]).toEqual([q.id, expect.arrayContaining([v.value])]);
+            // The instructor's key says what most students see: it names what curl got here.
+            if ('value' in v && q.typical !== undefined) {
+              const [key, got, core] = [canonical(q.typical), canonical(v.value), canonical(q.typical.split(' (')[0] as string)];
+              expect([q.id, q.typical, key.includes(got) || got.includes(core)]).toEqual([q.id, q.typical, true]);
+            }
           }
         });
       }

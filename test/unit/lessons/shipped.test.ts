@@ -25,7 +25,7 @@ it('has the lessons a course needs', () => {
   ]));
 });
 
-it('gives every task a command to try and at least one question, and most questions are checked on the connection', () => {
+it('gives every task a command to try and at least one question, most questions checked on the connection, each with its key', () => {
   let fact = 0;
   let all = 0;
   for (const l of catalog.lessons) {
@@ -36,6 +36,7 @@ it('gives every task a command to try and at least one question, and most questi
         if (q.kind === 'fact') {
           fact++;
           expect(Object.keys(FACTS)).toContain(q.fact);
+          expect([l.id, q.id, typeof q.typical]).toEqual([l.id, q.id, 'string']);
         }
       }
     }
