@@ -3,6 +3,7 @@
 import net from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import { TlslabError } from '../errors';
+import { hostGlob as hostGlobRegExp } from '../events/host-glob';
 import { tcpConnectOptions, type UpstreamTarget } from './upstream';
 import type { ProxyContext } from './context';
 import type { Admitted } from './tunnel';
@@ -40,7 +41,7 @@ export function parseHostPattern(raw: string): HostPattern {
   if (!GLOB_CHARS.test(source)) throw usage(raw, 'a glob holds host name characters, * and ? (and :PORT); write a regular expression as /…/');
   const { hostGlob, port } = splitPort(source);
   if (port !== null && !(port > 0 && port < 65536)) throw usage(raw, `port ${port} is not 1–65535`);
-  const re = new RegExp(`^${hostGlob.split('').map(globChar).join('')}$`, 'i');
+  const re = hostGlobRegExp(hostGlob);
   return { source, kind: 'glob', matches: (host, p) => (port === null || p === port) && re.test(host.replace(/^\[(.*)\]$/, '$1')) };
 }
 
@@ -51,12 +52,6 @@ function splitPort(glob: string): { hostGlob: string; port: number | null } {
   const parts = glob.split(':');
   if (parts.length === 2 && /^\d{1,5}$/.test(parts[1] as string)) return { hostGlob: parts[0] as string, port: Number(parts[1]) };
   return { hostGlob: glob, port: null };
-}
-
-function globChar(c: string): string {
-  if (c === '*') return '.*';
-  if (c === '?') return '.';
-  return c.replace(/[.[\]\\^$+(){}|-]/g, '\\$&');
 }
 
 function hostPort(host: string, port: number): string {
