@@ -105,7 +105,7 @@ const EVALUATORS = {
     const ch = clientHello(view, leg);
     if (ch === null) return missing(`No ClientHello was seen on the ${leg} leg.`);
     if (ch.alpn.length === 0) return missing(`The client offered no ALPN protocol on the ${leg} leg.`);
-    return { value: ch.alpn[0] as string, options: [...ch.alpn] };
+    return { value: ch.alpn[0], options: [...ch.alpn] };
   },
   'client-alert': (view, { leg }) => {
     const a = clientFatalAlert(view, leg);

@@ -64,7 +64,7 @@ function offsetOf(doc: Document, path: YamlPath, key: boolean): number {
   let node: unknown = doc.contents;
   let best = rangeStart(node) ?? 0;
   for (let i = 0; i < path.length; i++) {
-    const step = path[i] as string | number;
+    const step = path[i];
     let next: unknown;
     let keyNode: unknown;
     if (isMap(node)) {

@@ -28,16 +28,16 @@ export function questionForm(q: Question, view: ConnectionView | null): Question
 function stepAnswer(answer: string): string | null {
   const m = /^\s*(client|upstream)\D*([1-8])\s*$/i.exec(answer) ?? /^\s*([1-8])\D*(client|upstream)\s*$/i.exec(answer);
   if (m === null) return null;
-  const [a, b] = [m[1] as string, m[2] as string];
+  const [a, b] = [m[1], m[2]];
   return /^[1-8]$/.test(a) ? `${b.toLowerCase()}:${a}` : `${a.toLowerCase()}:${b}`;
 }
 
 export function gradeAnswer(q: Question, answer: string, view: ConnectionView | null): Grade {
   const explain = q.explain !== undefined ? { explain: q.explain } : {};
   if (q.kind === 'choice') {
-    const expected = q.choices[q.answer] as string;
+    const expected = q.choices[q.answer];
     const index = /^\s*\d+\s*$/.test(answer) ? Number(answer) : -1;
-    const picked = index >= 0 && index < q.choices.length ? (q.choices[index] as string) : answer;
+    const picked = index >= 0 && index < q.choices.length ? q.choices[index] : answer;
     return { status: picked.trim() === expected.trim() ? 'correct' : 'wrong', answer: picked, expected, ...explain };
   }
   if (view === null) return { status: 'unavailable', reason: 'This question is about one of your connections: make it first.' };

@@ -216,7 +216,7 @@ function readQuestion(r: Reader, v: unknown, p: YamlPath, taskId: string): Quest
     });
     if (choices.length < 2) r.fail([...p, 'choices'], 'a choice question needs at least two choices');
     if (marked.length !== 1) r.fail([...p, 'choices'], `exactly one choice must say "correct: true" (found ${marked.length})`);
-    return ask === null || marked.length !== 1 ? null : { kind: 'choice', ...base, choices, answer: marked[0] as number };
+    return ask === null || marked.length !== 1 ? null : { kind: 'choice', ...base, choices, answer: marked[0] };
   }
   const fact = r.oneOf(o.fact, [...p, 'fact'], FACT_NAMES, 'fact');
   if (fact === null || ask === null) return null;
@@ -226,7 +226,7 @@ function readQuestion(r: Reader, v: unknown, p: YamlPath, taskId: string): Quest
   if (FACTS[fact].leg) {
     const leg = o.leg === undefined ? null : r.oneOf(o.leg, [...p, 'leg'], LEGS, 'leg');
     if (o.leg === undefined) r.fail(p, `the fact "${fact}" is about one leg: add "leg: client" or "leg: upstream"`);
-    if (leg !== null) q.leg = leg as Leg;
+    if (leg !== null) q.leg = leg;
   } else if (o.leg !== undefined) {
     r.fail([...p, 'leg'], `the fact "${fact}" is about the whole connection: remove "leg"`);
   }

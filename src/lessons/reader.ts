@@ -10,15 +10,15 @@ export type Obj = Record<string, unknown>;
 function distance(a: string, b: string): number {
   const d = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
-    let prev = d[0] as number;
+    let prev = d[0];
     d[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const cur = d[j] as number;
-      d[j] = Math.min(cur + 1, (d[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const cur = d[j];
+      d[j] = Math.min(cur + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
       prev = cur;
     }
   }
-  return d[b.length] as number;
+  return d[b.length];
 }
 
 function hint(value: string, allowed: readonly string[]): string {
@@ -113,7 +113,7 @@ export class Reader {
 /** Text with ": " in it reads as a map in YAML: say so. */
 function colonHint(v: unknown): string {
   const keys = v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.keys(v) : [];
-  return keys.length === 1 && /\s/.test(keys[0] as string) ? ' (in YAML a colon followed by a space starts a map: put the text in quotes)' : '';
+  return keys.length === 1 && /\s/.test(keys[0]) ? ' (in YAML a colon followed by a space starts a map: put the text in quotes)' : '';
 }
 
 /** `tasks[0].when.lab: ` — where in the front matter, for the message. */

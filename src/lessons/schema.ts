@@ -146,7 +146,7 @@ export const FACTS = {
   'hrr-group': { leg: true, input: 'choice', what: 'the group a HelloRetryRequest asked the client for' },
   'key-share-groups': { leg: true, input: 'choice', what: 'the groups the client sent key shares for in its first ClientHello' },
   alpn: { leg: true, input: 'choice', what: 'the application protocol negotiated by ALPN (or none)' },
-  'alpn-offer': { leg: true, input: 'choice', what: 'the application protocols the client offered, in its order of preference' },
+  'alpn-offer': { leg: true, input: 'choice', what: 'the application protocol the client listed first in its ALPN offer (its favourite)' },
   'client-alert': { leg: true, input: 'choice', what: 'the fatal alert the client side of the leg sent (or none)' },
   resumed: { leg: true, input: 'yes-no', what: 'whether the leg resumed an earlier session instead of a full handshake' },
   'close-notify-from': { leg: true, input: 'choice', what: 'which sides sent close_notify on the leg: client, server, both or neither' },
@@ -189,3 +189,31 @@ export interface ChoiceQuestion extends QuestionBase {
   /** Index into `choices` of the right one. */
   answer: number;
 }
+
+/** What each connection condition of a `when` means (docs/lessons.md is generated from this). */
+export const CONNECTION_CONDITION_DOCS = {
+  lab: 'The connection went to this lab case (`valid`, `expired`, …).',
+  status: 'The connection summary\'s status: `open`, `ok`, `failed` or `insecure`.',
+  failedLeg: 'The leg that failed first: `client`, `upstream`, or `none` (nothing failed).',
+  policy: "What tlslab did about a failed upstream certificate: `block`, `mirror` or `allow`.",
+  clientOutcome: 'How the client reacted to the certificate tlslab presented: `accepted`, `rejected-alert`, `closed-in-handshake`, `closed-after-handshake`, `timeout`.',
+  finding: "tlslab's upstream verdict has this finding code (docs/findings.md), e.g. `CERT_EXPIRED`.",
+  closed: 'The connection has ended (`true`) or is still open (`false`).',
+  client: 'Conditions on the client leg (below).',
+  upstream: 'Conditions on the upstream leg (below).',
+} as const satisfies Record<keyof ConnectionCondition, string>;
+
+/** What each leg condition means. */
+export const LEG_CONDITION_DOCS = {
+  version: 'The negotiated version: `TLS 1.0` … `TLS 1.3`.',
+  keyExchange: 'How the leg agreed on its keys: `ecdhe`, `dhe`, `rsa` or `psk`.',
+  group: 'The key exchange group by its IANA name (`x25519`, `secp256r1`; `P-256` is read as `secp256r1`).',
+  alpn: 'The negotiated ALPN protocol (`h2`, `http/1.1`) or `none`.',
+  has: 'A list of messages seen on the leg, from either side (names below).',
+  lacks: 'A list of messages not seen on the leg.',
+  helloRetryRequest: 'The server sent a HelloRetryRequest (`true`) or not.',
+  resumed: 'The leg resumed an earlier session (TLS 1.3 PSK; TLS 1.2 abbreviated handshake).',
+  closeNotify: 'Whether each side named sent close_notify, e.g. `{ server: false }`.',
+  clientAlert: 'The description of the first fatal alert the client side sent (`unknown_ca`, `certificate_unknown`, …).',
+  established: 'The handshake completed on the leg.',
+} as const satisfies Record<keyof LegCondition, string>;

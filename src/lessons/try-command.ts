@@ -51,7 +51,7 @@ export function checkTryLine(line: string): string[] {
   const program = words[0] ?? '';
   if (!(TRY_PROGRAMS as readonly string[]).includes(program)) problems.push(`the command must be ${TRY_PROGRAMS.join(' or ')}, not "${program.slice(0, 40)}"`);
   for (const m of line.matchAll(/\{([^}]*)\}/g)) {
-    if (!Object.hasOwn(TRY_PLACEHOLDERS, m[1] as string)) problems.push(`unknown placeholder {${m[1]}} (known: ${Object.keys(TRY_PLACEHOLDERS).map((k) => `{${k}}`).join(', ')})`);
+    if (!Object.hasOwn(TRY_PLACEHOLDERS, m[1])) problems.push(`unknown placeholder {${m[1]}} (known: ${Object.keys(TRY_PLACEHOLDERS).map((k) => `{${k}}`).join(', ')})`);
   }
   return problems;
 }
