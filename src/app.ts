@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
 import crypto from 'node:crypto';
-import net from 'node:net';
+import type net from 'node:net';
 import os from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CertificateAuthority, LeafCache, type MirrorSpec } from './ca';
@@ -297,7 +297,7 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
     bus,
     extraTrust,
     classroom: classroom.code === null ? null : { code: classroom.code },
-    recording: recorder ? () => (recorder as SessionRecorder).stats() : null,
+    recording: recorder ? () => recorder.stats() : null,
     ignoredTunnels: () => ignored.count,
     async close() {
       for (const s of sessions.values()) s.destroy();

@@ -20,7 +20,7 @@ export function createLogger(opts: LogOptions = {}): Logger {
   const base = { level, redact: { paths: REDACT, censor: '[redacted]' }, base: undefined };
   if (pretty) {
     // Synchronous pretty stream to stderr: no worker thread, nothing lost on exit.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+     
     const pinoPretty = require('pino-pretty') as typeof import('pino-pretty');
     return pino(base, pinoPretty({ destination: 2, sync: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' }));
   }

@@ -61,7 +61,7 @@ export class ClientHelloReader {
 
   /** Everything received, exactly as it came (one copy, made on demand). */
   bytes(): Buffer {
-    return this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.received);
+    return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.received);
   }
 
   get length(): number {
@@ -109,7 +109,7 @@ export class ClientHelloReader {
         if (this.sslv2Length < 0) {
           const head = this.bytes();
           if (head[2] !== CLIENT_HELLO) return this.parse();
-          this.sslv2Length = (((head[0] as number) & 0x7f) << 8) | (head[1] as number);
+          this.sslv2Length = ((head[0] & 0x7f) << 8) | head[1];
         }
         if (this.received < 2 + this.sslv2Length) return null;
         return this.parse();

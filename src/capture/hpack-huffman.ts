@@ -34,21 +34,21 @@ interface Canonical {
 }
 
 function build(): Canonical {
-  const symbols = [...CODE_LENGTHS.keys()].sort((a, b) => (CODE_LENGTHS[a] as number) - (CODE_LENGTHS[b] as number) || a - b);
+  const symbols = [...CODE_LENGTHS.keys()].sort((a, b) => CODE_LENGTHS[a] - CODE_LENGTHS[b] || a - b);
   const first = new Array<number>(MAX_LEN + 1).fill(0);
   const count = new Array<number>(MAX_LEN + 1).fill(0);
   const offset = new Array<number>(MAX_LEN + 1).fill(0);
   let code = 0;
   let len = 0;
   symbols.forEach((s, i) => {
-    const l = CODE_LENGTHS[s] as number;
+    const l = CODE_LENGTHS[s];
     if (l !== len) {
       code *= 2 ** (l - len);
       len = l;
       first[l] = code;
       offset[l] = i;
     }
-    count[l] = (count[l] as number) + 1;
+    count[l] = count[l] + 1;
     code++;
   });
   return { first, count, offset, symbols };
@@ -66,9 +66,9 @@ export function huffmanDecode(data: Uint8Array): Buffer | null {
     for (let bit = 7; bit >= 0; bit--) {
       code = code * 2 + ((byte >> bit) & 1);
       len++;
-      const rel = code - (TABLE.first[len] as number);
-      if (rel >= 0 && rel < (TABLE.count[len] as number)) {
-        const sym = TABLE.symbols[(TABLE.offset[len] as number) + rel] as number;
+      const rel = code - TABLE.first[len];
+      if (rel >= 0 && rel < TABLE.count[len]) {
+        const sym = TABLE.symbols[TABLE.offset[len] + rel];
         if (sym === EOS) return null;
         out[n++] = sym;
         code = 0;

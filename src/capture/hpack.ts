@@ -66,7 +66,7 @@ export class HpackDecoder {
     let listSize = 0;
     let fieldSeen = false;
     while (r.pos < block.length) {
-      const b = block[r.pos] as number;
+      const b = block[r.pos];
       let field: readonly [string, string];
       if (b & 0x80) {
         // §6.1 Indexed Header Field
@@ -98,7 +98,7 @@ export class HpackDecoder {
 
   private lookup(index: number): readonly [string, string] {
     if (index === 0) throw new HpackError('index 0');
-    if (index <= STATIC_TABLE.length) return STATIC_TABLE[index - 1] as readonly [string, string];
+    if (index <= STATIC_TABLE.length) return STATIC_TABLE[index - 1];
     const e = this.dynamic[index - STATIC_TABLE.length - 1];
     if (!e) throw new HpackError(`index ${index} beyond the tables`);
     return e;
@@ -126,12 +126,12 @@ export class HpackDecoder {
 function readInt(buf: Uint8Array, r: { pos: number }, prefix: number): number {
   if (r.pos >= buf.length) throw new HpackError('truncated integer');
   const max = (1 << prefix) - 1;
-  let n = (buf[r.pos++] as number) & max;
+  let n = buf[r.pos++] & max;
   if (n < max) return n;
   let m = 0;
   for (;;) {
     if (r.pos >= buf.length) throw new HpackError('truncated integer');
-    const b = buf[r.pos++] as number;
+    const b = buf[r.pos++];
     n += (b & 0x7f) * 2 ** m;
     m += 7;
     if (n > MAX_INT) throw new HpackError('integer too large');
@@ -142,7 +142,7 @@ function readInt(buf: Uint8Array, r: { pos: number }, prefix: number): number {
 /** §5.2 string literal, optionally Huffman-coded (Appendix B). */
 function readString(buf: Uint8Array, r: { pos: number }): string {
   if (r.pos >= buf.length) throw new HpackError('truncated string');
-  const huffman = ((buf[r.pos] as number) & 0x80) !== 0;
+  const huffman = (buf[r.pos] & 0x80) !== 0;
   const len = readInt(buf, r, 7);
   if (r.pos + len > buf.length) throw new HpackError('truncated string');
   const raw = buf.subarray(r.pos, r.pos + len);

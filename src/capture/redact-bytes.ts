@@ -68,8 +68,8 @@ export class LineMasker implements StreamMasker {
         continue;
       }
       // START, NAME, NAME_SPACE: byte by byte until the line is known to be a header field or text.
-      const c = data[i] as number;
-      const k = CLASS[c] as number;
+      const c = data[i];
+      const k = CLASS[c];
       const blank = c === 0x20 || c === 0x09; // SP, HTAB
       if (c === 0x0a) {
         this.prevSecret = false;
@@ -151,7 +151,7 @@ export class H2Masker implements StreamMasker {
         continue;
       }
       if (this.left === 0 && this.headLen < 9) {
-        this.head[this.headLen++] = data[i++] as number;
+        this.head[this.headLen++] = data[i++];
         if (this.headLen === 9) this.frameStart();
         continue;
       }
@@ -166,10 +166,10 @@ export class H2Masker implements StreamMasker {
 
   private frameStart(): void {
     const h = this.head;
-    this.left = ((h[0] as number) << 16) | ((h[1] as number) << 8) | (h[2] as number);
-    this.type = h[3] as number;
-    this.flags = h[4] as number;
-    this.stream = (((h[5] as number) & 0x7f) << 24) | ((h[6] as number) << 16) | ((h[7] as number) << 8) | (h[8] as number);
+    this.left = (h[0] << 16) | (h[1] << 8) | h[2];
+    this.type = h[3];
+    this.flags = h[4];
+    this.stream = ((h[5] & 0x7f) << 24) | (h[6] << 16) | (h[7] << 8) | h[8];
     this.at = 0;
     const padded = this.flags & FLAG.PADDED ? 1 : 0;
     this.maskFrom =

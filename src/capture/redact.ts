@@ -47,14 +47,14 @@ export const CREDENTIAL_NAMES = {
 const BY_LAST = new Map<number, { name: Uint8Array; suffix: boolean }[]>();
 for (const [name, match] of Object.entries(CREDENTIAL_NAMES)) {
   const bytes = Buffer.from(name, 'latin1');
-  const last = bytes[bytes.length - 1] as number;
+  const last = bytes[bytes.length - 1];
   BY_LAST.set(last, [...(BY_LAST.get(last) ?? []), { name: bytes, suffix: match === 'suffix' }]);
 }
 
 /** `buf[0, len)` (lowercase letters and digits) names a credential. `cut`: the name's start was lost. */
 function isCredential(buf: Uint8Array, len: number, cut = false): boolean {
   if (len === 0) return false;
-  const entries = BY_LAST.get(buf[len - 1] as number);
+  const entries = BY_LAST.get(buf[len - 1]);
   if (!entries) return false;
   next: for (const e of entries) {
     const n = e.name.length;
@@ -212,12 +212,12 @@ export class ParamScanner {
       const state = this.state;
       if (state === VALUE) {
         let j = i;
-        while (j < to && !((CLASS[data[j] as number] as number) & VALUE_END)) j++;
+        while (j < to && !((CLASS[data[j]]) & VALUE_END)) j++;
         mark(out, i, j);
         if (j < to) this.state = OTHER; // the delimiter is read again as OTHER
         i = j;
       } else if (state === QUOTED_VALUE || state === QUOTED_ESCAPE) {
-        const c = data[i] as number;
+        const c = data[i];
         if (c === 0x0a || (state === QUOTED_VALUE && c === 0x22)) {
           this.state = OTHER;
         } else {
@@ -226,14 +226,14 @@ export class ParamScanner {
         }
         i++;
       } else if (state === JSON_COLON) {
-        const c = data[i] as number;
+        const c = data[i];
         if (blank(c)) i++;
         else if (c === 0x22) {
           this.state = QUOTED_VALUE;
           i++;
-        } else this.state = (CLASS[c] as number) & VALUE_END || c === 0x7b || c === 0x5b ? OTHER : VALUE; // a bare JSON value
+        } else this.state = CLASS[c] & VALUE_END || c === 0x7b || c === 0x5b ? OTHER : VALUE; // a bare JSON value
       } else if (state === NAME_QUOTE) {
-        const c = data[i] as number;
+        const c = data[i];
         if (c === 0x20 || c === 0x09) i++;
         else if (c === 0x3a /* : */) {
           this.state = this.quoted ? JSON_COLON : OTHER;
@@ -250,12 +250,12 @@ export class ParamScanner {
     const carried = this.state === IN_NAME && i === from;
     let j = i;
     while (j < to) {
-      const c = data[j] as number;
+      const c = data[j];
       if (c === 0x3d || c === 0x22) break; // = "
       j++;
     }
     let k = j;
-    while (k > i && (CLASS[data[k - 1] as number] as number) & NAME) k--;
+    while (k > i && (CLASS[data[k - 1]]) & NAME) k--;
     const joined = carried && k === from;
     if (j === to) {
       // The chunk ends: keep the name run it ends with.
@@ -291,7 +291,7 @@ export class ParamScanner {
         this.carryLen = MAX_NAME / 2;
         this.carryCut = true;
       }
-      this.carry[this.carryLen++] = data[x] as number;
+      this.carry[this.carryLen++] = data[x];
     }
   }
 
@@ -311,16 +311,16 @@ export class ParamScanner {
   /** Appends `src[from, to)` to `norm` from `n`: `%XX` decoded, letters and digits only, lowercase. */
   private normalize(src: Uint8Array, from: number, to: number, n: number): number {
     for (let x = from; x < to; x++) {
-      let c = src[x] as number;
+      let c = src[x];
       if (c === 0x25 /* % */ && x + 2 < to) {
-        const hi = hexDigit(src[x + 1] as number);
-        const lo = hexDigit(src[x + 2] as number);
+        const hi = hexDigit(src[x + 1]);
+        const lo = hexDigit(src[x + 2]);
         if (hi >= 0 && lo >= 0) {
           c = hi * 16 + lo;
           x += 2;
         }
       }
-      if ((CLASS[c] as number) & ALNUM) this.norm[n++] = lower(c);
+      if (CLASS[c] & ALNUM) this.norm[n++] = lower(c);
     }
     return n;
   }
@@ -337,7 +337,7 @@ export class ParamScanner {
       return;
     }
     let w = p;
-    while (w > from && blank(data[w - 1] as number)) w--;
+    while (w > from && blank(data[w - 1])) w--;
     if (w > from ? data[w - 1] === 0x3a /* : */ : this.state === JSON_COLON || this.state === NAME_QUOTE) {
       this.scan(data, from, to, NO_OUTPUT);
       return;

@@ -40,7 +40,7 @@ export class Tap extends Duplex {
     if (prefix && prefix.length > 0) this.deliver(prefix);
     if (socket.destroyed) {
       // It went (a reset, or destroyed) while paused, before the tap existed: its 'error' and 'close' are past.
-      const err = socket.errored as NodeJS.ErrnoException | null;
+      const err = socket.errored;
       if (err) this.socketError = err;
       this.destroy();
       return this;

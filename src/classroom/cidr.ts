@@ -37,7 +37,7 @@ export function parseCidr(value: string): CidrResult {
     if (prefix < 0 || prefix > max) return fail(value, 'bad-prefix');
   }
   for (let bit = prefix; bit < max; bit++) {
-    if ((address.bytes[bit >> 3]! >> (7 - (bit & 7))) & 1) return fail(value, 'host-bits-set');
+    if ((address.bytes[bit >> 3] >> (7 - (bit & 7))) & 1) return fail(value, 'host-bits-set');
   }
   return { ok: true, text: `${address.text}/${prefix}`, family: address.family, address, prefix };
 }

@@ -13,7 +13,7 @@ export const CLASS_CODE_MAX = 64;
  * per-address failure limit (failure-limiter.ts); the code keeps strangers out, it is not a personal password.
  */
 export function generateClassCode(random: (max: number) => number = randomInt): string {
-  const word = (): string => CODE_WORDS[random(CODE_WORDS.length)]!;
+  const word = (): string => CODE_WORDS[random(CODE_WORDS.length)];
   return `${word()}-${word()}-${10 + random(90)}`;
 }
 

@@ -64,7 +64,7 @@ function ipv6Bytes(text: string): Uint8Array {
 /** RFC 5952 §4: lower case, leading zeros dropped, the longest run (≥ 2) of zero groups as `::` (first on a tie). */
 function formatIpv6(bytes: Uint8Array): string {
   const g: number[] = [];
-  for (let i = 0; i < 16; i += 2) g.push((bytes[i]! << 8) | bytes[i + 1]!);
+  for (let i = 0; i < 16; i += 2) g.push((bytes[i] << 8) | bytes[i + 1]);
   let best = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {

@@ -26,7 +26,7 @@ function sentence(key: StudentTextKey, values: Readonly<Record<string, string>>)
     .map((part) => {
       const m = /^\{([a-zA-Z]+)\}$/.exec(part);
       if (m === null) return escapeHtml(part);
-      const v = values[m[1]!];
+      const v = values[m[1]];
       if (v === undefined) return escapeHtml(part);
       return /^https?:\/\//.test(v) ? `<a href="${escapeHtml(v)}"><code>${escapeHtml(v)}</code></a>` : `<code>${escapeHtml(v)}</code>`;
     })

@@ -40,7 +40,7 @@ export function parseProxyAuthorization(value: string | readonly string[] | unde
   if (value.trim() === '') return { kind: 'missing' };
   const m = BASIC.exec(value);
   if (m === null) return { kind: 'malformed', problem: 'not-basic' };
-  const token = m[1]!;
+  const token = m[1];
   if (!BASE64.test(token) || token.replace(/=+$/, '').length % 4 === 1) return { kind: 'malformed', problem: 'bad-base64' };
   let text: string;
   try {

@@ -61,7 +61,7 @@ export type StudentTextKey = keyof typeof STUDENT_TEXT;
 
 /** The `{name}`s a sentence expects. */
 export function placeholders(key: StudentTextKey): string[] {
-  return [...STUDENT_TEXT[key].matchAll(/\{([a-zA-Z]+)\}/g)].map((m) => m[1]!);
+  return [...STUDENT_TEXT[key].matchAll(/\{([a-zA-Z]+)\}/g)].map((m) => m[1]);
 }
 
 /** A sentence with its `{name}`s filled in; a missing value stays visible as `{name}` (a test checks none is). */

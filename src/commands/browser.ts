@@ -77,7 +77,7 @@ export const browserCommand: CommandModule<object, BrowserArgs> = {
         'Nothing is installed system-wide: the CA goes into an NSS database inside a temporary profile (Chromium reads $HOME/.pki/nssdb, ' +
           'so the browser runs with HOME set to that folder; Firefox reads the profile\'s own database), removed when the browser exits. ' +
           'Needs certutil (Debian: libnss3-tools).',
-      ) as unknown as Argv<BrowserArgs>,
+      ),
   handler: async (args) => {
     const { host, port } = proxyAddress(args.proxy);
     const caFile = path.join(args.certs, 'tlslab-ca.pem');

@@ -20,7 +20,7 @@ function certsOption<T>(y: Argv<T>): Argv<T & CaArgs> {
     defaultDescription: '<repo>/certs',
     describe: 'Folder that holds the CA files (tlslab-ca.pem, tlslab-ca.key, leaf.key, untrusted-ca.*)',
     normalize: true,
-  }) as Argv<T & CaArgs>;
+  });
 }
 
 function showLines(ca: CertificateAuthority): string {

@@ -41,7 +41,7 @@ export const lessonsCommand: CommandModule<object, LessonsArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'With --list: print the lessons as JSON (as GET /api/lessons serves them, answers included)' })
       .example('$0 lessons --list', 'the shipped lessons: id, steps of the TLS story, lab cases, title')
       .example('$0 lessons --check my-lessons/', "check a teacher's folder before `tlslab start --lessons my-lessons/`")
-      .epilogue('The file format and how answers are checked: docs/lessons.md. Printable handbook: docs/lab-handbook.md.') as unknown as Argv<LessonsArgs>,
+      .epilogue('The file format and how answers are checked: docs/lessons.md. Printable handbook: docs/lab-handbook.md.'),
   handler: (args) => {
     if (!args.list && args.check === undefined) throw new TlslabError('TLSLAB_ERR_USAGE', 'say --list or --check DIR (tlslab lessons --help)');
     if (args.check !== undefined && args.check.length === 0) throw new TlslabError('TLSLAB_ERR_USAGE', '--check needs a folder of lessons');

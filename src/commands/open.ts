@@ -31,7 +31,7 @@ export const openCommand: CommandModule<object, OpenArgs> = {
       .option('play', {
         type: 'string',
         choices: PLAY_MODES as PlayMode[],
-        default: 'all' as PlayMode,
+        default: 'all',
         describe: 'all: everything at once; real: as fast as it happened (pauses over 2 s shortened); step: one step of the story per click on the dashboard',
       })
       .option('speed', { type: 'number', default: 1, describe: 'With --play real: how many times faster than it happened' })

@@ -102,7 +102,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
       .option('log-level', { type: 'string', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], describe: 'Log detail (logs go to stderr)' })
       .example('$0 start', 'proxy on 127.0.0.1:8080, dashboard on http://127.0.0.1:8081/')
       .example('$0 start --classroom', 'a classroom: students on the LAN sign in to the proxy; the dashboard stays on this machine')
-      .example('$0 start --classroom --class-code maple-rocket-47 --upstream-failure mirror', 'the same with a class code of your choice; browsers see real certificate errors') as unknown as Argv<StartArgs>,
+      .example('$0 start --classroom --class-code maple-rocket-47 --upstream-failure mirror', 'the same with a class code of your choice; browsers see real certificate errors'),
   handler: async (args) => {
     const log = createLogger({ level: args['log-level'] });
     // The last resort, not the fix: inputs are checked where they arrive; this keeps one unforeseen bug from ending

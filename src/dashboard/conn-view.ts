@@ -188,7 +188,7 @@ function legLine(title: string, who: string, v: { name: string } | null, suite: 
 
 function findLast<T extends TlslabEvent>(events: readonly TlslabEvent[], pred: (e: TlslabEvent) => e is T): T | undefined {
   for (let i = events.length - 1; i >= 0; i--) {
-    const e = events[i] as TlslabEvent;
+    const e = events[i];
     if (pred(e)) return e;
   }
   return undefined;

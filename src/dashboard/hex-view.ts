@@ -110,8 +110,8 @@ export class HexView {
       const hexCell = h('span', { class: 'hex-bytes' });
       const ascCell = h('span', { class: 'hex-ascii' });
       for (let i = row; i < Math.min(row + BYTES_PER_ROW, shown); i++) {
-        const b = bytes[i] as number;
-        const t = tint[i] as number;
+        const b = bytes[i];
+        const t = tint[i];
         const cls = t >= 0 ? ` t${t}` : '';
         const be = h('span', { class: `b${cls}`, 'data-i': i, text: b.toString(16).padStart(2, '0') });
         const ae = h('span', { class: `a${cls}`, 'data-i': i, text: asciiOf(b) });

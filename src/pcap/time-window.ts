@@ -69,15 +69,15 @@ export class TimeOrderWindow<T extends Timed> {
     let i = h.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!before(h[i] as T, h[parent] as T)) break;
-      [h[i], h[parent]] = [h[parent] as T, h[i] as T];
+      if (!before(h[i], h[parent])) break;
+      [h[i], h[parent]] = [h[parent], h[i]];
       i = parent;
     }
   }
 
   private pop(): T {
     const h = this.heap;
-    const top = h[0] as T;
+    const top = h[0];
     const end = h.pop() as T;
     if (h.length > 0) {
       h[0] = end;
@@ -86,10 +86,10 @@ export class TimeOrderWindow<T extends Timed> {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;
-        if (l < h.length && before(h[l] as T, h[m] as T)) m = l;
-        if (r < h.length && before(h[r] as T, h[m] as T)) m = r;
+        if (l < h.length && before(h[l], h[m])) m = l;
+        if (r < h.length && before(h[r], h[m])) m = r;
         if (m === i) break;
-        [h[i], h[m]] = [h[m] as T, h[i] as T];
+        [h[i], h[m]] = [h[m], h[i]];
         i = m;
       }
     }

@@ -69,8 +69,8 @@ export function sendRawAnswer(socket: net.Socket, a: FrontAnswer): void {
 export function headerPairs(raw: readonly string[]): [string, string][] {
   const out: [string, string][] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i] as string;
-    out.push([name, shownHeaderValue(name, raw[i + 1] as string)]);
+    const name = raw[i];
+    out.push([name, shownHeaderValue(name, raw[i + 1])]);
   }
   return out;
 }

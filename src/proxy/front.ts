@@ -28,7 +28,7 @@ import { PinnedAgent, pinnedRequestOptions, type Resolution } from './upstream';
  * key is ever generated or written. This touches an internal of the pinned version.
  */
 function adoptNoCa(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const mod = require('http-mitm-proxy/dist/lib/ca') as { default: { create: (dir: string, cb: (err: Error | null, ca?: unknown) => void) => void } };
   mod.default.create = (_dir, cb) => cb(null, {
     generateServerCertificateKeys() {
@@ -60,7 +60,7 @@ type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 /** Every Host header line a request carried (Node keeps only the first in `headers.host`). */
 function hostLines(raw: readonly string[]): string[] {
   const out: string[] = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) if ((raw[i] as string).toLowerCase() === 'host') out.push((raw[i + 1] as string).trim());
+  for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i].toLowerCase() === 'host') out.push(raw[i + 1].trim());
   return out;
 }
 
@@ -135,7 +135,7 @@ export class ProxyFront {
   private takeOver(server: http.Server): void {
     const handlers = server.listeners('request') as RequestListener[];
     if (handlers.length !== 1) throw new TlslabError('TLSLAB_ERR_INTERNAL', `http-mitm-proxy changed: expected one request handler on its server, found ${handlers.length}`);
-    const forward = handlers[0] as RequestListener;
+    const forward = handlers[0];
     server.removeAllListeners('request');
     server.on('request', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res, forward));
     (this.proxy as unknown as MitmInternals).wsServer?.close();
@@ -332,7 +332,7 @@ export class ProxyFront {
       log.debug({ kind, err: err?.message }, 'http-mitm-proxy error');
       const req = pctx?.clientToProxyRequest;
       const ex = req ? this.exchanges.get(req) : undefined;
-      if (ex) ex.error(kind, err as NodeJS.ErrnoException | undefined);
+      if (ex) ex.error(kind, err);
       else if (pctx?.proxyToClientResponse && !pctx.proxyToClientResponse.writableEnded) pctx.proxyToClientResponse.destroy();
     };
   }

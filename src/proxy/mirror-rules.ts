@@ -2,7 +2,7 @@
 // or why no minted chain can (then tlslab serves its teaching page). One table, checked by the compiler. Pure.
 import type { Finding } from '../events/schema';
 import type { CertFlaws, IntermediateFlaws, LeafNames, MirrorSpec } from '../ca';
-import { certificateNames, FINDING_CODES, type FindingCode } from '../x509';
+import { certificateNames, type FINDING_CODES, type FindingCode } from '../x509';
 
 /** What the rules may read besides the finding itself. */
 export interface MirrorInput {
@@ -191,7 +191,7 @@ export const UNKNOWN_CODE_RULE: BlockRule = {
 
 /** The rule for any code string, unknown codes included (they block). */
 export function mirrorRule(code: string): MirrorRule {
-  return Object.hasOwn(MIRROR_RULES, code) ? (MIRROR_RULES as Record<string, MirrorRule>)[code]! : UNKNOWN_CODE_RULE;
+  return Object.hasOwn(MIRROR_RULES, code) ? (MIRROR_RULES as Record<string, MirrorRule>)[code] : UNKNOWN_CODE_RULE;
 }
 
 /** The docs/findings.md table (between its `mirror-rules` markers); scripts/gen-mirror-doc.js writes it. */

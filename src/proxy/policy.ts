@@ -41,7 +41,7 @@ export class UpstreamPolicyTable {
   modeFor(host: string): UpstreamPolicy {
     const h = host.toLowerCase();
     for (let i = this.rules.length - 1; i >= 0; i--) {
-      const r = this.rules[i] as PolicyRule;
+      const r = this.rules[i];
       if (matches(r.pattern, h)) return r.mode;
     }
     return this.fallback;

@@ -52,7 +52,7 @@ export class RequestQueue {
 
   private next(): void {
     while (this.active === null && this.waiting.length > 0) {
-      const head = this.waiting[0] as Waiting;
+      const head = this.waiting[0];
       if (head.cancelled || head.res.destroyed || this.socket.destroyed) {
         this.waiting.shift();
         continue;

@@ -56,7 +56,7 @@ const DNS_NAME = new RegExp(`^${LABEL}(?:\\.${LABEL})*\\.?$`);
 export function parseHost(text: string): string | null {
   const bracketed = /^\[([^\]]*)\]$/.exec(text);
   if (bracketed) {
-    const inner = bracketed[1] as string;
+    const inner = bracketed[1];
     return net.isIPv6(inner) && !inner.includes('%') ? inner.toLowerCase() : null;
   }
   const host = text.toLowerCase();
@@ -83,7 +83,7 @@ export function parseAuthority(text: string, defaultPort: number | null): Author
     port = /^\d{1,5}$/.test(portText) ? Number(portText) : 0;
     if (!(port >= 1 && port <= 65535)) return { ok: false, problem: 'bad-port', port: 0 };
   }
-  const host = parseHost(m[1] as string);
+  const host = parseHost(m[1]);
   if (host === null) return { ok: false, problem: 'bad-host', port };
   return { ok: true, target: { host, port } };
 }
@@ -118,9 +118,9 @@ export function parseRequestTarget(url: string, hosts: readonly string[], kind: 
   let authorityText: string;
   let rest: string;
   if (absolute) {
-    const scheme = (absolute[1] as string).toLowerCase();
-    authorityText = absolute[2] as string;
-    rest = absolute[3] as string;
+    const scheme = absolute[1].toLowerCase();
+    authorityText = absolute[2];
+    rest = absolute[3];
     if (!SCHEMES[kind].includes(scheme)) return fail('bad-scheme', authorityText);
     if (rest !== '' && !rest.startsWith('/') && !rest.startsWith('?')) return fail('bad-path', authorityText);
   } else {

@@ -55,12 +55,12 @@ export class PinnedAgent extends http.Agent {
 
 /** Options that point an http.request at a kept Resolution (with a PinnedAgent). */
 export function pinnedRequestOptions(r: Resolution): { lookup: net.LookupFunction; pinned: string } {
-  return { lookup: pinnedLookup(r) as net.LookupFunction, pinned: r.ok ? r.addresses.map((a) => a.address).join(',') : 'error' };
+  return { lookup: pinnedLookup(r), pinned: r.ok ? r.addresses.map((a) => a.address).join(',') : 'error' };
 }
 
 /** net.connect options for a target: its kept Resolution, if any, stands in for DNS. */
 export function tcpConnectOptions(target: UpstreamTarget): net.NetConnectOpts {
-  return { host: target.connectHost, port: target.connectPort, ...(target.resolved ? { lookup: pinnedLookup(target.resolved) as net.LookupFunction } : {}) };
+  return { host: target.connectHost, port: target.connectPort, ...(target.resolved ? { lookup: pinnedLookup(target.resolved) } : {}) };
 }
 
 export interface UpstreamOptions {
@@ -175,7 +175,7 @@ export async function connectUpstream(target: UpstreamTarget, session: Connectio
     socket.once('secureConnect', () => {
       const authErr = socket.authorizationError as unknown;
       const nodeError = authErr ? String((authErr as NodeJS.ErrnoException).code ?? authErr) : null;
-      done({ ok: true, socket, tap, alpn: socket.alpnProtocol || null, nodeError, peerChain: () => peerChain(peer ?? (socket.getPeerCertificate(true) as tls.DetailedPeerCertificate)) });
+      done({ ok: true, socket, tap, alpn: socket.alpnProtocol || null, nodeError, peerChain: () => peerChain(peer ?? (socket.getPeerCertificate(true))) });
     });
   });
 }

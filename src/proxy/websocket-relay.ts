@@ -41,9 +41,9 @@ function requestHead(req: IncomingMessage, target: RequestTarget, via: string): 
   const raw = req.rawHeaders;
   let priorVia = '';
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i] as string;
+    const name = raw[i];
     const lower = name.toLowerCase();
-    if (lower === 'via') priorVia = priorVia ? `${priorVia}, ${raw[i + 1]}` : (raw[i + 1] as string);
+    if (lower === 'via') priorVia = priorVia ? `${priorVia}, ${raw[i + 1]}` : raw[i + 1];
     if (DROPPED.has(lower) || lower.startsWith('proxy-')) continue;
     lines.push(`${name}: ${raw[i + 1]}`);
   }

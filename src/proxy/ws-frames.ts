@@ -17,13 +17,13 @@ const CONTROL = 0x8; // opcodes 0x8–0xF are control frames (§5.5): never frag
 
 function headerLength(h: readonly number[]): number | null {
   if (h.length < 2) return null;
-  const len7 = (h[1] as number) & 0x7f;
+  const len7 = h[1] & 0x7f;
   const ext = len7 === 126 ? 2 : len7 === 127 ? 8 : 0;
-  return 2 + ext + ((h[1] as number) & 0x80 ? 4 : 0);
+  return 2 + ext + (h[1] & 0x80 ? 4 : 0);
 }
 
 function payloadLength(h: readonly number[]): number {
-  const len7 = (h[1] as number) & 0x7f;
+  const len7 = h[1] & 0x7f;
   if (len7 < 126) return len7;
   const b = Buffer.from(h);
   if (len7 === 126) return b.readUInt16BE(2);
@@ -64,7 +64,7 @@ export class FrameScanner {
         parts.push(chunk.subarray(from, i));
         from = i;
       }
-      this.header.push(chunk[i] as number);
+      this.header.push(chunk[i]);
       i += 1;
       const need = headerLength(this.header);
       if (need === null || this.header.length < need) continue;
@@ -83,7 +83,7 @@ export class FrameScanner {
 
   /** Counts a complete frame header; returns the message's size if it goes past the limit. */
   private account(h: readonly number[]): number | null {
-    const opcode = (h[0] as number) & 0x0f;
+    const opcode = h[0] & 0x0f;
     const len = payloadLength(h);
     if (opcode === OPCODE_CLOSE) this.closeSeen = true;
     if (opcode >= CONTROL) return len > this.maxMessageBytes ? len : null;
@@ -97,7 +97,7 @@ export function closeFrame(code: number, toServer: boolean, reason = ''): Buffer
   const payload = Buffer.concat([Buffer.from([code >> 8, code & 0xff]), Buffer.from(reason, 'utf8').subarray(0, 123)]);
   if (!toServer) return Buffer.concat([Buffer.from([0x80 | OPCODE_CLOSE, payload.length]), payload]);
   const mask = randomBytes(4);
-  const masked = Buffer.from(payload.map((b, j) => b ^ (mask[j % 4] as number)));
+  const masked = Buffer.from(payload.map((b, j) => b ^ mask[j % 4]));
   return Buffer.concat([Buffer.from([0x80 | OPCODE_CLOSE, 0x80 | payload.length]), mask, masked]);
 }
 

@@ -99,8 +99,8 @@ export class RecordingFile {
     const cutoff = all ? Infinity : this.clock() - this.holdMs;
     const out: Uint8Array[] = this.secrets.splice(0);
     const p = this.pending;
-    while (this.head < p.length && (p[this.head] as Pending).t <= cutoff) {
-      const b = (p[this.head] as Pending).bytes;
+    while (this.head < p.length && p[this.head].t <= cutoff) {
+      const b = p[this.head].bytes;
       out.push(b);
       this.pendingBytes -= b.length;
       this.head++;

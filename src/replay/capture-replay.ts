@@ -131,7 +131,7 @@ export class CaptureReplay {
   private readonly sink = {
     emit: (draft: EventDraft): TlslabEvent => {
       this.out.push({ t: this.now, draft });
-      return { ...draft, v: 1, seq: 0, t: this.now } as TlslabEvent;
+      return { ...draft, v: 1, seq: 0, t: this.now };
     },
   };
 

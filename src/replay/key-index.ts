@@ -26,7 +26,7 @@ export class KeyIndex {
       const m = LINE.exec(raw.trim());
       if (!m) continue;
       this.total++;
-      const random = (m[2] as string).toLowerCase();
+      const random = m[2].toLowerCase();
       const line = raw.trim();
       if (this.released.has(random)) continue;
       const taker = this.takers.get(random);

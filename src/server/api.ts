@@ -103,12 +103,12 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, c
   }
   const pm = /^\/api\/connections\/([^/]+)\/pcapng$/.exec(p);
   if (pm !== null) {
-    sendPcapng(res, pm[1] as string, ctx, head);
+    sendPcapng(res, pm[1], ctx, head);
     return true;
   }
   const m = /^\/api\/connections\/([^/]+)(\/events)?$/.exec(p);
   if (m !== null) {
-    const checked = connectionId(m[1] as string);
+    const checked = connectionId(m[1]);
     if (!checked.ok) {
       sendError(res, 400, 'bad-request', checked.message, head);
       return true;

@@ -53,7 +53,7 @@ export function handleLessonRoutes(req: IncomingMessage, res: ServerResponse, ur
     return true;
   }
   if (ks !== null) {
-    keyScheduleRoute(res, ks[1] as string, url, ctx, head);
+    keyScheduleRoute(res, ks[1], url, ctx, head);
     return true;
   }
   const lessons = ctx.lessons;
@@ -97,7 +97,7 @@ export function handleLessonRoutes(req: IncomingMessage, res: ServerResponse, ur
       return true;
     }
   }
-  const r = lessons.check(lessonId, q.value.question as string, q.value.answer as string, view);
+  const r = lessons.check(lessonId, q.value.question, q.value.answer, view);
   if (!r.ok) sendError(res, r.status, r.status === 404 ? 'not-found' : 'bad-request', r.message, head);
   else sendJson(res, 200, r.grade, head);
   return true;

@@ -1,7 +1,7 @@
 // Path building (RFC 4158 in spirit, RFC 5280 §6.1 inputs): from the leaf, find each issuer among the sent
 // certificates and the trust store, until a trusted certificate, a self-signed one, or a dead end. Pure.
 import type { X509Certificate } from 'node:crypto';
-import { isSelfIssued, isSelfSigned, ParsedCertificate, verifiesWith } from './parse-certificate';
+import { isSelfIssued, isSelfSigned, type ParsedCertificate, verifiesWith } from './parse-certificate';
 import type { TrustStore } from './trust-store';
 
 /** Longest path we build; longer chains are refused (OpenSSL's default depth limit is 100, browsers less). */

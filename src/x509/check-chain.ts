@@ -1,6 +1,6 @@
 // Chain findings (RFC 5246 §7.4.2, RFC 8446 §4.4.2, RFC 5280 §6.1): self-signed leaf, untrusted root,
 // missing or unknown issuer, too long, wrong order, extra certificates. Pure; reads the built path only.
-import { assertNever, Finding } from '../events/schema';
+import { assertNever, type Finding } from '../events/schema';
 import { MAX_PATH_LENGTH } from './chain';
 import type { Check, CheckContext, CheckResult } from './context';
 import { onPath, phrase } from './context';

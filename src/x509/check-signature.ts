@@ -3,7 +3,7 @@
 import type { Finding } from '../events/schema';
 import type { Check, CheckResult } from './context';
 import { fromTrustStore, isAnchor, onPath, parsed, phrase } from './context';
-import { finding, FindingCode } from './findings';
+import { finding, type FindingCode } from './findings';
 import { displayName, isSelfIssued, verifiesWith } from './parse-certificate';
 import { SIGNATURE_ALGORITHMS } from './oids';
 import { lower } from './words';

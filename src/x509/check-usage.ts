@@ -5,7 +5,7 @@ import type { Check, CheckContext, CheckResult } from './context';
 import { fromTrustStore, isAnchor, phrase } from './context';
 import { finding } from './findings';
 import { EKU_ANY, EKU_NAMES, EKU_SERVER_AUTH } from './oids';
-import { isSelfIssued, ParsedCertificate } from './parse-certificate';
+import { isSelfIssued, type ParsedCertificate } from './parse-certificate';
 import { list } from './words';
 
 function ekuNames(cert: ParsedCertificate): string[] {

@@ -2,8 +2,8 @@
 // Pure data and helpers; no I/O.
 import type { CheckName, Finding } from '../events/schema';
 import type { ChainEnd } from './chain';
-import { displayName, isSelfIssued, ParsedCertificate } from './parse-certificate';
-import { CertRole, certPhrase } from './words';
+import { displayName, isSelfIssued, type ParsedCertificate } from './parse-certificate';
+import { type CertRole, certPhrase } from './words';
 
 export interface CheckContext {
   /** Sent certificates (null when unparsable), then trust-store certificates the path used. */

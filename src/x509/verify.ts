@@ -1,8 +1,8 @@
 // verifyServerChain: parse what the server sent, build the path, run every check on every certificate and
 // report all failures (not only the first, as Node does). Pure; the caller passes bytes, host, trust and time.
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash, type X509Certificate } from 'node:crypto';
 import type { CertCheck, CertSummary, Finding } from '../events/schema';
-import { buildPath, ChainEnd } from './chain';
+import { buildPath, type ChainEnd } from './chain';
 import { checkChain } from './check-chain';
 import { checkHostname } from './check-hostname';
 import { checkKeyStrength } from './check-key';
@@ -12,7 +12,7 @@ import { checkValidity } from './check-validity';
 import type { Check, CheckContext, CheckResult } from './context';
 import { finding } from './findings';
 import { explainNodeError } from './node-errors';
-import { isSelfSigned, parseCertificate, ParsedCertificate, sanStrings } from './parse-certificate';
+import { isSelfSigned, parseCertificate, type ParsedCertificate, sanStrings } from './parse-certificate';
 import type { TrustStore } from './trust-store';
 import { iso } from './words';
 
@@ -91,7 +91,7 @@ export function verifyServerChain(input: VerifyInput): VerifyResult {
     return cert;
   });
   if (!parsedSent[0]) {
-    const chain = input.chain.map((der, i) => (parsedSent[i] ? summarize(parsedSent[i]!, i, 'sent', []) : unreadableSummary(der, i, 'sent')));
+    const chain = input.chain.map((der, i) => (parsedSent[i] ? summarize(parsedSent[i], i, 'sent', []) : unreadableSummary(der, i, 'sent')));
     return withNodeCrossCheck({ ok: false, findings, chain, path: [] }, input.nodeError);
   }
 

@@ -7,7 +7,7 @@ import tls from 'node:tls';
 export function captureClientHello(opts: tls.ConnectionOptions = {}): Promise<Buffer> {
   return new Promise((resolve) => {
     const sink = new Duplex({ read() {}, write(chunk: Buffer, _enc, cb) { resolve(Buffer.from(chunk)); cb(); } });
-    const t = tls.connect({ socket: sink as unknown as net.Socket, ...opts });
+    const t = tls.connect({ socket: sink, ...opts });
     t.on('error', () => undefined);
     setImmediate(() => t.destroy());
   });

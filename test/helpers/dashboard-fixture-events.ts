@@ -49,7 +49,7 @@ export function handshake(conn: string, leg: Leg, from: Side, hex: string, encry
       },
       note: 'Step 1 as in the story. TLS 1.3 already sends a key_share here: the client\'s half of the key exchange.',
       ...extra,
-    } as EventDraft;
+    };
   }
   if (code === 2) {
     return {
@@ -59,11 +59,11 @@ export function handshake(conn: string, leg: Leg, from: Side, hex: string, encry
       details: { kind: 'server_hello', version: TLS13, random: hex.slice(12, 76), sessionId: '', cipherSuite: AES128, extensions: [], alpn: null, keyShareGroup: X25519, helloRetryRequest: false },
       note: 'TLS 1.3: the ServerHello carries the server\'s key_share, so the key exchange (steps 4–5 of the story) is done here. Everything after it is encrypted.',
       ...extra,
-    } as EventDraft;
+    };
   }
   if (code === 11) {
     const c = certificateFields(hex);
-    return { ...base, step: 2, fields: c.fields, details: { kind: 'certificate', certificates: c.ders, ranges: c.ranges }, note: 'Certificate is encrypted in TLS 1.3: an observer on the wire cannot read it (in TLS 1.2 it travels in clear).', ...extra } as EventDraft;
+    return { ...base, step: 2, fields: c.fields, details: { kind: 'certificate', certificates: c.ders, ranges: c.ranges }, note: 'Certificate is encrypted in TLS 1.3: an observer on the wire cannot read it (in TLS 1.2 it travels in clear).', ...extra };
   }
   const notes: Record<number, string> = {
     8: 'TLS 1.3: the first encrypted message — the extensions that need no secrecy went in the ServerHello.',
@@ -72,7 +72,7 @@ export function handshake(conn: string, leg: Leg, from: Side, hex: string, encry
     4: 'After the handshake: a ticket to resume later without a full handshake.',
   };
   const steps: Record<number, 2 | 5 | 6 | 7> = { 8: 2, 15: 5, 20: 6, 4: 7 };
-  return { ...base, step: steps[code], fields: simpleFields(hex), ...(notes[code] ? { note: notes[code] } : {}), ...extra } as EventDraft;
+  return { ...base, step: steps[code], fields: simpleFields(hex), ...(notes[code] ? { note: notes[code] } : {}), ...extra };
 }
 
 function cert(index: number, subject: string, issuer: string, over: Partial<CertSummary> = {}): CertSummary {
@@ -100,7 +100,7 @@ function records(conn: string, leg: Leg, from: Side, names: string[]): EventDraf
       return {
         type: 'tls:record', conn, leg, from, offset: Number(r.stream_offset), contentType: { code: ct, name: ct === 22 ? 'handshake' : ct === 23 ? 'application_data' : 'alert' }, version: { code: 0x0303, name: 'TLS 1.2' },
         length: Number(r.record_length) - 5, hex: r.record, encrypted: enc, ...(enc && inner ? { innerType: { code: inner === 'handshake' ? 22 : inner === 'alert' ? 21 : 23, name: inner } } : {}),
-      } as EventDraft;
+      };
     });
 }
 
@@ -108,17 +108,17 @@ function records(conn: string, leg: Leg, from: Side, names: string[]): EventDraf
 function tls13Leg(tl: Timeline, conn: string, leg: Leg, ms: number, opts: { clientFinishes: boolean } = { clientFinishes: true }): number {
   const c2s = ['client_hello'];
   const s2c = ['server_hello', 'server_encrypted_handshake'];
-  tl.add(ms, records(conn, leg, 'client', c2s)[0] as EventDraft);
-  tl.add(ms, handshake(conn, leg, 'client', M['client_hello'] as string, false, 0));
+  tl.add(ms, records(conn, leg, 'client', c2s)[0]);
+  tl.add(ms, handshake(conn, leg, 'client', M['client_hello'], false, 0));
   for (const r of records(conn, leg, 'server', s2c)) tl.add(ms + 6.1, r);
-  tl.add(ms + 6.1, handshake(conn, leg, 'server', M['server_hello'] as string, false, 0));
-  tl.add(ms + 6.3, handshake(conn, leg, 'server', M['encrypted_extensions'] as string, true, null));
-  tl.add(ms + 6.3, handshake(conn, leg, 'server', M['server_certificate'] as string, true, null));
-  tl.add(ms + 6.4, handshake(conn, leg, 'server', M['server_certificate_verify'] as string, true, null));
-  tl.add(ms + 6.4, handshake(conn, leg, 'server', M['server_finished'] as string, true, null));
+  tl.add(ms + 6.1, handshake(conn, leg, 'server', M['server_hello'], false, 0));
+  tl.add(ms + 6.3, handshake(conn, leg, 'server', M['encrypted_extensions'], true, null));
+  tl.add(ms + 6.3, handshake(conn, leg, 'server', M['server_certificate'], true, null));
+  tl.add(ms + 6.4, handshake(conn, leg, 'server', M['server_certificate_verify'], true, null));
+  tl.add(ms + 6.4, handshake(conn, leg, 'server', M['server_finished'], true, null));
   if (!opts.clientFinishes) return ms + 6.4;
   tl.add(ms + 7.2, { type: 'tls:ccs', conn, leg, from: 'client', offset: 201, compatibility: true, step: 6 });
-  tl.add(ms + 7.4, handshake(conn, leg, 'client', M['client_finished'] as string, true, null));
+  tl.add(ms + 7.4, handshake(conn, leg, 'client', M['client_finished'], true, null));
   tl.add(ms + 7.5, { type: 'tls:established', conn, leg, from: 'client', version: TLS13, cipherSuite: AES128, alpn: 'http/1.1', sni: leg === 'client' ? 'server' : null, keyExchange: 'ecdhe', group: X25519, handshakeMs: 7.5, step: 6 });
   return ms + 7.5;
 }
@@ -223,7 +223,7 @@ export function manyConnections(n: number, tl = new Timeline(), prefix = 'm'): T
     const conn = `${prefix}${i}`;
     const host = `${HOSTS[i % HOSTS.length]}`;
     const at = i * 3;
-    tl.add(at, { type: 'conn:open', conn, client: { address: `127.0.0.${1 + (i % 4)}`, port: 40000 + (i % 20000) }, target: { host, port: 443 }, via: 'connect', ...(host.endsWith('.lab.tlslab') ? { lab: host.split('.')[0] as string } : {}) });
+    tl.add(at, { type: 'conn:open', conn, client: { address: `127.0.0.${1 + (i % 4)}`, port: 40000 + (i % 20000) }, target: { host, port: 443 }, via: 'connect', ...(host.endsWith('.lab.tlslab') ? { lab: host.split('.')[0] } : {}) });
     tl.add(at + 1, { type: 'tls:established', conn, leg: 'upstream', from: 'client', version: TLS13, cipherSuite: AES128, alpn: 'h2', sni: host, keyExchange: 'ecdhe', group: X25519, handshakeMs: 1 });
     if (i % 9 === 6) {
       tl.add(at + 1.1, { type: 'tls:verdict', conn, leg: 'upstream', ok: false, host, policy: 'block', nodeError: 'CERT_HAS_EXPIRED', findings: [{ code: 'CERT_EXPIRED', check: 'validity', severity: 'error', certIndex: 0, message: "The server's certificate has expired." }], chain: [], step: 3 });

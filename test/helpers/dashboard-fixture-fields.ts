@@ -19,7 +19,7 @@ const named = (table: Record<number, string>, n: number): string => `${table[n] 
 class Reader {
   constructor(readonly b: Buffer) {}
   u8(i: number): number {
-    return this.b[i] as number;
+    return this.b[i];
   }
   u16(i: number): number {
     return this.b.readUInt16BE(i);

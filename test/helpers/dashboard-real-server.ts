@@ -17,7 +17,7 @@ export interface RealDashboard {
 
 export function toDraft(e: TlslabEvent): EventDraft {
   const { v: _v, seq: _seq, t: _t, ...draft } = e;
-  return draft as EventDraft;
+  return draft;
 }
 
 export async function startRealDashboard(opts: { bus?: EventBusOptions; server?: Omit<DashboardServerOptions, 'bus'> } = {}): Promise<RealDashboard> {
@@ -33,8 +33,8 @@ export async function startRealDashboard(opts: { bus?: EventBusOptions; server?:
     emit,
     async emitPaced(events, maxMs = 400) {
       if (events.length === 0) return;
-      const first = (events[0] as TlslabEvent).t;
-      const span = Math.max(1, (events[events.length - 1] as TlslabEvent).t - first);
+      const first = events[0].t;
+      const span = Math.max(1, events[events.length - 1].t - first);
       const scale = Math.min(1, maxMs / span);
       const start = Date.now();
       for (const e of events) {

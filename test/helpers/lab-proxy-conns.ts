@@ -1,6 +1,6 @@
 // Reads what tlslab recorded about connections to lab origins: one LabConn per intercepted tunnel, with its events.
 // Also the clients the lab-proxy tests drive (curl, openssl s_client, Node); I/O: child processes and sockets.
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import type { TlslabEvent } from '../../src/events/schema';
 import { run, tlsThroughProxy, type RunResult, type TestTlslab } from './tlslab';
 
@@ -20,7 +20,7 @@ export class LabConn {
   one<T extends TlslabEvent['type']>(type: T, pred?: (e: Of<T>) => boolean): Of<T> {
     const found = this.all(type, pred);
     if (found.length !== 1) throw new Error(`${this.id}: expected one ${type}, found ${found.length} (${this.events.map((e) => e.type).join(', ')})`);
-    return found[0] as Of<T>;
+    return found[0];
   }
 
   maybe<T extends TlslabEvent['type']>(type: T, pred?: (e: Of<T>) => boolean): Of<T> | undefined {
@@ -92,7 +92,7 @@ export async function classifiedConn(app: TestTlslab, host: string, since: numbe
 export async function connTo(app: TestTlslab, host: string, since: number): Promise<LabConn> {
   const conns = await connsTo(app, host, since);
   if (conns.length !== 1) throw new Error(`expected one connection to ${host}, saw ${conns.length}`);
-  return conns[0] as LabConn;
+  return conns[0];
 }
 
 export const labHost = (name: string): string => `${name}.lab.tlslab`;

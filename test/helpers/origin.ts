@@ -99,7 +99,7 @@ export function makeOriginPki(names: string[] = ['localhost'], opts: OriginPkiOp
     issuer = { name, priv: pair.priv };
   }
   const leaf = keyPair();
-  const cert = signed(leaf.pub, [{ name: 'commonName', value: names[0] as string }], issuer, { notAfter: new Date(Date.now() + 90 * 86400_000) }, [
+  const cert = signed(leaf.pub, [{ name: 'commonName', value: names[0] }], issuer, { notAfter: new Date(Date.now() + 90 * 86400_000) }, [
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', ...(opts.leafKeyUsage ?? { digitalSignature: true, keyEncipherment: true }) },
     { name: 'extKeyUsage', serverAuth: true },

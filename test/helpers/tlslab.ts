@@ -26,7 +26,7 @@ export async function startTestTlslab(opts: TlslabOptions = {}): Promise<TestTls
   app.bus.subscribe((e) => {
     events.push(e);
     for (let i = waiters.length - 1; i >= 0; i--) {
-      const w = waiters[i]!;
+      const w = waiters[i];
       if (w.pred(e)) {
         waiters.splice(i, 1);
         w.resolve(e);

@@ -2,7 +2,7 @@
 // Test-only file I/O (reads the committed fixtures).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTrustStore, pemToDers, TrustStore } from '../../src/x509';
+import { createTrustStore, pemToDers, type TrustStore } from '../../src/x509';
 
 export const X509_FIXTURES = join(__dirname, '..', 'fixtures', 'x509');
 

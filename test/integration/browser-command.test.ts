@@ -27,7 +27,7 @@ function launch(args: string[], env: NodeJS.ProcessEnv = process.env): Launched 
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /throwaway profile \(([^)]+)\)/.exec(out);
-      if (m) resolve(m[1] as string);
+      if (m) resolve(m[1]);
     });
     child.once('exit', () => reject(new Error(`tlslab browser exited before naming its profile: ${out}`)));
   });

@@ -109,7 +109,7 @@ it('built-in names never go to DNS: a lab name no case has, or tlslab on a port 
   const lookup = jest.spyOn(dns, 'lookup').mockImplementation(((...args: unknown[]) => {
     asked.push(String(args[0]));
     return (lookupReal as (...a: unknown[]) => unknown)(...args);
-  }) as typeof dns.lookup);
+  }));
   const promised = jest.spyOn(dns.promises, 'lookup').mockImplementation(((name: string, opts: dns.LookupAllOptions) => {
     asked.push(name);
     return promisedReal(name, opts);

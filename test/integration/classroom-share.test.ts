@@ -2,7 +2,7 @@
 // limited (429 with Retry-After and a limit-exceeded event naming the student), other students are untouched, and a
 // closed connection gives its share back. Clients on this machine sign in like everyone else.
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import type { ConnErrorEvent, ConnOpenEvent } from '../../src/events/schema';
 import { startTestTlslab, type TestTlslab } from '../helpers/tlslab';
 

@@ -252,7 +252,7 @@ describeWithTools(['curl'], 'classroom views: each student their own, the instru
   });
 
   it('a student asking their stream for another\'s connection (URL filter, then a filter message) gets nothing of it', async () => {
-    const grace = [...owned(GRACE_ID)][0] as string;
+    const grace = [...owned(GRACE_ID)][0];
     const s = plainStream(ADA, `/ws?conn=${grace}`);
     await s.opened();
     await s.until(() => s.messages.some((m) => m.kind === 'snapshot'), 'the snapshot');
@@ -332,7 +332,7 @@ describeWithTools(['curl'], 'classroom views: each student their own, the instru
     const adaEvents = app.events.filter((e) => owned(ADA_ID).has(e.conn));
     expect(room[0]?.lastSeen).toBe(adaEvents[adaEvents.length - 1]?.t);
     expect(room[0]?.firstSeen).toBe(adaEvents[0]?.t);
-    expect(owned(ADA_ID).has(room[0]?.lastConn as string)).toBe(true);
+    expect(owned(ADA_ID).has(room[0]?.lastConn)).toBe(true);
 
     // The instructor's stream filtered by student, by URL.
     const f = new Stream(new WebSocket(`ws://127.0.0.1:${uiPort}/ws?student=${encodeURIComponent('grace hopper')}`));

@@ -26,7 +26,7 @@ function direct(keyLog: string | null): TlsEvent[] {
 }
 
 function tlsLines(lines: string[]): Record<string, unknown>[] {
-  return lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => typeof l.type === 'string' && (l.type as string).startsWith('tls:'));
+  return lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => typeof l.type === 'string' && l.type.startsWith('tls:'));
 }
 
 const strip = (l: Record<string, unknown>) => {

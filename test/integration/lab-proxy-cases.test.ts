@@ -56,7 +56,7 @@ it('the table above covers every lab case', () => {
 
 /** Assertions that hold whichever client made the connection. */
 function checkCase(name: string, answer: HttpAnswer, conn: LabConn): void {
-  const want = CASES[name] as Expect;
+  const want = CASES[name];
   const host = labHost(name);
   expect(conn.one('conn:open').lab).toBe(name);
   // The client trusts the tlslab CA: step 3 passes on the client leg, whatever happened upstream.

@@ -61,7 +61,7 @@ describe('mirror: the presented leaf carries the real server\'s flaw', () => {
     'untrusted-root': (peer, _real, presented) => {
       expect(peer.issuer).toMatch(/CN=tlslab Untrusted Root/);
       expect(presented[1]?.subject).toBe(peer.issuer);
-      expect(peer.verify(presented[1]!.publicKey)).toBe(true);
+      expect(peer.verify(presented[1].publicKey)).toBe(true);
       expect(presented[1]?.fingerprint256).not.toBe(app.ca.fingerprint256);
     },
     'incomplete-chain': (peer, _real, presented) => {
@@ -95,11 +95,11 @@ describe('mirror: the presented leaf carries the real server\'s flaw', () => {
 
     const presentedDer = sentChain(conn, 'client');
     const presented = presentedDer.map((d) => new X509Certificate(d));
-    const real = new X509Certificate(sentChain(conn, 'upstream')[0]!);
+    const real = new X509Certificate(sentChain(conn, 'upstream')[0]);
     const peer = answer.peer!;
     expect(peer.fingerprint256).toBe(presented[0]?.fingerprint256);
     expect(presentedEvent.chain.map((c) => c.fingerprint256)).toEqual(presented.map((c) => c.fingerprint256));
-    FLAW[name]!(peer, real, presented, conn);
+    FLAW[name](peer, real, presented, conn);
 
     // tlslab's own verifier, trusting only the tlslab CA, finds on the presented chain exactly what it found upstream.
     const again = verifyServerChain({ chain: presentedDer, host: labHost(name), trust: createTrustStore({ system: false, extraPems: [app.ca.certPem] }) });

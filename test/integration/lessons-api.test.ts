@@ -37,7 +37,7 @@ Written by a teacher.
 
 async function get(url: string): Promise<{ status: number; body: any; headers: http.IncomingHttpHeaders }> {
   const res = await fetch(url);
-  return { status: res.status, body: await res.json(), headers: Object.fromEntries(res.headers) as http.IncomingHttpHeaders };
+  return { status: res.status, body: await res.json(), headers: Object.fromEntries(res.headers) };
 }
 
 describeWithTools(['curl'], 'lessons and key schedules over HTTP', () => {

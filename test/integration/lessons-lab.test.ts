@@ -51,7 +51,7 @@ for (const [setup, group] of groups) {
           const values = { proxy: app.proxyUrl, proxyHostPort: `127.0.0.1:${app.proxyPort}`, ca: app.caFile };
           for (const line of task.try) {
             const [cmd, ...args] = fillTryLine(line, values);
-            await run(cmd as string, [...args, ...(cmd === 'curl' ? ['-s', '-o', '/dev/null', '--max-time', '15'] : [])], { timeoutMs: 20_000 });
+            await run(cmd, [...args, ...(cmd === 'curl' ? ['-s', '-o', '/dev/null', '--max-time', '15'] : [])], { timeoutMs: 20_000 });
           }
           const views = await closedConnections(app, before);
           const match = findConnection(views, task.when);
@@ -63,7 +63,7 @@ for (const [setup, group] of groups) {
             if ('value' in v && v.options.length > 0) expect([q.id, v.options]).toEqual([q.id, expect.arrayContaining([v.value])]);
             // The instructor's key says what most students see: it names what curl got here.
             if ('value' in v && q.typical !== undefined) {
-              const [key, got, core] = [canonical(q.typical), canonical(v.value), canonical(q.typical.split(' (')[0] as string)];
+              const [key, got, core] = [canonical(q.typical), canonical(v.value), canonical(q.typical.split(' (')[0])];
               expect([q.id, q.typical, key.includes(got) || got.includes(core)]).toEqual([q.id, q.typical, true]);
             }
           }

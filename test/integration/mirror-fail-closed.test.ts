@@ -102,7 +102,7 @@ describeWithTools(['curl'], 'mirror mode is fail-closed (curl trusting only the 
       const subjects = presented.chain.map((c) => c.subject);
       if (name === 'expired intermediate') {
         expect(subjects[1]).toMatch(/tlslab Mirror Intermediate \(expired\)/);
-        expect(new Date(presented.chain[1]!.notAfter).getTime()).toBeLessThan(Date.now());
+        expect(new Date(presented.chain[1].notAfter).getTime()).toBeLessThan(Date.now());
       } else if (name === 'pathlen:0 broken') {
         expect(subjects.slice(1, 3)).toEqual([expect.stringMatching(/tlslab Mirror Sub-Intermediate/), expect.stringMatching(/tlslab Mirror Intermediate \(pathlen:0\)/)]);
       } else {

@@ -1,7 +1,7 @@
 // What a hostile or careless client sends into a CONNECT tunnel costs bounded work and always ends with conn:close:
 // a ClientHello in 1-byte records, a chunk-size line that never ends, a server name no certificate can carry.
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import tls from 'node:tls';
 import { makeOriginPki, type TestPki } from '../helpers/origin';
 import { captureClientHello, records, reframingSocket } from '../helpers/client-hello';
@@ -83,7 +83,7 @@ describe('a ClientHello split into 1-byte records', () => {
 
   it('a real ClientHello cut into 40-byte records (fewer than 64) is read, and the handshake completes', async () => {
     const raw = await connectTunnel(app.proxyPort, `localhost:${originPort}`);
-    const t = tls.connect({ socket: reframingSocket(raw, 40) as unknown as net.Socket, servername: 'localhost', ca: app.ca.certPem, ALPNProtocols: ['http/1.1'] });
+    const t = tls.connect({ socket: reframingSocket(raw, 40), servername: 'localhost', ca: app.ca.certPem, ALPNProtocols: ['http/1.1'] });
     await new Promise<void>((resolve, reject) => {
       t.once('secureConnect', () => resolve());
       t.once('error', reject);

@@ -211,7 +211,7 @@ async function send(c: Case): Promise<void> {
 async function stillServes(): Promise<void> {
   const r = await getThroughProxy(app.proxyPort, `http://127.0.0.1:${origin.port}/alive`);
   expect(r.body).toBe('hello /alive\n');
-  const ws = new WebSocket(`ws://127.0.0.1:${origin.port}/ws`, { createConnection: () => net.connect(app.proxyPort, '127.0.0.1') } as WebSocket.ClientOptions);
+  const ws = new WebSocket(`ws://127.0.0.1:${origin.port}/ws`, { createConnection: () => net.connect(app.proxyPort, '127.0.0.1') });
   const reply = await new Promise<string>((resolve, reject) => {
     ws.once('open', () => ws.send('still there?'));
     ws.once('message', (m) => resolve(String(m)));

@@ -94,7 +94,7 @@ describe('requests that named an impossible target', () => {
   it('a request that comes back round (its Via names this tlslab) is refused with 508 instead of looping', async () => {
     const echoed = JSON.parse((await getThroughProxy(app.proxyPort, `http://127.0.0.1:${origin.port}/echo`)).body) as { headers: Record<string, string> };
     expect(echoed.headers.via).toMatch(/^1\.1 tlslab-[0-9a-f]{8}$/);
-    const again = await getThroughProxy(app.proxyPort, `http://127.0.0.1:${origin.port}/echo-loop`, { via: echoed.headers.via as string });
+    const again = await getThroughProxy(app.proxyPort, `http://127.0.0.1:${origin.port}/echo-loop`, { via: echoed.headers.via });
     expect(again.status).toBe(508);
     expect(again.headers['x-tlslab-error']).toBe('TLSLAB_ERR_PROXY_LOOP');
     const req = await app.waitFor(isRequest((u) => u.endsWith('/echo-loop')));
@@ -284,7 +284,7 @@ describe('servers that do not answer with valid HTTP', () => {
 });
 
 describe('WebSocket through the proxy (tlslab relays it)', () => {
-  const viaProxy = (url: string, opts: WebSocket.ClientOptions = {}): WebSocket => new WebSocket(url, { ...opts, createConnection: () => net.connect(app.proxyPort, '127.0.0.1') } as WebSocket.ClientOptions);
+  const viaProxy = (url: string, opts: WebSocket.ClientOptions = {}): WebSocket => new WebSocket(url, { ...opts, createConnection: () => net.connect(app.proxyPort, '127.0.0.1') });
 
   it('relays messages both ways and shows the connection: conn:open via websocket, the upgrade redacted, 101, conn:close', async () => {
     const ws = viaProxy(`ws://127.0.0.1:${origin.port}/ws?token=s3cret`, { headers: { Cookie: 'sid=abc', Authorization: 'Bearer xyz' } });

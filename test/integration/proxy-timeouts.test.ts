@@ -86,7 +86,7 @@ describe('tunnel timeouts', () => {
     await closed(raw);
     // The upstream socket tlslab opened for the raw relay is closed too.
     expect(muteSockets.length).toBe(before + 1);
-    await closed(muteSockets[before] as net.Socket);
+    await closed(muteSockets[before]);
   });
 
   it('a raw (not TLS) relay that goes quiet after an exchange is closed by the idle timeout', async () => {
@@ -138,7 +138,7 @@ describe('tunnel timeouts', () => {
     const events = await connection((e) => e.type === 'conn:error' && e.cause === 'upstream-timeout');
     expect(events.at(-1)).toMatchObject({ type: 'conn:close', cause: 'upstream-timeout' });
     // tlslab gave up on the silent server and closed its connection to it.
-    await closed(muteSockets[before] as net.Socket);
+    await closed(muteSockets[before]);
     t.destroy();
   });
 

@@ -138,7 +138,7 @@ describe('Node clients through tlslab', () => {
 
   it('a wss echo works through the proxy', async () => {
     const socket = await tlsThroughProxy(app.proxyPort, 'localhost', origin.port, { ca: app.ca.certPem, ALPNProtocols: ['http/1.1'] });
-    const ws = new WebSocket(`wss://localhost:${origin.port}/echo`, { createConnection: () => socket } as WebSocket.ClientOptions);
+    const ws = new WebSocket(`wss://localhost:${origin.port}/echo`, { createConnection: () => socket });
     const reply = await new Promise<string>((resolve, reject) => {
       ws.on('open', () => ws.send('ping through tlslab'));
       ws.on('message', (m) => resolve(m.toString()));
@@ -174,7 +174,7 @@ describe('Node clients through tlslab', () => {
     expect(close.bytes.client.fromClient).toBeGreaterThan(0);
     expect(close.bytes.upstream.fromServer).toBeGreaterThan(0);
     // Sequence numbers strictly increase.
-    for (let i = 1; i < mine.length; i++) expect(mine[i]!.seq).toBeGreaterThan(mine[i - 1]!.seq);
+    for (let i = 1; i < mine.length; i++) expect(mine[i].seq).toBeGreaterThan(mine[i - 1].seq);
   });
 
   it('a tunnel carrying non-TLS bytes is relayed raw and flagged', async () => {

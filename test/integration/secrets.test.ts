@@ -187,9 +187,9 @@ describeWithTools(['curl'], 'secrets never reach a dashboard viewer', () => {
 
     // WebSockets: wss in a CONNECT tunnel, and ws through the proxy's own relay; the upgrades carry a Cookie.
     const wssSocket = await tlsThroughProxy(app.proxyPort, 'localhost', origins.https, { ca: app.ca.certPem, ALPNProtocols: ['http/1.1'] });
-    const wss = new WebSocket(`wss://localhost:${origins.https}/ws?${QUERY}`, { createConnection: () => wssSocket, headers: { Cookie: `w=${S.wsCookie}`, Authorization: `Bearer ${S.authorization}` } } as WebSocket.ClientOptions);
+    const wss = new WebSocket(`wss://localhost:${origins.https}/ws?${QUERY}`, { createConnection: () => wssSocket, headers: { Cookie: `w=${S.wsCookie}`, Authorization: `Bearer ${S.authorization}` } });
     expect(await wsRoundTrip(wss)).toBe('echo 5');
-    const ws = new WebSocket(`ws://127.0.0.1:${origins.plain}/ws?${QUERY}`, { createConnection: () => net.connect(app.proxyPort, '127.0.0.1'), headers: { Cookie: `w=${S.wsCookie}`, Authorization: `Bearer ${S.authorization}` } } as WebSocket.ClientOptions);
+    const ws = new WebSocket(`ws://127.0.0.1:${origins.plain}/ws?${QUERY}`, { createConnection: () => net.connect(app.proxyPort, '127.0.0.1'), headers: { Cookie: `w=${S.wsCookie}`, Authorization: `Bearer ${S.authorization}` } });
     expect(await wsRoundTrip(ws)).toBe('echo 5');
 
     // Every connection ends (the h2 session and the tunnels close when their clients do).
@@ -231,7 +231,7 @@ describeWithTools(['curl'], 'secrets never reach a dashboard viewer', () => {
     for (const p of previews.filter((e) => e.conn === h2conn)) {
       const b = Buffer.from(p.previewHex as string, 'hex');
       let at = b.subarray(0, 24).toString('latin1') === 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n' ? 24 : 0;
-      while (at + 9 <= b.length && (b[at + 3] as number) <= 9) {
+      while (at + 9 <= b.length && b[at + 3] <= 9) {
         const length = b.readUIntBE(at, 3);
         if (b[at + 3] === 0x1) {
           headerBlocks++;
@@ -309,7 +309,7 @@ describe('tlslab start prints the login link once', () => {
       const login = await fetch(url, { redirect: 'manual' });
       expect(login.status).toBe(303);
       expect(login.headers.get('location')).toBe('/');
-      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] as string;
+      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
       expect(cookie).toBe(`tlslab_token=${token}`);
       const page = await fetch(new URL('/', url), { headers: { Cookie: cookie } });
       expect(page.status).toBe(200);

@@ -181,7 +181,7 @@ describe('dashboard token auth', () => {
     const cookie = String(res.headers['set-cookie']);
     expect(cookie).toBe(`tlslab_token=${TOKEN}; Path=/; HttpOnly; SameSite=Strict`);
     expect((await rawGet(server.port, `/?token=${TOKEN}`)).headers.location).toBe('/');
-    const page = await rawGet(server.port, '/?conn=c2&theme=light', { Cookie: cookie.split(';')[0] as string });
+    const page = await rawGet(server.port, '/?conn=c2&theme=light', { Cookie: cookie.split(';')[0] });
     expect(page.status).toBe(200);
     expect(page.body).not.toContain(TOKEN);
     expect(page.headers['set-cookie']).toBeUndefined();

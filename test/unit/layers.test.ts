@@ -14,7 +14,7 @@ function filesUnder(dir: string): string[] {
 
 function imports(file: string): string[] {
   const text = fs.readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:from\s+|require\()\s*'([^']+)'/g)].map((m) => m[1] as string);
+  return [...text.matchAll(/(?:from\s+|require\()\s*'([^']+)'/g)].map((m) => m[1]);
 }
 
 const IO = /^(node:)?(net|tls|http|https|http2|stream|fs|fs\/promises|child_process|dgram|dns)$/;

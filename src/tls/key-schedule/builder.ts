@@ -33,7 +33,7 @@ export class ScheduleBuilder {
     opts: { keyLog?: { label: string; value: Buffer | null }; wire?: { message: string; value: Uint8Array | null }; why?: string } = {},
   ): Buffer | null {
     const ins = spec.from.map((id) => this.values.get(id) ?? null);
-    const computed = ins.every((x) => x !== null) ? compute(ins as Buffer[]) : null;
+    const computed = ins.every((x) => x !== null) ? compute(ins) : null;
     const logged = opts.keyLog?.value ?? null;
     const value = computed ?? logged;
     const step: ScheduleStep = { ...spec, hex: hex(value), source: computed !== null ? 'computed' : logged !== null ? 'key-log' : 'unknown' };

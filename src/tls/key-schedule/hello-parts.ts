@@ -20,7 +20,7 @@ export interface HelloParts {
   helloRetryRequest: boolean;
 }
 
-const u16 = (b: Uint8Array, i: number): number => ((b[i] as number) << 8) | (b[i + 1] as number);
+const u16 = (b: Uint8Array, i: number): number => (b[i] << 8) | b[i + 1];
 
 /** RFC 8446 §4.1.2/§4.1.3, RFC 5246 §7.4.1.2/§7.4.1.3; null when the message is cut short. */
 export function helloParts(msg: Uint8Array): HelloParts | null {
@@ -30,7 +30,7 @@ export function helloParts(msg: Uint8Array): HelloParts | null {
   const legacy = u16(msg, i);
   const random = toHex(msg.subarray(i + 2, i + 34));
   i += 34;
-  i += 1 + (msg[i] as number); // session id
+  i += 1 + msg[i]; // session id
   let cipherSuite = 0;
   if (type === 1) {
     if (i + 2 > msg.length) return null;
@@ -78,7 +78,7 @@ export function keyShares(parts: HelloParts, fromClient: boolean): { group: numb
 /** RFC 8446 §4.6.1: NewSessionTicket's ticket_nonce, after ticket_lifetime and ticket_age_add. */
 export function ticketNonce(msg: Uint8Array): Uint8Array | null {
   if (msg[0] !== 4 || msg.length < 13) return null;
-  const len = msg[12] as number;
+  const len = msg[12];
   return msg.length >= 13 + len ? msg.subarray(13, 13 + len) : null;
 }
 

@@ -55,10 +55,10 @@ export function schedule12(input: Schedule12Input): KeyScheduleView {
   const master = { keyLog: { label: 'CLIENT_RANDOM', value: input.secrets.get('CLIENT_RANDOM') ?? null } };
   if (ems) {
     b.step({ id: 'master_secret', name: 'master_secret', op: 'PRF', formula: 'PRF(pre_master_secret, "extended master secret", session_hash)[0..47]', label: 'extended master secret', from: ['pre_master_secret', 'session_hash'], rfc: 'RFC 7627 §4' },
-      ([pms, h]) => prf(pms as Buffer, 'extended master secret', h as Buffer, 48), master);
+      ([pms, h]) => prf(pms, 'extended master secret', h, 48), master);
   } else {
     b.step({ id: 'master_secret', name: 'master_secret', op: 'PRF', formula: 'PRF(pre_master_secret, "master secret", ClientHello.random + ServerHello.random)[0..47]', label: 'master secret', from: ['pre_master_secret', 'client_random', 'server_random'], rfc: `${rfc} §8.1` },
-      ([pms, cr, sr]) => prf(pms as Buffer, 'master secret', Buffer.concat([cr as Buffer, sr as Buffer]), 48), master);
+      ([pms, cr, sr]) => prf(pms, 'master secret', Buffer.concat([cr, sr]), 48), master);
   }
 
   // The key block and its parts, in the order RFC 5246 §6.3 cuts them. TLS 1.1+ CBC carries each IV in its record.
@@ -69,12 +69,12 @@ export function schedule12(input: Schedule12Input): KeyScheduleView {
   ];
   const total = parts.reduce((n, [, l]) => n + l, 0);
   b.step({ id: 'key_block', name: 'key_block', op: 'PRF', formula: `PRF(master_secret, "key expansion", ServerHello.random + ClientHello.random), ${total} bytes`, label: 'key expansion', from: ['master_secret', 'server_random', 'client_random'], rfc: `${rfc} §6.3` },
-    ([ms, sr, cr]) => prf(ms as Buffer, 'key expansion', Buffer.concat([sr as Buffer, cr as Buffer]), total));
+    ([ms, sr, cr]) => prf(ms, 'key expansion', Buffer.concat([sr, cr]), total));
   let at = 0;
   for (const [name, length] of parts) {
     if (length === 0) continue;
     const start = at;
-    b.step({ id: name, name, op: 'split', formula: `key_block[${start}..${start + length})`, from: ['key_block'], rfc: `${rfc} §6.3` }, ([kb]) => (kb as Buffer).subarray(start, start + length));
+    b.step({ id: name, name, op: 'split', formula: `key_block[${start}..${start + length})`, from: ['key_block'], rfc: `${rfc} §6.3` }, ([kb]) => kb.subarray(start, start + length));
     at += length;
   }
   if (suite.mode === 'aead') notes.push(`${suite.name} is an AEAD suite: no MAC keys, and its write IVs are the implicit part of each record's nonce (RFC 5288 §3).`);
@@ -82,7 +82,7 @@ export function schedule12(input: Schedule12Input): KeyScheduleView {
   for (const [side, th] of [['client', 'th_before_cf'], ['server', 'th_before_sf']] as const) {
     const msg = input.messages.find((m) => m.from === side && m.bytes[0] === 20);
     b.step({ id: `${side}_verify_data`, name: `${side} Finished verify_data`, op: 'PRF', formula: `PRF(master_secret, "${side} finished", ${th === 'th_before_cf' ? 'Hash(handshake messages)' : 'Hash(handshake messages, client Finished included)'})[0..11]`, label: `${side} finished`, from: ['master_secret', th], rfc: `${rfc} §7.4.9` },
-      ([ms, h]) => prf(ms as Buffer, `${side} finished`, h as Buffer, 12), { wire: { message: `${side} Finished`, value: msg ? verifyData(msg.bytes) : null } });
+      ([ms, h]) => prf(ms, `${side} finished`, h, 12), { wire: { message: `${side} Finished`, value: msg ? verifyData(msg.bytes) : null } });
   }
 
   if (input.secrets.has('CLIENT_RANDOM')) notes.unshift('The key log gives the master secret (CLIENT_RANDOM line), not the pre_master_secret: everything from the master secret down is computed here.');

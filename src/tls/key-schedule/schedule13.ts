@@ -74,11 +74,11 @@ export function schedule13(input: Schedule13Input): KeyScheduleView {
 
   // RFC 8446 §7.1, top to bottom.
   const extract = (id: string, name: string, salt: string, ikm: string, formula: string): void => {
-    b.step({ id, name, op: 'HKDF-Extract', formula, from: [salt, ikm], rfc: RFC }, ([s, k]) => hmac(hash, s as Buffer, k as Buffer));
+    b.step({ id, name, op: 'HKDF-Extract', formula, from: [salt, ikm], rfc: RFC }, ([s, k]) => hmac(hash, s, k));
   };
   const derive = (id: string, name: string, secret: string, l: string, th: string, logLabel?: string): void => {
     b.step({ id, name, op: 'Derive-Secret', formula: `Derive-Secret(${secret}, "${l}", ${th === 'th_empty' ? '""' : th}) = HKDF-Expand-Label(…, Transcript-Hash, ${L})`, label: label(l), from: [secret, th], rfc: RFC },
-      ([s, h]) => expand(s as Buffer, l, h as Buffer, L), logLabel ? { keyLog: log(logLabel) } : {});
+      ([s, h]) => expand(s, l, h, L), logLabel ? { keyLog: log(logLabel) } : {});
   };
   extract('early_secret', 'Early Secret', 'zero', 'psk', 'HKDF-Extract(salt = 0, IKM = PSK)');
   if (secrets.has('CLIENT_EARLY_TRAFFIC_SECRET')) derive('c_e_traffic', 'client_early_traffic_secret', 'early_secret', 'c e traffic', 'th_ch', 'CLIENT_EARLY_TRAFFIC_SECRET');
@@ -98,7 +98,7 @@ export function schedule13(input: Schedule13Input): KeyScheduleView {
   for (const [secret, who] of KEYS) {
     for (const [part, length] of [['key', suite.keyLength], ['iv', suite.ivLength]] as const) {
       b.step({ id: `${who}_${part}`, name: `${who} write ${part}`, op: 'HKDF-Expand-Label', formula: `HKDF-Expand-Label(${secret}, "${part}", "", ${length})`, label: label(part), from: [secret], rfc: 'RFC 8446 §7.3' },
-        ([s]) => expand(s as Buffer, part, Buffer.alloc(0), length));
+        ([s]) => expand(s, part, Buffer.alloc(0), length));
     }
   }
 
@@ -106,9 +106,9 @@ export function schedule13(input: Schedule13Input): KeyScheduleView {
   const finished = (side: 'server' | 'client', secret: string, th: string): void => {
     const msg = input.messages.find((m) => m.from === side && m.bytes[0] === 20);
     b.step({ id: `${side}_finished_key`, name: `${side} finished_key`, op: 'HKDF-Expand-Label', formula: `HKDF-Expand-Label(${secret}, "finished", "", ${L})`, label: label('finished'), from: [secret], rfc: 'RFC 8446 §4.4.4' },
-      ([s]) => expand(s as Buffer, 'finished', Buffer.alloc(0), L));
+      ([s]) => expand(s, 'finished', Buffer.alloc(0), L));
     b.step({ id: `${side}_verify_data`, name: `${side} Finished verify_data`, op: 'HMAC', formula: `HMAC(${side} finished_key, ${th})`, from: [`${side}_finished_key`, th], rfc: 'RFC 8446 §4.4.4' },
-      ([k, h]) => hmac(hash, k as Buffer, h as Buffer), { wire: { message: `${side} Finished`, value: msg ? verifyData(msg.bytes) : null } });
+      ([k, h]) => hmac(hash, k, h), { wire: { message: `${side} Finished`, value: msg ? verifyData(msg.bytes) : null } });
   };
   finished('server', 's_hs_traffic', 'th_before_sf');
   finished('client', 'c_hs_traffic', 'th_before_cf');
@@ -119,7 +119,7 @@ export function schedule13(input: Schedule13Input): KeyScheduleView {
     const nonce = ticketNonce(m.bytes);
     b.input(`ticket_nonce_${i + 1}`, `ticket_nonce of NewSessionTicket ${i + 1}`, nonce, 'wire');
     b.step({ id: `resumption_psk_${i + 1}`, name: `PSK of ticket ${i + 1}`, op: 'HKDF-Expand-Label', formula: `HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce, ${L})`, label: label('resumption'), from: ['res_master', `ticket_nonce_${i + 1}`], rfc: 'RFC 8446 §4.6.1' },
-      ([s, n]) => expand(s as Buffer, 'resumption', n as Buffer, L), { why: 'needs the resumption_master_secret, which needs the Master Secret: not known without the (EC)DHE shared secret' });
+      ([s, n]) => expand(s, 'resumption', n, L), { why: 'needs the resumption_master_secret, which needs the Master Secret: not known without the (EC)DHE shared secret' });
   });
 
   // RFC 8446 §7.2: each KeyUpdate moves its sender to the next application traffic secret.
@@ -129,7 +129,7 @@ export function schedule13(input: Schedule13Input): KeyScheduleView {
     updates.forEach((_, i) => {
       const id = `${side}_ap_traffic_${i + 1}`;
       b.step({ id, name: `${side}_application_traffic_secret_${i + 1}`, op: 'HKDF-Expand-Label', formula: `HKDF-Expand-Label(${prev}, "traffic upd", "", ${L})`, label: label('traffic upd'), from: [prev], rfc: 'RFC 8446 §7.2' },
-        ([s]) => expand(s as Buffer, 'traffic upd', Buffer.alloc(0), L));
+        ([s]) => expand(s, 'traffic upd', Buffer.alloc(0), L));
       prev = id;
     });
   }

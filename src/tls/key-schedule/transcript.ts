@@ -30,7 +30,7 @@ const NAMES: Readonly<Record<number, string>> = {
 };
 
 function nameOf(m: LegMessage): string {
-  const type = m.bytes[0] as number;
+  const type = m.bytes[0];
   const base = NAMES[type] ?? `handshake type ${type}`;
   return type === 1 || type === 2 || type === 8 || type === 12 || type === 14 || type === 16 || type === 5 ? base : `${m.from} ${base}`;
 }
@@ -51,7 +51,7 @@ export function transcript13(messages: readonly LegMessage[], hash: string): Tra
   if (isHrr(s[0])) {
     const h = createHash(hash).update(ch1.bytes).digest();
     push('message_hash (hash of ClientHello 1)', Buffer.concat([Buffer.of(254, 0, 0, h.length), h]));
-    push('HelloRetryRequest', (s[0] as LegMessage).bytes);
+    push('HelloRetryRequest', s[0].bytes);
     si = 1;
     const ch2 = c[1];
     if (ch2 === undefined || ch2.bytes[0] !== 1) return t;
@@ -61,7 +61,7 @@ export function transcript13(messages: readonly LegMessage[], hash: string): Tra
     t.points.clientHello = push('ClientHello', ch1.bytes);
   }
   for (; si < s.length; si++) {
-    const m = s[si] as LegMessage;
+    const m = s[si];
     if (m.bytes[0] === 20) t.points.beforeServerFinished = t.entries.length - 1;
     const at = push(nameOf(m), m.bytes);
     if (m.bytes[0] === 2) t.points.serverHello = at;
@@ -72,7 +72,7 @@ export function transcript13(messages: readonly LegMessage[], hash: string): Tra
   }
   if (t.points.serverFinished === undefined) return t;
   for (; ci < c.length; ci++) {
-    const m = c[ci] as LegMessage;
+    const m = c[ci];
     if (m.bytes[0] === 20) t.points.beforeClientFinished = t.entries.length - 1;
     const at = push(nameOf(m), m.bytes);
     if (m.bytes[0] === 20) {
@@ -95,7 +95,7 @@ export function transcript12(messages: readonly LegMessage[]): Transcript {
   let si = 0;
   const serverUntil = (stop: number): void => {
     for (; si < s.length; si++) {
-      const m = s[si] as LegMessage;
+      const m = s[si];
       if (m.bytes[0] === 20) t.points.beforeServerFinished = t.entries.length - 1;
       const at = push(m);
       if (m.bytes[0] === 2) t.points.serverHello = at;

@@ -4,7 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import type { ByteRange, CertificateDetails, Field } from '../../events/schema';
 import { toHex } from '../bytes';
 import { emptyFacts, readExtensions } from '../extension-parsers';
-import { FieldReader, field, hexValue } from '../field-reader';
+import { type FieldReader, field, hexValue } from '../field-reader';
 import { named, sigSchemeName } from '../names/lookup';
 import { CERTIFICATE_STATUS_TYPES, CLIENT_CERTIFICATE_TYPES } from '../names/registries';
 import type { MessageParser } from './types';

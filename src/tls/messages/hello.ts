@@ -3,7 +3,7 @@
 import type { ClientHelloDetails, Field, Named, ServerHelloDetails } from '../../events/schema';
 import { toHex } from '../bytes';
 import { emptyFacts, readExtensions, type ExtContext } from '../extension-parsers';
-import { FieldReader, field } from '../field-reader';
+import { type FieldReader, field } from '../field-reader';
 import { ja3Hash, ja3String, ja4 } from '../fingerprint';
 import { GREASE_NOTE, extensionName as extName, named, show, suiteName, versionName } from '../names/lookup';
 import { COMPRESSION_METHODS } from '../names/registries';

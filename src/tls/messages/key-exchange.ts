@@ -3,7 +3,7 @@
 import type { Field, KeyExchangeDetails, Named } from '../../events/schema';
 import { toHex } from '../bytes';
 import { CIPHER_SUITES } from '../names/cipher-suites';
-import { FieldReader, field, hexValue } from '../field-reader';
+import { type FieldReader, field, hexValue } from '../field-reader';
 import { groupName, named, sigSchemeName, suiteKeyExchange } from '../names/lookup';
 import { EC_CURVE_TYPES } from '../names/registries';
 import type { MessageContext, MessageParser } from './types';

@@ -161,7 +161,7 @@ describe('issueMirror', () => {
   it('unknownIssuer: "tlslab Untrusted Intermediate" sent, its root not → UNABLE_TO_GET_ISSUER_CERT_LOCALLY', async () => {
     const c = ca.issueMirror({ names, unknownIssuer: true });
     expect(c.chainPem).toHaveLength(1);
-    const inter = new X509Certificate(c.chainPem[0]!);
+    const inter = new X509Certificate(c.chainPem[0]);
     expect(inter.subject).toBe('O=tlslab\nCN=tlslab Untrusted Intermediate');
     expect(inter.checkIssued(new X509Certificate(ca.untrustedCertPem))).toBe(true);
     expect(x509(c).checkIssued(inter)).toBe(true);
@@ -176,8 +176,8 @@ describe('issueMirror', () => {
       const c = ca.issueMirror({ names, intermediate: {} });
       const [inter, root] = chainOf(c);
       expect(root?.fingerprint256).toBe(caX.fingerprint256);
-      expect(x509(c).checkIssued(inter!)).toBe(true);
-      expect(inter!.checkIssued(caX)).toBe(true);
+      expect(x509(c).checkIssued(inter)).toBe(true);
+      expect(inter.checkIssued(caX)).toBe(true);
       expect(await clientError(c)).toBeNull();
     });
 
@@ -192,24 +192,24 @@ describe('issueMirror', () => {
     ] as const)('%s: "%s" in its name, and the client says %s', async (_what, label, error, flaws) => {
       const c = ca.issueMirror({ names, intermediate: flaws });
       const [inter] = chainOf(c);
-      expect(inter!.subject).toBe(`O=tlslab\nCN=tlslab Mirror Intermediate (${label})`);
+      expect(inter.subject).toBe(`O=tlslab\nCN=tlslab Mirror Intermediate (${label})`);
       expect(await clientError(c)).toBe(error);
     });
 
     it('pathLenExceeded: tlslab CA → pathlen:0 → Sub-Intermediate → leaf, all sent → PATH_LENGTH_EXCEEDED', async () => {
       const c = ca.issueMirror({ names, intermediate: { pathLenExceeded: true } });
       const [sub, inter, root] = chainOf(c);
-      expect(sub!.subject).toMatch(/CN=tlslab Mirror Sub-Intermediate$/);
-      expect(inter!.subject).toMatch(/CN=tlslab Mirror Intermediate \(pathlen:0\)$/);
-      expect([x509(c).checkIssued(sub!), sub!.checkIssued(inter!), inter!.checkIssued(root!)]).toEqual([true, true, true]);
-      expect(parsed(c.chainPem[1]!).basicConstraints).toEqual({ ca: true, pathLen: 0 });
-      expect(parsed(c.chainPem[0]!).basicConstraints).toEqual({ ca: true, pathLen: null });
+      expect(sub.subject).toMatch(/CN=tlslab Mirror Sub-Intermediate$/);
+      expect(inter.subject).toMatch(/CN=tlslab Mirror Intermediate \(pathlen:0\)$/);
+      expect([x509(c).checkIssued(sub), sub.checkIssued(inter), inter.checkIssued(root)]).toEqual([true, true, true]);
+      expect(parsed(c.chainPem[1]).basicConstraints).toEqual({ ca: true, pathLen: 0 });
+      expect(parsed(c.chainPem[0]).basicConstraints).toEqual({ ca: true, pathLen: null });
       expect(await clientError(c)).toBe('PATH_LENGTH_EXCEEDED');
     });
 
     it('the intermediate keys are made once, not per certificate', () => {
-      const a = chainOf(ca.issueMirror({ names, intermediate: { notCa: true } }))[0]!;
-      const b = chainOf(ca.issueMirror({ names, intermediate: { noCertSign: true } }))[0]!;
+      const a = chainOf(ca.issueMirror({ names, intermediate: { notCa: true } }))[0];
+      const b = chainOf(ca.issueMirror({ names, intermediate: { noCertSign: true } }))[0];
       expect(a.publicKey.export({ type: 'spki', format: 'der' })).toEqual(b.publicKey.export({ type: 'spki', format: 'der' }));
       expect(a.serialNumber).not.toBe(b.serialNumber);
     });

@@ -21,9 +21,9 @@ function padded(pad: number): Buffer {
   // RFC 8446 §4.1.2: legacy_version, random, legacy_session_id<0..32>, cipher_suites<2..2^16-2>,
   // legacy_compression_methods<1..2^8-1>, extensions<8..2^16-1>.
   let at = 4 + 2 + 32;
-  at += 1 + (HELLO[at] as number);
+  at += 1 + HELLO[at];
   at += 2 + HELLO.readUInt16BE(at);
-  at += 1 + (HELLO[at] as number);
+  at += 1 + HELLO[at];
   const ext = Buffer.alloc(4 + pad);
   ext.writeUInt16BE(21, 0);
   ext.writeUInt16BE(pad, 2);

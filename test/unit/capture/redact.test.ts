@@ -52,7 +52,7 @@ describe('credential names (one table for headers and parameters)', () => {
     const doc = readFileSync(path.resolve(__dirname, '../../../docs/events.md'), 'utf8').replace(/\s+/g, ' ');
     const m = /is one of (.+?), or ends in (.+?)\. So/.exec(doc);
     expect(m).not.toBeNull();
-    const names = (text: string): string[] => [...text.matchAll(/`([a-z0-9]+)`/g)].map((x) => x[1] as string).sort();
+    const names = (text: string): string[] => [...text.matchAll(/`([a-z0-9]+)`/g)].map((x) => x[1]).sort();
     const table = Object.entries(CREDENTIAL_NAMES);
     expect(names((m as RegExpExecArray)[1])).toEqual(table.filter(([, k]) => k === 'exact').map(([n]) => n).sort());
     expect(names((m as RegExpExecArray)[2])).toEqual(table.filter(([, k]) => k === 'suffix').map(([n]) => n).sort());
@@ -265,7 +265,7 @@ function frames(bytes: Buffer, skip: number, f: (at: number, type: number, flags
   let at = skip;
   while (at + 9 <= bytes.length) {
     const length = bytes.readUIntBE(at, 3);
-    f(at, bytes[at + 3] as number, bytes[at + 4] as number, length);
+    f(at, bytes[at + 3], bytes[at + 4], length);
     at += 9 + length;
   }
   expect(at).toBe(bytes.length);

@@ -159,10 +159,10 @@ function ipv4Spelling(n: number): fc.Arbitrary<string> {
   const write = (v: number, r: 'dec' | 'oct' | 'hex' | 'HEX', zeros: number): string =>
     r === 'dec' ? String(v) : r === 'oct' ? `0${'0'.repeat(zeros)}${v.toString(8)}` : r === 'hex' ? `0x${'0'.repeat(zeros)}${v.toString(16)}` : `0X${v.toString(16).toUpperCase()}`;
   const b = [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
-  const splits = [[b[0]!, b[1]!, b[2]!, b[3]!], [b[0]!, b[1]!, (b[2]! << 8) | b[3]!], [b[0]!, ((b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0], [n >>> 0]];
+  const splits = [[b[0], b[1], b[2], b[3]], [b[0], b[1], (b[2] << 8) | b[3]], [b[0], ((b[1] << 16) | (b[2] << 8) | b[3]) >>> 0], [n >>> 0]];
   return fc
     .record({ parts: fc.constantFrom(...splits), radixes: fc.array(radix, { minLength: 4, maxLength: 4 }), zeros: fc.nat(2), dot: fc.boolean() })
-    .map(({ parts, radixes, zeros, dot }) => parts.map((v, i) => write(v, radixes[i]!, zeros)).join('.') + (dot ? '.' : ''));
+    .map(({ parts, radixes, zeros, dot }) => parts.map((v, i) => write(v, radixes[i], zeros)).join('.') + (dot ? '.' : ''));
 }
 
 /** IPv6 forms that carry the IPv4 address `n`: mapped (dotted or hex), compatible, NAT64; bracketed or not. */

@@ -1,5 +1,5 @@
 // `--allow-client` values: IPv4 and IPv6 prefixes, single addresses, mapped IPv4, and clear errors.
-import { CidrSet, parseAllowClients, parseCidr } from '../../../src/classroom/cidr';
+import { type CidrSet, parseAllowClients, parseCidr } from '../../../src/classroom/cidr';
 import { parseIpLiteral } from '../../../src/classroom/ip-address';
 
 const ip = (t: string) => parseIpLiteral(t)!;

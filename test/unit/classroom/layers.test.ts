@@ -16,7 +16,7 @@ describe('src/classroom imports', () => {
   it('imports only what the layer table allows', () => {
     const bad = files.flatMap((f) => {
       const text = fs.readFileSync(path.join(DIR, f), 'utf8');
-      const specs = [...text.matchAll(/(?:from\s+|require\(|import\()\s*'([^']+)'/g)].map((m) => m[1]!);
+      const specs = [...text.matchAll(/(?:from\s+|require\(|import\()\s*'([^']+)'/g)].map((m) => m[1]);
       return specs.filter((s) => !ALLOWED.some((re) => re.test(s))).map((s) => `${f} → ${s}`);
     });
     expect(bad).toEqual([]);

@@ -99,7 +99,7 @@ describe('FairShare', () => {
     expect(leases.every((l) => l.ok)).toBe(true);
     expect(share.admit('ada')).toEqual({ ok: false, limit: 'concurrent-tunnels', value: 3, open: 3, retryAfterMs: 1000 });
     expect(share.admit('grace').ok).toBe(true); // one student's limit is not another's
-    const first = leases[0]!;
+    const first = leases[0];
     if (first.ok) {
       first.lease.release();
       first.lease.release(); // a second release does nothing

@@ -71,7 +71,7 @@ describe('readTargetHost', () => {
     const numeric = ['127.1', '0x7f.1', '2130706433', '017700000001', '0177.0.0.1', '127.0x0.1', '127.000.000.001', '0', '0x0', '127.16777215', '127.0.65535', '10.1', '4294967295', '::ffff:127.0.0.1'];
     for (const h of numeric) {
       const [got] = await dns.lookup(h, { all: true });
-      expect([h, addressOf(h)]).toEqual([h, addressOf(got!.address)]);
+      expect([h, addressOf(h)]).toEqual([h, addressOf(got.address)]);
     }
   });
 });

@@ -65,7 +65,7 @@ describe('docs/events.md', () => {
     const m = /```json\n(.+?)\n```/s.exec(section);
     const example = JSON.parse((m as RegExpExecArray)[1]) as Record<string, unknown>;
     const drafts: EventDraft[] = [...okConnection('c7', 'expired.lab.tlslab'), verdict('c7', 'expired.lab.tlslab', false, 'block')];
-    const real = reduceSummaries(drafts.map((d, i) => ({ ...d, v: 1, seq: i + 1, t: i }) as TlslabEvent)).get('c7') as object;
+    const real = reduceSummaries(drafts.map((d, i) => ({ ...d, v: 1, seq: i + 1, t: i }))).get('c7') as object;
     expect(Object.keys(example).sort()).toEqual(Object.keys(real).sort());
     for (const key of Object.keys(example)) expect(section).toContain(`| \`${key}\` |`);
     const leg = (example.legs as Record<string, object>).upstream;

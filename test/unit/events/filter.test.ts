@@ -6,7 +6,7 @@ import type { ConnectionSummary } from '../../../src/events/stream';
 import { closeEvent, okConnection, open, verdict } from '../../helpers/events-drafts';
 
 function summaries(drafts: EventDraft[]): Map<string, ConnectionSummary> {
-  return reduceSummaries(drafts.map((d, i) => ({ ...d, v: 1, seq: i + 1, t: i }) as TlslabEvent));
+  return reduceSummaries(drafts.map((d, i) => ({ ...d, v: 1, seq: i + 1, t: i })));
 }
 
 describe('filters', () => {

@@ -7,7 +7,7 @@ import { closeEvent, okConnection, record } from '../../helpers/events-drafts';
 let seq = 0;
 function stamp(d: EventDraft): TlslabEvent {
   seq++;
-  return { ...d, v: 1, seq, t: 1000 + seq } as TlslabEvent;
+  return { ...d, v: 1, seq, t: 1000 + seq };
 }
 
 describe('EventHistory', () => {

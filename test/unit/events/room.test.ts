@@ -75,15 +75,15 @@ describe('room overview', () => {
 
   it('is pure: the previous line is not changed, an event that changes nothing returns it as it was', () => {
     const [o] = stamp([open('c1')], { c1: ADA });
-    const s = reduceSummary(undefined, o as TlslabEvent);
-    const first = reduceRoomStudent(undefined, o as TlslabEvent, s) as RoomStudent;
+    const s = reduceSummary(undefined, o);
+    const first = reduceRoomStudent(undefined, o, s) as RoomStudent;
     const frozen = Object.freeze({ ...first, labs: Object.freeze([...first.labs]) as string[] });
-    const next = reduceRoomStudent(frozen, { ...(o as TlslabEvent), conn: 'c2', seq: 2, t: 5000 }, s) as RoomStudent;
+    const next = reduceRoomStudent(frozen, { ...o, conn: 'c2', seq: 2, t: 5000 }, s) as RoomStudent;
     expect(next).not.toBe(frozen);
     expect(next.connections).toBe(2);
     expect(frozen.connections).toBe(1);
-    const noStudent = reduceSummary(undefined, stamp([open('c9')], {})[0] as TlslabEvent);
-    expect(reduceRoomStudent(frozen, o as TlslabEvent, noStudent)).toBe(frozen);
+    const noStudent = reduceSummary(undefined, stamp([open('c9')], {})[0]);
+    expect(reduceRoomStudent(frozen, o, noStudent)).toBe(frozen);
   });
 
   it('the name follows the latest connection (same id: only the case differs)', () => {

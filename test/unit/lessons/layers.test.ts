@@ -7,7 +7,7 @@ const DIR = path.join(__dirname, '..', '..', '..', 'src', 'lessons');
 const PURE = ['schema.ts', 'view.ts', 'facts.ts', 'conditions.ts', 'grade.ts', 'normalize.ts'];
 
 const importsOf = (file: string): string[] =>
-  [...fs.readFileSync(path.join(DIR, file), 'utf8').matchAll(/(?:from\s+|import\()\s*'([^']+)'/g)].map((m) => m[1] as string);
+  [...fs.readFileSync(path.join(DIR, file), 'utf8').matchAll(/(?:from\s+|import\()\s*'([^']+)'/g)].map((m) => m[1]);
 
 it.each(PURE)('%s imports only ./*.js siblings and ../events/*.js', (file) => {
   const bad = importsOf(file).filter((m) => !/^\.\/[a-z-]+\.js$/.test(m) && !/^\.\.\/events\/[a-z-]+\.js$/.test(m));

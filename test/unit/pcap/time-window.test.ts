@@ -17,8 +17,8 @@ describe('TimeOrderWindow', () => {
         out.push(...w.flush());
         expect(out).toHaveLength(jitter.length);
         for (let i = 1; i < out.length; i++) {
-          const a = out[i - 1] as CapturedPacket;
-          const b = out[i] as CapturedPacket;
+          const a = out[i - 1];
+          const b = out[i];
           expect(a.sec * 1e9 + a.nsec < b.sec * 1e9 + b.nsec || (a.sec === b.sec && a.nsec === b.nsec && a.index < b.index)).toBe(true);
         }
         expect(w.late).toBe(0);

@@ -127,7 +127,7 @@ function planFor(src: Source): { host: string; verdict: VerifyResult; plan: Mirr
     : verifyServerChain({ chain: src.sent, host, trust: lab, now: FIXED_NOW, nodeError: src.nodeError ?? null });
   let own = { dns: [] as string[], ips: [] as string[] };
   try {
-    own = certificateNames(src.sent[0]!);
+    own = certificateNames(src.sent[0]);
   } catch {
     // unreadable or absent: the tunnel uses no names of its own either
   }

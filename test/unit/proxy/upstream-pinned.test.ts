@@ -79,7 +79,7 @@ it('plain HTTP through the agent: the kept address, the Host as given, and no po
     // Another answer for the same name: a connection of its own, never the one opened for the first.
     const c = await get(agent, at('127.0.0.1', '::1'), '/c');
     expect(c.localPort).not.toBe(a.localPort);
-    expect(agent.getName({ host: NAME, port, pinned: '127.0.0.1' } as http.ClientRequestArgs)).not.toBe(agent.getName({ host: NAME, port, pinned: '10.0.0.1' } as http.ClientRequestArgs));
+    expect(agent.getName({ host: NAME, port, pinned: '127.0.0.1' })).not.toBe(agent.getName({ host: NAME, port, pinned: '10.0.0.1' }));
   } finally {
     agent.destroy();
   }

@@ -63,7 +63,7 @@ describe('exportPcapng', () => {
     expect([...ends].sort()).toEqual(['127.0.0.1:40404>127.0.0.1:8443', '127.0.0.1:51000>127.0.0.1:8080', '127.0.0.1:8080>127.0.0.1:51000', '127.0.0.1:8443>127.0.0.1:40404']);
     // Each leg: SYN, SYN+ACK, ACK, two data segments, FIN, FIN, ACK.
     expect(packets).toHaveLength(16);
-    expect(packets.map((p) => p.sec * 1e3 + p.nsec / 1e6).every((t, i, a) => i === 0 || t >= (a[i - 1] as number))).toBe(true);
+    expect(packets.map((p) => p.sec * 1e3 + p.nsec / 1e6).every((t, i, a) => i === 0 || t >= a[i - 1])).toBe(true);
   });
 
   it('leaves out a leg whose addresses are unknown rather than make them up', () => {

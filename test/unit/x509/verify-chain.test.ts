@@ -1,6 +1,6 @@
 // verifyServerChain on the committed fixtures: every flaw, with the exact codes and certificate indexes.
 import type { Finding } from '../../../src/events/schema';
-import { createTrustStore, verifyServerChain, VerifyResult } from '../../../src/x509';
+import { createTrustStore, verifyServerChain, type VerifyResult } from '../../../src/x509';
 import { chain, der, FIXED_NOW, labTrust, pem } from '../../helpers/x509-fixtures';
 
 const trust = labTrust();

@@ -1,0 +1,42 @@
+// ESLint with type information (typescript-eslint): `npm run lint`, also run by `npm test` before jest.
+// Each TypeScript folder is linted against the tsconfig it is compiled with; plain JS scripts get the rules that need no types.
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+const root = import.meta.dirname;
+
+/** Rules on top of the recommended type-checked set, for every TypeScript file. */
+const typedRules = {
+  // In a proxy a rejected promise nobody handles ends the whole process: every promise is awaited, caught, or marked
+  // `void` with a reason where it cannot reject.
+  '@typescript-eslint/no-floating-promises': 'error',
+  '@typescript-eslint/no-misused-promises': 'error',
+  // A switch over a union names every member (or has a default): a new member is a compile-time question, not a silent fall-through.
+  '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+  '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+  '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+};
+
+export default tseslint.config(
+  {
+    ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test-output/**', 'certs/**', 'test/fixtures/**'],
+  },
+  {
+    files: ['**/*.ts'],
+    extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
+    languageOptions: { parserOptions: { tsconfigRootDir: root } },
+    rules: typedRules,
+  },
+  // The program each folder is compiled in (`npm run build`, `npm run typecheck`).
+  { files: ['src/**/*.ts'], ignores: ['src/dashboard/**'], languageOptions: { parserOptions: { project: './tsconfig.json' } } },
+  { files: ['src/dashboard/**/*.ts'], languageOptions: { parserOptions: { project: './src/dashboard/tsconfig.json' }, globals: globals.browser } },
+  { files: ['test/**/*.ts', 'scripts/**/*.ts'], languageOptions: { parserOptions: { project: './test/tsconfig.json' } } },
+  {
+    files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
+    extends: [js.configs.recommended],
+    languageOptions: { sourceType: 'commonjs', globals: globals.node },
+    rules: { 'no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }] },
+  },
+  { files: ['**/*.mjs'], languageOptions: { sourceType: 'module' } },
+);
