@@ -78,7 +78,7 @@ export class PlaybackBar {
   private async refresh(): Promise<void> {
     try {
       const r = await fetch('/api/replay', { headers: { Accept: 'application/json' } });
-      if (r.status === 404) return; // a live tlslab: nothing to play
+      if (r.status === 204 || r.status === 404) return; // a live tlslab: nothing to play
       if (r.ok) this.show((await r.json()) as ReplayState);
     } catch {
       // the server went away: the stream's pill says so

@@ -98,7 +98,11 @@ export function handleSessionRoutes(req: IncomingMessage, res: ServerResponse, u
  */
 function replayRoute(req: IncomingMessage, res: ServerResponse, replay: ReplayControl | undefined, head: boolean): void {
   if (!replay) {
-    sendError(res, 404, 'not-found', 'Nothing is being replayed: this is a live tlslab (`tlslab open FILE` replays a capture).', head);
+    // A live tlslab: the page asks on every load, so the answer is a plain "nothing", not an error the browser logs.
+    if (req.method === 'GET' || head) {
+      res.writeHead(204, { 'Cache-Control': 'no-store' });
+      res.end();
+    } else sendError(res, 404, 'not-found', 'Nothing is being replayed: this is a live tlslab (`tlslab open FILE` replays a capture).', head);
     return;
   }
   if (req.method === 'GET' || head) {
