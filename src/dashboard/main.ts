@@ -6,6 +6,7 @@ import type { ServerMessage } from '../events/stream.js';
 import { foldName } from '../events/filter.js';
 import { ConnView } from './conn-view.js';
 import { h, replace } from './dom.js';
+import { LessonPanel } from './lesson-panel.js';
 import { ListView } from './list-view.js';
 import { PlaybackBar, sessionExportLinks } from './playback.js';
 import { RoomView } from './room-view.js';
@@ -17,6 +18,7 @@ const store = new Store();
 const conn = new ConnView();
 const list = new ListView(store, (id) => open(id));
 const room = new RoomView();
+const lessons = new LessonPanel((id) => open(id));
 
 // --- header: brand, link state, counts, follow and theme toggles -------------------------------------
 const linkPill = h('span', { class: 'link link-connecting', role: 'status', 'aria-live': 'polite', text: 'Connecting…' });
@@ -31,7 +33,7 @@ const header = h(
   'header',
   { class: 'top' },
   h('div', { class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }), h('span', { class: 'brand-name', text: 'tlslab' }), brandSub),
-  h('div', { class: 'top-right' }, spotPill, linkPill, sessionExportLinks(() => ''), roomBtn, followBtn, themeBtn),
+  h('div', { class: 'top-right' }, spotPill, linkPill, sessionExportLinks(() => ''), lessons.button, roomBtn, followBtn, themeBtn),
 );
 // `tlslab open`: the replay's controls (the bar stays hidden on a live tlslab).
 const playback = new PlaybackBar(() => {
@@ -39,7 +41,7 @@ const playback = new PlaybackBar(() => {
   brandSub.textContent = 'both handshakes, replayed from a capture';
   onState(lastLink.s, lastLink.detail);
 });
-document.body.append(header, playback.el, studentBar, gapBar, room.el, h('div', { class: 'layout' }, list.el, conn.el));
+document.body.append(header, playback.el, studentBar, gapBar, room.el, lessons.el, h('div', { class: 'layout' }, list.el, conn.el));
 playback.start();
 
 // --- theme --------------------------------------------------------------------------------------------

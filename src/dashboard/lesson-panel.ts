@@ -1,0 +1,263 @@
+// The lesson panel: pick a lesson, follow its tasks on your own live connections (the server says which connection
+// meets each task), answer its questions and see them checked. Network: GET /api/lessons, …/status, …/check.
+// Progress stays in this browser (localStorage); in a student's view the server sees only that student's connections.
+import { h, replace } from './dom.js';
+
+type Leg = 'client' | 'upstream';
+
+/** The lesson as `GET /api/lessons` serves it (answers left out): the fields the panel shows. */
+interface Where {
+  leg: Leg;
+  view: string;
+  step?: number;
+  message?: string;
+  field?: string;
+}
+interface PanelQuestion {
+  kind: 'fact' | 'choice';
+  id: string;
+  ask: string;
+  choices?: string[];
+}
+interface PanelTask {
+  id: string;
+  do: string;
+  try: string[];
+  questions: PanelQuestion[];
+}
+interface PanelLesson {
+  id: string;
+  title: string;
+  goal: string;
+  steps: number[];
+  tlslab: { upstreamFailure: string[] };
+  open: ({ lab: string } | { url: string })[];
+  predict: string[];
+  look: { text: string; at: Where }[];
+  tasks: PanelTask[];
+  explanation: string;
+}
+interface TaskStatus {
+  task: string;
+  conn: string | null;
+  unmet?: string[];
+  questions: { id: string; input: 'step' | 'choice' | 'yes-no'; options: string[] }[];
+}
+type Grade =
+  | { status: 'correct' | 'wrong'; answer: string; expected: string; explain?: string }
+  | { status: 'unavailable'; reason: string };
+
+const STORE = 'tlslab-lessons';
+const POLL_MS = 2000;
+
+interface Saved {
+  lesson: string | null;
+  /** lesson id → question id → its last grade. */
+  grades: Record<string, Record<string, Grade>>;
+}
+
+function load(): Saved {
+  try {
+    const v = JSON.parse(localStorage.getItem(STORE) ?? '') as Saved;
+    if (v && typeof v === 'object' && typeof v.grades === 'object') return v;
+  } catch {
+    // nothing saved yet
+  }
+  return { lesson: null, grades: {} };
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const r = await fetch(url, { headers: { Accept: 'application/json' } });
+  const body = (await r.json()) as T & { message?: string };
+  if (!r.ok) throw new Error(body.message ?? `${r.status}`);
+  return body;
+}
+
+/** The explanation's Markdown as plain elements: headings, paragraphs, lists, code blocks (no HTML is interpreted). */
+function markdown(text: string): HTMLElement {
+  const out = h('div', { class: 'lesson-md' });
+  const plain = (t: string): string => t.replace(/\*\*|`/g, '');
+  let para: string[] = [];
+  let list: HTMLElement | null = null;
+  let code: string[] | null = null;
+  const flush = (): void => {
+    if (para.length) out.append(h('p', { text: plain(para.join(' ')) }));
+    para = [];
+    list = null;
+  };
+  for (const line of text.split('\n')) {
+    if (code !== null) {
+      if (line.startsWith('```')) {
+        out.append(h('pre', { text: code.join('\n') }));
+        code = null;
+      } else code.push(line);
+    } else if (line.startsWith('```')) {
+      flush();
+      code = [];
+    } else if (/^#+ /.test(line)) {
+      flush();
+      out.append(h('h4', { text: plain(line.replace(/^#+ /, '')) }));
+    } else if (/^\s*[-*] /.test(line)) {
+      if (para.length) flush();
+      list ??= out.appendChild(h('ul'));
+      list.append(h('li', { text: plain(line.replace(/^\s*[-*] /, '')) }));
+    } else if (line.trim() === '') {
+      flush();
+    } else if (list !== null && /^\s+/.test(line)) {
+      list.lastElementChild?.append(` ${plain(line.trim())}`);
+    } else {
+      para.push(line.trim());
+    }
+  }
+  flush();
+  return out;
+}
+
+export class LessonPanel {
+  readonly el = h('aside', { class: 'lesson-panel', id: 'lessons', 'aria-label': 'Lessons', hidden: true });
+  readonly button = h('button', { type: 'button', class: 'toggle lessons-btn', 'aria-pressed': 'false', 'aria-controls': 'lessons', title: 'Guided lessons on your own connections', text: '✎ Lessons' });
+  private lessons: PanelLesson[] = [];
+  private saved = load();
+  private status: TaskStatus[] = [];
+  private timer: number | null = null;
+
+  constructor(private readonly openConnection: (id: string) => void) {
+    this.button.addEventListener('click', () => this.toggle(this.el.hidden));
+  }
+
+  toggle(on: boolean): void {
+    this.el.hidden = !on;
+    this.button.setAttribute('aria-pressed', String(on));
+    document.body.classList.toggle('with-lessons', on);
+    if (!on) {
+      if (this.timer !== null) clearInterval(this.timer);
+      this.timer = null;
+      return;
+    }
+    void this.start();
+  }
+
+  private async start(): Promise<void> {
+    if (this.lessons.length === 0) {
+      try {
+        this.lessons = (await getJson<{ lessons: PanelLesson[] }>('/api/lessons')).lessons;
+      } catch (e) {
+        replace(this.el, h('p', { class: 'lesson-error', text: `No lessons: ${(e as Error).message}` }));
+        return;
+      }
+    }
+    this.render();
+    this.timer ??= window.setInterval(() => void this.poll(), POLL_MS);
+    void this.poll();
+  }
+
+  private get lesson(): PanelLesson | undefined {
+    return this.lessons.find((l) => l.id === this.saved.lesson);
+  }
+
+  private save(): void {
+    localStorage.setItem(STORE, JSON.stringify(this.saved));
+  }
+
+  private async poll(): Promise<void> {
+    const l = this.lesson;
+    if (l === undefined || this.el.hidden) return;
+    try {
+      const r = await getJson<{ tasks: TaskStatus[] }>(`/api/lessons/${encodeURIComponent(l.id)}/status`);
+      const changed = JSON.stringify(r.tasks) !== JSON.stringify(this.status);
+      this.status = r.tasks;
+      if (changed) this.render();
+    } catch {
+      // the next poll tries again
+    }
+  }
+
+  private render(): void {
+    const picker = h('select', { class: 'lesson-pick', 'aria-label': 'Lesson' }, h('option', { value: '', text: 'Pick a lesson…' }),
+      ...this.lessons.map((l, i) => h('option', { value: l.id, text: `${i + 1}. ${l.title}`, selected: l.id === this.saved.lesson })));
+    picker.addEventListener('change', () => {
+      this.saved.lesson = picker.value || null;
+      this.status = [];
+      this.save();
+      this.render();
+      void this.poll();
+    });
+    const l = this.lesson;
+    replace(this.el, h('div', { class: 'lesson-head' }, h('strong', { text: 'Lessons' }), picker), l ? this.lessonView(l) : null);
+  }
+
+  private lessonView(l: PanelLesson): HTMLElement {
+    const grades = (this.saved.grades[l.id] ??= {});
+    const total = l.tasks.reduce((n, t) => n + t.questions.length, 0);
+    const done = Object.values(grades).filter((g) => g.status !== 'unavailable').length;
+    const box = h('div', { class: 'lesson' },
+      h('h2', { text: l.title }), h('p', { class: 'lesson-goal', text: l.goal }),
+      l.tlslab.upstreamFailure.length > 0 ? h('p', { class: 'lesson-setup', text: `Needs: tlslab start ${l.tlslab.upstreamFailure.map((v) => `--upstream-failure ${v}`).join(' ')}` }) : null,
+      h('p', { class: 'lesson-open' }, 'Open: ', ...l.open.flatMap((o) => {
+        const url = 'lab' in o ? `https://${o.lab}.lab.tlslab/` : o.url;
+        return [h('a', { href: url, target: '_blank', rel: 'noopener', text: url }), ' '];
+      })),
+      l.predict.length ? h('details', { class: 'lesson-predict', open: done === 0 }, h('summary', { text: 'Predict before you look' }), h('ol', null, ...l.predict.map((p) => h('li', { text: p })))) : null,
+      l.look.length ? h('details', { class: 'lesson-look' }, h('summary', { text: 'Where to look' }), h('ul', null, ...l.look.map((x) => h('li', { text: `${x.text} — ${x.at.leg} leg${x.at.step ? `, step ${x.at.step}` : ''}${x.at.message ? `, ${x.at.message}` : ''}${x.at.view !== 'ladder' ? `, ${x.at.view}` : ''}` })))) : null,
+      ...l.tasks.map((t, i) => this.taskView(l, t, i, grades)),
+      h('p', { class: 'lesson-progress', text: `${done} of ${total} answered` }),
+      done === total ? h('section', { class: 'lesson-explanation' }, h('h3', { text: 'Why' }), markdown(l.explanation)) : null,
+    );
+    return box;
+  }
+
+  private taskView(l: PanelLesson, t: PanelTask, i: number, grades: Record<string, Grade>): HTMLElement {
+    const st = this.status.find((s) => s.task === t.id);
+    const conn = st?.conn ?? null;
+    const found = conn === null
+      ? h('p', { class: 'task-wait', text: `Waiting for your connection…${st?.unmet?.length ? ` (the newest one still lacks: ${st.unmet.join('; ')})` : ''}` })
+      : h('p', { class: 'task-found' }, 'Your connection: ', h('button', { type: 'button', class: 'linkish task-conn', 'data-conn': conn, text: conn }));
+    found.querySelector('button')?.addEventListener('click', () => this.openConnection(conn as string));
+    return h('section', { class: 'lesson-task', 'data-task': t.id },
+      h('h3', { text: `Task ${i + 1}` }), h('p', { text: t.do }),
+      t.try.length ? h('details', null, h('summary', { text: 'Without a browser' }), h('pre', { text: t.try.join('\n') })) : null,
+      found,
+      h('ol', { class: 'questions' }, ...t.questions.map((q) => this.questionView(l, q, st, conn, grades))),
+    );
+  }
+
+  private questionView(l: PanelLesson, q: PanelQuestion, st: TaskStatus | undefined, conn: string | null, grades: Record<string, Grade>): HTMLElement {
+    const form = st?.questions.find((x) => x.id === q.id);
+    const input = q.kind === 'choice' ? 'choice' : (form?.input ?? 'choice');
+    const options = q.kind === 'choice' ? (q.choices ?? []) : (form?.options ?? []);
+    let answer: () => string;
+    let field: HTMLElement;
+    if (input === 'step') {
+      const leg = h('select', { 'aria-label': 'Leg' }, h('option', { value: 'client', text: 'client leg' }), h('option', { value: 'upstream', text: 'upstream leg' }));
+      const step = h('select', { 'aria-label': 'Step' }, ...[1, 2, 3, 4, 5, 6, 7, 8].map((n) => h('option', { value: String(n), text: `step ${n}` })));
+      field = h('span', null, leg, ' ', step);
+      answer = () => `${leg.value}:${step.value}`;
+    } else {
+      const sel = h('select', { 'aria-label': 'Answer' }, ...(input === 'yes-no' ? ['yes', 'no'] : options).map((o, i) => h('option', { value: q.kind === 'choice' ? String(i) : o, text: o })));
+      field = sel;
+      answer = () => sel.value;
+    }
+    const g = grades[q.id];
+    const result = h('span', { class: `grade ${g ? `grade-${g.status}` : ''}`, role: 'status' }, g ? gradeText(g, q.kind) : '');
+    const check = h('button', { type: 'button', class: 'check', text: 'Check', disabled: q.kind === 'fact' && conn === null });
+    check.addEventListener('click', async () => {
+      const qs = new URLSearchParams({ question: q.id, answer: answer(), ...(q.kind === 'fact' && conn !== null ? { conn } : {}) });
+      try {
+        const grade = await getJson<Grade>(`/api/lessons/${encodeURIComponent(l.id)}/check?${qs}`);
+        (this.saved.grades[l.id] ??= {})[q.id] = grade;
+        this.save();
+        this.render();
+      } catch (e) {
+        replace(result, `Not checked: ${(e as Error).message}`);
+      }
+    });
+    return h('li', { class: 'question', 'data-question': q.id }, h('p', { text: q.ask }), h('div', { class: 'answer' }, field, ' ', check, ' ', result));
+  }
+}
+
+function gradeText(g: Grade, kind: PanelQuestion['kind']): string {
+  if (g.status === 'unavailable') return `Not yet: ${g.reason}`;
+  const truth = kind === 'fact' ? 'your connection says' : 'the answer is';
+  const head = g.status === 'correct' ? `✓ Correct: ${g.expected}.` : `✗ Not quite: you said ${g.answer}; ${truth} ${g.expected}.`;
+  return g.explain ? `${head} ${g.explain}` : head;
+}

@@ -1,0 +1,68 @@
+// One lesson walked end to end in Chromium, through the profile `tlslab browser` makes (proxy, loopback proxied, the
+// tlslab CA trusted in its own NSS database): the dashboard's lesson panel is opened, the lab case is visited, the
+// panel finds the student's connection, a question about it is answered by leg and step, and it comes back checked.
+import os from 'node:os';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { browserProfile, type BrowserProfile } from '../../src/commands/browser-profile';
+import { startTestTlslab, type TestTlslab } from '../helpers/tlslab';
+import { describeWithTools } from '../helpers/tools';
+import { ensureBuilt } from '../helpers/ca-cli';
+
+jest.setTimeout(90_000);
+
+describeWithTools(['chromium', 'certutil'], 'the lesson panel in Chromium', () => {
+  let app: TestTlslab;
+  let profile: BrowserProfile;
+  let context: BrowserContext;
+
+  beforeAll(async () => {
+    ensureBuilt();
+    app = await startTestTlslab({ lab: true, uiPort: 0 });
+    profile = browserProfile({
+      kind: 'chromium', proxy: { host: '127.0.0.1', port: app.proxyPort }, caPem: app.ca.certPem, dashboard: app.dashboardUrl,
+      headless: true, root: os.userInfo().uid === 0,
+    });
+    // The same flags as `tlslab browser`; Playwright names the profile folder and the headless mode itself.
+    const args = profile.args.filter((a) => !a.startsWith('--user-data-dir=') && !a.startsWith('--headless'));
+    context = await chromium.launchPersistentContext(profile.args.find((a) => a.startsWith('--user-data-dir='))?.split('=')[1] as string, {
+      executablePath: '/usr/bin/chromium', headless: true, args, env: { ...process.env, ...profile.env }, timeout: 30_000,
+    });
+  });
+  afterAll(async () => {
+    await context?.close();
+    profile?.remove();
+    await app?.close();
+  });
+
+  it('picks a lesson, notices the student\'s connection to the lab case, and checks an answer about it', async () => {
+    const panel = await context.newPage();
+    await panel.goto(app.dashboardUrl as string);
+    await panel.getByRole('button', { name: /Lessons/ }).click();
+    await panel.locator('.lesson-pick').selectOption('certificate-dates');
+    await panel.getByText('Waiting for your connection…').first().waitFor();
+
+    const lab = await context.newPage();
+    const res = await lab.goto('https://expired.lab.tlslab/');
+    expect(res?.status()).toBe(502); // tlslab's teaching page: the lab server's certificate expired
+
+    const task = panel.locator('[data-task="expired"]');
+    const connButton = task.locator('.task-conn');
+    await connButton.waitFor({ timeout: 20_000 });
+    const conn = await connButton.textContent();
+    expect(app.bus.summary(conn as string)?.lab).toBe('expired');
+
+    const where = task.locator('[data-question="where"]');
+    await where.locator('select[aria-label="Leg"]').selectOption('upstream');
+    await where.locator('select[aria-label="Step"]').selectOption('3');
+    await where.getByRole('button', { name: 'Check' }).click();
+    await where.locator('.grade-correct').waitFor();
+    expect(await where.locator('.grade').textContent()).toContain('upstream:3');
+
+    // A wrong answer says what the connection shows instead.
+    const check = task.locator('[data-question="check"]');
+    await check.locator('select[aria-label="Answer"]').selectOption('hostname');
+    await check.getByRole('button', { name: 'Check' }).click();
+    await check.locator('.grade-wrong').waitFor();
+    expect(await check.locator('.grade').textContent()).toContain('your connection says validity');
+  });
+});
