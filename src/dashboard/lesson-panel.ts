@@ -2,6 +2,8 @@
 // meets each task), answer its questions and see them checked. Network: GET /api/lessons, …/status, …/check.
 // Progress stays in this browser (localStorage); in a student's view the server sees only that student's connections.
 import { h, replace } from './dom.js';
+import { KeyScheduleView } from './key-schedule-view.js';
+import { ReplayView } from './replay-view.js';
 
 type Leg = 'client' | 'upstream';
 
@@ -120,6 +122,8 @@ export class LessonPanel {
   private saved = load();
   private status: TaskStatus[] = [];
   private timer: number | null = null;
+  private readonly replay = new ReplayView();
+  private readonly keys = new KeyScheduleView();
 
   constructor(private readonly openConnection: (id: string) => void) {
     this.button.addEventListener('click', () => this.toggle(this.el.hidden));
@@ -211,8 +215,13 @@ export class LessonPanel {
     const conn = st?.conn ?? null;
     const found = conn === null
       ? h('p', { class: 'task-wait', text: `Waiting for your connection…${st?.unmet?.length ? ` (the newest one still lacks: ${st.unmet.join('; ')})` : ''}` })
-      : h('p', { class: 'task-found' }, 'Your connection: ', h('button', { type: 'button', class: 'linkish task-conn', 'data-conn': conn, text: conn }));
-    found.querySelector('button')?.addEventListener('click', () => this.openConnection(conn as string));
+      : h('p', { class: 'task-found' }, 'Your connection: ', h('button', { type: 'button', class: 'linkish task-conn', 'data-conn': conn, text: conn }), ' ',
+        h('button', { type: 'button', class: 'task-replay', text: '▶ Replay' }), ' ', h('button', { type: 'button', class: 'task-keys', text: '⚷ Key schedule' }));
+    if (conn !== null) {
+      found.querySelector('.task-conn')?.addEventListener('click', () => this.openConnection(conn));
+      found.querySelector('.task-replay')?.addEventListener('click', () => void this.replay.open(conn));
+      found.querySelector('.task-keys')?.addEventListener('click', () => void this.keys.open(conn));
+    }
     return h('section', { class: 'lesson-task', 'data-task': t.id },
       h('h3', { text: `Task ${i + 1}` }), h('p', { text: t.do }),
       t.try.length ? h('details', null, h('summary', { text: 'Without a browser' }), h('pre', { text: t.try.join('\n') })) : null,

@@ -64,5 +64,29 @@ describeWithTools(['chromium', 'certutil'], 'the lesson panel in Chromium', () =
     await check.getByRole('button', { name: 'Check' }).click();
     await check.locator('.grade-wrong').waitFor();
     expect(await check.locator('.grade').textContent()).toContain('your connection says validity');
+
+    // Step-through replay of that connection: one message at a time, forward and back, in either order.
+    await task.getByRole('button', { name: '▶ Replay' }).click();
+    const replay = panel.locator('dialog.replay-dialog');
+    await replay.getByText(`Replay of ${conn}`).waitFor();
+    const total = Number((await replay.locator('.replay-pos').textContent())?.split(' / ')[1]);
+    expect(total).toBeGreaterThan(10);
+    expect(await replay.locator('.replay-now-title').textContent()).toBe('ClientHello');
+    await replay.getByRole('button', { name: 'Forward' }).click();
+    expect(await replay.locator('.replay-pos').textContent()).toBe(`2 / ${total}`);
+    expect(await replay.locator('.replay-current').count()).toBe(1);
+    await replay.getByRole('button', { name: 'Back' }).click();
+    expect(await replay.locator('.replay-pos').textContent()).toBe(`1 / ${total}`);
+    await replay.locator('select[aria-label="Order"]').selectOption('story');
+    expect(await replay.locator('.replay-now-where').textContent()).toMatch(/step 1 \(Client Hello\)/);
+    await replay.getByRole('button', { name: 'Close' }).click();
+
+    // The key schedule of the same connection, computed from its own secrets.
+    await task.getByRole('button', { name: '⚷ Key schedule' }).click();
+    const keys = panel.locator('dialog.ks-dialog');
+    await keys.locator('section[data-leg="client leg"]').waitFor();
+    expect(await keys.locator('section[data-leg="client leg"] h3').textContent()).toMatch(/^client leg: TLS 1\.3 · TLS_AES_/);
+    expect(await keys.getByText('label "tls13 c hs traffic"').count()).toBe(2);
+    expect(await keys.getByText('✓ equals the server Finished on the wire').count()).toBe(2);
   });
 });

@@ -4,7 +4,7 @@ import type { EventDraft, Leg, TlslabEvent } from '../../../src/events/schema';
 import { reduceSummary } from '../../../src/events/summary';
 import type { ConnectionView } from '../../../src/lessons';
 import { TlsDecoder } from '../../../src/tls';
-import { c2s, keylog, s2c } from '../../helpers/tls-rfc8448';
+import { hexToBytes, keylog, rfc8448 } from '../../helpers/tls-rfc8448';
 
 export class ConnBuilder {
   readonly events: TlslabEvent[] = [];
@@ -21,10 +21,12 @@ export class ConnBuilder {
     return this.add({ type: 'conn:open', client: { address: '127.0.0.1', port: 50000 }, target: { host: `${lab ?? 'server'}.lab.tlslab`, port: 443 }, via: 'connect', ...(lab ? { lab } : {}) });
   }
 
-  /** The RFC 8448 handshake, application data and close_notify, decoded from the wire bytes on `leg`. */
+  /** The RFC 8448 handshake, application data and close_notify, decoded record by record in the trace's order on `leg`. */
   rfc8448(leg: Leg): this {
     const d = new TlsDecoder();
-    const out = [...d.addKeyLog(keylog), ...d.feed('client', c2s.subarray(0, 5 + 0xc4)), ...d.feed('server', s2c), ...d.feed('client', c2s.subarray(5 + 0xc4)), ...d.finish()];
+    const out = [...d.addKeyLog(keylog)];
+    for (const r of rfc8448.records) out.push(...d.feed(r.direction === 'client_to_server' ? 'client' : 'server', hexToBytes(r.record)));
+    out.push(...d.finish());
     for (const e of out) this.add({ ...e, leg });
     return this;
   }

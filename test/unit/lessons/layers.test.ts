@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const DIR = path.join(__dirname, '..', '..', '..', 'src', 'lessons');
-const PURE = ['schema.ts', 'view.ts', 'facts.ts', 'conditions.ts', 'grade.ts', 'normalize.ts'];
+const PURE = ['schema.ts', 'view.ts', 'facts.ts', 'conditions.ts', 'grade.ts', 'normalize.ts', 'replay.ts'];
 
 const importsOf = (file: string): string[] =>
   [...fs.readFileSync(path.join(DIR, file), 'utf8').matchAll(/(?:from\s+|import\()\s*'([^']+)'/g)].map((m) => m[1]);
