@@ -6,8 +6,11 @@ const tls = require('node:tls');
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 
-/** Opens `CONNECT host:port` through the proxy on 127.0.0.1:proxyPort; resolves the raw socket after a 2xx. */
-function openTunnel(proxyPort, host, port, opened = []) {
+/**
+ * Opens `CONNECT host:port` through the proxy on 127.0.0.1:proxyPort; resolves the raw socket after a 2xx.
+ * `headers`: extra request headers (e.g. Proxy-Authorization for a classroom-mode proxy).
+ */
+function openTunnel(proxyPort, host, port, opened = [], headers = {}) {
   return new Promise((resolve, reject) => {
     const sock = net.connect({ host: '127.0.0.1', port: proxyPort });
     opened.push(sock);
@@ -41,7 +44,8 @@ function openTunnel(proxyPort, host, port, opened = []) {
     sock.once('error', fail);
     sock.once('close', onClose);
     sock.setNoDelay(true);
-    sock.write(`CONNECT ${host}:${port} HTTP/1.1\r\nHost: ${host}:${port}\r\n\r\n`);
+    const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    sock.write(`CONNECT ${host}:${port} HTTP/1.1\r\nHost: ${host}:${port}\r\n${extra}\r\n`);
   });
 }
 
