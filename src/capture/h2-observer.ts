@@ -245,12 +245,20 @@ interface Response {
   bodyBytes: number;
 }
 
+/** A stream with a request seen: its request number (from 1, as HTTP/1's) and its response once the head came. */
+interface Exchange {
+  id: number;
+  response: Response | null;
+}
+
 /** Reports `http:request` for each client HEADERS (and server PUSH_PROMISE) and `http:response` when a response ends. */
 export class H2Observer {
   private readonly client: Direction;
   private readonly server: Direction;
   /** Streams with a response under way, oldest first (Map keeps insertion order), at most MAX_STREAMS. */
-  private readonly responses = new Map<number, Response | null>();
+  private readonly responses = new Map<number, Exchange>();
+  /** Requests numbered from 1 in the order their HEADERS (or PUSH_PROMISE) came, as on an HTTP/1 connection. */
+  private nextId = 1;
 
   /** `onLimit`: a direction stopped at one of the observer's limits (`from`: who sent it). */
   constructor(private readonly emit: (e: H2HttpDraft) => void, onLimit: (from: 'client' | 'server', what: string) => void = () => undefined) {
@@ -296,53 +304,58 @@ export class H2Observer {
     else d.hpack.setMaxTableSize(Math.max(n, 4096));
   }
 
+  /**
+   * The request target as HTTP/2 sends it (RFC 9113 §8.3.1): `:path` — what an HTTP/1 request line carries — or, for
+   * CONNECT, `:authority`. The scheme and authority stay in the headers, pseudo-headers first, as sent.
+   */
   private request(stream: number, fields: [string, string][]): void {
     if (this.responses.has(stream)) return; // trailers
     const pseudo = (n: string): string | undefined => fields.find(([k]) => k === n)?.[1];
     const method = pseudo(':method') ?? '';
-    const path = pseudo(':path');
-    const authority = pseudo(':authority');
-    const scheme = pseudo(':scheme');
-    const url = path === undefined ? authority ?? '' : scheme && authority ? `${scheme}://${authority}${path}` : path;
-    this.track(stream, null);
-    this.emit({ type: 'http:request', step: 7, id: stream, method, url: redactUrl(url), httpVersion: '2', headers: regular(fields) });
+    const url = pseudo(':path') ?? pseudo(':authority') ?? '';
+    const id = this.nextId++;
+    this.track(stream, { id, response: null });
+    this.emit({ type: 'http:request', step: 7, id, stream, method, url: redactUrl(url), httpVersion: '2', headers: shown(fields) });
   }
 
   private responseHead(stream: number, fields: [string, string][], endStream: boolean): void {
-    const current = this.responses.get(stream);
-    if (current) {
+    const x = this.responses.get(stream);
+    if (x?.response) {
       // Trailers (RFC 9113 §8.1): they end the response.
-      if (endStream) this.finish(stream, current);
+      if (endStream) this.finish(stream, x);
       return;
     }
     const status = Number(fields.find(([k]) => k === ':status')?.[1]);
     if (!Number.isInteger(status)) return;
     if (status >= 100 && status < 200) return; // interim response (§8.1)
-    const r: Response = { status, headers: regular(fields), bodyBytes: 0 };
-    this.track(stream, r);
-    if (endStream) this.finish(stream, r);
+    // A response on a stream whose request was not seen (observation began late): it gets the next number.
+    const exchange: Exchange = { id: x?.id ?? this.nextId++, response: { status, headers: shown(fields), bodyBytes: 0 } };
+    this.track(stream, exchange);
+    if (endStream) this.finish(stream, exchange);
   }
 
   private responseData(stream: number, bytes: number, endStream: boolean): void {
-    const r = this.responses.get(stream);
-    if (!r) return;
-    r.bodyBytes += bytes;
-    if (endStream) this.finish(stream, r);
+    const x = this.responses.get(stream);
+    if (!x?.response) return;
+    x.response.bodyBytes += bytes;
+    if (endStream) this.finish(stream, x);
   }
 
-  private track(stream: number, r: Response | null): void {
+  private track(stream: number, x: Exchange): void {
     this.responses.delete(stream);
-    this.responses.set(stream, r);
+    this.responses.set(stream, x);
     if (this.responses.size > MAX_STREAMS) this.responses.delete(this.responses.keys().next().value as number);
   }
 
-  private finish(stream: number, r: Response): void {
+  private finish(stream: number, x: Exchange): void {
     this.responses.delete(stream);
-    this.emit({ type: 'http:response', step: 7, id: stream, status: r.status, statusText: '', headers: r.headers, bodyBytes: r.bodyBytes });
+    const r = x.response;
+    if (!r) return;
+    this.emit({ type: 'http:response', step: 7, id: x.id, stream, status: r.status, statusText: '', headers: r.headers, bodyBytes: r.bodyBytes });
   }
 }
 
-/** Header fields without pseudo-headers, with credentials redacted like the HTTP/1 observer does. */
-function regular(fields: [string, string][]): [string, string][] {
-  return fields.filter(([n]) => !n.startsWith(':')).map(([n, v]) => [n, shownHeaderValue(n, v)]);
+/** Header fields as sent, pseudo-headers included (RFC 9113 §8.3), with credentials redacted like the HTTP/1 observer does. */
+function shown(fields: [string, string][]): [string, string][] {
+  return fields.map(([n, v]) => [n, n === ':path' ? redactUrl(v) : shownHeaderValue(n, v)]);
 }

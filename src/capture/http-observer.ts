@@ -116,6 +116,14 @@ class Direction {
     this.state = { kind: 'head' };
     this.onBodyDone(this.bodyBytes);
   }
+
+  /** The sender closed its side: a body that runs until the close (RFC 9112 §6.3 rule 8) is complete now. */
+  ended(): boolean {
+    if (this.state.kind !== 'until-close') return false;
+    this.state = { kind: 'off' };
+    this.onBodyDone(this.bodyBytes);
+    return true;
+  }
 }
 
 function parseHead(text: string): Head | null {
@@ -151,7 +159,7 @@ export class HttpObserver {
   private readonly server: Direction | null;
   private nextId = 1;
   private readonly pending: { id: number; method: string }[] = [];
-  private response: { id: number; status: number; statusText: string; headers: [string, string][] } | null = null;
+  private response: { id: number; status: number; statusText: string; headers: [string, string][]; endsWithClose: boolean } | null = null;
   private readonly h2: H2Observer | null;
 
   constructor(private readonly session: ConnectionSession, alpn: string | null) {
@@ -170,6 +178,14 @@ export class HttpObserver {
   fromServer(chunk: Buffer): void {
     if (this.h2) this.h2.fromServer(chunk);
     else this.server?.push(chunk);
+  }
+
+  /**
+   * The server ended its side (its TLS stream ended, or the connection closed): a response whose body runs until the
+   * close is reported now, with every byte of it. Idempotent.
+   */
+  serverEnded(): void {
+    this.server?.ended();
   }
 
   /** One event per direction that stops: why HTTP is no longer shown. The relay never notices. */
@@ -201,7 +217,7 @@ export class HttpObserver {
     const status = Number(m[1]);
     if (status >= 100 && status < 200 && status !== 101) return { kind: 'head' };
     const req = this.pending.shift();
-    this.response = { id: req?.id ?? 0, status, statusText: m[2] ?? '', headers: h.headers };
+    this.response = { id: req?.id ?? 0, status, statusText: m[2] ?? '', headers: h.headers, endsWithClose: false };
     const noBody = req?.method === 'HEAD' || status === 204 || status === 304;
     if (status === 101) {
       this.responseDone(0);
@@ -209,8 +225,8 @@ export class HttpObserver {
     }
     const body = bodyOf(h, noBody);
     if (body) return body;
-    // No length: the body runs until the connection closes. Report the head now.
-    this.responseDone(0);
+    // No length: the body runs until the server closes the connection (RFC 9112 §6.3): reported then, counted whole.
+    this.response.endsWithClose = true;
     return { kind: 'until-close' };
   }
 
@@ -218,6 +234,9 @@ export class HttpObserver {
     const r = this.response;
     if (!r) return;
     this.response = null;
-    this.session.emit({ type: 'http:response', step: 7, id: r.id, status: r.status, statusText: r.statusText, headers: r.headers, bodyBytes });
+    this.session.emit({
+      type: 'http:response', step: 7, id: r.id, status: r.status, statusText: r.statusText, headers: r.headers, bodyBytes,
+      ...(r.endsWithClose ? { endsWithClose: true } : {}),
+    });
   }
 }

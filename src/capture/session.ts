@@ -5,6 +5,7 @@ import type { DistributiveOmit, Endpoint, EventDraft, FailureCause, Leg, Side, T
 import { TlsDecoder, type DecoderOptions, type TlsEvent } from '../tls';
 import type { Tap } from './tap';
 import { AppDataMasker } from './redact-bytes';
+import { tcpEndEvent } from './tcp-end';
 
 export type SessionEventDraft = DistributiveOmit<EventDraft, 'conn'>;
 
@@ -40,7 +41,8 @@ export interface LegEnds {
 
 /** Sees a leg's wire as it happens (a recording): its socket's addresses, every chunk, every key-log line, its end. */
 export interface LegWatcher {
-  attached?(leg: LegCapture, ends: LegEnds | null): void;
+  /** The leg's socket was tapped: its addresses, and the raw socket (to see its peer's FIN or reset as they come). */
+  attached?(leg: LegCapture, ends: LegEnds | null, socket: Tap['socket']): void;
   chunk?(leg: LegCapture, from: Side, bytes: Buffer, t: number): void;
   keyLog?(leg: LegCapture, line: string): void;
   /** `reset`: the socket reported ECONNRESET; else an orderly end (or the session closed it). */
@@ -83,6 +85,9 @@ export class LegCapture {
   private suppressed: Record<Side, number> = { client: 0, server: 0 };
   private readonly listeners: ((e: TlsEvent) => void)[] = [];
   private finished = false;
+  /** Each side sent close_notify or a fatal alert (its end was announced in TLS). */
+  private readonly announcedEnd: Record<Side, boolean> = { client: false, server: false };
+  private peerEndReported = false;
 
   constructor(
     private readonly session: ConnectionSession,
@@ -126,9 +131,25 @@ export class LegCapture {
     const remote = s.remoteAddress !== undefined && s.remotePort !== undefined ? { address: s.remoteAddress, port: s.remotePort } : null;
     const local = s.localAddress !== undefined && s.localPort !== undefined ? { address: s.localAddress, port: s.localPort } : null;
     this.ends = remote && local ? (peer === 'client' ? { client: remote, server: local } : { client: local, server: remote }) : null;
-    for (const w of this.watchers) w.attached?.(this, this.ends);
+    for (const w of this.watchers) w.attached?.(this, this.ends, s);
     tap.onChunk((direction, chunk) => this.feed(direction === 'in' ? peer : us, chunk));
     tap.once('close', () => this.end());
+    // The peer's own TCP end: its FIN ('end', after every byte it sent was fed above) or a reset. tlslab destroying
+    // the socket itself is neither.
+    s.once('end', () => this.peerEnded(peer, 'fin'));
+    s.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNRESET') this.peerEnded(peer, 'reset');
+    });
+  }
+
+  /**
+   * tlslab's peer on this leg ended its TCP connection: after the handshake, says (step 8) whether it had sent
+   * close_notify first. Once per leg; a replay can call it from the capture's FIN or RST.
+   */
+  peerEnded(peer: Side, how: 'fin' | 'reset'): void {
+    if (this.peerEndReported || this.finished || !this.decoder.handshakeDone) return;
+    this.peerEndReported = true;
+    this.session.emit(tcpEndEvent(this.leg, peer, how, this.announcedEnd[peer]));
   }
 
   feed(from: Side, chunk: Buffer): void {
@@ -164,6 +185,7 @@ export class LegCapture {
 
   private publish(events: TlsEvent[]): void {
     for (const e of events) {
+      if (e.type === 'tls:alert' && (e.description.code === 0 || e.fatal)) this.announcedEnd[e.from] = true;
       if (e.type === 'tls:handshake' && e.details?.kind === 'certificate') {
         this.certificates[e.from] = e.details.certificates.map((hex) => Buffer.from(hex, 'hex'));
       }

@@ -231,6 +231,43 @@ export const FAILURE_CAUSES: Readonly<Record<FailureCause, string>> = {
   'guard-refused': "tlslab refused the connection without contacting any server: the target is the computer tlslab runs on (or tlslab's own port), or the client may not use this proxy.",
 };
 
+/**
+ * The lesson step at which each cause stops a connection, where one is known from the cause alone (null: it depends on
+ * how far the handshake got, or it is no step of the story). A server that resets the connection before its
+ * ServerHello stopped it at step 1; see `failureStep`.
+ */
+export const FAILURE_CAUSE_STEP: Readonly<Record<FailureCause, LessonStep | null>> = {
+  closed: null,
+  'client-reset': null,
+  'upstream-reset': null,
+  'upstream-refused': 1,
+  'upstream-unreachable': 1,
+  'upstream-timeout': 1,
+  'upstream-tls-failed': 2,
+  'upstream-cert-invalid': 3,
+  'client-rejected-cert': 3,
+  'client-tls-failed': 2,
+  'not-tls': 1,
+  'malformed-client-hello': 1,
+  'proxy-error': null,
+  'bad-request': null,
+  'client-aborted': null,
+  'idle-timeout': null,
+  'limit-exceeded': null,
+  'client-timeout': 2,
+  'http-limit': null,
+  'upstream-bad-response': null,
+  'guard-refused': null,
+};
+
+/**
+ * The step a connection stopped at: the cause's own step, else the step after the last one the leg reached (a reset
+ * answering a ClientHello stops step 1, one after the ServerHello step 2), else null.
+ */
+export function failureStep(cause: FailureCause, lastStepReached: LessonStep | null): LessonStep | null {
+  return FAILURE_CAUSE_STEP[cause] ?? lastStepReached;
+}
+
 export type UpstreamPolicy = 'block' | 'mirror' | 'allow';
 
 // ---------------------------------------------------------------------------
@@ -321,6 +358,8 @@ export interface TlsChangeCipherSpecEvent extends LegEventBase {
   offset: number;
   /** TLS 1.3 sends it only for middlebox compatibility (RFC 8446 Appendix D.4): it changes nothing. */
   compatibility: boolean;
+  /** What this ChangeCipherSpec does in its version (TLS 1.3: nothing; TLS 1.2: switches the sender's keys). */
+  note?: string;
 }
 
 export interface TlsAlertEvent extends LegEventBase {
@@ -400,7 +439,24 @@ export interface TlsPresentedEvent extends EventBase {
   leg: 'client';
   /** What tlslab presented to the browser: a good leaf, or one that mirrors the upstream's flaws. */
   mode: 'leaf' | 'mirror';
+  /**
+   * The certificates as sent (source `minted`), each with every check a browser makes, then the trust anchor the path
+   * reached (source `trust-store`: tlslab's CA, which the browser holds and tlslab does not send).
+   */
   chain: CertSummary[];
+  /** The chain verified as the browser does: tlslab's CA as its only trust anchor, for the name it asked for. */
+  verdict?: PresentedVerdict;
+}
+
+/** How a browser that trusts tlslab's CA (and nothing else) judges the chain tlslab presented. */
+export interface PresentedVerdict {
+  /** No finding of severity `error`: a browser trusting tlslab's CA accepts it. */
+  ok: boolean;
+  findings: Finding[];
+  /** The name checked: what the browser asked for (SNI, else the CONNECT host). */
+  host: string;
+  /** The trust anchor assumed: tlslab's CA, by subject. */
+  anchor: string;
 }
 
 export interface TlsClientOutcomeEvent extends EventBase {
@@ -409,26 +465,58 @@ export interface TlsClientOutcomeEvent extends EventBase {
   outcome: ClientOutcome;
   /** The alert the browser sent, if any. */
   alert?: { level: Named; description: Named; encrypted: boolean };
+  /**
+   * The client resumed an earlier session (a TLS 1.3 pre-shared key, a TLS 1.2 session ticket or id): tlslab sent no
+   * certificate on this connection, so there was nothing to verify; trust comes from the earlier connection.
+   */
+  resumed?: boolean;
   /** Why, in words a student understands. */
   explanation: string;
 }
 
+/**
+ * A peer ended its TCP connection on a leg after the handshake (step 8): the browser on the client leg, the real server
+ * on the upstream leg. Says whether it had sent close_notify first.
+ */
+export interface TlsTcpEndEvent extends LegEventBase {
+  type: 'tls:tcp-end';
+  /** `fin`: an orderly TCP close; `reset`: a TCP RST. */
+  how: 'fin' | 'reset';
+  /** The peer sent close_notify (or a fatal alert) before its TCP end. */
+  closeNotify: boolean;
+  /** What this end means for the lesson, one or two sentences. */
+  note: string;
+}
+
 export interface HttpRequestEvent extends EventBase {
   type: 'http:request';
+  /** Request number within the connection, from 1. */
   id: number;
+  /** HTTP/2: the stream identifier (RFC 9113 §5.1.1), as Wireshark shows it. */
+  stream?: number;
   method: string;
+  /** The request target as sent: HTTP/1 `/path?q` (an absolute URL on plain HTTP); HTTP/2 the `:path` pseudo-header. */
   url: string;
   httpVersion: string;
+  /** In order, as sent; HTTP/2 pseudo-headers (`:method`, `:scheme`, `:authority`, `:path`) first. */
   headers: [string, string][];
 }
 
 export interface HttpResponseEvent extends EventBase {
   type: 'http:response';
+  /** The request it answers. */
   id: number;
+  /** HTTP/2: the stream identifier. */
+  stream?: number;
   status: number;
   statusText: string;
   headers: [string, string][];
   bodyBytes: number;
+  /**
+   * The body had no length of its own (no Content-Length, not chunked): it ended when the server closed the connection
+   * (RFC 9112 §6.3), and only a close_notify before that close shows it arrived whole.
+   */
+  endsWithClose?: boolean;
 }
 
 export interface ConnErrorEvent extends EventBase {
@@ -466,6 +554,7 @@ export type TlslabEvent =
   | TlsVerdictEvent
   | TlsPresentedEvent
   | TlsClientOutcomeEvent
+  | TlsTcpEndEvent
   | HttpRequestEvent
   | HttpResponseEvent
   | ConnErrorEvent

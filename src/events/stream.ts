@@ -59,6 +59,8 @@ export interface LegSummary {
   bytesIn: number;
   bytesOut: number;
   alerts: { from: 'client' | 'server'; name: string; encrypted: boolean }[];
+  /** How tlslab's peer on this leg ended its TCP connection after the handshake (`tls:tcp-end`), or null. */
+  peerEnd?: { how: 'fin' | 'reset'; closeNotify: boolean } | null;
 }
 
 /** One row of the connection list and of `GET /api/connections`. */
@@ -80,8 +82,22 @@ export interface ConnectionSummary {
   clientOutcome: ClientOutcome | null;
   /** One-sentence explanation of the failure, for the list. */
   explanation: string | null;
+  /**
+   * What to know about a connection that did not fail, or null: idle and kept open by the browser, ended by the
+   * browser's reset after its last answer (a normal end), or a server that closed without close_notify.
+   */
+  note?: string | null;
   legs: Record<Leg, LegSummary>;
   requests: number;
+  /** The first `http:request` on the connection: its method and target (cut to 200 characters), once seen. */
+  firstRequest?: { method: string; url: string };
+  /**
+   * Set once the browser accepted the client leg: `true` when it resumed an earlier session (no certificate was
+   * sent), `false` for a full handshake. Tells apart the two connections a browser often opens per visit.
+   */
+  resumed?: boolean;
+  /** `http:response` events seen: `requests - responses` are waiting for their answer. */
+  responses?: number;
   /** Last event seq seen for this connection. */
   lastSeq: number;
 }

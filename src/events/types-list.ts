@@ -18,6 +18,7 @@ export const EVENT_TYPES = [
   'tls:verdict',
   'tls:presented',
   'tls:client-outcome',
+  'tls:tcp-end',
   'http:request',
   'http:response',
   'conn:error',

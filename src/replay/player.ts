@@ -30,6 +30,7 @@ const STEP_STOPS = {
   'tls:verdict': true,
   'tls:presented': false,
   'tls:client-outcome': true,
+  'tls:tcp-end': true,
   'http:request': true,
   'http:response': true,
   'conn:error': true,
