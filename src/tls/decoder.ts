@@ -1,14 +1,14 @@
 // The sans-IO TLS decoder of one connection: bytes of both directions and key-log lines in, typed events out.
 // No I/O: the capture layer feeds bytes (live or from a pcap) and stamps conn/leg/seq/t on what comes out.
 import type { Side, UndecryptableReason } from '../events/schema';
-import { bulkVerdict, countBulk } from './bulk';
+import { bulkVerdict, countBulk, isBulkAppData } from './bulk';
 import { toHex } from './bytes';
 import { ConnectionKeys, parseKeyLog, type Epoch, type RecordDecryptor } from './crypto';
 import { DirectionState, newFacts, stateOf, type ConnectionFacts, type DecoderOptions, type DecoderState } from './decoder-state';
-import { DECODE_ERRORS, type DecodeErrorCode } from './errors';
+import { DECODE_ERRORS, type DecodeErrorCode } from '../errors';
 import { applyHandshake, noteOpaqueRecord } from './handshake-effects';
 import { MAX_HANDSHAKE_MESSAGE, type AssembledMessage } from './handshake-reassembler';
-import { CCS_STEP, handshakeLesson } from './lesson';
+import { CCS_STEP, ccsNote, handshakeLesson } from './lesson';
 import { parseHandshakeMessage } from './messages';
 import { contentTypeName, suiteName } from './names/lookup';
 import type { RawRecord, RecordOutput } from './record-layer';
@@ -17,7 +17,6 @@ import { alertEvents, appDataEvent, establishedEvent, keysEvents, recordEvent, t
 
 export type { TlsEvent, TlsEventType } from './tls-events';
 export type { BulkCount, DecoderOptions, DecoderState } from './decoder-state';
-export { BULK_PEEK_MAX } from './bulk';
 
 /** After this many decode errors in one direction, further ones are not reported (bytes are still counted). */
 const MAX_REPORTED_ERRORS = 64;
@@ -205,7 +204,7 @@ export class TlsDecoder {
       this.undecryptable(out, dir, rec, 'unsupported-suite', d.unsupported);
       return true;
     }
-    if (bulk === 'skip') {
+    if (bulk === 'skip' || (bulk === 'peek' && isBulkAppData(d, rec))) {
       d.skip(rec.header, rec.body);
       countBulk(dir, rec);
       return true;
@@ -227,7 +226,7 @@ export class TlsDecoder {
       return true;
     }
     if (bulk === 'peek' && res.contentType === 23) {
-      countBulk(dir, rec); // a short TLS 1.3 record that was application data after all
+      countBulk(dir, rec); // a TLS 1.3 record the peek could not read (padded) that was application data after all
       return true;
     }
     const tls13 = this.conn.version === 0x0304 || epoch === 'early';
@@ -301,7 +300,7 @@ export class TlsDecoder {
         }
         // RFC 8446 Appendix D.4: in TLS 1.3 (or before the version is known, from a client offering it) it is a no-op.
         const compatibility = this.conn.version === 0x0304 || (this.conn.version === null && this.conn.offered13);
-        out.push({ type: 'tls:ccs', from: dir.side, step: CCS_STEP, offset: recordOffset, compatibility });
+        out.push({ type: 'tls:ccs', from: dir.side, step: CCS_STEP, offset: recordOffset, compatibility, note: ccsNote(compatibility) });
         if (!compatibility) {
           dir.changedCipher = true;
           dir.epoch = 'application';

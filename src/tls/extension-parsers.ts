@@ -8,6 +8,7 @@ import {
   ALPN_PROTOCOLS, CERTIFICATE_COMPRESSION_ALGORITHMS, CERTIFICATE_STATUS_TYPES, CERTIFICATE_TYPES, EC_POINT_FORMATS,
   HEARTBEAT_MODES, MAX_FRAGMENT_LENGTHS, PSK_KEY_EXCHANGE_MODES, SERVER_NAME_TYPES,
 } from './names/registries';
+import { ECH_FIELD_NOTES, EXTENSION_NOTES, keyShareNote } from './extension-notes';
 
 /** Which message the extension block sits in: some extensions have a different body in each (RFC 8446 §4.2). */
 export type ExtContext =
@@ -174,8 +175,9 @@ const certificateAuthorities: ExtensionParser = (r) => [r.vector('authorities', 
 function keyShareEntry(r: FieldReader, facts: ExtFacts, sinkClient: boolean): Field {
   const start = r.pos;
   const g = code16(r, 'group', groupName, sinkClient ? facts.keyShareGroups : undefined);
-  const gn = groupName((r.buf[start] << 8) | r.buf[start + 1]);
-  const [pub, pubField] = r.opaque('key_exchange', 2, 'The ephemeral public key: TLS 1.3 does its key exchange right here, inside the hellos');
+  const code = (r.buf[start] << 8) | r.buf[start + 1];
+  const gn = groupName(code);
+  const [pub, pubField] = r.opaque('key_exchange', 2, keyShareNote(code, sinkClient));
   if (!sinkClient) {
     facts.keyShareGroup = gn;
     facts.keySharePublicHex = Buffer.from(pub).toString('hex');
@@ -218,8 +220,8 @@ const encryptedClientHello: ExtensionParser = (r, ctx) => {
   const [type, typeField] = r.num('type', 1, (v) => (v === 0 ? 'outer' : v === 1 ? 'inner' : `unknown (${v})`));
   if (type !== 0) return [typeField];
   return [
-    typeField, r.num('kdf_id', 2)[1], r.num('aead_id', 2)[1], r.num('config_id', 1)[1],
-    r.opaque('enc', 2)[1], r.opaque('payload', 2, 'The real ClientHello, encrypted to the server: an observer cannot read it')[1],
+    typeField, r.num('kdf_id', 2)[1], r.num('aead_id', 2)[1], withNote(r.num('config_id', 1)[1], ECH_FIELD_NOTES.config_id),
+    r.opaque('enc', 2, ECH_FIELD_NOTES.enc)[1], r.opaque('payload', 2, ECH_FIELD_NOTES.payload)[1],
   ];
 };
 
@@ -235,13 +237,10 @@ export const EXTENSION_PARSERS = {
 
 const PARSERS: Readonly<Record<number, ExtensionParser>> = EXTENSION_PARSERS;
 
-const EXTENSION_NOTES: Readonly<Record<number, string>> = {
-  0: 'Server Name Indication: the host name the client wants, in clear text',
-  16: 'ALPN: the application protocols the client speaks (h2, http/1.1)',
-  43: 'supported_versions: how TLS 1.3 is really negotiated (legacy_version stays 0x0303)',
-  51: 'key_share: the ephemeral public key(s), so TLS 1.3 needs no separate key-exchange messages',
-  21: 'padding: zero bytes that only change the ClientHello length',
-};
+function withNote(f: Field, note: string): Field {
+  f.note = note;
+  return f;
+}
 
 /**
  * `Extension extensions<0..2^16-1>` (RFC 8446 §4.2). Returns the Field for the block and the types in order.
@@ -268,7 +267,7 @@ export function readExtensions(r: FieldReader, ctx: ExtContext, facts: ExtFacts)
       problem = `malformed: ${e.message}`;
       children = [field('data', start + 4, s.pos, hexValue(r.buf.subarray(start + 4, s.pos)))];
     }
-    const note = problem ?? (n.name === 'GREASE' ? GREASE_NOTE : EXTENSION_NOTES[type]);
+    const note = problem ?? (n.name === 'GREASE' ? GREASE_NOTE : type === 65037 && ctx !== 'client_hello' ? undefined : EXTENSION_NOTES[type]);
     return field(n.name, start, s.pos, summarize(type, facts, isGrease16(type)), note, [typeField, lenField, ...children]);
   });
   return { field: f, types };
