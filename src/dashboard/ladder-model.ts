@@ -2,13 +2,16 @@
 // Pure: events in, a plain model out; the DOM lives in ladder-view.ts.
 import {
   FAILURE_CAUSES,
+  FAILURE_CAUSE_STEP,
   assertNever,
-  type FailureCause,
   type Leg,
   type LessonStep,
   type TlsAppDataEvent,
   type TlslabEvent,
 } from '../events/schema.js';
+import { COMPLETED_BY_POLICY_NOTE, LADDER_TEXT, POLICY_NOTE, RSA_STEP_NOTES, TLS13_STEP_NOTES, fillText } from '../events/ladder-text.js';
+
+export { POLICY_NOTE, RSA_STEP_NOTES, TLS13_STEP_NOTES };
 
 /** Where an item sits: an arrow between the two sides, or a box at one side. */
 export type Placement = 'arrow-right' | 'arrow-left' | 'at-client' | 'at-server' | 'middle';
@@ -75,31 +78,6 @@ export const HANDSHAKE_LABEL: Readonly<Record<number, string>> = {
 /** Alerts about certificates (RFC 8446 §6.2): they belong to step 3. */
 const CERT_ALERTS = new Set([42, 43, 44, 45, 46, 48, 49]);
 
-/** Where a connection-level failure cause puts the failure on the ladder. */
-const CAUSE_STEP: Readonly<Record<FailureCause, LessonStep | null>> = {
-  closed: null,
-  'client-reset': null,
-  'upstream-reset': null,
-  'upstream-refused': 1,
-  'upstream-unreachable': 1,
-  'upstream-timeout': 1,
-  'upstream-tls-failed': 2,
-  'upstream-cert-invalid': 3,
-  'client-rejected-cert': 3,
-  'client-tls-failed': 2,
-  'not-tls': 1,
-  'malformed-client-hello': 1,
-  'proxy-error': null,
-  'bad-request': null,
-  'client-aborted': null,
-  'idle-timeout': null,
-  'limit-exceeded': null,
-  'client-timeout': 2,
-  'http-limit': null,
-  'upstream-bad-response': null,
-  'guard-refused': null,
-};
-
 function emptyLeg(leg: Leg): LegLadder {
   return { leg, items: [], failedStep: null, failText: null, version: null, t0: null };
 }
@@ -117,6 +95,11 @@ export function buildLadders(events: readonly TlslabEvent[]): Record<Leg, LegLad
   const firstRequest = sorted.find((e) => e.type === 'http:request');
   const firstResponse = sorted.find((e) => e.type === 'http:response');
   const appSeen: Record<string, boolean> = {};
+  // Facts the items need before their events come: the upstream verdict (tlslab completes the upstream handshake before
+  // it verifies) and whether the server ended without close_notify (tlslab's close_notify to the browser follows).
+  const failedVerdict = sorted.find((e) => e.type === 'tls:verdict' && !e.ok);
+  const failedPolicy = failedVerdict?.type === 'tls:verdict' ? (failedVerdict.policy ?? 'block') : null;
+  const serverEndedUnclean = sorted.some((e) => e.type === 'tls:tcp-end' && e.leg === 'upstream' && !e.closeNotify);
   const appAgg = new Map<LadderItem, { n: number; bytes: number }>();
 
   const ms = (leg: Leg, t: number): number | null => (legs[leg].t0 === null ? null : t - (legs[leg].t0 as number));
@@ -164,7 +147,7 @@ export function buildLadders(events: readonly TlslabEvent[]): Record<Leg, LegLad
           tone: e.compatibility ? 'quiet' : 'normal',
           event: e,
         };
-        if (e.compatibility) item.note = 'TLS 1.3 sends ChangeCipherSpec only so old middleboxes stay calm (RFC 8446 Appendix D.4): it changes nothing.';
+        if (e.note !== undefined) item.note = e.note;
         push(e.leg, item);
         break;
       }
@@ -180,7 +163,8 @@ export function buildLadders(events: readonly TlslabEvent[]): Record<Leg, LegLad
           tone: close ? 'normal' : e.fatal ? 'fail' : 'warn',
           event: e,
         };
-        if (e.encrypted && !close) item.note = 'The alert was encrypted: on the wire it looks like application data; tlslab decrypted it.';
+        if (e.encrypted && !close) item.note = LADDER_TEXT.encryptedAlert;
+        if (close && e.leg === 'client' && e.from === 'server' && serverEndedUnclean) item.note = LADDER_TEXT.tlslabOwnCloseNotify;
         push(e.leg, item);
         if (e.fatal) fail(e.leg, step, `${e.from === 'client' ? (e.leg === 'client' ? 'The browser' : 'tlslab') : e.leg === 'client' ? 'tlslab' : 'The server'} sent a fatal ${e.description.name} alert.`, 'weak');
         break;
@@ -191,14 +175,18 @@ export function buildLadders(events: readonly TlslabEvent[]): Record<Leg, LegLad
       case 'tls:established': {
         established[e.leg] = true;
         legs[e.leg].version = e.version.name;
+        // On a failed upstream chain the handshake completed only because tlslab chose to finish it: not a success.
+        const byPolicy = e.leg === 'upstream' && failedPolicy !== null ? failedPolicy : null;
+        const version = e.version.name.replace(/\s*\(.*\)$/, '');
         push(e.leg, {
           step: e.step ?? 6,
           placement: 'middle',
-          label: `Handshake complete: ${e.version.name.replace(/\s*\(.*\)$/, '')}`,
+          label: fillText(byPolicy ? LADDER_TEXT.handshakeCompletedByPolicy : LADDER_TEXT.handshakeComplete, { version }),
           sub: `${e.cipherSuite.name.replace(/\s*\(.*\)$/, '')}${e.group ? ` · ${e.group.name}` : ''}${e.alpn ? ` · ${e.alpn}` : ''}`,
           encrypted: false,
-          tone: 'ok',
+          tone: byPolicy ? 'warn' : 'ok',
           event: e,
+          ...(byPolicy ? { note: COMPLETED_BY_POLICY_NOTE[byPolicy] } : {}),
           ...(e.handshakeMs !== undefined ? { ms: e.handshakeMs } : {}),
         });
         break;
@@ -226,8 +214,9 @@ export function buildLadders(events: readonly TlslabEvent[]): Record<Leg, LegLad
         push('client', {
           step,
           placement: 'at-client',
-          label: ok ? "Browser trusts tlslab's certificate" : `Browser rejects tlslab's certificate (${e.outcome})`,
-          sub: e.explanation,
+          label: ok ? (e.resumed ? LADDER_TEXT.resumed : LADDER_TEXT.trusted) : fillText(LADDER_TEXT.rejected, { outcome: e.outcome }),
+          // A refusal's sentence is written once, in the failed step's box (fail() below), not here as well.
+          ...(ok ? { sub: e.explanation } : {}),
           encrypted: false,
           tone: ok ? 'ok' : 'fail',
           event: e,
@@ -249,9 +238,15 @@ export function buildLadders(events: readonly TlslabEvent[]): Record<Leg, LegLad
         break;
       case 'conn:error': {
         const leg: Leg = e.leg ?? (e.cause.startsWith('upstream') ? 'upstream' : 'client');
-        const step = e.step ?? CAUSE_STEP[e.cause] ?? lastStep[leg];
+        const step = e.step ?? FAILURE_CAUSE_STEP[e.cause] ?? lastStep[leg];
         push(leg, { step, placement: 'middle', label: `Error: ${e.cause}`, sub: e.message, encrypted: false, tone: 'fail', event: e });
         fail(leg, step, e.message);
+        break;
+      }
+      case 'tls:tcp-end': {
+        const who = e.leg === 'client' ? 'The browser' : 'The server';
+        const label = e.closeNotify ? LADDER_TEXT.tcpEndClean : e.how === 'reset' ? LADDER_TEXT.tcpEndReset : LADDER_TEXT.tcpEndFin;
+        push(e.leg, { step: e.step ?? 8, placement: arrow(e.from), label: fillText(label, { who }), sub: e.how === 'reset' ? 'TCP RST' : 'TCP FIN', note: e.note, encrypted: false, tone: e.closeNotify || e.leg === 'client' ? 'quiet' : 'warn', event: e });
         break;
       }
       case 'tls:decode-error':
@@ -307,27 +302,6 @@ export function buildLadders(events: readonly TlslabEvent[]): Record<Leg, LegLad
     if (pushed) appAgg.set(pushed, { n: 1, bytes: e.length });
   }
 }
-
-const POLICY_NOTE: Readonly<Record<'block' | 'mirror' | 'allow', string>> = {
-  block: 'Policy block: tlslab does not relay; the browser gets a page that explains the failure.',
-  mirror: 'Policy mirror: tlslab presents the browser a certificate with the same flaw, so the browser sees it too.',
-  allow: 'Policy allow: tlslab relays anyway — the connection is insecure.',
-};
-
-/**
- * Where TLS 1.3 departs from the eight-step story, for steps that have no message of their own.
- * Shown in an empty step band of a TLS 1.3 leg.
- */
-export const TLS13_STEP_NOTES: Readonly<Partial<Record<LessonStep, string>>> = {
-  4: 'TLS 1.3: no ClientKeyExchange. The client already sent its key_share (an ephemeral public key) in the ClientHello; no session key travels encrypted with the server\'s public key.',
-  5: 'TLS 1.3: no ServerKeyExchange. The key exchange is in the hellos\' key_share; the server proves it owns the certificate with CertificateVerify.',
-  6: 'TLS 1.3: encryption starts right after the ServerHello, not at ChangeCipherSpec.',
-};
-
-/** RSA key transport (TLS 1.2 and older): the steps where the story's words fit exactly, or differ. */
-export const RSA_STEP_NOTES: Readonly<Partial<Record<LessonStep, string>>> = {
-  5: 'RSA key transport: no ServerKeyExchange. The server decrypts the premaster secret from the ClientKeyExchange with its private key — exactly the story, and why it has no forward secrecy.',
-};
 
 /** What explains a step on this leg when the story and the protocol differ (TLS 1.3, or RSA key transport). */
 export function stepNotes(events: readonly TlslabEvent[], leg: Leg): Readonly<Partial<Record<LessonStep, string>>> {

@@ -82,9 +82,10 @@ function lane(l: LegLadder, step: LessonStep, note: string | undefined, tls13: b
   const failed = l.failedStep === step;
   const el = h('div', { class: `lane lane-${l.leg}${failed ? ' lane-failed' : ''}`, 'data-leg': l.leg, 'data-step': step });
   for (const it of items) el.append(item(it, opt, it.note !== undefined ? mark(noteIndex(notes, it.note)) : null));
-  if (note) {
+  // A step note explains an empty band only: written under the band when it is shown, never as a stray footnote.
+  if (note && items.length === 0) {
     const m = mark(noteIndex(notes, note));
-    if (items.length === 0) el.append(h('p', { class: 'lane-note' }, tls13 ? 'no message here in TLS 1.3 ' : 'no message here with RSA key transport ', h('sup', { class: 'note-mark', text: m })));
+    el.append(h('p', { class: 'lane-note' }, tls13 ? 'no message here in TLS 1.3 ' : 'no message here with RSA key transport ', h('sup', { class: 'note-mark', text: m })));
   }
   if (failed) {
     el.append(

@@ -3,9 +3,18 @@
 import { assertNever } from './schema.js';
 import type { ConnCloseEvent, FailureCause, Leg, Side, TlslabEvent } from './schema.js';
 import type { ConnectionSummary, LegSummary } from './stream.js';
+import { withRowFacts } from './row-facts.js';
 
 /** Alerts kept per leg in a summary (the full list stays in the events). */
 export const MAX_SUMMARY_ALERTS = 16;
+
+/** The summary's own sentences (`note`, and what joins two failures), one table: docs/lesson-text.md prints it. */
+export const SUMMARY_TEXT = {
+  idle: 'Idle: every request has had its answer, and the browser keeps the connection open to reuse it (browsers close idle connections after a few minutes). Nothing is wrong.',
+  resetAfterUse: 'The browser ended this connection with a TCP reset after every request had its answer: browsers close a connection they kept for reuse this way, for instance once the server has ended its side. A normal end, not a failure.',
+  truncatable: 'The server closed TCP without sending close_notify, after a response whose end only that close marks (no Content-Length, not chunked): the client cannot tell the whole response from one an attacker cut short (step 8). tlslab ended the client leg with its own close_notify, so the browser could not see the missing one.',
+  behindClientRefusal: 'Behind it, tlslab’s own check of the real server failed too: {upstream}',
+} as const satisfies Record<string, string>;
 
 function emptyLeg(): LegSummary {
   return { version: null, cipherSuite: null, alpn: null, verdict: null, bytesIn: 0, bytesOut: 0, alerts: [] };
@@ -27,6 +36,8 @@ function blankSummary(e: TlslabEvent): ConnectionSummary {
     explanation: null,
     legs: { client: emptyLeg(), upstream: emptyLeg() },
     requests: 0,
+    responses: 0,
+    note: null,
     lastSeq: e.seq,
   };
 }
@@ -84,15 +95,51 @@ function fail(s: ConnectionSummary, leg: Leg | null, cause: FailureCause, explan
   };
 }
 
+/** Every request has had its answer (none is in flight). */
+function allAnswered(s: ConnectionSummary): boolean {
+  return (s.responses ?? 0) >= s.requests;
+}
+
+/**
+ * A browser's reset is a normal end once it accepted tlslab's certificate and every request had its answer: browsers
+ * reset connections they kept for reuse (Chromium does, minutes later). Only a reset with a request in flight, or
+ * before the client accepted anything, is a failure.
+ */
+function isNormalReset(s: ConnectionSummary, cause: FailureCause): boolean {
+  return cause === 'client-reset' && s.clientOutcome === 'accepted' && allAnswered(s);
+}
+
 function close(s: ConnectionSummary, e: ConnCloseEvent): ConnectionSummary {
   const legs = {
     client: { ...s.legs.client, bytesIn: e.bytes.client.fromClient, bytesOut: e.bytes.client.toClient },
     upstream: { ...s.legs.upstream, bytesIn: e.bytes.upstream.fromServer, bytesOut: e.bytes.upstream.toServer },
   };
-  let next: ConnectionSummary = { ...s, legs, closedAt: e.t };
-  if (!BENIGN_CAUSES.has(e.cause)) return fail(next, CAUSE_LEG[e.cause], e.cause, null);
+  let next: ConnectionSummary = { ...s, legs, closedAt: e.t, note: s.note === SUMMARY_TEXT.idle ? null : (s.note ?? null) };
+  const normalReset = isNormalReset(next, e.cause);
+  if (!BENIGN_CAUSES.has(e.cause) && !normalReset) return fail(next, CAUSE_LEG[e.cause], e.cause, null);
+  if (normalReset) next = { ...next, note: next.note ?? SUMMARY_TEXT.resetAfterUse };
   if (next.status === 'open') next = { ...next, status: 'ok' };
   return next.cause === null ? { ...next, cause: e.cause } : next;
+}
+
+/** While open: "idle" once the client accepted and every request had its answer; cleared by the next request. */
+function activity(s: ConnectionSummary): ConnectionSummary {
+  if (s.closedAt !== null) return s;
+  const idle = s.status === 'open' && s.clientOutcome === 'accepted' && s.requests > 0 && allAnswered(s);
+  if (idle && (s.note ?? null) === null) return { ...s, note: SUMMARY_TEXT.idle };
+  if (!idle && s.note === SUMMARY_TEXT.idle) return { ...s, note: null };
+  return s;
+}
+
+/**
+ * The client refused tlslab's own certificate while the upstream had already failed (block mode, the teaching page):
+ * the student saw the browser's certificate error, never the page, so the client leg leads and the upstream failure
+ * follows in the explanation. In mirror mode the refusal is the mirrored flaw's doing: the upstream keeps the lead.
+ */
+function clientRefusalLeads(s: ConnectionSummary, explanation: string): ConnectionSummary {
+  if (s.failedLeg !== 'upstream' || s.status !== 'failed' || s.policy === 'mirror') return fail(s, 'client', 'client-rejected-cert', explanation);
+  const behind = s.explanation ? ` ${SUMMARY_TEXT.behindClientRefusal.replace('{upstream}', s.explanation)}` : '';
+  return { ...s, failedLeg: 'client', cause: 'client-rejected-cert', explanation: `${explanation}${behind}` };
 }
 
 /**
@@ -100,11 +147,15 @@ function close(s: ConnectionSummary, e: ConnCloseEvent): ConnectionSummary {
  * (sharing unchanged parts). `prev` undefined starts a summary (blank if the event is not `conn:open`).
  */
 export function reduceSummary(prev: ConnectionSummary | undefined, e: TlslabEvent): ConnectionSummary {
+  return withRowFacts(activity(reduceEvent(prev, e)), e);
+}
+
+function reduceEvent(prev: ConnectionSummary | undefined, e: TlslabEvent): ConnectionSummary {
   const base = prev ?? blankSummary(e);
   const s: ConnectionSummary = { ...base, lastSeq: Math.max(base.lastSeq, e.seq) };
   switch (e.type) {
     case 'conn:open':
-      return { ...s, client: e.client, target: e.target, openedAt: e.t, ...(e.lab !== undefined ? { lab: e.lab } : {}) };
+      return { ...s, client: e.client, target: e.target, openedAt: e.t, ...(e.lab !== undefined ? { lab: e.lab } : {}), ...(e.student !== undefined ? { student: e.student } : {}) };
     case 'conn:upstream':
       return s;
     case 'tls:record': {
@@ -127,8 +178,15 @@ export function reduceSummary(prev: ConnectionSummary | undefined, e: TlslabEven
     case 'tls:undecryptable':
     case 'tls:decode-error':
     case 'tls:presented':
-    case 'http:response':
       return s;
+    case 'http:response': {
+      const next = { ...s, responses: (s.responses ?? 0) + 1 };
+      // The body ran until the server's close, and that close came with no close_notify: it could have been cut.
+      const cut = e.endsWithClose === true && s.legs.upstream.peerEnd?.closeNotify === false;
+      return cut ? { ...next, note: SUMMARY_TEXT.truncatable } : next;
+    }
+    case 'tls:tcp-end':
+      return withLeg(s, e.leg, { peerEnd: { how: e.how, closeNotify: e.closeNotify } });
     case 'tls:alert': {
       const alerts = s.legs[e.leg].alerts;
       const next =
@@ -158,10 +216,10 @@ export function reduceSummary(prev: ConnectionSummary | undefined, e: TlslabEven
     case 'tls:client-outcome': {
       const next = { ...s, clientOutcome: e.outcome };
       if (e.outcome === 'accepted') return next;
-      const cause: FailureCause = e.outcome === 'timeout' ? 'client-tls-failed' : 'client-rejected-cert';
+      if (e.outcome === 'timeout') return fail(next, 'client', 'client-tls-failed', e.explanation);
       // A client-leg failure is more specific than a fatal alert's generic cause seen just before it.
-      const refined = next.cause === 'client-tls-failed' && next.failedLeg === 'client' ? { ...next, cause } : next;
-      return fail(refined, 'client', cause, e.explanation);
+      const refined = next.cause === 'client-tls-failed' && next.failedLeg === 'client' ? { ...next, cause: 'client-rejected-cert' as const } : next;
+      return clientRefusalLeads(refined, e.explanation);
     }
     case 'http:request':
       return { ...s, requests: s.requests + 1 };

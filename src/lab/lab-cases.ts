@@ -11,6 +11,13 @@ export interface LabExpectation {
   chromium?: string;
   /** One or two sentences: what the student should see, and where. */
   note: string;
+  /**
+   * Through tlslab, which leg shows the case: tlslab makes its own handshake with the browser (normally TLS 1.3),
+   * whatever the origin speaks, so a case about the origin's handshake is on the upstream leg.
+   */
+  throughTlslab?: string;
+  /** What it means that the student is reading the origin's page, where that is not "verification was turned off". */
+  readingThis?: string;
 }
 
 export interface LabCaseInfo {
@@ -22,6 +29,9 @@ export interface LabCaseInfo {
 }
 
 const CERT_IS_FINE = 'the certificate is fine: only the handshake or the connection differs';
+
+/** Where a case about the origin's own handshake shows, through tlslab. */
+const ON_UPSTREAM_LEG = 'Through tlslab, look at the upstream leg (tlslab ↔ this origin): it shows this case. Your browser’s leg to tlslab is a separate handshake that tlslab makes itself — TLS 1.3 when your browser offers it — whatever this origin speaks.';
 
 /** The cases, in the order they are listed and served (ports are assigned in this order). */
 export const LAB_CASES: readonly LabCaseInfo[] = [
@@ -77,7 +87,11 @@ export const LAB_CASES: readonly LabCaseInfo[] = [
     name: 'rsa1024',
     title: 'RSA-1024 key',
     teaches: 'A 1024-bit RSA key is within reach of a well-funded attacker; certificates need at least 2048 bits.',
-    expected: { upstreamCodes: ['KEY_RSA_TOO_SMALL'], note: 'tlslab flags the key size. curl on Debian (OpenSSL security level 2) refuses: "EE certificate key too weak"; Node (level 1) accepts, and so does Chromium when the root is one you added yourself (its 2048-bit rule is for public CAs).' },
+    expected: {
+      upstreamCodes: ['KEY_RSA_TOO_SMALL'],
+      note: 'tlslab flags the key size. curl on Debian (OpenSSL security level 2) refuses: "EE certificate key too weak"; Node (level 1) accepts. Chromium and Firefox accept it too, because the root is one you added yourself: their 2048-bit minimum is for public certificate authorities. Through tlslab in mirror mode both load tlslab’s copy; in block mode you get the teaching page.',
+      readingThis: 'You are reading this page, so your client accepted the 1024-bit key: Chromium and Firefox do under a root you added yourself (the lab root, or tlslab’s CA in mirror mode), and so does Node; curl at OpenSSL security level 2 does not.',
+    },
   },
   {
     name: 'client-auth-eku',
@@ -89,25 +103,29 @@ export const LAB_CASES: readonly LabCaseInfo[] = [
     name: 'tls12-only',
     title: 'TLS 1.2 only (ECDHE)',
     teaches: 'In TLS 1.2 the server sends its certificate in the clear, then a signed ServerKeyExchange with its ECDHE share, and ChangeCipherSpec really switches keys.',
-    expected: { upstreamCodes: [], note: `The connection works in TLS 1.2: compare its ladder with TLS 1.3 (${CERT_IS_FINE}).` },
+    expected: { upstreamCodes: [], note: `The connection works in TLS 1.2: compare its ladder with TLS 1.3 (${CERT_IS_FINE}).`, throughTlslab: ON_UPSTREAM_LEG },
   },
   {
     name: 'static-rsa',
     title: 'TLS 1.2 with RSA key exchange',
     teaches: 'Step 4 of the eight-step story exactly: the client encrypts the premaster secret with the server\'s RSA public key — no ServerKeyExchange and no forward secrecy.',
-    expected: { upstreamCodes: [], note: 'Only AES128-GCM-SHA256 / AES256-GCM-SHA384 (TLS_RSA_…) are offered; curl, Node and Chromium 156 still accept RSA key exchange, though browsers are phasing it out.' },
+    expected: { upstreamCodes: [], note: 'Only AES128-GCM-SHA256 / AES256-GCM-SHA384 (TLS_RSA_…) are offered; curl, Node and Chromium 156 still accept RSA key exchange, though browsers are phasing it out.', throughTlslab: ON_UPSTREAM_LEG },
   },
   {
     name: 'hello-retry',
     title: 'HelloRetryRequest (TLS 1.3)',
     teaches: 'The server accepts only the secp384r1 group, so a client whose first ClientHello carries an x25519 key share is asked, in a HelloRetryRequest, for a second ClientHello with a share the server can use.',
-    expected: { upstreamCodes: [], note: `tlslab's first upstream ClientHello carries an x25519 key share only: the origin answers with a HelloRetryRequest naming secp384r1, and the handshake goes on after a second ClientHello (${CERT_IS_FINE}).` },
+    expected: { upstreamCodes: [], note: `tlslab's first upstream ClientHello carries an x25519 key share only: the origin answers with a HelloRetryRequest naming secp384r1, and the handshake goes on after a second ClientHello (${CERT_IS_FINE}).`, throughTlslab: ON_UPSTREAM_LEG },
   },
   {
     name: 'no-close-notify',
     title: 'No close_notify',
     teaches: 'Step 8: a server should end with a close_notify alert; this one just closes TCP, so the client cannot tell a complete response from a cut one.',
-    expected: { upstreamCodes: [], note: 'The body arrives (no Content-Length), then a TCP FIN without close_notify: openssl s_client reports "unexpected eof while reading"; curl shows the page as if nothing were wrong — it cannot tell.' },
+    expected: {
+      upstreamCodes: [],
+      note: 'The body arrives (no Content-Length), then a TCP FIN without close_notify: openssl s_client reports "unexpected eof while reading"; curl shows the page as if nothing were wrong — it cannot tell.',
+      throughTlslab: 'Through tlslab, the upstream leg shows it at step 8: the server closes TCP without close_notify. tlslab then ends your browser’s leg with its own close_notify, so your browser cannot see the flaw: only the upstream leg can.',
+    },
   },
   {
     name: 'reset-mid-handshake',

@@ -28,10 +28,11 @@ export function renderLabPage(info: LabCaseInfo, accept: string | undefined): La
       `What it teaches: ${info.teaches}`,
       `What you should see: ${e.note}`,
     ];
+    if (e.throughTlslab) lines.push(e.throughTlslab);
     if (e.upstreamCodes && e.upstreamCodes.length > 0) lines.push(`tlslab upstream findings: ${e.upstreamCodes.join(', ')}`);
     if (e.nodeError) lines.push(`Node client error: ${e.nodeError}`);
     if (e.chromium) lines.push(`Chromium error: ${e.chromium}`);
-    lines.push('', 'If you are reading this, the TLS connection was accepted by your client.', '');
+    lines.push('', e.readingThis ?? 'If you are reading this, the TLS connection was accepted by your client.', '');
     return { contentType: 'text/plain; charset=utf-8', body: lines.join('\n') };
   }
   const facts = [
@@ -48,8 +49,9 @@ export function renderLabPage(info: LabCaseInfo, accept: string | undefined): La
 <h1>${escapeHtml(info.title)}</h1>
 <p><b>What it teaches:</b> ${escapeHtml(info.teaches)}</p>
 <p><b>What you should see:</b> ${escapeHtml(e.note)}</p>
+${e.throughTlslab ? `<p><b>Through tlslab:</b> ${escapeHtml(e.throughTlslab.replace(/^Through tlslab, /, ''))}</p>` : ''}
 ${facts ? `<ul>${facts}</ul>` : ''}
-<p>You are reading this page, so your client accepted the connection${e.upstreamCodes && e.upstreamCodes.length > 0 ? ' anyway (through tlslab with <code>--upstream-failure allow</code>, or with verification turned off)' : ''}.</p>
+<p>${e.readingThis ? escapeHtml(e.readingThis) : `You are reading this page, so your client accepted the connection${e.upstreamCodes && e.upstreamCodes.length > 0 ? ' anyway (through tlslab with <code>--upstream-failure allow</code>, or with verification turned off)' : ''}.`}</p>
 </body></html>
 `;
   return { contentType: 'text/html; charset=utf-8', body };

@@ -10,9 +10,9 @@ import { readFirstFlight } from '../capture/first-flight';
 import { ClientOutcomeWatcher } from '../capture/client-outcome';
 import { HttpObserver } from '../capture/http-observer';
 import { redactParams } from '../capture/redact';
-import { certificateNames, summarizeCertificate, verifyServerChain } from '../x509';
+import { certificateNames, verifyPresentedChain, verifyServerChain } from '../x509';
 import { connectUpstream, tcpConnectOptions, type Resolution, type UpstreamTarget } from './upstream';
-import { upstreamFailurePage } from './pages';
+import { certFailureReason, upstreamFailurePage, upstreamFailureStep } from './pages';
 import { planMirror, type MirrorPlan } from './mirror';
 import type { ProxyContext } from './context';
 import { MAGIC_HOST } from './magic-host';
@@ -30,7 +30,7 @@ export function parseConnectTarget(url: string | undefined): { host: string; por
   if (!m) return null;
   const port = Number(m[2]);
   if (!(port > 0 && port < 65536)) return null;
-  return { host: (m[1] as string).toLowerCase(), port };
+  return { host: m[1].toLowerCase(), port };
 }
 
 /** What the gate (src/proxy/classroom-gate.ts) let through: who asked, and the addresses the target was checked at. */
@@ -149,7 +149,7 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
     await serveFailure(ctx, session, socket, first.bytes, name, target.port, {
       code: 'TLSLAB_ERR_UPSTREAM_CERT',
       cause: 'upstream-cert-invalid',
-      reason: `The certificate of ${name} failed verification: ${errors.length === 1 ? 'one check' : `${errors.length} checks`} failed, listed below. A browser would refuse it too.${unavailable ? ` Mirror mode cannot show you this flaw in your browser: ${unavailable}` : ''}`,
+      reason: certFailureReason(name, errors.map((f) => f.code), unavailable),
       findings: verdict.findings,
       nodeError: up.nodeError,
     });
@@ -169,6 +169,7 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
     alpn: up.alpn,
     mode: mirror ? 'mirror' : 'leaf',
     mirrored: mirror ? firstError?.message : undefined,
+    mirroredCodes: mirror ? verdict.findings.filter((f) => f.severity === 'error').map((f) => f.code) : undefined,
   });
 }
 
@@ -205,23 +206,28 @@ interface RelayOptions {
   alpn: string | null;
   mode: 'leaf' | 'mirror';
   mirrored?: string;
+  /** Mirror mode: the codes of the upstream's error findings, which the presented chain carries. */
+  mirroredCodes?: string[];
+}
+
+/** What tls:presented checks the chain against: the name the browser asked for, and tlslab's CA as its only anchor. */
+interface PresentedCheck {
+  host: string;
+  ca: { certPem: string; subject: string };
 }
 
 /** Wraps the client socket in a server-side TLSSocket over a tap, with the ClientHello bytes replayed first. */
-function clientTls(session: ConnectionSession, socket: net.Socket, prefix: Buffer, secureContext: tls.SecureContext, alpn: string[] | undefined, mode: 'leaf' | 'mirror'): { tls: tls.TLSSocket; tap: Tap } {
+function clientTls(session: ConnectionSession, socket: net.Socket, prefix: Buffer, secureContext: tls.SecureContext, alpn: string[] | undefined, mode: 'leaf' | 'mirror', check: PresentedCheck): { tls: tls.TLSSocket; tap: Tap } {
   const tap = new Tap(socket);
   session.client.attach(tap, 'client');
-  const ts = new tls.TLSSocket(tap as unknown as net.Socket, { isServer: true, secureContext, ALPNProtocols: alpn });
+  const ts = new tls.TLSSocket(tap, { isServer: true, secureContext, ALPNProtocols: alpn });
   ts.on('keylog', (line) => session.client.addKeyLog(line));
   ts.once('close', () => tap.destroy());
   session.client.onTlsEvent((e) => {
     if (e.type === 'tls:handshake' && e.from === 'server' && e.details?.kind === 'certificate') {
-      session.emit({
-        type: 'tls:presented',
-        leg: 'client',
-        mode,
-        chain: e.details.certificates.map((hex, i) => summarizeCertificate(Buffer.from(hex, 'hex'), i, 'minted')),
-      });
+      const ders = e.details.certificates.map((hex) => Buffer.from(hex, 'hex'));
+      const { chain, verdict } = verifyPresentedChain({ chain: ders, host: check.host, caPem: check.ca.certPem, caSubject: check.ca.subject });
+      session.emit({ type: 'tls:presented', leg: 'client', mode, chain, verdict });
     }
   });
   tap.start(prefix);
@@ -229,8 +235,8 @@ function clientTls(session: ConnectionSession, socket: net.Socket, prefix: Buffe
 }
 
 function relayTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Socket, prefix: Buffer, upTls: tls.TLSSocket, upTap: Tap, o: RelayOptions): void {
-  const client = clientTls(session, socket, prefix, o.secureContext, o.alpn ? [o.alpn] : undefined, o.mode);
-  const watcher = new ClientOutcomeWatcher(session, { host: o.name, mode: o.mode, mirrored: o.mirrored, caUrl: 'http://tlslab/' }, ctx.timeouts.clientHandshakeMs, () => client.tls.destroy());
+  const client = clientTls(session, socket, prefix, o.secureContext, o.alpn ? [o.alpn] : undefined, o.mode, { host: o.name, ca: ctx.ca });
+  const watcher = new ClientOutcomeWatcher(session, { host: o.name, mode: o.mode, mirrored: o.mirrored, mirroredCodes: o.mirroredCodes, caUrl: 'http://tlslab/' }, ctx.timeouts.clientHandshakeMs, () => client.tls.destroy());
   const http = new HttpObserver(session, o.alpn);
   client.tls.on('secure', () => watcher.onSecure());
   client.tls.on('data', (chunk: Buffer) => {
@@ -238,6 +244,9 @@ function relayTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Soc
     http.fromClient(chunk);
   });
   upTls.on('data', (chunk: Buffer) => http.fromServer(chunk));
+  // A response whose body runs until the server's close is complete (and reported) when the server's stream ends.
+  upTls.once('end', () => http.serverEnded());
+  upTls.once('close', () => http.serverEnded());
   // Each side's end is passed on only once everything before it has been written: ending a TLSSocket while its
   // last records are still being written to the tap loses its close_notify (step 8 would vanish on big responses).
   client.tls.pipe(upTls, { end: false });
@@ -361,11 +370,14 @@ interface FailureInfo {
 async function serveFailure(ctx: ProxyContext, session: ConnectionSession, socket: net.Socket, prefix: Buffer, host: string, port: number, f: FailureInfo): Promise<void> {
   const secureContext = await leafOrRefuse(ctx, session, socket, prefix, mergeNames([], [], [host]), host);
   if (!secureContext) return;
-  const client = clientTls(session, socket, prefix, secureContext, ['http/1.1'], 'leaf');
+  const client = clientTls(session, socket, prefix, secureContext, ['http/1.1'], 'leaf', { host, ca: ctx.ca });
   const watcher = new ClientOutcomeWatcher(session, { host, mode: 'leaf', caUrl: 'http://tlslab/' }, ctx.timeouts.clientHandshakeMs, () => client.tls.destroy());
   watchIdle([client.tls], ctx.timeouts.tunnelIdleMs, () => endIdle(session, ctx.timeouts.tunnelIdleMs, [client.tls]));
   const http = new HttpObserver(session, 'http/1.1');
-  const body = upstreamFailurePage({ host, port, reason: f.reason, code: f.code, findings: f.findings, nodeError: f.nodeError, dashboardUrl: ctx.dashboardUrl ?? undefined, conn: session.id });
+  // The step the page names is the one the dashboard shows: a server that reset before its ServerHello stopped step 1.
+  const step = upstreamFailureStep(f.cause, session.upstream.bytes.server > 0);
+  const kind = f.cause === 'upstream-cert-invalid' ? 'certificate' : 'connection';
+  const body = upstreamFailurePage({ host, port, reason: f.reason, code: f.code, step, kind, findings: f.findings, nodeError: f.nodeError, dashboardUrl: ctx.dashboardUrl ?? undefined, conn: session.id });
   let answered = false;
   client.tls.on('secure', () => watcher.onSecure());
   client.tls.on('data', (chunk: Buffer) => {
@@ -393,7 +405,7 @@ async function serveFailure(ctx: ProxyContext, session: ConnectionSession, socke
 function serveMagicTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Socket, prefix: Buffer, student: Student | null): void {
   void leafOrRefuse(ctx, session, socket, prefix, { dns: [MAGIC_HOST], ips: [] }, MAGIC_HOST).then((secureContext) => {
     if (!secureContext) return;
-    const client = clientTls(session, socket, prefix, secureContext, ['http/1.1'], 'leaf');
+    const client = clientTls(session, socket, prefix, secureContext, ['http/1.1'], 'leaf', { host: MAGIC_HOST, ca: ctx.ca });
     const watcher = new ClientOutcomeWatcher(session, { host: MAGIC_HOST, mode: 'leaf', caUrl: 'http://tlslab/' }, ctx.timeouts.clientHandshakeMs, () => client.tls.destroy());
     watchIdle([client.tls], ctx.timeouts.tunnelIdleMs, () => endIdle(session, ctx.timeouts.tunnelIdleMs, [client.tls]));
     client.tls.on('secure', () => watcher.onSecure());

@@ -6,6 +6,15 @@ import { onPath, parsed, phrase } from './context';
 import { finding } from './findings';
 
 export const MIN_RSA_BITS = 2048;
+/** Below this, Chromium and Firefox refuse an RSA key whatever the root (their weak-key floor). */
+export const BROWSER_RSA_FLOOR = 1024;
+
+/** KEY_RSA_TOO_SMALL's sentence: what browsers do depends on the root the chain ends at (public or added by the user). */
+export function rsaTooSmall(who: string, bits: number): string {
+  return bits >= BROWSER_RSA_FLOOR
+    ? `${who} has a ${bits}-bit RSA key; keys under ${MIN_RSA_BITS} bits are within reach of well-funded attackers. Browsers refuse them from public certificate authorities, but Chromium and Firefox still load a ${bits}-bit key under a root the user added (as the lab root or tlslab's CA).`
+    : `${who} has a ${bits}-bit RSA key, which an attacker can factor; browsers refuse RSA keys under ${BROWSER_RSA_FLOOR} bits whatever the root.`;
+}
 
 export const checkKeyStrength: Check = (ctx) =>
   parsed(ctx).map(([index, cert]): CheckResult => {
@@ -19,7 +28,7 @@ export const checkKeyStrength: Check = (ctx) =>
         finding(
           'KEY_RSA_TOO_SMALL',
           index,
-          `${who} has a ${key.bits}-bit RSA key; keys under ${MIN_RSA_BITS} bits are within reach of attackers, and browsers refuse them.`,
+          rsaTooSmall(who, key.bits),
           { ...detail, minimum: String(MIN_RSA_BITS) },
           off,
         ),

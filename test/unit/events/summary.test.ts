@@ -47,6 +47,10 @@ describe('reduceSummary', () => {
         },
       },
       requests: 1,
+      responses: 1,
+      note: null,
+      firstRequest: { method: 'GET', url: '/' },
+      resumed: false,
       lastSeq: events.length,
     });
     expect(isFailure(s)).toBe(false);
