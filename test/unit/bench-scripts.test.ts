@@ -56,6 +56,16 @@ describe('scripts/bench', () => {
     });
   });
 
+  it('classroom.js runs signed-in students with their own views and finds no isolation violation', async () => {
+    const { stdout } = await run(process.execPath, ['scripts/bench/classroom.js', '--students', '3', '--burst', '2', '--seconds', '1'], { cwd: REPO, timeout: 90_000 });
+    const done = Number(/connections completed +(\d+) \(0 failed\)/.exec(stdout)?.[1]);
+    expect(done).toBeGreaterThanOrEqual(6);
+    // Every connection the students made reached the instructor's view with its student's name.
+    expect(stdout).toContain(`connections the instructor saw ${done} signed-in`);
+    expect(stdout).toMatch(/isolation violations +0 \(must be 0\) over [1-9]\d* events in student views/);
+    expect(stdout).toMatch(/event-to-view latency, p95 +instructor [\d.]+ ms; students: median [\d.]+ ms/);
+  }, 120_000);
+
   it('run.js runs the benchmarks it is asked for and names what it ran', async () => {
     const { stdout } = await run(process.execPath, ['scripts/bench/run.js', '--quick', '--only', 'leaf-issuance'], { cwd: REPO, timeout: 60_000 });
     expect(stdout).toContain('=== leaf-issuance (scripts/bench/leaf-issuance.js) ===');
