@@ -10,7 +10,7 @@ import { REPO, ensureBuilt } from '../helpers/ca-cli';
 import { run, startTestTlslab, type TestTlslab } from '../helpers/tlslab';
 import { describeWithTools } from '../helpers/tools';
 
-jest.setTimeout(60_000);
+jest.setTimeout(90_000);
 const BIN = path.join(REPO, 'bin', 'tlslab.js');
 
 interface Launched {
@@ -57,7 +57,7 @@ describeWithTools(['chromium', 'certutil'], 'tlslab browser', () => {
     try {
       const dir = await b.profile;
       expect(fs.existsSync(path.join(dir, '.pki', 'nssdb', 'cert9.db'))).toBe(true);
-      const outcome = await app.waitFor(outcomeFor('valid', 'accepted'), 30_000);
+      const outcome = await app.waitFor(outcomeFor('valid', 'accepted'), 45_000);
       expect(outcomesFor('valid')).not.toContain('rejected-alert');
       const presented = app.events.find((e) => e.type === 'tls:presented' && e.conn === outcome.conn);
       const caName = /CN=([^,]+)/.exec(app.ca.subject)?.[1] as string;
@@ -77,7 +77,7 @@ describeWithTools(['chromium', 'certutil'], 'tlslab browser', () => {
   it('--untrusted: the browser refuses the certificate tlslab presents (the client leg fails at step 3)', async () => {
     const b = launch(['--untrusted', '--proxy', app.proxyUrl, '--certs', app.certsDir, 'https://tls12-only.lab.tlslab/']);
     try {
-      const outcome = await app.waitFor(outcomeFor('tls12-only', 'rejected-alert'), 30_000);
+      const outcome = await app.waitFor(outcomeFor('tls12-only', 'rejected-alert'), 45_000);
       expect(outcomesFor('tls12-only')).not.toContain('accepted');
       // Chromium: certificate_unknown (46) for every refusal, encrypted under the handshake keys (tlslab decrypted it).
       expect(outcome.type === 'tls:client-outcome' && [outcome.outcome, outcome.step, outcome.alert?.description.name, outcome.alert?.encrypted]).toEqual(['rejected-alert', 3, 'certificate_unknown', true]);
