@@ -20,7 +20,7 @@ export interface DecoderOptions {
    * Bulk mode. Per direction, once the handshake is done and this many application-data records have been
    * reported, further application-data records are only framed and counted (`DecoderState.bulk`): not decrypted
    * (the decryptor skips them) and no events. Alerts (close_notify), KeyUpdate and NewSessionTicket still come
-   * out; in TLS 1.3 that rests on their size (see `BULK_PEEK_MAX` in bulk.ts). Default Infinity: every record
+   * out; in TLS 1.3 the keystream of a record's last bytes tells its inner type (see bulk.ts). Default Infinity: every record
    * is decrypted and reported.
    */
   appDataRecords?: number;

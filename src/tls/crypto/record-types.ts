@@ -37,6 +37,12 @@ export interface RecordDecryptor {
    * application data nobody will read. Never throws; a record too short to hold a block leaves that IV as is.
    */
   skip(header: Uint8Array, body: Uint8Array): void;
+  /**
+   * TLS 1.3 only: the next record's inner content type read from the keystream of its last bytes, without
+   * authenticating it or advancing the sequence number; null when that cannot tell. A hint for bulk mode (which
+   * records to decrypt), never a result.
+   */
+  peekContentType?(body: Uint8Array): number | null;
   /** TLS 1.3 KeyUpdate (RFC 8446 §4.6.3, §7.2): next traffic secret generation, sequence number back to 0. No-op before TLS 1.3. */
   keyUpdate(): void;
   /** Sequence number of the next record to decrypt (RFC 5246 §6.1, RFC 8446 §5.3). */

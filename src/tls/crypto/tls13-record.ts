@@ -2,11 +2,18 @@
 // nonce, AEAD open with the record header as AAD, inner content type and padding. Pure; no I/O.
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { aeadOpen } from './aead';
+import { TailKeystream } from './aead-tail';
 import { cipherSuite, type CipherSuiteParams } from './cipher-suites';
 import { HASH_LENGTH, hkdfExpandLabel } from './hkdf';
 import { fail, type DecryptResult, type RecordDecryptor } from './record-types';
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * Plaintext bytes read by `peekContentType`: the inner content type is the last non-zero byte (RFC 8446 §5.4), so
+ * unpadded records need one byte; a record padded further than this is decrypted in full instead.
+ */
+export const PEEK_TAIL_BYTES = 32;
 
 /**
  * RFC 8446 §7.3: [sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length), _iv likewise with "iv".
@@ -34,6 +41,7 @@ export class Tls13RecordDecryptor implements RecordDecryptor {
   private readonly nonce = Buffer.alloc(12);
   private seqNumber = 0;
   private gen = 0;
+  private tailStream: TailKeystream | null = null;
 
   /** `keys` lets a caller pass traffic keys it already derived (and cached) for `secret`. */
   constructor(
@@ -65,6 +73,25 @@ export class Tls13RecordDecryptor implements RecordDecryptor {
     this.seqNumber++;
   }
 
+  /**
+   * The inner content type of the next record from the keystream of its last bytes (RFC 8446 §5.2, §5.4), without
+   * decrypting the rest, authenticating it or advancing the sequence number; null when it cannot tell (a record
+   * padded beyond `PEEK_TAIL_BYTES`, too short, or an unusable cipher): decrypt it then. Unauthenticated, so only a
+   * hint of which records are worth decrypting.
+   */
+  peekContentType(body: Uint8Array): number | null {
+    const cut = body.length - this.suite.tagLength;
+    if (cut < 1 || !TailKeystream.supports(this.suite.cipher)) return null;
+    try {
+      this.tailStream ??= new TailKeystream(this.suite.cipher, this.key);
+      const tail = this.tailStream.tail(this.setNonce(), body.subarray(0, cut), Math.max(0, cut - PEEK_TAIL_BYTES));
+      for (let i = tail.length - 1; i >= 0; i--) if (tail[i] !== 0) return tail[i];
+      return null;
+    } catch {
+      return null;
+    }
+  }
+
   decrypt(header: Uint8Array, body: Uint8Array): DecryptResult {
     try {
       return this.open(header, body);
@@ -78,12 +105,8 @@ export class Tls13RecordDecryptor implements RecordDecryptor {
     if (body.length < tagLength + 1) {
       return fail('bad-tag', `record of ${body.length} bytes is too short for a ${tagLength}-byte tag and a content type (RFC 8446 §5.2)`);
     }
-    // RFC 8446 §5.3: nonce = iv XOR (64-bit sequence number, left-padded with zeros to iv_length).
-    const nonce = this.nonce;
-    this.iv.copy(nonce);
+    const nonce = this.setNonce();
     const seq = this.seqNumber;
-    nonce.writeUInt32BE((nonce.readUInt32BE(4) ^ Math.floor(seq / 0x1_0000_0000)) >>> 0, 4);
-    nonce.writeUInt32BE((nonce.readUInt32BE(8) ^ seq % 0x1_0000_0000) >>> 0, 8);
     const cut = body.length - tagLength;
     // RFC 8446 §5.2: additional_data = the record header (opaque_type || legacy_record_version || length).
     const inner = aeadOpen(this.suite.cipher, this.key, nonce, header, body.subarray(0, cut), body.subarray(cut));
@@ -98,9 +121,20 @@ export class Tls13RecordDecryptor implements RecordDecryptor {
     return { ok: true, plaintext: inner.subarray(0, end), contentType: inner[end] };
   }
 
+  /** RFC 8446 §5.3: nonce = iv XOR (64-bit sequence number, left-padded with zeros to iv_length). */
+  private setNonce(): Buffer {
+    const nonce = this.nonce;
+    this.iv.copy(nonce);
+    const seq = this.seqNumber;
+    nonce.writeUInt32BE((nonce.readUInt32BE(4) ^ Math.floor(seq / 0x1_0000_0000)) >>> 0, 4);
+    nonce.writeUInt32BE((nonce.readUInt32BE(8) ^ seq % 0x1_0000_0000) >>> 0, 8);
+    return nonce;
+  }
+
   private install(keys: { key: KeyObject; iv: Buffer }): void {
     this.key = keys.key;
     this.iv = keys.iv;
+    this.tailStream = null;
   }
 }
 

@@ -9,7 +9,7 @@ import { ConnectionSession } from '../../../src/capture/session';
 import { EventBus } from '../../../src/events/bus';
 import type { Side, TlslabEvent } from '../../../src/events/schema';
 import type { BulkCount, DecoderOptions, TlsEvent } from '../../../src/tls';
-import { captureOrdered, orderedRelay, sideBytes, type OrderedChunk } from '../../helpers/tls-bulk-capture';
+import { captureOrdered, clientCertWithNames, orderedRelay, sideBytes, type OrderedChunk } from '../../helpers/tls-bulk-capture';
 import { selfSignedCert, type CaptureOptions } from '../../helpers/tls-crypto-capture';
 import { ofType, run, type Feed } from '../../helpers/tls-decoder';
 import { describeWithTools } from '../../helpers/tools';
@@ -126,6 +126,8 @@ const cases: Case[] = [
   tls12('TLS 1.2 ECDHE AES-128-CBC-SHA256 encrypt-then-MAC', 'ECDHE-RSA-AES128-SHA256', 'TLSv1.2'),
   tls12('TLS 1.2 ECDHE AES-128-CBC-SHA256 MAC-then-encrypt', 'ECDHE-RSA-AES128-SHA256', 'TLSv1.2', true),
   tls12('TLS 1.0 ECDHE AES-256-CBC-SHA (implicit IV)', 'ECDHE-RSA-AES256-SHA:@SECLEVEL=0', 'TLSv1', true),
+  { title: 'TLS 1.3 AES-256-GCM', opts: { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', ciphers: 'TLS_AES_256_GCM_SHA384' } },
+  { title: 'TLS 1.3 AES-128-CCM', opts: { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', ciphers: 'TLS_AES_128_CCM_SHA256' } },
 ];
 
 describe('TlsDecoder bulk mode on real Node TLS connections (2 MiB each way, close_notify both ways)', () => {
@@ -147,6 +149,27 @@ describe('TlsDecoder bulk mode on real Node TLS connections (2 MiB each way, clo
     expect(run(script(cap.chunks, cap.keylog), big).events).toEqual(full);
     const withInfinity = run(script(cap.chunks, cap.keylog), { ...big, appDataRecords: Infinity });
     expect(withInfinity.events).toEqual(full);
+  });
+
+  it('a NewSessionTicket over 2 KiB (the server remembers a large client certificate in it) is reported in bulk mode', async () => {
+    const client = clientCertWithNames(80);
+    expect(client.der.length).toBeGreaterThan(2048);
+    const cap = await captureOrdered({
+      cert, clientBytes: MB2, serverBytes: MB2, ...cases[0].opts,
+      client: { key: client.key, cert: client.cert }, server: { requestCert: true, rejectUnauthorized: true, ca: client.cert },
+    });
+    const { full, bulk } = compare(cap.chunks, cap.keylog);
+    const tickets = (events: TlsEvent[]) => ofType(events, 'tls:handshake').filter((h) => h.msgType.name === 'new_session_ticket');
+    expect(tickets(full).length).toBeGreaterThan(0);
+    expect(tickets(bulk)).toEqual(tickets(full));
+    for (const t of tickets(bulk)) {
+      expect(t.length).toBeGreaterThan(2048);
+      expect(t.encrypted).toBe(true);
+    }
+    // The tickets came inside bulk mode: more than N of the server's application-data records before them.
+    const first = full.indexOf(tickets(full)[0]);
+    expect(appRecordsAfterHandshake(full.slice(0, first)).server.length).toBeGreaterThan(N);
+    expectCloseNotify(bulk, SIDES, true);
   });
 
   it('without decryption: TLS 1.2 application data beyond N is counted, the alert record still reported', async () => {
@@ -238,8 +261,9 @@ describeWithTools(['openssl'], 'bulk mode across a TLS 1.3 KeyUpdate (openssl s_
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('1 MiB each way, a KeyUpdate from each side, 1 MiB each way, close_notify', async () => {
+  it('1 MiB from the client and 10 MiB from the server, a KeyUpdate from each side, 1 MiB each way, close_notify', async () => {
     const half = MB2 / 2;
+    const tenMiB = 10 * 1024 * 1024;
     const server = spawn('openssl', ['s_server', '-accept', '127.0.0.1:0', '-tls1_3', '-cert', join(dir, 'cert.pem'), '-key', join(dir, 'key.pem'),
       '-keylogfile', join(dir, 'server.keys'), '-naccept', '1']);
     children.push(server);
@@ -254,7 +278,7 @@ describeWithTools(['openssl'], 'bulk mode across a TLS 1.3 KeyUpdate (openssl s_
       await clientSaw(/Verify return code/);
       client.stdin.write(payload(half, '#c1#'));
       await serverSaw(/#c1#/);
-      server.stdin.write(payload(half, '#s1#'));
+      server.stdin.write(payload(tenMiB, '#s1#'));
       await clientSaw(/#s1#/);
       client.stdin.write('k\n'); // s_client command: KeyUpdate, update_not_requested (RFC 8446 §4.6.3)
       await clientSaw(/KEYUPDATE/);
@@ -283,5 +307,11 @@ describeWithTools(['openssl'], 'bulk mode across a TLS 1.3 KeyUpdate (openssl s_
     }
     expectCloseNotify(bulk, SIDES, true);
     expect(plaintext(full, 'client').toString('latin1')).toBe(payload(half, '#c1#') + payload(half, '#c2#'));
+    // The server's KeyUpdate came after more than 10 MiB of its records, all but N of them skipped in bulk mode.
+    const serverKeyUpdate = bulk.findIndex((e) => e.type === 'tls:handshake' && e.from === 'server' && e.msgType.name === 'key_update');
+    const before = full.findIndex((e) => e.type === 'tls:handshake' && e.from === 'server' && e.msgType.name === 'key_update');
+    const bytesBefore = appRecordsAfterHandshake(full.slice(0, before)).server.reduce((n, r) => n + r.length, 0);
+    expect(bytesBefore).toBeGreaterThan(tenMiB);
+    expect(appRecordsAfterHandshake(bulk.slice(0, serverKeyUpdate)).server).toHaveLength(N);
   });
 });
