@@ -1,19 +1,7 @@
 // Typed errors of the capture-file layer: every problem is a value with a stable code, never a throw.
-// Pure data, no I/O; src/commands/decode.ts turns these into messages for the user.
-
-/** Stable codes of the pcap layer, each with a one-line meaning (docs/decode.md lists them). */
-export const PCAP_ERRORS = {
-  TLSLAB_ERR_PCAP_EMPTY: 'The file is empty',
-  TLSLAB_ERR_PCAP_FORMAT: 'The file is neither pcap nor pcapng (unknown magic number)',
-  TLSLAB_ERR_PCAP_TRUNCATED: 'The file ends in the middle of a header, block or packet',
-  TLSLAB_ERR_PCAP_BAD_BLOCK: 'A pcapng block has an impossible length or trailer',
-  TLSLAB_ERR_PCAP_BAD_SECTION: 'A pcapng section header is malformed (byte-order magic or version)',
-  TLSLAB_ERR_PCAP_NO_INTERFACE: 'A pcapng packet names an interface that was never described',
-  TLSLAB_ERR_PCAP_SNAPLEN: 'A packet is longer than the capture allows (corrupt length)',
-  TLSLAB_ERR_PCAP_WRITE: 'A packet could not be synthesized (addresses must be literal IPv4 or IPv6, not mixed)',
-} as const;
-
-export type PcapErrorCode = keyof typeof PCAP_ERRORS;
+// Their codes are the capture-file section of the one error table (src/errors.ts). Pure data, no I/O;
+// src/commands/decode.ts turns these into messages for the user.
+import { PCAP_ERRORS, type PcapErrorCode } from '../errors';
 
 /** One problem found while reading a capture. `offset` is the byte offset in the file. */
 export interface PcapError {

@@ -1,6 +1,7 @@
 // The pcap layer's public face: read pcap/pcapng, decode packets to TCP, reassemble streams, write pcapng.
 // Pure parsing and building over bytes in memory; file and socket I/O belong to the callers.
-export { PCAP_ERRORS, type PcapError, type PcapErrorCode, type Result } from './errors';
+export { PCAP_ERRORS, type PcapErrorCode } from '../errors';
+export type { PcapError, Result } from './errors';
 export type { Capture, CaptureFormat, CaptureInterface, CapturedPacket, Endpoint, TcpFlags, TcpSegment } from './types';
 export { endpointText, packetTimeMs } from './types';
 export { readCapture, reassembleCapture, timeOrder, type CaptureStreams } from './capture';

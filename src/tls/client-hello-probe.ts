@@ -2,7 +2,8 @@
 // the proxy uses it for SNI and ALPN. Pure: bytes in, a result out — never throws.
 import type { ClientHelloDetails } from '../events/schema';
 import { concat } from './bytes';
-import { DECODE_ERRORS, DecodeFailure } from './errors';
+import { DECODE_ERRORS } from '../errors';
+import { DecodeFailure } from './errors';
 import { parseHandshakeMessage } from './messages';
 import { MAX_RECORD_BODY } from './record-layer';
 import { parseSslv2ClientHello } from './sslv2';

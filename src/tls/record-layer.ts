@@ -1,8 +1,7 @@
 // The record layer of one direction: an explicit state machine over a byte queue (model: ws lib/receiver.js).
 // Pure: `push(bytes)` returns whole records or typed errors; partial input waits in the queue (need-more-bytes).
 import { ByteQueue } from './bytes';
-import type { DecodeErrorCode } from './errors';
-import { DECODE_ERRORS } from './errors';
+import { DECODE_ERRORS, type DecodeErrorCode } from '../errors';
 
 /** RFC 5246 §6.2.3: TLSCiphertext.length must not exceed 2^14 + 2048. */
 export const MAX_RECORD_BODY = 16384 + 2048;
