@@ -41,7 +41,7 @@ const QUIET = {
 };
 
 /**
- * @typedef {{ firefox: string, profile: string, proxyPort: number, tlsMax: 'TLSv1.2' | 'TLSv1.3', urls: string[], shots?: string }} Job
+ * @typedef {{ firefox: string, profile: string, proxyPort: number, tlsMax: 'TLSv1.2' | 'TLSv1.3', urls: string[], shots?: string, prefs?: Record<string, string | number | boolean> }} Job
  * @typedef {{ url: string, status: number | null, title: string | null, text: string | null, error: string | null }} Visit
  */
 
@@ -67,6 +67,7 @@ const browser = await puppeteer.launch({
     'network.proxy.no_proxies_on': '',
     // 3 = TLS 1.2, 4 = TLS 1.3: the highest version Firefox offers on the client leg.
     'security.tls.version.max': job.tlsMax === 'TLSv1.2' ? 3 : 4,
+    ...(job.prefs ?? {}),
   },
 });
 /** @type {Visit[]} */

@@ -10,13 +10,18 @@ import { execFile, execFileSync } from 'node:child_process';
 export const FIREFOX = '/usr/bin/firefox-esr';
 const DRIVER = path.resolve(__dirname, 'firefox-driver.mjs');
 
-/** A fresh Firefox profile folder whose NSS database (cert9.db) trusts `caPem` to identify websites ("C,,"). */
-export function makeFirefoxProfile(caPem: string): { dir: string; remove(): void } {
+/**
+ * A fresh Firefox profile folder whose NSS database (cert9.db) trusts `caPem` to identify websites ("C,,"); with
+ * `null`, a profile that trusts no added CA (a student who has not installed tlslab's yet).
+ */
+export function makeFirefoxProfile(caPem: string | null): { dir: string; remove(): void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tlslab-firefox-'));
-  const ca = path.join(dir, 'tlslab-ca.pem');
-  fs.writeFileSync(ca, caPem);
   execFileSync('certutil', ['-d', `sql:${dir}`, '-N', '--empty-password'], { stdio: 'pipe' });
-  execFileSync('certutil', ['-d', `sql:${dir}`, '-A', '-t', 'C,,', '-n', 'tlslab', '-i', ca], { stdio: 'pipe' });
+  if (caPem !== null) {
+    const ca = path.join(dir, 'tlslab-ca.pem');
+    fs.writeFileSync(ca, caPem);
+    execFileSync('certutil', ['-d', `sql:${dir}`, '-A', '-t', 'C,,', '-n', 'tlslab', '-i', ca], { stdio: 'pipe' });
+  }
   return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -28,6 +33,8 @@ export interface FirefoxJob {
   urls: string[];
   /** Screenshot path prefix, e.g. `test-output/screenshots/firefox`; none when absent. */
   shots?: string;
+  /** More Firefox prefs for this run (over the driver's own). */
+  prefs?: Record<string, string | number | boolean>;
 }
 
 export interface FirefoxVisit {
