@@ -13,6 +13,7 @@ const phases = require('./lib/phases');
 const { fmt, median, table } = require('./lib/stats');
 const { rssMiB, loadNote } = require('./lib/proc');
 const { formatProfile } = require('./lib/cpuprofile');
+const { relayLatency } = require('./lib/latency');
 
 const HELP = `Usage: node scripts/bench/proxy.js [options]
   --peers LIST        comma-separated, from direct,tlslab,http-mitm-proxy,mitmdump (the default) and the
@@ -26,7 +27,8 @@ const HELP = `Usage: node scripts/bench/proxy.js [options]
   --bulk-mb M         size of the bulk download in MiB (default 256)
   --bulk-timeout S    give up a bulk download after S seconds and report what arrived (default 60)
   --small B           body size of GET /small in bytes (default 1024)
-  --phases LIST       comma-separated, from newconn,keepalive,bulk (default: all three)
+  --phases LIST       comma-separated, from newconn,keepalive,bulk,latency (default: all four)
+  --latency-probes N  sequential connections per peer and round for the relay-path latency (default 50)
   --quick             tiny sizes for a smoke run: 1 round, 1 s, 2 workers, 2 conns, 8 MiB
   --profile DIR       run tlslab under node --cpu-prof (profile written to DIR) and print its top functions;
                       profiling slows tlslab, so use it to see where time goes, not for the figures
@@ -37,7 +39,7 @@ const HELP = `Usage: node scripts/bench/proxy.js [options]
 `;
 
 function parseArgs(argv) {
-  const o = { peers: ['direct', 'tlslab', 'http-mitm-proxy', 'mitmdump'], rounds: 2, seconds: 5, workers: 8, conns: 4, maxRequests: 20000, bulkMb: 256, bulkTimeoutS: 60, small: 1024, profile: null, json: null, phases: ['newconn', 'keepalive', 'bulk'], tlslabNodeArgs: [], mitmStream: true };
+  const o = { peers: ['direct', 'tlslab', 'http-mitm-proxy', 'mitmdump'], rounds: 2, seconds: 5, workers: 8, conns: 4, maxRequests: 20000, bulkMb: 256, bulkTimeoutS: 60, small: 1024, profile: null, json: null, phases: ['newconn', 'keepalive', 'bulk', 'latency'], latencyProbes: 50, tlslabNodeArgs: [], mitmStream: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => {
@@ -56,7 +58,7 @@ function parseArgs(argv) {
     } else if (a === '--peers') o.peers = v().split(',').map((p) => p.trim()).filter(Boolean);
     else if (a === '--phases') {
       o.phases = v().split(',').map((p) => p.trim()).filter(Boolean);
-      const bad = o.phases.filter((p) => !['newconn', 'keepalive', 'bulk'].includes(p));
+      const bad = o.phases.filter((p) => !['newconn', 'keepalive', 'bulk', 'latency'].includes(p));
       if (bad.length) throw new Error(`unknown phase(s) ${bad.join(', ')}`);
     } else if (a === '--rounds') o.rounds = num();
     else if (a === '--seconds') o.seconds = num();
@@ -66,7 +68,8 @@ function parseArgs(argv) {
     else if (a === '--bulk-mb') o.bulkMb = num();
     else if (a === '--bulk-timeout') o.bulkTimeoutS = num();
     else if (a === '--small') o.small = num();
-    else if (a === '--quick') Object.assign(o, { rounds: 1, seconds: 1, workers: 2, conns: 2, bulkMb: 8 });
+    else if (a === '--latency-probes') o.latencyProbes = num();
+    else if (a === '--quick') Object.assign(o, { rounds: 1, seconds: 1, workers: 2, conns: 2, bulkMb: 8, latencyProbes: 10 });
     else if (a === '--profile') o.profile = path.resolve(v());
     else if (a === '--mitmdump-buffered') o.mitmStream = false;
     else if (a === '--tlslab-node-arg') o.tlslabNodeArgs.push(v());
@@ -128,7 +131,7 @@ async function main() {
       }
     }
 
-    const results = { newConn: {}, keepAlive: {}, bulk: {} };
+    const results = { newConn: {}, keepAlive: {}, bulk: {}, latency: {} };
     for (const p of peers) for (const k of Object.keys(results)) results[k][p.name] = [];
     const bulkBytes = Math.round(o.bulkMb * 1048576);
     for (let round = 1; round <= o.rounds; round++) {
@@ -145,6 +148,11 @@ async function main() {
       for (const p of o.phases.includes('bulk') ? peers : []) {
         progress(`round ${round}: bulk ${o.bulkMb} MiB via ${p.name}`);
         results.bulk[p.name].push(await phases.bulk(p, origin, { bytes: bulkBytes, timeoutS: o.bulkTimeoutS }));
+        await settle();
+      }
+      for (const p of o.phases.includes('latency') ? peers : []) {
+        progress(`round ${round}: relay-path latency via ${p.name} (${o.latencyProbes} sequential connections)`);
+        results.latency[p.name].push(await relayLatency(p, origin, { probes: o.latencyProbes }));
         await settle();
       }
     }
@@ -183,6 +191,13 @@ async function main() {
         const r = closeCheck[p.name];
         return [p.name, String(r.bytes), String(closeBytes), r.complete ? 'yes' : 'NO', fmt(r.mibps, 0), r.lastError ?? ''];
       })), '');
+    }
+    if (o.phases.includes('latency')) {
+      out.push(`Relay-path latency: ${o.latencyProbes} sequential new connections per round (one at a time, no load from this bench), each through a`);
+      out.push('timestamping TCP forwarder in front of the origin; p50 / p95 in ms over all rounds. "upstream SH → client SH": the origin');
+      out.push("sends its first flight (ServerHello) → the client's first TLS bytes back (its ServerHello); \"hello\": ClientHello out → first");
+      out.push('bytes back at the client; "request →": GET written → first response byte, on the new connection and a second on it');
+      out.push(latencyTable(peers, results.latency), '');
     }
     out.push('Proxy process memory (RSS, MiB)');
     out.push(memoryTable(peers, results));
@@ -234,6 +249,21 @@ function errorLines(peers, res) {
     if (bad.length) lines.push(`  ${p.name}: ${bad.reduce((a, r) => a + r.errors, 0)} error(s), last: ${bad[bad.length - 1].lastError}`);
   }
   return lines;
+}
+
+function latencyTable(peers, res) {
+  const cols = [['tunnelMs', 'CONNECT → 200'], ['helloMs', 'hello'], ['upstreamToClientHelloMs', 'upstream SH → client SH'], ['firstRequestMs', 'request → response, 1st'], ['secondRequestMs', 'request → response, 2nd']];
+  const rows = [];
+  const notes = [];
+  for (const p of peers) {
+    const rs = res[p.name];
+    if (!rs.length) continue;
+    const pooled = (k, pct) => median(rs.map((r) => r[k][pct]));
+    rows.push([p.name, ...cols.map(([k]) => (rs.some((r) => r[k].n > 0) ? `${fmt(pooled(k, 'p50'))} / ${fmt(pooled(k, 'p95'))}` : '-')), String(rs.reduce((a, r) => a + r.errors, 0))]);
+    const bad = rs.filter((r) => r.errors > 0);
+    if (bad.length) notes.push(`  ${p.name}: last error: ${bad[bad.length - 1].lastError}`);
+  }
+  return [table(['peer', ...cols.map(([, h]) => h), 'errors'], rows), ...notes].join('\n');
 }
 
 function memoryTable(peers, res) {
