@@ -249,16 +249,13 @@ export class LessonPanel {
     const g = grades[q.id];
     const result = h('span', { class: `grade ${g ? `grade-${g.status}` : ''}`, role: 'status' }, g ? gradeText(g, q.kind) : '');
     const check = h('button', { type: 'button', class: 'check', text: 'Check', disabled: q.kind === 'fact' && conn === null });
-    check.addEventListener('click', async () => {
+    check.addEventListener('click', () => {
       const qs = new URLSearchParams({ question: q.id, answer: answer(), ...(q.kind === 'fact' && conn !== null ? { conn } : {}) });
-      try {
-        const grade = await getJson<Grade>(`/api/lessons/${encodeURIComponent(l.id)}/check?${qs}`);
+      getJson<Grade>(`/api/lessons/${encodeURIComponent(l.id)}/check?${qs.toString()}`).then((grade) => {
         (this.saved.grades[l.id] ??= {})[q.id] = grade;
         this.save();
         this.render();
-      } catch (e) {
-        replace(result, `Not checked: ${(e as Error).message}`);
-      }
+      }, (e: unknown) => replace(result, `Not checked: ${(e as Error).message}`));
     });
     return h('li', { class: 'question', 'data-question': q.id }, h('p', { text: q.ask }), h('div', { class: 'answer' }, field, ' ', check, ' ', result));
   }

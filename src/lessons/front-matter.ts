@@ -13,7 +13,7 @@ export interface FrontMatter {
   /** 1-based line of the file where the body starts. */
   bodyLine: number;
   /** The file line of the value at `path` (`key`: of the key itself), or of its nearest parent that exists. */
-  lineOf(path: YamlPath, key?: boolean): number;
+  lineOf: (path: YamlPath, key?: boolean) => number;
 }
 
 export type FrontMatterResult = { ok: true; value: FrontMatter } | { ok: false; errors: { line: number; message: string }[] };

@@ -13,7 +13,7 @@ const ALIASES: Readonly<Record<string, string>> = {
 
 /** Lowercase, without spaces, dashes, underscores or dots; an alias becomes its canonical name. */
 export function canonical(answer: string): string {
-  const flat = answer.trim().toLowerCase().replace(/[\s_.\-]+/g, '');
+  const flat = answer.trim().toLowerCase().replace(/[\s_.-]+/g, '');
   return ALIASES[flat] ?? flat;
 }
 

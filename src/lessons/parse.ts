@@ -1,6 +1,5 @@
 // Reads one lesson file (Markdown with YAML front matter) into a Lesson, or says what is wrong with it, each error
 // with its file line. Pure: text in, a Lesson or errors out (load.ts reads the files).
-import type { Leg } from '../events/schema.js';
 import { LAB_CASES } from '../lab/lab-cases';
 import { FINDING_CODES } from '../x509/findings';
 import { CONNECTION_CONDITION_KEYS, LEG_CONDITION_KEYS } from './conditions.js';

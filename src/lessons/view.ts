@@ -50,11 +50,11 @@ export function serverHello(view: ConnectionView, leg: Leg, hrr = false): Server
 }
 
 export function established(view: ConnectionView, leg: Leg): TlsEstablishedEvent | null {
-  return (view.events.find((e) => e.type === 'tls:established' && e.leg === leg) as TlsEstablishedEvent | undefined) ?? null;
+  return view.events.find((e): e is TlsEstablishedEvent => e.type === 'tls:established' && e.leg === leg) ?? null;
 }
 
 export function verdict(view: ConnectionView): TlsVerdictEvent | null {
-  return (view.events.find((e) => e.type === 'tls:verdict') as TlsVerdictEvent | undefined) ?? null;
+  return view.events.find((e): e is TlsVerdictEvent => e.type === 'tls:verdict') ?? null;
 }
 
 /** Is a message of this name on the leg (from either side)? */

@@ -30,7 +30,7 @@ function query(url: URL, allowed: readonly string[], required: readonly string[]
   for (const [k, v] of url.searchParams) {
     if (!allowed.includes(k)) return { ok: false, message: `Unknown parameter "${k.slice(0, 32)}" (allowed: ${allowed.join(', ') || 'none'}).` };
     if (Object.hasOwn(value, k)) return { ok: false, message: `The parameter "${k}" is given twice.` };
-    if (v.length > MAX_ANSWER || /[\u0000-\u001f\u007f]/.test(v)) return { ok: false, message: `The parameter "${k}" is over ${MAX_ANSWER} characters or holds control characters.` };
+    if (v.length > MAX_ANSWER || /\p{Cc}/u.test(v)) return { ok: false, message: `The parameter "${k}" is over ${MAX_ANSWER} characters or holds control characters.` };
     value[k] = v;
   }
   for (const k of required) if (value[k] === undefined || value[k] === '') return { ok: false, message: `The parameter "${k}" is missing.` };
