@@ -1,4 +1,5 @@
-// The proxy's front door, built on http-mitm-proxy (pinned 1.1.0): it accepts connections and parses requests. CONNECT
+// The proxy's front door, built on http-mitm-proxy (pinned 1.1.0, its internals reached through ./mitm-adapter only):
+// it accepts connections and parses requests. CONNECT
 // is taken over in its onConnect hook (src/proxy/tunnel.ts); every plain-HTTP request passes tlslab's checks
 // (src/proxy/target.ts) before it reaches http-mitm-proxy's forwarding, and WebSocket upgrades go to tlslab's own relay
 // (src/proxy/websocket-relay.ts). Before any of it, the gate (src/proxy/classroom-gate.ts) decides who may ask for what.
@@ -7,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type net from 'node:net';
-import { Proxy, type IContext } from 'http-mitm-proxy';
+import type { IContext } from 'http-mitm-proxy';
 import type { ProxyContext } from './context';
 import type { Student } from '../events/schema';
 import { handleConnect, parseConnectTarget } from './tunnel';
@@ -21,30 +22,7 @@ import { DEFAULT_WS_MAX_MESSAGE_BYTES, relayWebSocket } from './websocket-relay'
 import { ProxyGate, answerResponse, answerSocket, localHost, type GateOptions, type GateRequest } from './classroom-gate';
 import { serveClassroomPage } from './classroom-pages';
 import { PinnedAgent, pinnedRequestOptions, type Resolution } from './upstream';
-
-/**
- * http-mitm-proxy makes (and writes to disk) a CA of its own when it starts, and would mint a key per host with it.
- * Every CONNECT is ours, so that CA would never sign anything: hand it an inert stand-in instead, so no second CA
- * key is ever generated or written. This touches an internal of the pinned version.
- */
-function adoptNoCa(): void {
-   
-  const mod = require('http-mitm-proxy/dist/lib/ca') as { default: { create: (dir: string, cb: (err: Error | null, ca?: unknown) => void) => void } };
-  mod.default.create = (_dir, cb) => cb(null, {
-    generateServerCertificateKeys() {
-      throw new Error('tlslab owns every TLS leg: http-mitm-proxy must not mint certificates');
-    },
-    getCACertPath: () => '',
-  });
-}
-
-type MitmInternals = {
-  _onError(kind: string, ctx: IContext | null, err: Error): void;
-  _onSocketError(description: string, err: NodeJS.ErrnoException): void;
-  httpServer?: http.Server;
-  httpPort: number;
-  wsServer?: { close(): void };
-};
+import { createMitmProxy, listenMitm, takeOverRequests, type RequestListener } from './mitm-adapter';
 
 export interface FrontOptions {
   host: string;
@@ -54,8 +32,6 @@ export interface FrontOptions {
   /** Largest WebSocket message relayed, in bytes on the wire (default 16 MiB). */
   wsMaxMessageBytes?: number;
 }
-
-type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** Every Host header line a request carried (Node keeps only the first in `headers.host`). */
 function hostLines(raw: readonly string[]): string[] {
@@ -69,7 +45,10 @@ function describe(err: unknown): { name?: string; code?: unknown; message: strin
 }
 
 export class ProxyFront {
-  private readonly proxy = new Proxy();
+  private readonly proxy = createMitmProxy({
+    onError: (kind, pctx, err) => this.onMitmError(kind, pctx, err),
+    onSocketError: (description, err) => this.ctx.log.debug({ description, code: err.code }, 'proxy socket error'),
+  });
   private readonly sockets = new Set<net.Socket>();
   private readonly exchanges = new WeakMap<IncomingMessage, PlainExchange>();
   private readonly queues = new WeakMap<net.Socket, RequestQueue>();
@@ -84,9 +63,7 @@ export class ProxyFront {
   constructor(private readonly ctx: ProxyContext, private readonly opts: FrontOptions) {}
 
   async listen(): Promise<void> {
-    adoptNoCa();
     const proxy = this.proxy;
-    this.quiet();
     proxy.onConnect((req, socket, head, _callback) => {
       // Never call back: the tunnel is ours from here (http-mitm-proxy would otherwise answer and mint its own leaf).
       const s = socket as net.Socket;
@@ -100,27 +77,21 @@ export class ProxyFront {
       });
     });
     proxy.onRequest((pctx, callback) => this.onMitmRequest(pctx, callback));
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: NodeJS.ErrnoException): void =>
-        reject(new TlslabError('TLSLAB_ERR_LISTEN', `cannot listen on ${this.opts.host}:${this.opts.port} for the proxy: ${err.code ?? err.message}`));
-      proxy.listen({ host: this.opts.host, port: this.opts.port, keepAlive: true }, () => {
-        const server = (proxy as unknown as MitmInternals).httpServer as http.Server;
-        server.off('error', onError);
+    try {
+      await listenMitm(proxy, { host: this.opts.host, port: this.opts.port }, (server, port) => {
         // An error on the listening socket after listen is logged: with no listener left, it would end the process.
         server.on('error', (err: NodeJS.ErrnoException) => this.ctx.log.error({ code: err.code, err: err.message }, 'proxy listening socket error'));
         server.on('connection', (s: net.Socket) => this.track(s));
-        this.port = (proxy as unknown as MitmInternals).httpPort;
-        try {
-          // Before the first connection is read (it is read on a later turn of the event loop): nothing passes ungated.
-          this.gateInstance = new ProxyGate(this.ctx, { ...this.opts.gate, proxyPort: this.port });
-          this.takeOver(server);
-          resolve();
-        } catch (err) {
-          reject(err);
-        }
+        this.port = port;
+        // Before the first connection is read (it is read on a later turn of the event loop): nothing passes ungated.
+        this.gateInstance = new ProxyGate(this.ctx, { ...this.opts.gate, proxyPort: this.port });
+        this.takeOver(server);
       });
-      (proxy as unknown as MitmInternals).httpServer?.once('error', onError);
-    });
+    } catch (err) {
+      if (err instanceof TlslabError) throw err;
+      const e = err as NodeJS.ErrnoException;
+      throw new TlslabError('TLSLAB_ERR_LISTEN', `cannot listen on ${this.opts.host}:${this.opts.port} for the proxy: ${e.code ?? e.message}`);
+    }
   }
 
   private track(s: net.Socket): void {
@@ -130,16 +101,11 @@ export class ProxyFront {
 
   /**
    * Puts tlslab's checks in front of http-mitm-proxy's request handler, and tlslab's WebSocket relay in place of its
-   * own. These are internals of the pinned version: if they change, tlslab refuses to start rather than run unchecked.
+   * own (./mitm-adapter: if its internals change, tlslab refuses to start rather than run unchecked).
    */
   private takeOver(server: http.Server): void {
-    const handlers = server.listeners('request') as RequestListener[];
-    if (handlers.length !== 1) throw new TlslabError('TLSLAB_ERR_INTERNAL', `http-mitm-proxy changed: expected one request handler on its server, found ${handlers.length}`);
-    const forward = handlers[0];
-    server.removeAllListeners('request');
+    const forward = takeOverRequests(this.proxy, server);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res, forward));
-    (this.proxy as unknown as MitmInternals).wsServer?.close();
-    if (server.listenerCount('upgrade') !== 0) throw new TlslabError('TLSLAB_ERR_INTERNAL', 'http-mitm-proxy changed: its WebSocket server is still attached after close()');
     server.on('upgrade', (req: IncomingMessage, socket: net.Socket, head: Buffer) => this.onUpgrade(req, socket, head));
     // Node's HTTP server ends a socket as soon as the client ends its side, and the response still being fetched is
     // lost (a client that sends its request, then FIN, gets nothing). Half-open, it answers first, then ends.
@@ -318,29 +284,21 @@ export class ProxyFront {
     return String(req.headers.via ?? '').includes(this.via.slice(4));
   }
 
-  /**
-   * http-mitm-proxy prints every error with console.error (and resets with console.debug), and answers a failed request
-   * with its own 504 text. Route errors to the request's exchange and to our logger instead. Internal of 1.1.0.
-   */
-  private quiet(): void {
-    const p = this.proxy as unknown as MitmInternals;
-    const log = this.ctx.log;
-    p._onSocketError = (description, err) => {
-      log.debug({ description, code: err.code }, 'proxy socket error');
-    };
-    p._onError = (kind, pctx, err) => {
-      log.debug({ kind, err: err?.message }, 'http-mitm-proxy error');
-      const req = pctx?.clientToProxyRequest;
-      const ex = req ? this.exchanges.get(req) : undefined;
-      if (ex) ex.error(kind, err);
-      else if (pctx?.proxyToClientResponse && !pctx.proxyToClientResponse.writableEnded) pctx.proxyToClientResponse.destroy();
-    };
+  /** http-mitm-proxy's errors (in place of its console.error and its own 504 text): to the request's exchange and our logger. */
+  private onMitmError(kind: string, pctx: IContext | null, err: Error | undefined): void {
+    this.ctx.log.debug({ kind, err: err?.message }, 'http-mitm-proxy error');
+    const req = pctx?.clientToProxyRequest;
+    const ex = req ? this.exchanges.get(req) : undefined;
+    if (ex) ex.error(kind, err);
+    else if (pctx?.proxyToClientResponse && !pctx.proxyToClientResponse.writableEnded) pctx.proxyToClientResponse.destroy();
   }
 
-  async close(): Promise<void> {
+  /** Ends every connection and stops listening (it does not wait for the listening socket to be released). */
+  close(): Promise<void> {
     for (const s of this.sockets) s.destroy();
     this.agent.destroy();
     this.proxy.close();
+    return Promise.resolve();
   }
 }
 
