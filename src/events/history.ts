@@ -107,13 +107,13 @@ export class EventHistory {
 
   /** Seq of the oldest kept event, or null when empty. */
   get firstSeq(): number | null {
-    if (this.keptCount > 0) return (this.kept[this.keptHead] as TlslabEvent).seq;
+    if (this.keptCount > 0) return this.kept[this.keptHead].seq;
     return this.count === 0 ? null : (this.ring[this.start] as TlslabEvent).seq;
   }
 
   /** Seq of the newest kept event, or null when empty. */
   get lastSeq(): number | null {
-    if (this.count === 0) return this.keptCount > 0 ? (this.kept[this.kept.length - 1] as TlslabEvent).seq : null;
+    if (this.count === 0) return this.keptCount > 0 ? this.kept[this.kept.length - 1].seq : null;
     return (this.ring[(this.start + this.count - 1) % this.maxEvents] as TlslabEvent).seq;
   }
 
@@ -163,7 +163,7 @@ export class EventHistory {
         continue;
       }
       const event = this.ring[this.start] as TlslabEvent;
-      const size = this.sizes[this.start] as number;
+      const size = this.sizes[this.start];
       const preferred = this.preferredConns.has(event.conn) || this.prefer(event.conn);
       if (!preferred || size > this.maxPreferredBytes || this.maxPreferredEvents === 0) {
         this.takeOldest();
@@ -181,7 +181,7 @@ export class EventHistory {
 
   /** Takes the ring's oldest event out of the ring (the caller drops or moves it). */
   private takeOldest(): void {
-    this.totalBytes -= this.sizes[this.start] as number;
+    this.totalBytes -= this.sizes[this.start];
     this.ring[this.start] = undefined;
     this.start = (this.start + 1) % this.maxEvents;
     this.count--;
@@ -190,8 +190,8 @@ export class EventHistory {
 
   /** Drops the oldest event of `kept`. */
   private dropKept(): void {
-    const event = this.kept[this.keptHead] as TlslabEvent;
-    const size = this.keptSizes[this.keptHead] as number;
+    const event = this.kept[this.keptHead];
+    const size = this.keptSizes[this.keptHead];
     this.kept[this.keptHead] = undefined as unknown as TlslabEvent;
     this.keptHead++;
     this.keptBytes -= size;
@@ -235,7 +235,7 @@ export class EventHistory {
   toArray(keep?: (e: TlslabEvent) => boolean): TlslabEvent[] {
     const out: TlslabEvent[] = [];
     for (let i = this.keptHead; i < this.kept.length; i++) {
-      const e = this.kept[i] as TlslabEvent;
+      const e = this.kept[i];
       if (keep === undefined || keep(e)) out.push(e);
     }
     for (let i = 0; i < this.count; i++) {

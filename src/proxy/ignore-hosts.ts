@@ -48,9 +48,9 @@ export function parseHostPattern(raw: string): HostPattern {
 /** `host:443` → host and port; `[::1]:443` → `::1` and port; a bare IPv6 glob (several colons) has no port. */
 function splitPort(glob: string): { hostGlob: string; port: number | null } {
   const v6 = /^\[([^\]]*)\](?::(\d{1,5}))?$/.exec(glob);
-  if (v6) return { hostGlob: v6[1] as string, port: v6[2] === undefined ? null : Number(v6[2]) };
+  if (v6) return { hostGlob: v6[1], port: v6[2] === undefined ? null : Number(v6[2]) };
   const parts = glob.split(':');
-  if (parts.length === 2 && /^\d{1,5}$/.test(parts[1] as string)) return { hostGlob: parts[0] as string, port: Number(parts[1]) };
+  if (parts.length === 2 && /^\d{1,5}$/.test(parts[1])) return { hostGlob: parts[0], port: Number(parts[1]) };
   return { hostGlob: glob, port: null };
 }
 

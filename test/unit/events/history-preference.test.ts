@@ -8,7 +8,7 @@ import { closeEvent, okConnection, open, record, rejected, verdict } from '../..
 let seq = 0;
 function stamp(d: EventDraft): TlslabEvent {
   seq++;
-  return { ...d, v: 1, seq, t: 1000 + seq } as TlslabEvent;
+  return { ...d, v: 1, seq, t: 1000 + seq };
 }
 
 describe('EventHistory with a preference', () => {

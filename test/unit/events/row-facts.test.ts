@@ -4,7 +4,7 @@ import type { EventDraft, TlslabEvent } from '../../../src/events/schema';
 import { accepted, okConnection, request } from '../../helpers/events-drafts';
 
 let seq = 0;
-const stamp = (d: EventDraft): TlslabEvent => ({ ...d, v: 1, seq: ++seq, t: 1000 + seq }) as TlslabEvent;
+const stamp = (d: EventDraft): TlslabEvent => ({ ...d, v: 1, seq: ++seq, t: 1000 + seq });
 const fold = (drafts: EventDraft[]) => reduceSummaries(drafts.map(stamp)).get('c1');
 
 describe('row facts in the connection summary', () => {
