@@ -6,12 +6,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TlslabEvent } from '../../src/events/schema';
-import { REPO, ensureBuilt } from '../helpers/ca-cli';
+import { BIN, REPO, requireBuilt } from '../helpers/cli';
 import { run, startTestTlslab, type TestTlslab } from '../helpers/tlslab';
 import { describeWithTools } from '../helpers/tools';
 
 jest.setTimeout(90_000);
-const BIN = path.join(REPO, 'bin', 'tlslab.js');
 
 interface Launched {
   child: ChildProcess;
@@ -39,7 +38,7 @@ function launch(args: string[], env: NodeJS.ProcessEnv = process.env): Launched 
 describeWithTools(['chromium', 'certutil'], 'tlslab browser', () => {
   let app: TestTlslab;
   beforeAll(async () => {
-    ensureBuilt();
+    requireBuilt();
     app = await startTestTlslab({ lab: true });
   });
   afterAll(async () => {

@@ -2,11 +2,11 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ensureBuilt, tlslab } from '../helpers/ca-cli';
+import { requireBuilt, tlslab } from '../helpers/cli';
 import { cleanupTempDirs, tempDir } from '../helpers/ca-temp';
 
 jest.setTimeout(150_000);
-beforeAll(() => ensureBuilt());
+beforeAll(() => requireBuilt());
 afterAll(cleanupTempDirs);
 
 describe('tlslab ca', () => {

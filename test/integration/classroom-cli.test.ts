@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { ensureBuilt } from '../helpers/ca-cli';
+import { requireBuilt } from '../helpers/cli';
 import { run } from '../helpers/tlslab';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -37,7 +37,7 @@ function row(stdout: string, label: string): string {
   return line.slice(2 + label.length).trim().split(/\s{2,}/)[0] ?? '';
 }
 
-beforeAll(() => ensureBuilt(), 120_000);
+beforeAll(() => requireBuilt(), 120_000);
 
 it('prints the classroom banner with the class code, and serves the PAC file it names', async () => {
   await withBanner(['--classroom', '--class-code', 'maple-rocket-47'], async (out) => {

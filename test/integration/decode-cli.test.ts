@@ -1,8 +1,8 @@
-// The real `tlslab decode` command line: stdout, stderr and exit codes, run from the sources in a child process.
+// The real `tlslab decode` command line: stdout, stderr and exit codes, run from the build in a child process.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeTcpPcapng } from '../../src/pcap';
-import { runCli } from '../helpers/capture-cli';
+import { requireBuilt, tlslab } from '../helpers/cli';
 import { tempDir } from '../helpers/capture-tools';
 
 jest.setTimeout(120000);
@@ -10,6 +10,7 @@ jest.setTimeout(120000);
 const rfc = (ext: string) => readFileSync(join(__dirname, '../fixtures/tls/rfc8448', `rfc8448-simple-1rtt.${ext}`));
 
 describe('tlslab decode (CLI)', () => {
+  beforeAll(() => requireBuilt());
   let tmp: ReturnType<typeof tempDir>;
   beforeAll(() => (tmp = tempDir()));
   afterAll(() => tmp.cleanup());
@@ -33,11 +34,11 @@ describe('tlslab decode (CLI)', () => {
     const missing = join(tmp.dir, 'missing.pcapng');
 
     const [json, tree, gone, text, badKeys] = await Promise.all([
-      runCli(['decode', file, '--keylog', keylog, '--json']),
-      runCli(['decode', file, '--keylog', keylog]),
-      runCli(['decode', missing]),
-      runCli(['decode', notCapture]),
-      runCli(['decode', file, '--keylog', missing]),
+      tlslab(['decode', file, '--keylog', keylog, '--json']),
+      tlslab(['decode', file, '--keylog', keylog]),
+      tlslab(['decode', missing]),
+      tlslab(['decode', notCapture]),
+      tlslab(['decode', file, '--keylog', missing]),
     ]);
 
     expect(json.stderr).toBe('');

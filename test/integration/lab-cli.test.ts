@@ -4,11 +4,11 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { LAB_CASES } from '../../src/lab';
-import { REPO, ensureBuilt, tlslab } from '../helpers/ca-cli';
+import { BIN, REPO, requireBuilt, tlslab } from '../helpers/cli';
 import { cleanupTempDirs, tempDir } from '../helpers/ca-temp';
 
 jest.setTimeout(150_000);
-beforeAll(() => ensureBuilt());
+beforeAll(() => requireBuilt());
 afterAll(cleanupTempDirs);
 
 describe('tlslab lab', () => {
@@ -33,7 +33,7 @@ describe('tlslab lab', () => {
 
   it('without --list runs the origins, prints their addresses, serves them, and stops on SIGINT', async () => {
     const certs = path.join(tempDir('tlslab-labcli-'), 'certs');
-    const child = spawn(process.execPath, [path.join(REPO, 'bin', 'tlslab.js'), 'lab', '--certs', certs, '--json'], { cwd: REPO, env: { ...process.env, TLSLAB_LOG_LEVEL: 'warn' } });
+    const child = spawn(process.execPath, [BIN, 'lab', '--certs', certs, '--json'], { cwd: REPO, env: { ...process.env, TLSLAB_LOG_LEVEL: 'warn' } });
     try {
       const line = await new Promise<string>((resolve, reject) => {
         let out = '';

@@ -4,10 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadLessons } from '../../src/lessons';
-import { ensureBuilt, tlslab } from '../helpers/ca-cli';
+import { requireBuilt, tlslab } from '../helpers/cli';
 
 jest.setTimeout(60_000);
-beforeAll(() => ensureBuilt());
+beforeAll(() => requireBuilt());
 
 const shipped = loadLessons().lessons;
 let dir: string;

@@ -6,7 +6,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { browserProfile, type BrowserProfile } from '../../src/commands/browser-profile';
 import { startTestTlslab, type TestTlslab } from '../helpers/tlslab';
 import { describeWithTools } from '../helpers/tools';
-import { ensureBuilt } from '../helpers/ca-cli';
+import { requireBuilt } from '../helpers/cli';
 
 jest.setTimeout(90_000);
 
@@ -16,7 +16,7 @@ describeWithTools(['chromium', 'certutil'], 'the lesson panel in Chromium', () =
   let context: BrowserContext;
 
   beforeAll(async () => {
-    ensureBuilt();
+    requireBuilt();
     app = await startTestTlslab({ lab: true, uiPort: 0 });
     profile = browserProfile({
       kind: 'chromium', proxy: { host: '127.0.0.1', port: app.proxyPort }, caPem: app.ca.certPem, dashboard: app.dashboardUrl,

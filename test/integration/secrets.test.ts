@@ -17,7 +17,7 @@ import type { TlslabEvent } from '../../src/events/schema';
 import { makeOriginPki, type TestPki } from '../helpers/origin';
 import { connectTunnel, run, startTestTlslab, tlsThroughProxy, type TestTlslab } from '../helpers/tlslab';
 import { RecordingClient } from '../helpers/server-ws';
-import { ensureBuilt, REPO } from '../helpers/ca-cli';
+import { BIN, requireBuilt, REPO } from '../helpers/cli';
 import { describeWithTools } from '../helpers/tools';
 
 /** A random secret no run of tlslab could produce by chance: letters and digits only, so JSON never escapes it. */
@@ -290,10 +290,10 @@ describeWithTools(['curl'], 'secrets never reach a dashboard viewer', () => {
 
 describe('tlslab start prints the login link once', () => {
   it('carries the token exactly once; the link signs in and drops it; the logs never show it', async () => {
-    ensureBuilt();
+    requireBuilt();
     const certs = fs.mkdtempSync(path.join(os.tmpdir(), 'tlslab-secrets-cli-'));
     const token = secret('Cli');
-    const child = spawn(process.execPath, [path.join(REPO, 'bin', 'tlslab.js'), 'start', '--port', '0', '--ui-port', '0', '--token', token, '--no-lab', '--certs', certs, '--log-level', 'debug'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--ui-port', '0', '--token', token, '--no-lab', '--certs', certs, '--log-level', 'debug'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

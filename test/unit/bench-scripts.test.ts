@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ensureBuilt } from '../helpers/ca-cli';
+import { requireBuilt } from '../helpers/cli';
 
 const run = promisify(execFile);
 const REPO = path.resolve(__dirname, '..', '..');
@@ -22,7 +22,7 @@ function rowsAfter(out: string, title: string): string[][] {
 }
 
 describe('scripts/bench', () => {
-  beforeAll(() => ensureBuilt(), 180_000);
+  beforeAll(() => requireBuilt(), 180_000);
 
   it('proxy.js measures direct, tlslab and http-mitm-proxy with tiny sizes and prints every table', async () => {
     const { stdout } = await run(process.execPath, [
