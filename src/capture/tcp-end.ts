@@ -14,13 +14,11 @@ export const TCP_END_TEXT = {
   browserClean: 'The browser sent close_notify, then closed TCP: a clean end (step 8).',
 } as const satisfies Record<string, string>;
 
-type Case = keyof typeof TCP_END_TEXT;
-
 /** The note for a peer's end: `leg` says which peer (the browser on the client leg, the server upstream). */
 export function tcpEndNote(leg: Leg, how: 'fin' | 'reset', closeNotify: boolean): string {
   const who = leg === 'client' ? 'browser' : 'server';
   const kind = closeNotify ? 'Clean' : how === 'reset' ? 'Reset' : 'Fin';
-  return TCP_END_TEXT[`${who}${kind}` as Case];
+  return TCP_END_TEXT[`${who}${kind}`];
 }
 
 /** The `tls:tcp-end` draft for tlslab's peer on `leg` (who plays `peer` on that leg). */

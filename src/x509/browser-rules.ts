@@ -15,7 +15,10 @@ export const ACCEPTED_UNDER_USER_ROOT: Readonly<Partial<Record<FindingCode, stri
 /** The sentences for the codes in `codes` that browsers accept under a user-added root (none: all are refused). */
 export function acceptedUnderUserRoot(codes: readonly string[]): string[] {
   const table: Readonly<Record<string, string | undefined>> = ACCEPTED_UNDER_USER_ROOT;
-  return [...new Set(codes)].flatMap((c) => (table[c] ? [table[c] as string] : []));
+  return [...new Set(codes)].flatMap((c) => {
+    const sentence = table[c];
+    return sentence ? [sentence] : [];
+  });
 }
 
 /** True when browsers refuse every one of `codes`, whatever root the chain ends at. */

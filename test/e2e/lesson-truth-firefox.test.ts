@@ -30,7 +30,7 @@ function nssIssuerName(pemFile: string): string {
     const listing = execFileSync('certutil', ['-d', `sql:${db}`, '-L', '-n', 'ca'], { encoding: 'utf8' });
     const m = /^\s*Issuer: "(.*)"$/m.exec(listing);
     if (!m) throw new Error(`no Issuer line in certutil's listing:\n${listing}`);
-    return m[1] as string;
+    return m[1];
   } finally {
     fs.rmSync(db, { recursive: true, force: true });
   }
@@ -62,7 +62,7 @@ describeWithTools(['firefox-esr', 'certutil'], 'lesson truth with Firefox ESR', 
   it('rsa1024 in mirror mode: Firefox loads the 1024-bit leaf under the root it was given; tlslab says so, and nobody clicked through', async () => {
     const since = app.events.length;
     const profile = makeFirefoxProfile(app.ca.certPem);
-    removes.push(profile.remove);
+    removes.push(() => profile.remove());
     const [visit] = await runFirefox({ profile: profile.dir, proxyPort: app.proxyPort, tlsMax: 'TLSv1.3', urls: [`https://${labHost('rsa1024')}/`], shots: SHOTS });
     expect([visit?.status, visit?.error, visit?.title]).toEqual([200, null, 'tlslab lab: rsa1024']);
     // The origin's own page says what each client does, Firefox included.
@@ -81,7 +81,7 @@ describeWithTools(['firefox-esr', 'certutil'], 'lesson truth with Firefox ESR', 
   it('tlslab’s CA not trusted, after Firefox’s MITM check: MOZILLA_PKIX_ERROR_MITM_DETECTED and bad_certificate (42), encrypted on TLS 1.2 — both explained', async () => {
     const since = app.events.length;
     const profile = makeFirefoxProfile(null);
-    removes.push(profile.remove);
+    removes.push(() => profile.remove());
     // What Firefox's check leaves behind (about:certerror's "priming" request met an unknown issuer): that issuer's name.
     const prefs = { 'security.pki.mitm_canary_issuer': nssIssuerName(app.caFile), 'security.pki.mitm_canary_issuer.enabled': true };
     const [visit] = await runFirefox({ profile: profile.dir, proxyPort: app.proxyPort, tlsMax: 'TLSv1.2', urls: [`https://${labHost('valid')}/`], prefs });
@@ -91,7 +91,7 @@ describeWithTools(['firefox-esr', 'certutil'], 'lesson truth with Firefox ESR', 
     expect(refused?.one('tls:established', (e) => e.leg === 'client').version.name).toBe('TLS 1.2');
     expect(refused?.outcome?.alert).toMatchObject({ description: { code: 42, name: 'bad_certificate' }, encrypted: true });
     const explanation = refused?.outcome?.explanation ?? '';
-    expect(explanation).toContain(LEAF_ALERT_MEANING[42] as string);
+    expect(explanation).toContain(LEAF_ALERT_MEANING[42]);
     expect(explanation).toContain(ENCRYPTED_ALERT_WHY.tls12);
     expect(explanation).not.toContain('TLS 1.3');
     // The summary leads with the same sentence.
