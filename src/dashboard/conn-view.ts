@@ -1,6 +1,6 @@
 // The connection view: header and failure summary, both ladders, the hex view of the picked message,
 // the certificate chains and the records/HTTP exchange. DOM only; re-rendered per animation frame when its events change.
-import { FAILURE_CAUSES, LESSON_STEPS, type Field, type LessonStep, type Student, type TlsClientOutcomeEvent, type TlsVerdictEvent, type TlslabEvent } from '../events/schema.js';
+import { FAILURE_CAUSES, LESSON_STEPS, type Field, type Leg, type LessonStep, type Student, type TlsClientOutcomeEvent, type TlsVerdictEvent, type TlslabEvent } from '../events/schema.js';
 import { fmtBytes, fmtClock, fmtMs, h, replace } from './dom.js';
 import { findingList, renderChains } from './cert-view.js';
 import { HexView, type HexSource } from './hex-view.js';
@@ -9,6 +9,8 @@ import { renderLadders } from './ladder-view.js';
 import { renderRecords } from './records-view.js';
 import { LEG_TEXT, STATUS_TEXT, hostText, versionText } from './status.js';
 import type { ConnRecord } from './store.js';
+import type { ConnectionSummary } from '../events/stream.js';
+import { scopeParam, type FollowScope } from './follow-scope.js';
 
 const WHO = { client: { client: 'browser → tlslab', server: 'tlslab → browser' }, upstream: { client: 'tlslab → server', server: 'server → tlslab' } } as const;
 
@@ -26,8 +28,10 @@ export class ConnView {
   follow = false;
   /** The instructor's view: a connection with a student offers "Spotlight" (main.ts sets this; null hides it). */
   onSpotlight: ((student: Student, conn: string) => void) | null = null;
-  /** The student being spotlighted, if any: their connection header says so instead of offering it again. */
-  spotlighted: string | null = null;
+  /** What follow mode is limited to (main.ts sets it): the header offers the other scopes, not this one again. */
+  scope: FollowScope | null = null;
+  /** Limits follow mode to this connection's client address or host (main.ts sets this; null hides the buttons). */
+  onScope: ((scope: FollowScope, conn: string) => void) | null = null;
 
   constructor() {
     const closeHex = h('button', { type: 'button', class: 'hex-close', 'aria-label': 'Close the hex view', text: '×' });
@@ -70,16 +74,83 @@ export class ConnView {
     if (!rec) return;
     const s = rec.summary;
     const events = rec.events;
-    const st = STATUS_TEXT[s.status];
     const t0 = events.find((e) => e.type === 'tls:handshake' && e.leg === 'client' && e.msgType.code === 1)?.t ?? s.openedAt;
 
+    // The ladders first: the header's failure box points at their failing steps instead of repeating them.
+    const kept = keptState(rec);
+    if (kept === 'evicted') replace(this.ladders, keptNote(kept, events));
+    else {
+      replace(this.ladders, kept === 'partial' || kept === 'asking' ? keptNote(kept, events) : null, renderLadders(events, { newerThan: this.renderedSeq, pickedSeq: this.picked }));
+    }
+    const failBoxes = new Map<Leg, HTMLElement>();
+    for (const box of this.ladders.querySelectorAll<HTMLElement>('.lane-failed .fail-box')) {
+      const leg = box.closest<HTMLElement>('.lane')?.dataset['leg'];
+      if ((leg === 'client' || leg === 'upstream') && !failBoxes.has(leg)) failBoxes.set(leg, box);
+    }
+    this.renderHead(s, events, failBoxes);
+    // Follow mode keeps the header on top (CSS): the legs' heading sticks right under it.
+    if (this.follow) this.el.style.setProperty('--head-h', `${this.head.offsetHeight}px`);
+
+    if (this.follow) this.keepInView();
+    const last = events[events.length - 1];
+    this.renderedSeq = last ? last.seq : this.renderedSeq;
+    if (this.renderedSeq === Number.MAX_SAFE_INTEGER) this.renderedSeq = -1;
+    replace(this.rest, renderChains(events), renderRecords(events, t0, s.closedAt !== null));
+    if (this.picked !== null) this.rest.querySelector(`[data-seq="${this.picked}"]`)?.classList.add('picked');
+  }
+
+  /**
+   * The title, the legs, and one red box naming each failed leg once: where a ladder step is lit, the box names the
+   * step and its codes (the sentence is written at the step); otherwise it gives the sentence itself.
+   */
+  private renderHead(s: ConnectionSummary, events: readonly TlslabEvent[], failBoxes: ReadonlyMap<Leg, HTMLElement>): void {
+    const st = STATUS_TEXT[s.status];
     const verdict = findLast(events, (e): e is TlsVerdictEvent => e.type === 'tls:verdict');
     const outcome = findLast(events, (e): e is TlsClientOutcomeEvent => e.type === 'tls:client-outcome');
     const problems: HTMLElement[] = [];
-    if (verdict && !verdict.ok) problems.push(h('div', { class: 'problem' }, h('h3', { text: `Upstream leg (${LEG_TEXT.upstream}): the real server's certificate failed verification` }), findingList(verdict.findings)));
-    if (outcome && outcome.outcome !== 'accepted') problems.push(h('div', { class: 'problem' }, h('h3', { text: `Client leg (${LEG_TEXT.client}): the browser did not accept tlslab's certificate` }), h('p', { class: 'problem-text', text: outcome.explanation })));
-    if (problems.length === 0 && s.status === 'failed') problems.push(h('div', { class: 'problem' }, h('h3', { text: s.failedLeg ? `${s.failedLeg === 'client' ? 'Client' : 'Upstream'} leg failed` : 'The connection failed' }), h('p', { class: 'problem-text', text: s.explanation ?? (s.cause ? FAILURE_CAUSES[s.cause] : '') })));
-
+    const toStep = (leg: Leg): HTMLElement | null => {
+      const box = failBoxes.get(leg);
+      const step = box?.closest<HTMLElement>('.band')?.dataset['step'];
+      if (!box || !step) return null;
+      const b = h('button', { type: 'button', class: 'to-step', title: `Show step ${step} on the ${leg} leg`, text: `step ${step} ↓` });
+      b.addEventListener('click', () => box.scrollIntoView({ behavior: 'smooth', block: 'center' }));
+      return b;
+    };
+    if (verdict && !verdict.ok) {
+      const codes = verdict.findings.filter((f) => f.severity === 'error');
+      problems.push(
+        h(
+          'div',
+          { class: 'problem', 'data-leg': 'upstream' },
+          h('h3', null, `Upstream leg (${LEG_TEXT.upstream}): the real server's certificate failed verification`, failBoxes.has('upstream') ? codeList(codes.map((f) => f.code)) : null, toStep('upstream')),
+          failBoxes.has('upstream') ? null : findingList(verdict.findings),
+        ),
+      );
+    }
+    if (outcome && outcome.outcome !== 'accepted') {
+      const alert = outcome.alert ? `${outcome.alert.description.name} (${outcome.alert.description.code})${outcome.alert.encrypted ? ', encrypted' : ''}` : outcome.outcome;
+      problems.push(
+        h(
+          'div',
+          { class: 'problem', 'data-leg': 'client' },
+          h('h3', null, `Client leg (${LEG_TEXT.client}): the browser did not accept tlslab's certificate`, failBoxes.has('client') ? codeList([alert]) : null, toStep('client')),
+          failBoxes.has('client') ? null : h('p', { class: 'problem-text', text: outcome.explanation }),
+        ),
+      );
+    }
+    if (problems.length === 0 && s.status === 'failed') {
+      const leg = s.failedLeg;
+      const sentence = s.explanation ?? (s.cause ? FAILURE_CAUSES[s.cause] : '');
+      problems.push(
+        h(
+          'div',
+          { class: 'problem', ...(leg ? { 'data-leg': leg } : {}) },
+          h('h3', null, leg ? `${leg === 'client' ? 'Client' : 'Upstream'} leg (${LEG_TEXT[leg]}) failed` : 'The connection failed', leg && failBoxes.has(leg) ? codeList([s.cause ?? 'failed']) : null, leg ? toStep(leg) : null),
+          leg && failBoxes.has(leg) ? null : h('p', { class: 'problem-text', text: sentence }),
+        ),
+      );
+    }
+    const note = s.note ?? null;
     replace(
       this.head,
       h(
@@ -91,6 +162,7 @@ export class ConnView {
         s.student ? h('span', { class: 'student-tag', title: `Student ${s.student.name} (${s.student.id})`, text: s.student.name }) : null,
         h('span', { class: 'conn-id', text: `${s.id} · from ${s.student ? `${s.student.name}, ` : ''}${s.client.address}:${s.client.port} · opened ${fmtClock(s.openedAt)}${s.closedAt !== null ? ` · lasted ${fmtMs(s.closedAt - s.openedAt)}` : ' · open'}` }),
         this.spotlightButton(s.id, s.student),
+        this.scopeButtons(s),
         h('a', { class: 'pcapng-link', href: pcapngHref(s.id), download: `tlslab-${s.id}.pcapng`, title: 'Both legs as a pcapng with the session keys inside: Wireshark opens it decrypted', text: 'Open in Wireshark (pcapng)' }),
         h('a', { class: 'pcapng-link', href: `/api/export.har?conn=${encodeURIComponent(s.id)}`, download: `tlslab-${s.id}.har`, title: 'This connection\'s HTTP requests and responses as HAR 1.2 (credentials masked)', text: 'HAR' }),
         h('a', { class: 'pcapng-link', href: `/api/connections/${encodeURIComponent(s.id)}/events`, download: `tlslab-${s.id}-events.json`, title: 'Every event of this connection as JSON (the schema in docs/events.md)', text: 'Events (JSON)' }),
@@ -98,32 +170,78 @@ export class ConnView {
       h(
         'div',
         { class: 'conn-legs' },
-        legLine('Client leg', LEG_TEXT.client, s.legs.client.version, s.legs.client.cipherSuite, s.legs.client.alpn, s.legs.client.bytesIn + s.legs.client.bytesOut),
-        legLine('Upstream leg', LEG_TEXT.upstream, s.legs.upstream.version, s.legs.upstream.cipherSuite, s.legs.upstream.alpn, s.legs.upstream.bytesIn + s.legs.upstream.bytesOut),
+        legLine('Client leg', LEG_TEXT.client, s.legs.client.version, s.legs.client.cipherSuite, s.legs.client.alpn, s.legs.client.bytesIn + s.legs.client.bytesOut, s.resumed),
+        legLine('Upstream leg', LEG_TEXT.upstream, s.legs.upstream.version, s.legs.upstream.cipherSuite, s.legs.upstream.alpn, s.legs.upstream.bytesIn + s.legs.upstream.bytesOut, undefined),
       ),
       problems.length ? h('div', { class: 'problems', role: 'alert' }, ...problems) : null,
+      note !== null && problems.length === 0 ? h('p', { class: 'conn-note', role: 'note', text: note }) : null,
     );
+  }
 
-    replace(this.ladders, renderLadders(events, { newerThan: this.renderedSeq, pickedSeq: this.picked }));
-    if (this.follow) {
-      // On the projector, keep the newest message in view as the steps appear.
+  /** The window changed size (a projector's resolution): in follow mode, put the failure back in view. */
+  relayout(): void {
+    if (!this.follow || !this.rec) return;
+    this.el.style.setProperty('--head-h', `${this.head.offsetHeight}px`);
+    this.keepInView(false);
+  }
+
+  /**
+   * Follow mode: once a step failed, the header's failure box and that step stay on screen (newer messages such as
+   * close_notify do not scroll them away); before that, the newest message is kept in sight as it arrives.
+   */
+  private keepInView(chase = true): void {
+    const fail = this.ladders.querySelector<HTMLElement>('.lane-failed .fail-box');
+    if (!fail) {
+      if (!chase) return;
       const fresh = this.ladders.querySelectorAll('.enter');
       fresh[fresh.length - 1]?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+      return;
     }
-    const last = events[events.length - 1];
-    this.renderedSeq = last ? last.seq : this.renderedSeq;
-    if (this.renderedSeq === Number.MAX_SAFE_INTEGER) this.renderedSeq = -1;
-    replace(this.rest, renderChains(events), renderRecords(events, t0));
-    if (this.picked !== null) this.rest.querySelector(`[data-seq="${this.picked}"]`)?.classList.add('picked');
+    const view = this.el.getBoundingClientRect();
+    const y = (el: Element, edge: 'top' | 'bottom' = 'top'): number => el.getBoundingClientRect()[edge] - view.top + this.el.scrollTop;
+    const band = fail.closest('.band') ?? fail;
+    const boxes = [...band.querySelectorAll('.lane-failed .fail-box')];
+    const boxTop = Math.min(...boxes.map((b) => y(b)));
+    const boxBottom = Math.max(...boxes.map((b) => y(b, 'bottom'))) + 8;
+    // The header sticks on top in follow mode (the failure box is in it), the legs' heading under it, and the failing
+    // step's name under both (CSS, with --stuck-h): what is left below them is where the step's box must fit.
+    const stuck = this.head.offsetHeight + (this.ladders.querySelector('.band-head')?.getBoundingClientRect().height ?? 0);
+    this.el.style.setProperty('--stuck-h', `${stuck}px`);
+    const height = this.el.clientHeight;
+    let top = 0; // from the top when the failing step fits, with the steps before it in order
+    if (Math.max(boxBottom, y(band, 'bottom')) > height) {
+      top = y(band) - stuck - 6; // the step right under the headings
+      if (boxBottom - top > height) top = Math.min(boxBottom - height, boxTop - stuck - 6); // its box whole, if it can be
+    }
+    this.el.scrollTop = Math.max(0, top);
   }
 
   /** "Spotlight NAME" for a student's connection on the instructor's dashboard (not while they are spotlighted). */
   private spotlightButton(conn: string, student: Student | undefined): HTMLElement | null {
     const on = this.onSpotlight;
-    if (on === null || student === undefined || this.spotlighted === student.id) return null;
+    if (on === null || student === undefined || (this.scope?.kind === 'student' && this.scope.id === student.id)) return null;
     const b = h('button', { type: 'button', class: 'toggle spotlight-btn', title: `Show this connection large and follow ${student.name}'s newest connections (for the projector)`, text: `◎ Spotlight ${student.name}` });
     b.addEventListener('click', () => on(student, conn));
     return b;
+  }
+
+  /** "Spotlight this client" and "… this host": follow mode limited to this connection's address or host. */
+  private scopeButtons(s: ConnectionSummary): HTMLElement | null {
+    const on = this.onScope;
+    if (on === null) return null;
+    const host = (s.sni ?? s.target.host).toLowerCase();
+    const mk = (scope: FollowScope, text: string, title: string): HTMLElement | null => {
+      const cur = this.scope;
+      if (cur && cur.kind === scope.kind && scopeParam(cur) === scopeParam(scope)) return null;
+      const b = h('button', { type: 'button', class: 'toggle scope-btn', 'data-scope': scope.kind, title, text });
+      b.addEventListener('click', () => on(scope, s.id));
+      return b;
+    };
+    const buttons = [
+      s.client.address ? mk({ kind: 'client', address: s.client.address }, '◎ Spotlight this client', `Follow mode limited to this client: this connection large, then only newer connections from ${s.client.address} (for the projector)`) : null,
+      host ? mk({ kind: 'host', host }, '◎ Spotlight this host', `Follow mode limited to this host: this connection large, then only newer connections to ${host} (for the projector)`) : null,
+    ].filter((b): b is HTMLElement => b !== null);
+    return buttons.length ? h('span', { class: 'scope-btns' }, ...buttons) : null;
   }
 
   /** Opens event `seq` in the hex view (or closes it with null). Certificates scroll to the chains. */
@@ -175,15 +293,39 @@ function intro(): HTMLElement {
   );
 }
 
-function legLine(title: string, who: string, v: { name: string } | null, suite: { name: string } | null, alpn: string | null, bytes: number): HTMLElement {
+function legLine(title: string, who: string, v: { name: string } | null, suite: { name: string } | null, alpn: string | null, bytes: number, resumed: boolean | undefined): HTMLElement {
   return h(
     'div',
     { class: 'leg-line' },
     h('strong', { text: `${title} ` }),
     h('span', { class: 'muted', text: `${who}: ` }),
-    h('span', { text: [versionText(v), suite ? versionText(suite) : null, alpn].filter(Boolean).join(' · ') }),
+    h('span', { text: [versionText(v), suite ? versionText(suite) : null, alpn, resumed === true ? 'resumed session' : resumed === false ? 'full handshake' : null].filter(Boolean).join(' · ') }),
     bytes ? h('span', { class: 'muted', text: ` · ${fmtBytes(bytes)}` }) : null,
   );
+}
+
+/** Codes as chips (the sentences are at the step the ladder lights). */
+function codeList(codes: readonly string[]): HTMLElement {
+  return h('ul', { class: 'problem-codes' }, ...codes.map((c) => h('li', { class: 'finding-code', text: `✗ ${c}` })));
+}
+
+/** How much of a connection's story the page holds (see ConnRecord.fetched). */
+type Kept = 'all' | 'partial' | 'evicted' | 'asking';
+
+function keptState(rec: ConnRecord): Kept {
+  if (rec.events.length === 0) return rec.fetched ? 'evicted' : 'asking';
+  return rec.events[0]?.type === 'conn:open' ? 'all' : 'partial';
+}
+
+/** Says plainly that part or all of a connection's events are gone (history is bounded), or are being fetched. */
+function keptNote(kept: Kept, events: readonly TlslabEvent[]): HTMLElement {
+  const text: Record<Exclude<Kept, 'all'>, string> = {
+    evicted: 'Details no longer kept. tlslab keeps only the most recent events (its history is bounded; failed and lab connections are kept longest), and this connection\'s were dropped to make room. The summary above is what remains.',
+    partial: `The start of this connection is no longer kept: its first events were dropped from tlslab's bounded history. The ladder begins at event #${events[0]?.seq ?? '?'}; steps before it are missing, not skipped.`,
+    asking: 'Asking tlslab for this connection\'s events…',
+  };
+  if (kept === 'all') return h('span');
+  return h('div', { class: `kept-note kept-${kept}`, role: 'status' }, h('strong', { text: kept === 'evicted' ? 'Evicted · ' : kept === 'partial' ? 'Partly evicted · ' : '' }), text[kept]);
 }
 
 function findLast<T extends TlslabEvent>(events: readonly TlslabEvent[], pred: (e: TlslabEvent) => e is T): T | undefined {

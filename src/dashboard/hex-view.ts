@@ -148,6 +148,24 @@ export class HexView {
       f.note ? h('span', { class: 'status-note', text: ` — ${f.note}` }) : null,
     );
     if (fromBytes) this.revealInTree(ff.li);
+    else this.revealBytes(Math.max(0, a), to);
+  }
+
+  /**
+   * Scrolls the dump so the lit bytes `[from, to)` are in view (a 2 KB ClientHello's server_name sits near byte 1900,
+   * far below the first rows): the whole range when it fits, else its start. Only the dump scrolls, not the page.
+   */
+  private revealBytes(from: number, to: number): void {
+    const first = this.byteEls[from];
+    const last = this.byteEls[Math.max(from, to - 1)];
+    if (!first || !last) return;
+    const dump = this.dump;
+    const box = dump.getBoundingClientRect();
+    const top = first.getBoundingClientRect().top - box.top + dump.scrollTop;
+    const bottom = last.getBoundingClientRect().bottom - box.top + dump.scrollTop;
+    const view = dump.clientHeight;
+    if (top >= dump.scrollTop && bottom <= dump.scrollTop + view) return;
+    dump.scrollTop = bottom - top <= view ? Math.max(0, top - (view - (bottom - top)) / 2) : Math.max(0, top - 8);
   }
 
   private clear(): void {

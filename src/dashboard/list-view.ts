@@ -4,9 +4,11 @@ import type { ConnectionSummary } from '../events/stream.js';
 import { foldName, parseSearch, studentMatches } from '../events/filter.js';
 import { fmtClock, h, replace } from './dom.js';
 import { LEG_TEXT, STATUS_TEXT, hostText, versionText } from './status.js';
-import type { Change, Store } from './store.js';
+import type { Change, ConnRecord, Store } from './store.js';
+import { BackgroundHosts } from '../events/background-hosts.js';
 
-const ROW_H = 58;
+/** Row height in px: keep `--row-h` in style.css the same. */
+const ROW_H = 76;
 const OVERSCAN = 6;
 
 export interface ListFilter {
@@ -16,6 +18,8 @@ export interface ListFilter {
   client: string;
   /** The student menu (an id or a name, as the `student` stream filter reads it); '' for everyone. */
   student: string;
+  /** Leave out the connections browsers make on their own (`background`'s hosts). */
+  hideBackground: boolean;
 }
 
 export class ListView {
@@ -33,7 +37,12 @@ export class ListView {
   private visible: string[] = [];
   private rows = new Map<string, HTMLElement>();
   private keys = new Map<string, { s: ConnectionSummary; key: string }>();
-  private filter: ListFilter = { text: '', failuresOnly: false, client: '', student: '' };
+  private filter: ListFilter = { text: '', failuresOnly: false, client: '', student: '', hideBackground: false };
+  /** Which hosts are a browser's own calls (main.ts sets the page's, with its `background=` additions). */
+  background = new BackgroundHosts();
+  /** Per connection: whether it is a background connection, for the host and SNI it was judged on. */
+  private bg = new Map<string, { on: string; bg: boolean }>();
+  private hiddenBackground = 0;
   /** Called when the student menu changes (main.ts keeps it in the URL). */
   onStudentFilter: ((student: string) => void) | null = null;
   selected: string | null = null;
@@ -131,6 +140,21 @@ export class ListView {
     this.paint();
   }
 
+  /** Is this a connection a browser made on its own? Cached per connection (judged again only if its SNI changes). */
+  isBackground(s: ConnectionSummary): boolean {
+    const on = `${s.target.host}|${s.sni ?? ''}`;
+    const hit = this.bg.get(s.id);
+    if (hit && hit.on === on) return hit.bg;
+    const bg = this.background.isBackground(s);
+    this.bg.set(s.id, { on, bg });
+    return bg;
+  }
+
+  /** Background connections the last filtering left out (0 when they are shown). */
+  get backgroundCount(): number {
+    return this.hiddenBackground;
+  }
+
   /** Rows currently in the DOM (for tests and for the curious). */
   get renderedRows(): number {
     return this.rows.size;
@@ -170,13 +194,14 @@ export class ListView {
   }
 
   private refilter(): void {
-    const { failuresOnly, client, student } = this.filter;
+    const { failuresOnly, client, student, hideBackground } = this.filter;
+    let hidden = 0;
     const search = parseSearch(this.filter.text);
     const text = search.text;
     const out: string[] = [];
     const order = this.store.order;
     for (let i = order.length - 1; i >= 0; i--) {
-      const id = order[i] as string;
+      const id = order[i];
       const rec = this.store.conns.get(id);
       if (!rec) continue;
       const s = rec.summary;
@@ -185,11 +210,17 @@ export class ListView {
       if (student && !studentMatches(student, s)) continue;
       if (search.student !== undefined && !studentMatches(search.student, s)) continue;
       if (text && !this.searchKey(s).includes(text)) continue;
+      if (hideBackground && this.isBackground(s)) {
+        hidden++;
+        continue;
+      }
       out.push(id);
     }
     this.visible = out;
+    this.hiddenBackground = hidden;
     this.spacer.style.height = `${out.length * ROW_H}px`;
-    this.count.textContent = out.length === order.length ? `${order.length} connection${order.length === 1 ? '' : 's'}` : `${out.length} of ${order.length}`;
+    this.count.textContent = `${out.length === order.length ? `${order.length} connection${order.length === 1 ? '' : 's'}` : `${out.length} of ${order.length}`}${hidden ? ` · ${hidden} background hidden` : ''}`;
+    this.count.title = hidden ? `${hidden} connection${hidden === 1 ? '' : 's'} to hosts browsers call on their own are hidden (⊘ in the top bar shows them again)` : '';
   }
 
   private searchKey(s: ConnectionSummary): string {
@@ -208,7 +239,7 @@ export class ListView {
     const first = Math.max(0, Math.floor(this.scroller.scrollTop / ROW_H) - OVERSCAN);
     const last = Math.min(this.visible.length, Math.ceil((this.scroller.scrollTop + h0) / ROW_H) + OVERSCAN);
     const want = new Set<string>();
-    for (let i = first; i < last; i++) want.add(this.visible[i] as string);
+    for (let i = first; i < last; i++) want.add(this.visible[i]);
     for (const [id, el] of this.rows) {
       if (!want.has(id)) {
         el.remove();
@@ -217,7 +248,7 @@ export class ListView {
     }
     let active: string | null = null;
     for (let i = first; i < last; i++) {
-      const id = this.visible[i] as string;
+      const id = this.visible[i];
       const rec = this.store.conns.get(id);
       if (!rec) continue;
       let el = this.rows.get(id);
@@ -227,9 +258,10 @@ export class ListView {
         this.rows.set(id, el);
         this.spacer.append(el);
       }
-      if (fresh || changed?.has(id) || el.dataset['sum'] !== String(rec.summary.lastSeq) + rec.summary.status) {
-        fillRow(el, rec.summary);
-        el.dataset['sum'] = String(rec.summary.lastSeq) + rec.summary.status;
+      const key = `${rec.summary.lastSeq}${rec.summary.status}${evicted(rec) ? 'e' : ''}`;
+      if (fresh || changed?.has(id) || el.dataset['sum'] !== key) {
+        fillRow(el, rec.summary, evicted(rec));
+        el.dataset['sum'] = key;
       }
       el.style.transform = `translateY(${i * ROW_H}px)`;
       el.setAttribute('aria-posinset', String(i + 1));
@@ -251,8 +283,8 @@ export class ListView {
     const moves: Record<string, number> = { ArrowDown: cur + 1, ArrowUp: cur - 1, PageDown: cur + page, PageUp: cur - page, Home: 0, End: n - 1 };
     if (ev.key in moves) {
       ev.preventDefault();
-      const i = Math.max(0, Math.min(n - 1, moves[ev.key] as number));
-      this.choose(this.visible[i] as string);
+      const i = Math.max(0, Math.min(n - 1, moves[ev.key]));
+      this.choose(this.visible[i]);
     } else if ((ev.key === 'Enter' || ev.key === ' ') && this.selected) {
       ev.preventDefault();
       this.onOpen(this.selected);
@@ -260,7 +292,17 @@ export class ListView {
   }
 }
 
-function fillRow(el: HTMLElement, s: ConnectionSummary): void {
+/** The server was asked for this connection's events and had none left: its details were evicted. */
+function evicted(rec: ConnRecord): boolean {
+  return rec.fetched && rec.events.length === 0;
+}
+
+/** The time of day a connection opened, to the second: `14:03:07`. */
+function clockText(t: number): string {
+  return fmtClock(t).slice(0, 8);
+}
+
+function fillRow(el: HTMLElement, s: ConnectionSummary, gone: boolean): void {
   const st = STATUS_TEXT[s.status];
   el.className = `row s-${s.status}${el.classList.contains('selected') ? ' selected' : ''}`;
   const cv = versionText(s.legs.client.version);
@@ -273,9 +315,13 @@ function fillRow(el: HTMLElement, s: ConnectionSummary): void {
     : s.failedLeg === 'upstream' && s.cause
       ? s.cause
       : s.clientOutcome && s.clientOutcome !== 'accepted' ? s.clientOutcome : '';
-  el.title = `${s.id} · opened ${fmtClock(s.openedAt)}`;
+  const req = s.firstRequest ? `${s.firstRequest.method} ${s.firstRequest.url}` : null;
+  // The two connections a browser often opens per visit: a full handshake, then one that resumes it.
+  const session = s.resumed === true ? 'resumed' : s.resumed === false ? 'new' : null;
+  const alpn = s.legs.client.alpn;
+  el.title = `${s.id} · opened ${fmtClock(s.openedAt)}${req ? ` · ${req}` : ''}${session ? ` · ${session === 'resumed' ? 'resumed an earlier TLS session' : 'full handshake'}` : ''}${gone ? ' · details no longer kept' : ''}`;
   const from = s.student ? `${s.student.name} (${s.client.address})` : s.client.address;
-  el.setAttribute('aria-label', `${hostText(s)}, ${st.word}${s.failedLeg ? `, ${s.failedLeg} leg failed${codes ? ` (${codes})` : ''}` : ''}, from ${from}, ${cv}`);
+  el.setAttribute('aria-label', `${hostText(s)}, ${st.word}${s.failedLeg ? `, ${s.failedLeg} leg failed${codes ? ` (${codes})` : ''}` : ''}, opened ${clockText(s.openedAt)}${req ? `, ${req}` : ''}, from ${from}, ${cv}${session ? `, ${session}` : ''}`);
   replace(
     el,
     h('span', { class: 'st', 'aria-hidden': 'true' }, h('span', { class: 'st-icon', text: st.icon }), h('span', { class: 'st-word', text: st.word })),
@@ -286,15 +332,23 @@ function fillRow(el: HTMLElement, s: ConnectionSummary): void {
         'span',
         { class: 'row-l1' },
         h('span', { class: 'host', title: hostText(s), text: hostText(s) }),
-        h('span', { class: 'ver', title: `client leg ${cv}, upstream leg ${uv}`, text: cv === uv ? cv : `${cv} | ${uv}` }),
+        h('span', { class: 'when', title: `opened ${fmtClock(s.openedAt)}`, text: clockText(s.openedAt) }),
       ),
       h(
         'span',
         { class: 'row-l2' },
-        s.student ? h('span', { class: 'student', title: `Student: ${s.student.name}`, text: s.student.name }) : null,
         failed ? h('span', { class: 'failed-leg', title: `${failed}${codes ? `: ${codes}` : ''}${s.failedLeg ? ` (${LEG_TEXT[s.failedLeg]})` : ''}`, text: `${failed}${codes ? ` · ${codes}` : ''}` }) : null,
+        req ? h('span', { class: 'req', title: req, text: req }) : failed ? null : h('span', { class: 'req none', text: s.closedAt === null ? 'no request yet' : 'no request' }),
+        gone ? h('span', { class: 'tag evicted-tag', title: 'tlslab no longer keeps this connection\'s events (history is bounded): the summary is all that is left', text: 'details evicted' }) : null,
+      ),
+      h(
+        'span',
+        { class: 'row-l3' },
+        s.student ? h('span', { class: 'student', title: `Student: ${s.student.name}`, text: s.student.name }) : null,
+        h('span', { class: 'ver', title: `client leg ${cv}, upstream leg ${uv}`, text: cv === uv ? cv : `${cv} | ${uv}` }),
+        alpn ? h('span', { class: 'alpn', title: 'the application protocol on the client leg (ALPN)', text: alpn }) : null,
+        session ? h('span', { class: `session session-${session}`, title: session === 'resumed' ? 'The browser resumed an earlier TLS session: no certificate was sent on this connection' : 'A full handshake: tlslab presented its certificate', text: session }) : null,
         h('span', { class: 'client', title: `${s.client.address}:${s.client.port}`, text: s.client.address }),
-
       ),
     ),
   );

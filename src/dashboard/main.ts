@@ -2,18 +2,22 @@
 // spotlight, the room overview and a student's own view. Network: the /ws stream (stream-client.ts) and
 // GET /api/connections/:id/events for connections opened after eviction.
 import { EVENT_SCHEMA_VERSION, type Student, type TlslabEvent } from '../events/schema.js';
-import type { ServerMessage } from '../events/stream.js';
+import type { ConnectionSummary, ServerMessage } from '../events/stream.js';
+import { BACKGROUND_HOSTS, BackgroundHosts } from '../events/background-hosts.js';
 import { foldName } from '../events/filter.js';
 import { ConnView } from './conn-view.js';
 import { h, replace } from './dom.js';
 import { LessonPanel } from './lesson-panel.js';
 import { ListView } from './list-view.js';
+import { inScope, parseScopeParam, pickFollowTarget, scopeLabel, scopeParam, type FollowScope } from './follow-scope.js';
 import { PlaybackBar, sessionExportLinks } from './playback.js';
 import { RoomView } from './room-view.js';
 import { Store } from './store.js';
 import { StreamClient, streamUrl, type LinkState } from './stream-client.js';
 
 const params = new URLSearchParams(location.search);
+/** What "hide background" hides, said plainly (the button's tooltip; docs/dashboard.md says the same). */
+const BACKGROUND_TITLE = `Hide the connections browsers make on their own, by host name: ${[...new Set(BACKGROUND_HOSTS.map((b) => b.what))].join(', ')} (${BACKGROUND_HOSTS.map((b) => b.pattern).join(', ')}). By name only: a page opened on one of these hosts is hidden too, and a browser's calls to other hosts are not. Lab origins are never hidden.`;
 const store = new Store();
 const conn = new ConnView();
 const list = new ListView(store, (id) => open(id));
@@ -26,6 +30,7 @@ const followBtn = h('button', { type: 'button', class: 'toggle', 'aria-pressed':
 const themeBtn = h('button', { type: 'button', class: 'toggle', 'aria-label': 'Switch between dark and light theme', text: '◐ Theme' });
 const roomBtn = h('button', { type: 'button', class: 'toggle room-btn', 'aria-pressed': 'false', 'aria-controls': 'room', title: 'Room overview: every student signed in to the proxy', text: '◫ Room', hidden: true });
 const spotPill = h('span', { class: 'spot-pill', role: 'status', hidden: true });
+const bgBtn = h('button', { type: 'button', class: 'toggle bg-btn', 'aria-pressed': 'false', title: BACKGROUND_TITLE, text: '⊘ Hide background' });
 const brandSub = h('span', { class: 'brand-sub', text: 'both handshakes, live' });
 const gapBar = h('div', { class: 'gap-banner', role: 'alert', hidden: true });
 const studentBar = h('div', { class: 'student-bar', hidden: true });
@@ -33,7 +38,7 @@ const header = h(
   'header',
   { class: 'top' },
   h('div', { class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }), h('span', { class: 'brand-name', text: 'tlslab' }), brandSub),
-  h('div', { class: 'top-right' }, spotPill, linkPill, sessionExportLinks(() => ''), lessons.button, roomBtn, followBtn, themeBtn),
+  h('div', { class: 'top-right' }, spotPill, linkPill, sessionExportLinks(() => ''), lessons.button, roomBtn, bgBtn, followBtn, themeBtn),
 );
 // `tlslab open`: the replay's controls (the bar stays hidden on a live tlslab).
 const playback = new PlaybackBar(() => {
@@ -57,49 +62,61 @@ themeBtn.addEventListener('click', () => {
   applyTheme();
 });
 
-// --- follow mode and spotlight -----------------------------------------------------------------------
+// --- follow mode, its scope (spotlight) and the background filter ---------------------------------
 let follow = params.get('follow') === '1';
-/** Spotlight: follow mode limited to one student (their id; the name once known). */
-let spotlight: Student | null = null;
-/** The newest connection follow mode has reacted to: it moves on only when a newer one opens. */
+/**
+ * What follow mode is limited to: one student (a spotlight), one client address or one host; null for everyone. A
+ * student named in the URL is resolved once the stream has shown them (`wantSpotlight` below).
+ */
+let scope: FollowScope | null = null;
+/** The connection follow mode has reacted to: it moves on only when `pickFollowTarget` names another. */
 let followed: string | null = null;
-/** The connection follow mode should show now: the newest, or the spotlighted student's newest. */
-const followTarget = (): string | null => (spotlight ? (store.newestOf.get(spotlight.id) ?? null) : store.newest);
+/** Hosts browsers call on their own (src/events/background-hosts.ts), plus any `background=` globs of this page. */
+const background = new BackgroundHosts((params.get('background') ?? '').split(','));
+let hideBackground = params.get('hidebg') === '1' || (params.get('hidebg') === null && localStorage.getItem('tlslab-hide-background') === '1');
+/** Which connections follow mode and the list may show. */
+const shown = (s: ConnectionSummary): boolean => inScope(scope, s) && !(hideBackground && list.isBackground(s));
+/** The connection follow mode should show now (the newest in scope, or a failure it holds). */
+const followTarget = (): string | null => pickFollowTarget(store.order, (id) => store.conns.get(id)?.summary, followed, shown);
 const setFollow = (on: boolean): void => {
   follow = on;
   conn.follow = on;
-  if (!on && spotlight) endSpotlight();
+  if (!on && scope) endScope();
   document.body.classList.toggle('follow', on);
   followBtn.setAttribute('aria-pressed', String(on));
-  followBtn.textContent = on ? (spotlight ? '◉ Following' : '◉ Following newest') : '◉ Follow';
+  followBtn.textContent = on ? (scope ? '◉ Following' : '◉ Following newest') : '◉ Follow';
   setParam('follow', on ? '1' : null);
   followed = followTarget();
   if (on && followed) open(followed);
 };
 
-/** Shows `student`'s connection `from` large, then follows their newer connections (for the projector). */
-function startSpotlight(student: Student, from: string | null): void {
-  spotlight = { id: student.id, name: student.name };
-  conn.spotlighted = student.id;
-  setParam('spotlight', student.id);
-  showSpotlight();
+/** Shows connection `from` large, then follows the newer connections of `next`'s scope (for the projector). */
+function startScope(next: FollowScope, from: string | null): void {
+  scope = next;
+  conn.scope = next;
+  setParam('spotlight', scopeParam(next));
+  showScope();
   setFollow(true);
   if (from && store.conns.has(from)) open(from);
 }
-function endSpotlight(): void {
-  spotlight = null;
-  conn.spotlighted = null;
+/** Shows `student`'s connection `from` large, then follows their newer connections. */
+function startSpotlight(student: Student, from: string | null): void {
+  startScope({ kind: 'student', id: student.id, name: student.name }, from);
+}
+function endScope(): void {
+  scope = null;
+  conn.scope = null;
   setParam('spotlight', null);
-  showSpotlight();
+  showScope();
   if (conn.current) conn.show(store.conns.get(conn.current) ?? null);
 }
-function showSpotlight(): void {
-  spotPill.hidden = spotlight === null;
-  document.body.classList.toggle('spotlight', spotlight !== null);
-  if (!spotlight) return;
-  const end = h('button', { type: 'button', class: 'spot-end', 'aria-label': 'End the spotlight', title: 'End the spotlight', text: '×' });
+function showScope(): void {
+  spotPill.hidden = scope === null;
+  document.body.classList.toggle('spotlight', scope !== null);
+  if (!scope) return;
+  const end = h('button', { type: 'button', class: 'spot-end', 'aria-label': 'End the spotlight', title: 'End the spotlight (and follow mode)', text: '×' });
   end.addEventListener('click', () => setFollow(false));
-  replace(spotPill, h('span', { class: 'spot-icon', 'aria-hidden': 'true', text: '◎' }), ' Spotlight: ', h('strong', { class: 'spot-name', text: spotlight.name }), end);
+  replace(spotPill, h('span', { class: 'spot-icon', 'aria-hidden': 'true', text: '◎' }), ' Spotlight: ', h('strong', { class: 'spot-name', text: scopeLabel(scope) }), end);
 }
 /** A student named in the URL (`spotlight=`): by id, or by name in any case; null until the stream has shown them. */
 function findStudent(want: string): Student | null {
@@ -114,6 +131,35 @@ function findStudent(want: string): Student | null {
   return null;
 }
 conn.onSpotlight = (student, from) => startSpotlight(student, from);
+conn.onScope = (next, from) => startScope(next, from);
+
+/** Hides (or shows again) the connections browsers make on their own, in the list and for follow mode. */
+function setHideBackground(on: boolean): void {
+  hideBackground = on;
+  localStorage.setItem('tlslab-hide-background', on ? '1' : '0');
+  setParam('hidebg', on ? '1' : null);
+  bgBtn.setAttribute('aria-pressed', String(on));
+  list.setFilter({ hideBackground: on });
+  showBackgroundCount();
+  if (follow) {
+    const target = followTarget();
+    if (target && target !== followed) {
+      followed = target;
+      open(target);
+    }
+  }
+}
+/** The toggle says how many connections it hides, so hiding is never silent. */
+function showBackgroundCount(): void {
+  bgBtn.textContent = hideBackground ? `⊘ Background hidden (${list.backgroundCount})` : '⊘ Hide background';
+}
+bgBtn.addEventListener('click', () => setHideBackground(!hideBackground));
+let relayout = 0;
+window.addEventListener('resize', () => {
+  cancelAnimationFrame(relayout);
+  relayout = requestAnimationFrame(() => conn.relayout());
+});
+list.background = background;
 room.onSpotlight = (student, from) => startSpotlight(student, from);
 room.onShow = (id) => {
   setFollow(false);
@@ -145,13 +191,14 @@ function open(id: string): void {
   conn.show(rec);
   setParam('conn', follow ? null : id);
   // History may have evicted this connection's events while its summary stayed: ask the REST API for them.
-  const maxSeq = rec.events.length ? (rec.events[rec.events.length - 1] as TlslabEvent).seq : -1;
+  const maxSeq = rec.events.length ? rec.events[rec.events.length - 1].seq : -1;
   if (maxSeq < rec.summary.lastSeq && !fetched.has(id)) {
     fetched.add(id);
     fetch(`/api/connections/${encodeURIComponent(id)}/events`) // same origin: the token cookie goes along
       .then((r) => (r.ok ? (r.json() as Promise<TlslabEvent[] | { events: TlslabEvent[] }>) : null))
       .then((body) => {
         if (body) store.merge(id, Array.isArray(body) ? body : body.events);
+        store.markFetched(id);
       })
       .catch(() => undefined);
   }
@@ -167,12 +214,20 @@ function setParam(k: string, v: string | null): void {
 
 // --- the store drives the views, once per animation frame ------------------------------------------
 let wantConn = params.get('conn');
-let wantSpotlight = params.get('spotlight');
+/** A student named by `spotlight=`, started once the stream has shown them; a client or host scope starts at once. */
+let wantSpotlight: string | null = null;
+const spotParam = params.get('spotlight');
+if (spotParam) {
+  const parsed = parseScopeParam(spotParam);
+  if ('scope' in parsed) startScope(parsed.scope, null);
+  else wantSpotlight = parsed.student;
+}
 const wantStudent = params.get('student');
 if (wantStudent) list.setFilter({ student: wantStudent });
 if (params.get('room') === '1') setRoom(true);
 store.subscribe((c) => {
   list.update(c);
+  if (hideBackground) showBackgroundCount();
   if (c.room || c.structural) {
     room.update(store.room);
     roomBtn.hidden = !(store.room !== null && (room.size > 0 || room.open));
@@ -288,6 +343,7 @@ function onState(s: LinkState, detail: string): void {
 
 const client = new StreamClient(streamUrl(location), { message: onMessage, state: onState });
 client.start();
+setHideBackground(hideBackground);
 if (follow) setFollow(true);
 
 /** For the browser tests and the curious: the live model, read-only by convention. */

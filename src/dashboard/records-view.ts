@@ -8,27 +8,28 @@ const WHO: Readonly<Record<Leg, Record<'client' | 'server', string>>> = {
   upstream: { client: 'tlslab → server', server: 'server → tlslab' },
 };
 
-export function renderRecords(events: readonly TlslabEvent[], t0: number): HTMLElement {
+/** `closed`: the connection has ended, so a request without a response will never get one here. */
+export function renderRecords(events: readonly TlslabEvent[], t0: number, closed: boolean): HTMLElement {
   const reqs = events.filter((e): e is HttpRequestEvent => e.type === 'http:request');
   const resps = events.filter((e): e is HttpResponseEvent => e.type === 'http:response');
   return h(
     'section',
     { class: 'records', 'aria-label': 'Decrypted records and HTTP' },
     h('h2', { text: 'HTTP exchange' }),
-    reqs.length === 0 ? h('p', { class: 'muted', text: 'No HTTP request on this connection.' }) : h('div', { class: 'http-list' }, ...reqs.map((r) => httpPair(r, resps.find((x) => x.id === r.id)))),
+    reqs.length === 0 ? h('p', { class: 'muted', text: 'No HTTP request on this connection.' }) : h('div', { class: 'http-list' }, ...reqs.map((r) => httpPair(r, resps.find((x) => x.id === r.id), closed))),
     h('h2', { text: 'Records on both legs' }),
     h('div', { class: 'rec-cols' }, legRecords(events, 'client', t0), legRecords(events, 'upstream', t0)),
   );
 }
 
-function httpPair(req: HttpRequestEvent, resp: HttpResponseEvent | undefined): HTMLElement {
+function httpPair(req: HttpRequestEvent, resp: HttpResponseEvent | undefined, closed: boolean): HTMLElement {
   return h(
     'div',
     { class: 'http' },
     h('div', { class: 'http-req' }, h('div', { class: 'http-line', text: `${req.method} ${req.url} HTTP/${req.httpVersion}` }), headers(req.headers)),
     resp
       ? h('div', { class: `http-resp${resp.status >= 400 ? ' http-err' : ''}` }, h('div', { class: 'http-line', text: `${resp.status} ${resp.statusText} · ${fmtBytes(resp.bodyBytes)} body` }), headers(resp.headers))
-      : h('div', { class: 'http-resp muted', text: 'waiting for the response…' }),
+      : h('div', { class: 'http-resp muted', text: closed ? 'No response was seen: the connection ended before one arrived.' : 'waiting for the response…' }),
   );
 }
 

@@ -13,6 +13,11 @@ export interface ConnRecord {
   seqs: Set<number>;
   /** The summary is computed here from events (not taken from a snapshot). */
   derived: boolean;
+  /**
+   * The server was asked for this connection's retained events (GET /api/connections/:id/events) and answered: what
+   * `events` lacks now was evicted from its history, not merely not sent yet.
+   */
+  fetched: boolean;
 }
 
 /** What changed since the last flush. */
@@ -91,8 +96,17 @@ export class Store {
     this.schedule();
   }
 
+  /** The REST answer for this connection's events has been merged: what is still missing was evicted. */
+  markFetched(conn: string): void {
+    const rec = this.conns.get(conn);
+    if (!rec || rec.fetched) return;
+    rec.fetched = true;
+    this.pending.ids.add(conn);
+    this.schedule();
+  }
+
   private addConn(id: string, summary: ConnectionSummary): ConnRecord {
-    const rec: ConnRecord = { summary, events: [], seqs: new Set(), derived: false };
+    const rec: ConnRecord = { summary, events: [], seqs: new Set(), derived: false, fetched: false };
     this.conns.set(id, rec);
     this.order.push(id);
     this.newest = id;

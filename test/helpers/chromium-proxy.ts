@@ -47,11 +47,15 @@ export interface LaunchOptions {
 const GOOGLE = ['*.google.com', '*.googleapis.com', '*.gstatic.com'];
 const NO_GOOGLE = GOOGLE.map((h) => `MAP ${h} ~NOTFOUND`);
 
-/** Chromium with `home` as HOME; through `proxyUrl` when given, else with no proxy at all (`resolve` maps names). */
-export function launchChromium(home: TrustedHome, o: LaunchOptions & { resolve?: string[] } = {}): Promise<Browser> {
+/**
+ * Chromium with `home` as HOME; through `proxyUrl` when given, else with no proxy at all (`resolve` maps names).
+ * `perContextProxy`: no proxy flag at all, each context names its own (`contextProxy`), so one browser can use
+ * several proxies.
+ */
+export function launchChromium(home: TrustedHome, o: LaunchOptions & { resolve?: string[]; perContextProxy?: boolean } = {}): Promise<Browser> {
   const proxy = o.proxyUrl
     ? [`--proxy-server=${o.proxyUrl}`, `--proxy-bypass-list=${['<-loopback>', ...GOOGLE].join(';')}`]
-    : ['--no-proxy-server'];
+    : o.perContextProxy ? [] : ['--no-proxy-server'];
   const rules = [...(o.resolve ?? []), ...NO_GOOGLE].join(', ');
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -59,6 +63,11 @@ export function launchChromium(home: TrustedHome, o: LaunchOptions & { resolve?:
     args: [...BASE_ARGS, ...proxy, `--host-resolver-rules=${rules}`, ...(o.args ?? [])],
     timeout: 30_000,
   });
+}
+
+/** A context's proxy settings for `newContext({ proxy })`: everything through `proxyUrl` but Chromium's Google calls. */
+export function contextProxy(proxyUrl: string): { server: string; bypass: string } {
+  return { server: proxyUrl, bypass: GOOGLE.join(',') };
 }
 
 export interface Visit {
