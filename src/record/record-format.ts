@@ -41,8 +41,11 @@ export type RecordFact =
   /** The upstream verdict's decision for connection `conn`. */
   | ({ tlslab: 'verdict'; v: number; t: number; conn: string } & VerdictFact);
 
-/** Event types a recording keeps as facts (the rest are decoded again from the legs' bytes). */
-export const FACT_EVENTS = new Set<EventDraft['type']>(['conn:open', 'conn:upstream', 'conn:error', 'conn:close']);
+/**
+ * Event types a recording keeps as facts (the rest are decoded again from the legs' bytes). `tls:presented` is one: the
+ * chain is on the wire, but how tlslab chose it (leaf or mirror) and how a browser trusting tlslab's CA judges it are not.
+ */
+export const FACT_EVENTS = new Set<EventDraft['type']>(['conn:open', 'conn:upstream', 'tls:presented', 'conn:error', 'conn:close']);
 /** Also kept for connections whose bytes are not recorded (plain HTTP, WebSocket relays). */
 export const LEGLESS_FACT_EVENTS = new Set<EventDraft['type']>(['http:request', 'http:response']);
 
@@ -84,7 +87,7 @@ export function legComment(conn: string, leg: Leg, ends: LegEnds): string {
 /** The connection and leg a SYN's comment names, or null for any other comment. */
 export function parseLegComment(text: string): { conn: string; leg: Leg } | null {
   const m = /^tlslab (\S{1,128}) (client|upstream) leg\b/.exec(text);
-  return m ? { conn: m[1] as string, leg: m[2] as Leg } : null;
+  return m ? { conn: m[1], leg: m[2] as Leg } : null;
 }
 
 /** The leg an interface of a recording carries, by its name; null for other interfaces. */
@@ -139,12 +142,15 @@ export class RecordWriter {
     this.sink(dropSection(b.drain()), 'secrets', t);
   }
 
-  /** A leg's TCP connection, starting with its three-way handshake at `t`; null when its addresses cannot be written. */
-  leg(conn: string, leg: Leg, ends: LegEnds, t: number): LegStream | null {
+  /**
+   * A leg's TCP connection, starting with its three-way handshake at `t`; null when its addresses cannot be written.
+   * `unnamed`: no comment on its SYN (`tlslab open` then takes it for a connection of its own, as from any capture).
+   */
+  leg(conn: string, leg: Leg, ends: LegEnds, t: number, opts: { unnamed?: boolean } = {}): LegStream | null {
     const client = { address: wireAddress(ends.client.address), port: ends.client.port };
     const server = { address: wireAddress(ends.server.address), port: ends.server.port };
     if (!ipTcpHeader({ src: client, dst: server, seq: 0, ack: 0, flags: {} }, 0)) return null;
-    return new LegStream(this, LEG_IDS[leg], { client, server }, legComment(conn, leg, { client, server }), t);
+    return new LegStream(this, LEG_IDS[leg], { client, server }, opts.unnamed ? undefined : legComment(conn, leg, { client, server }), t);
   }
 
   /** One EPB carrying one segment; false when the sink refused it (its backlog is full). */
@@ -169,18 +175,20 @@ function dropSection(bytes: Uint8Array): Uint8Array {
 
 /**
  * One leg as a TCP connection: SYN (with the leg comment), SYN+ACK, ACK; then each chunk as segments of at most
- * RECORD_MSS bytes with the sequence numbers a real connection would have; then FIN, FIN, ACK or a reset. The bytes
- * and the addresses are the real ones; the segmentation, ACKs and initial sequence numbers are tlslab's.
+ * RECORD_MSS bytes with the sequence numbers a real connection would have; each side's FIN (or a reset) when that side
+ * ended. The bytes, the addresses and who ended when are the real ones; the segmentation, ACKs and initial sequence
+ * numbers are tlslab's.
  */
 export class LegStream {
   private readonly seq: Record<Side, number>;
+  private readonly finished: Record<Side, boolean> = { client: false, server: false };
   private closed = false;
 
   constructor(
     private readonly w: RecordWriter,
     private readonly ifId: number,
     private readonly ends: LegEnds,
-    comment: string,
+    comment: string | undefined,
     t: number,
   ) {
     this.seq = { client: randomIsn(), server: randomIsn() };
@@ -191,21 +199,33 @@ export class LegStream {
   }
 
   data(from: Side, bytes: Uint8Array, t: number): void {
-    if (this.closed) return;
+    if (this.closed || this.finished[from]) return;
     for (let i = 0; i < bytes.length; i += RECORD_MSS) this.send(from, t, { ack: true, psh: true }, bytes.subarray(i, i + RECORD_MSS));
   }
 
-  /** `fin`: each side's FIN, then the last ACK; `reset`: a RST from the peer (the end tlslab read on the socket). */
-  end(how: 'fin' | 'reset', t: number, resetBy: Side = 'server'): void {
+  /** `side` sent its FIN (its last byte came before). */
+  fin(side: Side, t: number): void {
+    if (this.closed || this.finished[side]) return;
+    this.finished[side] = true;
+    this.send(side, t, { fin: true, ack: true }, new Uint8Array(0));
+  }
+
+  /** `side` reset the connection: nothing follows. */
+  reset(side: Side, t: number): void {
     if (this.closed) return;
-    const none = new Uint8Array(0);
-    if (how === 'fin') {
-      this.send('client', t, { fin: true, ack: true }, none);
-      this.send('server', t, { fin: true, ack: true }, none);
-      this.send('client', t, { ack: true }, none);
-    } else {
-      this.send(resetBy, t, { rst: true, ack: true }, none);
-    }
+    this.send(side, t, { rst: true, ack: true }, new Uint8Array(0));
+    this.closed = true;
+  }
+
+  /**
+   * The leg is over for tlslab (`us`: its own side): its FIN if it had not sent one, and the last ACK when both
+   * sides have ended. A peer that never ended (tlslab hung up on it) has no FIN in the file.
+   */
+  close(us: Side, t: number): void {
+    if (this.closed) return;
+    this.fin(us, t);
+    const peer: Side = us === 'client' ? 'server' : 'client';
+    if (this.finished[peer]) this.send(us, t, { ack: true }, new Uint8Array(0));
     this.closed = true;
   }
 

@@ -2,7 +2,7 @@
 // key logs in Decryption Secrets Blocks, and the facts `tlslab open` needs. Pure: builds bytes in memory.
 import type { KeptCapture, KeptLeg } from '../capture/capture-store';
 import type { LegEnds } from '../capture/session';
-import type { EventDraft, Leg, TlslabEvent } from '../events/schema';
+import type { Leg, Side, TlslabEvent } from '../events/schema';
 import { FACT_EVENTS, LEGLESS_FACT_EVENTS, RECORD_FORMAT_VERSION, RecordWriter, type BlockKind } from './record-format';
 
 /** One connection to export: its events (from the bus history) and, when kept, its legs' bytes. */
@@ -71,7 +71,7 @@ function writeConnection(w: RecordWriter, c: ExportedConnection): boolean {
       });
     } else if (FACT_EVENTS.has(e.type) || (!hasLegs && LEGLESS_FACT_EVENTS.has(e.type))) {
       const { v: _v, seq: _seq, t, ...draft } = e;
-      w.event(t, draft as EventDraft);
+      w.event(t, draft);
       wrote = true;
     }
   }
@@ -82,9 +82,23 @@ function writeConnection(w: RecordWriter, c: ExportedConnection): boolean {
     const stream = ends ? w.leg(c.id, leg, ends, first) : null;
     if (!stream) continue;
     if (kept.keyLog.length > 0) w.keyLog(`${kept.keyLog.join('\n')}\n`, first);
-    for (const chunk of kept.raw) stream.data(chunk.from, chunk.bytes, chunk.t);
-    // A connection still open is exported as it is so far: no end.
-    if (c.kept?.closed) stream.end('fin', Math.max(kept.raw[kept.raw.length - 1]?.t ?? first, close ? close.t - 0.001 : 0));
+    // tlslab's peer ended its side (its FIN or reset) when its tls:tcp-end says; tlslab's own end comes at the close.
+    const peerEnd = c.events.find((e) => e.type === 'tls:tcp-end' && e.leg === leg);
+    const peer: Side = leg === 'client' ? 'client' : 'server';
+    let peerDone = false;
+    const endPeer = (): void => {
+      if (peerDone || peerEnd?.type !== 'tls:tcp-end') return;
+      peerDone = true;
+      if (peerEnd.how === 'reset') stream.reset(peer, peerEnd.t);
+      else stream.fin(peer, peerEnd.t);
+    };
+    for (const chunk of kept.raw) {
+      if (peerEnd && chunk.t > peerEnd.t) endPeer();
+      stream.data(chunk.from, chunk.bytes, chunk.t);
+    }
+    endPeer();
+    // A connection still open is exported as it is so far: tlslab's side has not ended.
+    if (c.kept?.closed) stream.close(peer === 'client' ? 'server' : 'client', Math.max(kept.raw[kept.raw.length - 1]?.t ?? first, close ? close.t - 0.001 : 0));
     wrote = true;
   }
   return wrote;

@@ -9,7 +9,8 @@ import { exportPcapng } from './session-export';
 export function tlslabVersion(): string {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return String((require('../../package.json') as { version?: unknown }).version ?? 'unknown');
+    const v = (require('../../package.json') as { version?: unknown }).version;
+    return typeof v === 'string' ? v : 'unknown';
   } catch {
     return 'unknown';
   }

@@ -2,7 +2,7 @@
 // addresses, their key logs, and the proxy's decisions. I/O boundary: the RecordingFile; sessions and the bus feed it.
 import type { Socket } from 'node:net';
 import type { EventBus } from '../events/bus';
-import type { EventDraft, Leg, TlslabEvent } from '../events/schema';
+import type { Leg, Side, TlslabEvent } from '../events/schema';
 import type { ConnectionSession, LegEnds, LegWatcher } from '../capture/session';
 import { FACT_EVENTS, LEGLESS_FACT_EVENTS, RECORD_FORMAT_VERSION, RecordWriter, type LegStream } from './record-format';
 import { RecordingFile, type RecordingFileOptions } from './recording-file';
@@ -55,6 +55,9 @@ export class SessionRecorder {
   private legWatcher(conn: string, leg: Leg, fallback: LegEnds | null): LegWatcher {
     let stream: LegStream | null = null;
     let tried = false;
+    // tlslab is the server on the client leg and the client upstream; its peer is the other one.
+    const us: Side = leg === 'client' ? 'server' : 'client';
+    const peer: Side = leg === 'client' ? 'client' : 'server';
     const open = (ends: LegEnds | null, t: number): void => {
       if (tried) return;
       tried = true;
@@ -64,14 +67,20 @@ export class SessionRecorder {
       else this.legsWithoutAddresses++;
     };
     return {
-      attached: (_l, ends) => open(ends, this.now()),
+      attached: (_l, ends, socket) => {
+        open(ends, this.now());
+        // The peer's own end, when it comes (after the last byte it sent was read): its FIN, or a reset.
+        socket.once('end', () => stream?.fin(peer, this.now()));
+        socket.on('error', (err: NodeJS.ErrnoException) => {
+          if (err.code === 'ECONNRESET') stream?.reset(peer, this.now());
+        });
+      },
       chunk: (_l, from, bytes, t) => {
         open(null, t);
         stream?.data(from, bytes, t);
       },
       keyLog: (_l, line) => this.writer.keyLog(`${line}\n`, this.now()),
-      // A reset is the peer's: the browser's on the client leg, the server's on the upstream leg.
-      ended: (_l, how) => stream?.end(how, this.now(), leg === 'client' ? 'client' : 'server'),
+      ended: () => stream?.close(us, this.now()),
     };
   }
 
@@ -87,7 +96,7 @@ export class SessionRecorder {
     }
     if (FACT_EVENTS.has(e.type) || (LEGLESS_FACT_EVENTS.has(e.type) && !this.tapped.has(e.conn))) {
       const { v: _v, seq: _seq, t, ...draft } = e;
-      this.writer.event(t, draft as EventDraft);
+      this.writer.event(t, draft);
     }
     if (e.type === 'conn:close') this.tapped.delete(e.conn);
   }

@@ -61,6 +61,8 @@ export class CaptureReplay {
   private order = 0;
   private readonly tcp = new TcpReassembler();
   private readonly routes = new Map<number, TcpRoute | null>();
+  /** The TCP connections routed to each replayed connection, so its routes go when it closes (nothing keeps it alive). */
+  private readonly tcpOf = new Map<string, number[]>();
   private readonly conns = new Map<string, ReplayConnection>();
   private readonly keys = new KeyIndex();
   private trustPems: string[];
@@ -170,7 +172,7 @@ export class CaptureReplay {
     const c = this.conns.get(e.conn);
     if (!c) return;
     c.fact(e);
-    if (c.closed) this.conns.delete(e.conn);
+    if (c.closed) this.forget(c);
   }
 
   private packet(p: CapturedPacket): void {
@@ -199,7 +201,7 @@ export class CaptureReplay {
         c.open({ type: 'conn:open', conn: named.conn, client: info.client, target: { host: info.server.address, port: info.server.port }, via: 'connect' });
       }
       c.setEnds(named.leg, { client: info.client, server: info.server });
-      this.routes.set(index, { conn: c, leg: named.leg });
+      this.routeTo(index, c, named.leg);
       return;
     }
     // Any other connection (or a recorded leg whose SYN the capture lacks: it cannot be paired) stands alone.
@@ -207,7 +209,21 @@ export class CaptureReplay {
     const ends: LegEnds = { client: info.client, server: info.server };
     c.openLater({ type: 'conn:open', conn: c.id, client: info.client, target: { host: info.server.address, port: info.server.port }, via: 'connect' });
     c.setEnds('upstream', ends);
-    this.routes.set(index, { conn: c, leg: 'upstream' });
+    this.routeTo(index, c, 'upstream');
+  }
+
+  private routeTo(index: number, conn: ReplayConnection, leg: Leg): void {
+    this.routes.set(index, { conn, leg });
+    const list = this.tcpOf.get(conn.id);
+    if (list) list.push(index);
+    else this.tcpOf.set(conn.id, [index]);
+  }
+
+  /** A connection that closed: what still comes for its TCP connections (a last ACK) has nowhere to go. */
+  private forget(c: ReplayConnection): void {
+    if (this.conns.get(c.id) === c) this.conns.delete(c.id);
+    for (const i of this.tcpOf.get(c.id) ?? []) if (this.routes.get(i)?.conn === c) this.routes.delete(i);
+    this.tcpOf.delete(c.id);
   }
 
   private stream(e: StreamEvent): void {
@@ -227,6 +243,6 @@ export class CaptureReplay {
         conn.end(leg, e.from, e.kind);
         break;
     }
-    if (conn.closed && conn.kind === 'single') this.conns.delete(conn.id);
+    if (conn.closed) this.forget(conn);
   }
 }

@@ -7,7 +7,7 @@ import { HttpObserver } from '../capture/http-observer';
 import { ConnectionSession, type EventSink, type LegCapture, type LegEnds } from '../capture/session';
 import type { ConnCloseEvent, DistributiveOmit, EventDraft, Leg, Side } from '../events/schema';
 import { parseClientHello, type TlsEvent } from '../tls';
-import { summarizeCertificate, verifyServerChain, type TrustStore } from '../x509';
+import { verifyServerChain, type TrustStore } from '../x509';
 import type { VerdictFact } from '../record/record-format';
 import type { KeyIndex } from './key-index';
 
@@ -136,11 +136,13 @@ export class ReplayConnection {
     this.broken[leg][from] = true;
   }
 
-  /** A FIN or a reset on a leg, from `from`. */
+  /** A FIN or a reset on a leg, from `from`. tlslab's peer ending its side is step 8 on the wire, as live. */
   end(leg: Leg, from: Side, how: 'fin' | 'rst'): void {
     this.openNow();
     if (how === 'rst') this.resets[leg] ??= from;
     this.ended[leg][from] = true;
+    const peer: Side = leg === 'client' ? 'client' : 'server';
+    if (from === peer) this.session.leg(leg).peerEnded(peer, how === 'rst' ? 'reset' : 'fin');
     if (this.kind === 'single' && this.ended[leg].client && this.ended[leg].server) this.closeSingle();
     else if (this.kind === 'single' && how === 'rst') this.closeSingle();
   }
@@ -190,14 +192,6 @@ export class ReplayConnection {
       return;
     }
     if (leg.leg !== 'client') return;
-    if (e.type === 'tls:handshake' && e.from === 'server' && e.details?.kind === 'certificate') {
-      this.session.emit({
-        type: 'tls:presented',
-        leg: 'client',
-        mode: this.mirrorMode ? 'mirror' : 'leaf',
-        chain: e.details.certificates.map((hex, i) => summarizeCertificate(Buffer.from(hex, 'hex'), i, 'minted')),
-      });
-    }
     // tlslab answered the browser with TLS: live, that is when the client-outcome watcher starts.
     if (this.watcher === null && e.from === 'server' && (e.type === 'tls:record' || e.type === 'tls:handshake')) {
       const host = leg.decoder.state.sni ?? this.target.host;

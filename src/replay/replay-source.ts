@@ -10,6 +10,8 @@ export interface ReplaySourceOptions extends CaptureReplayOptions {
   chunkBytes?: number;
   /** Called with each problem found in the file (a cut or corrupt block), as it is found. */
   onFileError?: (e: PcapError) => void;
+  /** Called after each chunk of the file has gone through the replay (for progress, or a test's memory figures). */
+  onChunk?: (p: SourceProgress) => void;
 }
 
 export interface SourceProgress {
@@ -32,7 +34,8 @@ function reason(err: unknown): string {
 export class ReplaySource {
   readonly replay: CaptureReplay;
   private readonly reader = new CaptureReader({ copy: true });
-  private queue: TimedDraft[] = [];
+  /** Events produced and not yet taken; taken slots are emptied at once, so nothing played stays alive here. */
+  private queue: (TimedDraft | undefined)[] = [];
   private head = 0;
   private read = 0;
   private eof = false;
@@ -91,8 +94,12 @@ export class ReplaySource {
       if (this.eof) return null;
       await this.fill();
     }
-    const d = this.queue[this.head++] as TimedDraft;
-    if (this.head >= 4096 && this.head * 2 >= this.queue.length) {
+    const d = this.queue[this.head] as TimedDraft;
+    this.queue[this.head++] = undefined;
+    if (this.head === this.queue.length) {
+      this.queue.length = 0;
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
@@ -120,7 +127,7 @@ export class ReplaySource {
     const items = n > 0 ? this.reader.push(buf.subarray(0, n)) : this.reader.end();
     this.maxBuffered = Math.max(this.maxBuffered, this.reader.buffered);
     if (this.reader.fatal) {
-      throw new TlslabError('TLSLAB_ERR_CAPTURE_FILE', `${this.path} is not a readable capture: ${this.reader.fatal.message} [${this.reader.fatal.code}]`);
+      throw new TlslabError('TLSLAB_ERR_CAPTURE_FILE', `${this.path} is not a readable capture: ${this.reader.fatal.message}`);
     }
     this.replay.push(items);
     if (n === 0 || this.reader.done) {
@@ -129,7 +136,8 @@ export class ReplaySource {
       this.replay.finish();
       await this.close();
     }
-    for (; this.reported < this.reader.errors.length; this.reported++) this.opts.onFileError?.(this.reader.errors[this.reported] as PcapError);
+    for (; this.reported < this.reader.errors.length; this.reported++) this.opts.onFileError?.(this.reader.errors[this.reported]);
     for (const d of this.replay.take()) this.queue.push(d);
+    this.opts.onChunk?.(this.progress());
   }
 }

@@ -23,7 +23,7 @@ class Checker {
   }
 
   type(v: unknown, t: Kind, at: string): void {
-    const ok = t === 'array' ? Array.isArray(v) : t === 'object' ? isObj(v) : typeof v === t && (t !== 'number' || Number.isFinite(v as number));
+    const ok = t === 'array' ? Array.isArray(v) : t === 'object' ? isObj(v) : typeof v === t && (t !== 'number' || Number.isFinite(v));
     if (!ok) this.problems.push(`${at} must be ${t === 'array' ? 'an array' : `a ${t}`}`);
   }
 
@@ -90,10 +90,10 @@ export function harProblems(har: unknown): string[] {
     if (isObj(e.timings)) {
       const t = e.timings;
       c.need(t, `${at}.timings`, { send: 'number', wait: 'number', receive: 'number' }, { blocked: 'number', dns: 'number', connect: 'number', ssl: 'number' });
-      for (const k of ['send', 'wait', 'receive']) if (typeof t[k] === 'number' && (t[k] as number) < 0) c.problems.push(`${at}.timings.${k} must not be negative`);
-      for (const k of ['blocked', 'dns', 'connect', 'ssl']) if (typeof t[k] === 'number' && (t[k] as number) < -1) c.problems.push(`${at}.timings.${k} must be -1 or more`);
+      for (const k of ['send', 'wait', 'receive']) if (typeof t[k] === 'number' && (t[k]) < 0) c.problems.push(`${at}.timings.${k} must not be negative`);
+      for (const k of ['blocked', 'dns', 'connect', 'ssl']) if (typeof t[k] === 'number' && (t[k]) < -1) c.problems.push(`${at}.timings.${k} must be -1 or more`);
       // time: the sum of the timings that apply; ssl is part of connect, so it is not added again.
-      const sum = ['blocked', 'dns', 'connect', 'send', 'wait', 'receive'].reduce((s, k) => s + (typeof t[k] === 'number' && (t[k] as number) >= 0 ? (t[k] as number) : 0), 0);
+      const sum = ['blocked', 'dns', 'connect', 'send', 'wait', 'receive'].reduce((s, k) => s + (typeof t[k] === 'number' && (t[k]) >= 0 ? (t[k]) : 0), 0);
       if (typeof e.time === 'number' && Math.abs(e.time - sum) > 0.01) c.problems.push(`${at}.time is ${e.time}, the timings add up to ${sum}`);
     }
   });

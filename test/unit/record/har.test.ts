@@ -2,7 +2,7 @@
 import type { TlslabEvent } from '../../../src/events/schema';
 import type { ConnectionSummary } from '../../../src/events/stream';
 import { reduceSummary } from '../../../src/events/summary';
-import { absoluteUrl, buildHar } from '../../../src/record/har';
+import { absoluteUrl, buildHar, type Har } from '../../../src/record/har';
 import { harProblems } from '../../helpers/har-check';
 
 const T = Date.UTC(2026, 10, 29, 6, 45, 0);
@@ -42,19 +42,24 @@ describe('buildHar', () => {
 });
 
 describe('harProblems', () => {
-  const good = (): Record<string, unknown> => JSON.parse(JSON.stringify(buildHar([conn('c1', 'connect', 'a.test', 443, [
+  const good = (): Har => JSON.parse(JSON.stringify(buildHar([conn('c1', 'connect', 'a.test', 443, [
     { v: 1, type: 'http:request', conn: 'c1', seq: 2, t: T, step: 7, id: 1, method: 'GET', url: '/', httpVersion: '1.1', headers: [] },
-  ])], { name: 'tlslab', version: '1' }))) as Record<string, unknown>;
+  ])], { name: 'tlslab', version: '1' }))) as Har;
+  /** The first entry's parts as plain records, to break them in ways the types would not allow. */
+  const parts = (h: Har): { log: Record<string, unknown>; entry: Record<string, unknown>; request: Record<string, unknown>; response: Record<string, unknown> } => {
+    const entry = h.log.entries[0];
+    return { log: h.log, entry: entry as unknown as Record<string, unknown>, request: entry.request, response: entry.response };
+  };
 
-  it.each([
-    ['a missing required field', (h: any) => delete h.log.entries[0].request.headersSize, 'headersSize is required'],
-    ['a wrong type', (h: any) => (h.log.entries[0].response.status = '200'), 'status must be a number'],
-    ['an unknown field without an underscore', (h: any) => (h.log.entries[0].tlslab = {}), 'not a HAR 1.2 field'],
-    ['a relative URL', (h: any) => (h.log.entries[0].request.url = '/x'), 'not an absolute URL'],
-    ['a date that is not ISO 8601', (h: any) => (h.log.entries[0].startedDateTime = 'yesterday'), 'not ISO 8601'],
-    ['a time that is not the sum of the timings', (h: any) => (h.log.entries[0].time = 99), 'add up to'],
-    ['another version', (h: any) => (h.log.version = '1.1'), 'expected "1.2"'],
-    ['a header without a value', (h: any) => h.log.entries[0].request.headers.push({ name: 'x' }), 'value is required'],
+  it.each<[string, (h: Har) => void, string]>([
+    ['a missing required field', (h) => delete parts(h).request.headersSize, 'headersSize is required'],
+    ['a wrong type', (h) => (parts(h).response.status = '200'), 'status must be a number'],
+    ['an unknown field without an underscore', (h) => (parts(h).entry.tlslab = {}), 'not a HAR 1.2 field'],
+    ['a relative URL', (h) => (parts(h).request.url = '/x'), 'not an absolute URL'],
+    ['a date that is not ISO 8601', (h) => (parts(h).entry.startedDateTime = 'yesterday'), 'not ISO 8601'],
+    ['a time that is not the sum of the timings', (h) => (parts(h).entry.time = 99), 'add up to'],
+    ['another version', (h) => (parts(h).log.version = '1.1'), 'expected "1.2"'],
+    ['a header without a value', (h) => (parts(h).request.headers as unknown[]).push({ name: 'x' }), 'value is required'],
   ])('catches %s', (_what, breakIt, message) => {
     const h = good();
     expect(harProblems(h)).toEqual([]);

@@ -20,7 +20,9 @@ function events(conn: string): TlslabEvent[] {
   return [
     { v: 1, type: 'conn:open', conn, seq: 1, t: T, client: { address: '127.0.0.1', port: 51000 }, target: { host: 'example.test', port: 443 }, via: 'connect' },
     { v: 1, type: 'tls:verdict', conn, seq: 2, t: T + 1, leg: 'upstream', step: 3, ok: false, findings: [], chain: [], nodeError: 'CERT_HAS_EXPIRED', host: 'example.test', policy: 'block' },
-    { v: 1, type: 'conn:close', conn, seq: 3, t: T + 10, cause: 'closed', durationMs: 10, bytes: { client: { fromClient: 1, toClient: 1 }, upstream: { fromServer: 1, toServer: 1 } } },
+    // The browser ended its side (the server's end did not come: tlslab hung up on it).
+    { v: 1, type: 'tls:tcp-end', conn, seq: 3, t: T + 4, leg: 'client', from: 'client', step: 8, how: 'fin', closeNotify: true, note: '' },
+    { v: 1, type: 'conn:close', conn, seq: 4, t: T + 10, cause: 'closed', durationMs: 10, bytes: { client: { fromClient: 1, toClient: 1 }, upstream: { fromServer: 1, toServer: 1 } } },
   ];
 }
 
@@ -61,8 +63,11 @@ describe('exportPcapng', () => {
       return d.ok ? `${d.segment.src.address}:${d.segment.src.port}>${d.segment.dst.address}:${d.segment.dst.port}` : 'bad';
     }));
     expect([...ends].sort()).toEqual(['127.0.0.1:40404>127.0.0.1:8443', '127.0.0.1:51000>127.0.0.1:8080', '127.0.0.1:8080>127.0.0.1:51000', '127.0.0.1:8443>127.0.0.1:40404']);
-    // Each leg: SYN, SYN+ACK, ACK, two data segments, FIN, FIN, ACK.
-    expect(packets).toHaveLength(16);
+    // The client leg: SYN, SYN+ACK, ACK, two data segments, the browser's FIN, tlslab's FIN, the last ACK; the upstream
+    // leg the same but for the server's FIN, which never came.
+    expect(packets).toHaveLength(8 + 6);
+    const fins = packets.map((p) => decodeTcpPacket(p.linkType, p.data)).flatMap((d) => (d.ok && d.segment.flags.fin ? [`${d.segment.src.port}`] : []));
+    expect(fins).toEqual(['51000', '8080', '40404']);
     expect(packets.map((p) => p.sec * 1e3 + p.nsec / 1e6).every((t, i, a) => i === 0 || t >= a[i - 1])).toBe(true);
   });
 
@@ -71,6 +76,6 @@ describe('exportPcapng', () => {
     store.add('c8', { client: leg(100, [], CLIENT_ENDS), upstream: leg(100, [], null) });
     const bytes = exportPcapng([{ id: 'c8', events: events('c8'), kept: store.get('c8') }]);
     const packets = read(bytes as Uint8Array).items.filter((i) => i.kind === 'packet');
-    expect(packets.length).toBe(5); // the client leg only, still open: no FIN
+    expect(packets.length).toBe(6); // the client leg only, still open: the browser's FIN, none from tlslab yet
   });
 });
