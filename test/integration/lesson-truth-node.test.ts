@@ -1,7 +1,7 @@
 // A client's reset, as browsers do it, judged by what was in flight: a Node TLS client through tlslab that resets its
 // TCP connection after every answer came (a normal end: ok, with a note; idle before it) and one that resets with its
 // request still unanswered (a failure of the client leg).
-import net from 'node:net';
+import type net from 'node:net';
 import tls from 'node:tls';
 import { reduceSummaries, SUMMARY_TEXT } from '../../src/events/summary';
 import type { ConnectionSummary } from '../../src/events/stream';
