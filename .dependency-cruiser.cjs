@@ -9,11 +9,11 @@
  */
 const LAYERS = {
   tls: { may: ['events', 'errors'], core: ['crypto'], npm: [], why: 'the sans-IO decoder: bytes in, events out (node:crypto decrypts, it does no I/O)' },
-  x509: { may: ['events', 'errors'], core: ['crypto', 'url', 'tls'], npm: [], why: 'certificate parsing and checks, pure (node:tls only for its list of root certificates, in trust-store.ts)' },
-  pcap: { may: ['errors'], core: [], npm: [], why: 'capture files and TCP reassembly, pure' },
+  x509: { may: ['events', 'errors', 'ip-text'], core: ['crypto', 'url', 'tls'], npm: [], why: 'certificate parsing and checks, pure (node:tls only for its list of root certificates, in trust-store.ts)' },
+  pcap: { may: ['errors', 'ip-text'], core: [], npm: [], why: 'capture files and TCP reassembly, pure' },
   events: { may: [], core: [], npm: [], why: 'the event schema, bus and reducers: no Node imports (the dashboard compiles against them)' },
   dashboard: { may: ['events', 'lessons/pure'], core: [], npm: [], why: 'the web UI: compiled against the event schema and the pure reducers only' },
-  classroom: { may: ['events', 'errors'], core: ['os', 'net', 'crypto'], npm: [], why: 'classroom building blocks, pure over injected clocks (address facts, hashes, randomness)' },
+  classroom: { may: ['events', 'errors', 'ip-text'], core: ['os', 'net', 'crypto'], npm: [], why: 'classroom building blocks, pure over injected clocks (address facts, hashes, randomness)' },
   'lessons/pure': { may: ['events'], core: [], npm: [], why: 'the lesson evaluator the dashboard runs too' },
   lessons: { may: ['lessons/pure', 'events', 'errors', 'lab/lab-cases', 'x509'], core: ['fs', 'path'], npm: ['yaml'], why: 'lessons as data: read, parsed and checked' },
   capture: { may: ['tls', 'x509', 'events', 'errors', 'log'], core: '*', npm: '*', why: 'taps, legs, sessions, HTTP observation' },
@@ -26,6 +26,7 @@ const LAYERS = {
   proxy: { may: ['capture', 'ca', 'x509', 'classroom', 'lab', 'lab/lab-cases', 'events', 'errors', 'log'], core: '*', npm: '*', why: 'front door, gate, upstream, policy, tunnels' },
   commands: { may: ['*'], core: '*', npm: '*', why: 'one file per CLI command' },
   errors: { may: [], core: [], npm: [], why: 'the error table: a leaf any layer may import' },
+  'ip-text': { may: [], core: [], npm: [], why: 'IP address literals as text and bytes: a pure leaf any layer may import' },
   log: { may: [], core: '*', npm: ['pino', 'pino-pretty'], why: 'the root logger' },
   'last-resort': { may: ['errors', 'log'], core: '*', npm: [], why: 'uncaughtException / unhandledRejection handlers of tlslab start' },
   app: { may: ['*'], core: '*', npm: '*', why: 'composition' },

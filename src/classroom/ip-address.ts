@@ -1,6 +1,7 @@
-// IP address literals for the classroom guard: strict parsing, the address an IPv4-in-IPv6 form really means,
-// and the special ranges (RFC 6890) by name. Pure apart from node:net's BlockList; no sockets, no DNS.
+// IP address literals for the classroom guard: strict parsing (src/ip-text.ts), the address an IPv4-in-IPv6 form
+// really means, and the special ranges (RFC 6890) by name. Pure apart from node:net's BlockList; no sockets, no DNS.
 import { BlockList, isIP } from 'node:net';
+import { ipv6Bytes, ipv6Text } from '../ip-text';
 
 export interface IpAddress {
   family: 4 | 6;
@@ -39,48 +40,6 @@ function blockListOf(cidrs: readonly string[]): BlockList {
 
 const RANGE_LISTS = Object.fromEntries(RANGE_ORDER.map((r) => [r, blockListOf(RANGES[r])])) as Record<AddressRange, BlockList>;
 
-/** IPv6 text (already accepted by `isIP`) to 16 bytes; RFC 4291 §2.2, a trailing dotted quad included. */
-function ipv6Bytes(text: string): Uint8Array {
-  const out = new Uint8Array(16);
-  const [headText, tailText] = text.includes('::') ? (text.split('::') as [string, string]) : [text, null];
-  const groups = (s: string): number[] => {
-    if (s === '') return [];
-    return s.split(':').flatMap((p) => {
-      if (!p.includes('.')) return [parseInt(p, 16)];
-      const [a, b, c, d] = p.split('.').map(Number) as [number, number, number, number];
-      return [(a << 8) | b, (c << 8) | d];
-    });
-  };
-  const head = groups(headText);
-  const tail = tailText === null ? [] : groups(tailText);
-  const all = [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
-  all.forEach((g, i) => {
-    out[i * 2] = g >> 8;
-    out[i * 2 + 1] = g & 0xff;
-  });
-  return out;
-}
-
-/** RFC 5952 §4: lower case, leading zeros dropped, the longest run (≥ 2) of zero groups as `::` (first on a tie). */
-function formatIpv6(bytes: Uint8Array): string {
-  const g: number[] = [];
-  for (let i = 0; i < 16; i += 2) g.push((bytes[i] << 8) | bytes[i + 1]);
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) [best, bestLen] = [i, j - i];
-    i = j;
-  }
-  const hex = (xs: number[]): string => xs.map((x) => x.toString(16)).join(':');
-  return best < 0 ? hex(g) : `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}`;
-}
-
 function ipv4(bytes: Uint8Array): IpAddress {
   return { family: 4, text: Array.from(bytes).join('.'), bytes };
 }
@@ -97,8 +56,8 @@ export function parseIpLiteral(text: string): IpAddress | null {
   const family = isIP(t);
   if (family === 4) return ipv4(Uint8Array.from(t.split('.').map(Number)));
   if (family !== 6) return null;
-  const bytes = ipv6Bytes(t.toLowerCase());
-  return { family: 6, text: formatIpv6(bytes), bytes };
+  const bytes = ipv6Bytes(t);
+  return bytes ? { family: 6, text: ipv6Text(bytes), bytes } : null;
 }
 
 const zeros = (b: Uint8Array, from: number, to: number): boolean => b.subarray(from, to).every((x) => x === 0);
@@ -134,5 +93,5 @@ export function addressKey(a: IpAddress): string {
   if (e.family === 4) return e.text;
   const prefix = new Uint8Array(16);
   prefix.set(e.bytes.subarray(0, 8));
-  return `${formatIpv6(prefix)}/64`;
+  return `${ipv6Text(prefix)}/64`;
 }

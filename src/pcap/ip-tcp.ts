@@ -1,6 +1,7 @@
 // Network and transport headers: IPv4 (RFC 791), IPv6 (RFC 8200, extension headers skipped), TCP (RFC 9293 §3.1).
 // Pure: one captured packet in, one TCP segment (a view of its payload) or a reason to skip it out.
 import { u16be, u32be } from './bytes';
+import { ipv4Text, ipv6Text } from '../ip-text';
 import { parseLinkLayer } from './link-layer';
 import type { TcpSegment } from './types';
 
@@ -103,32 +104,4 @@ function tcp(b: Uint8Array, ip: IpPayload): PacketResult {
       payload: b.subarray(o + dataOffset, ip.end),
     },
   };
-}
-
-function ipv4Text(b: Uint8Array, o: number): string {
-  return `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
-}
-
-/** RFC 5952 §4: lower case, leading zeros dropped, the longest run (≥ 2) of zero groups as `::`. */
-export function ipv6Text(b: Uint8Array, o: number): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 8; i++) groups.push(u16be(b, o + i * 2));
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
 }

@@ -1,5 +1,6 @@
 // Synthesized packets for the pcapng writer and for tests: Ethernet, IPv4 / IPv6 and TCP headers with checksums.
 // Pure byte building; addresses must be literal IPv4 or IPv6 text.
+import { ipv4Bytes, ipv6Bytes } from '../ip-text';
 import type { Endpoint, TcpFlags } from './types';
 
 export interface TcpPacketSpec {
@@ -14,27 +15,7 @@ export interface TcpPacketSpec {
 
 /** IPv4 dotted quad or IPv6 text → bytes; null if it is neither. */
 export function addressBytes(text: string): Uint8Array | null {
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
-  if (v4) {
-    const parts = v4.slice(1).map(Number);
-    return parts.every((n) => n <= 255) ? Uint8Array.from(parts) : null;
-  }
-  if (!/^[0-9a-fA-F:.]+$/.test(text) || text.split('::').length > 2) return null;
-  const [head, tail] = text.includes('::') ? text.split('::') : [text, null];
-  const groups = (s: string) => (s === '' ? [] : s.split(':'));
-  const h = groups(head);
-  const t = tail === null ? [] : groups(tail);
-  const fill = tail === null ? 0 : 8 - h.length - t.length;
-  if (fill < 0 || (tail === null && h.length !== 8)) return null;
-  const all = [...h, ...Array<string>(fill).fill('0'), ...t];
-  if (all.length !== 8 || !all.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return null;
-  const out = new Uint8Array(16);
-  all.forEach((g, i) => {
-    const v = parseInt(g, 16);
-    out[i * 2] = v >> 8;
-    out[i * 2 + 1] = v & 0xff;
-  });
-  return out;
+  return text.includes(':') ? ipv6Bytes(text) : ipv4Bytes(text);
 }
 
 /** RFC 1071 Internet checksum over a list of byte arrays (each treated as continuing the previous). */
