@@ -68,6 +68,13 @@ const rules = [
     to: {},
   },
   {
+    name: 'lessons-files-in-load-only',
+    comment: 'Only src/lessons/load.ts reads lesson files; the rest of src/lessons works on text and data.',
+    severity: 'error',
+    from: { path: '^src/lessons/', pathNot: '^src/lessons/load\\.ts$' },
+    to: { dependencyTypes: ['core'], path: '^(fs|fs/promises)$' },
+  },
+  {
     name: 'x509-tls-root-store-only',
     comment: 'src/x509 reads node:tls only for its list of root certificates (trust-store.ts).',
     severity: 'error',
