@@ -5,6 +5,7 @@ import { MAX_PATH_LENGTH } from './chain';
 import type { Check, CheckContext, CheckResult } from './context';
 import { onPath, phrase } from './context';
 import { finding } from './findings';
+import { say, sayOk } from './finding-text';
 import { displayName } from './parse-certificate';
 import { lower } from './words';
 
@@ -19,7 +20,7 @@ function endFindings(ctx: CheckContext): Finding[] {
         finding(
           'CHAIN_SELF_SIGNED_LEAF',
           0,
-          "The server's certificate is self-signed: it vouches for itself, and no certificate authority in the trust store vouches for it.",
+          say('CHAIN_SELF_SIGNED_LEAF'),
           { subject: ctx.certs[0]!.subject },
         ),
       ];
@@ -29,7 +30,7 @@ function endFindings(ctx: CheckContext): Finding[] {
         finding(
           'CHAIN_UNTRUSTED_ROOT',
           e.root,
-          `The chain ends at the root certificate “${displayName(root)}” (#${e.root}), which the server sent itself but which is not in the trust store, so nothing here trusts it.`,
+          say('CHAIN_UNTRUSTED_ROOT', { root: displayName(root), index: e.root }),
           { root: root.subject, fingerprint256: root.fingerprint256 },
         ),
       ];
@@ -50,8 +51,8 @@ function endFindings(ctx: CheckContext): Finding[] {
             'CHAIN_MISSING_INTERMEDIATE',
             e.last,
             last.caIssuers.length > 0
-              ? `${phrase(ctx, e.last)} was issued by “${issuer}”, but the server did not send that certificate and the trust store does not have it: the server forgot to send its intermediate certificate (some browsers download it from ${last.caIssuers[0]}; other clients fail).`
-              : `${phrase(ctx, e.last)} was issued by “${issuer}”, but the server did not send that certificate and the trust store does not have it: most likely the server forgot to send its intermediate certificate, unless “${issuer}” is a certificate authority this trust store does not know.`,
+              ? say('CHAIN_MISSING_INTERMEDIATE.aia', { who: phrase(ctx, e.last), issuer, url: last.caIssuers[0] ?? '' })
+              : say('CHAIN_MISSING_INTERMEDIATE', { who: phrase(ctx, e.last), issuer }),
             detail,
           ),
         ];
@@ -60,7 +61,7 @@ function endFindings(ctx: CheckContext): Finding[] {
         finding(
           'CHAIN_UNKNOWN_ISSUER',
           e.last,
-          `${phrase(ctx, e.last)} was issued by “${issuer}”, a certificate authority that is not in the trust store, so the chain does not lead to anything trusted.`,
+          say('CHAIN_UNKNOWN_ISSUER', { who: phrase(ctx, e.last), issuer }),
           detail,
         ),
       ];
@@ -70,7 +71,7 @@ function endFindings(ctx: CheckContext): Finding[] {
         finding(
           'CHAIN_TOO_LONG',
           null,
-          `The chain goes on for more than ${MAX_PATH_LENGTH} certificates without reaching a trusted root, so it was not followed further.`,
+          say('CHAIN_TOO_LONG', { limit: MAX_PATH_LENGTH }),
           { limit: String(MAX_PATH_LENGTH) },
         ),
       ];
@@ -87,7 +88,7 @@ function orderFinding(ctx: CheckContext): Finding[] {
     finding(
       'CHAIN_WRONG_ORDER',
       null,
-      `The server sent its certificates out of order (the chain runs ${sentInPath.map((i) => `#${i}`).join(' → ')}); most clients sort them out, but TLS 1.2 requires each certificate to be followed by its issuer.`,
+      say('CHAIN_WRONG_ORDER', { order: sentInPath.map((i) => `#${i}`).join(' → ') }),
       { pathOrder: sentInPath.join(','), sentCount: String(ctx.sentCount) },
     ),
   ];
@@ -107,8 +108,8 @@ export const checkChain: Check = (ctx) => {
           'CHAIN_EXTRA_CERT',
           index,
           ctx.end.kind === 'too-long'
-            ? `${phrase(ctx, index)} was not examined: the chain was already too long before reaching it.`
-            : `${phrase(ctx, index)} is not part of the chain from the server's certificate to a root: the server sent it for nothing.`,
+            ? say('CHAIN_EXTRA_CERT.unexamined', { who: phrase(ctx, index) })
+            : say('CHAIN_EXTRA_CERT', { who: phrase(ctx, index) }),
           { subject: cert.subject, issuer: cert.issuer },
         ),
       );
@@ -120,12 +121,12 @@ export const checkChain: Check = (ctx) => {
       if (e.kind === 'trusted' && e.anchor === index) {
         okMessage =
           index >= ctx.sentCount
-            ? `${phrase(ctx, index)} is trusted: the chain ends here.`
-            : `${phrase(ctx, index)} is in the trust store, so the chain ends here, trusted.`;
+            ? sayOk('chain.trusted_here', { who: phrase(ctx, index) })
+            : sayOk('chain.in_store_here', { who: phrase(ctx, index) });
       } else if (next !== undefined) {
-        okMessage = `${phrase(ctx, index)} was issued by ${lower(phrase(ctx, next))}.`;
+        okMessage = sayOk('chain.issued_by', { who: phrase(ctx, index), issuer: lower(phrase(ctx, next)) });
       } else {
-        okMessage = `${phrase(ctx, index)} is where the chain stops.`;
+        okMessage = sayOk('chain.stops_here', { who: phrase(ctx, index) });
       }
     }
     results.push({ index, check: 'chain', findings, okMessage });

@@ -3,6 +3,7 @@
 import type { Finding } from '../events/schema';
 import type { Check } from './context';
 import { finding } from './findings';
+import { say, sayOk } from './finding-text';
 import { matchHostname } from './hostname';
 import { formatIp } from './ip';
 import { list } from './words';
@@ -23,7 +24,7 @@ export const checkHostname: Check = (ctx) => {
   const result = { index: 0, check: 'hostname' as const, findings: [] as Finding[], okMessage: '' };
   if (m.matched && m.by !== 'cn') {
     const what = m.by === 'san-ip' ? 'the IP address ' : '';
-    result.okMessage = `The certificate is for “${host}”: its Subject Alternative Name lists ${what}“${m.name}”.`;
+    result.okMessage = sayOk('hostname', { host, what, name: m.name });
     return [result];
   }
   if (m.matched) {
@@ -32,7 +33,7 @@ export const checkHostname: Check = (ctx) => {
       finding(
         'HOSTNAME_CN_ONLY',
         0,
-        `The server's certificate names “${host}” only in its Common Name and has no DNS entry in its Subject Alternative Name: Node and curl accept that, but browsers such as Chromium ignore the Common Name entirely and refuse it.`,
+        say('HOSTNAME_CN_ONLY', { host }),
         detail,
       ),
     );
@@ -47,8 +48,8 @@ export const checkHostname: Check = (ctx) => {
       'HOSTNAME_MISMATCH',
       0,
       names.length > 0
-        ? `The server's certificate is for ${list(names.map((n) => `“${n}”`))}, not for “${host}”${because}, so the browser cannot tell it is talking to the right server.`
-        : `The server's certificate names no host at all (no Subject Alternative Name, no Common Name), so it cannot prove it is “${host}”.`,
+        ? say('HOSTNAME_MISMATCH', { names: list(names.map((n) => `“${n}”`)), host, because })
+        : say('HOSTNAME_MISMATCH.no_names', { host }),
       detail,
     ),
   );

@@ -4,6 +4,7 @@ import type { Finding } from '../events/schema';
 import type { Check, CheckResult } from './context';
 import { onPath, parsed, phrase } from './context';
 import { finding } from './findings';
+import { say, sayOk } from './finding-text';
 
 export const MIN_RSA_BITS = 2048;
 /** Below this, Chromium and Firefox refuse an RSA key whatever the root (their weak-key floor). */
@@ -11,9 +12,7 @@ export const BROWSER_RSA_FLOOR = 1024;
 
 /** KEY_RSA_TOO_SMALL's sentence: what browsers do depends on the root the chain ends at (public or added by the user). */
 export function rsaTooSmall(who: string, bits: number): string {
-  return bits >= BROWSER_RSA_FLOOR
-    ? `${who} has a ${bits}-bit RSA key; keys under ${MIN_RSA_BITS} bits are within reach of well-funded attackers. Browsers refuse them from public certificate authorities, but Chromium and Firefox still load a ${bits}-bit key under a root the user added (as the lab root or tlslab's CA).`
-    : `${who} has a ${bits}-bit RSA key, which an attacker can factor; browsers refuse RSA keys under ${BROWSER_RSA_FLOOR} bits whatever the root.`;
+  return bits >= BROWSER_RSA_FLOOR ? say('KEY_RSA_TOO_SMALL', { who, bits, minimum: MIN_RSA_BITS }) : say('KEY_RSA_TOO_SMALL.below_floor', { who, bits, floor: BROWSER_RSA_FLOOR });
 }
 
 export const checkKeyStrength: Check = (ctx) =>
@@ -38,15 +37,15 @@ export const checkKeyStrength: Check = (ctx) =>
         finding(
           'KEY_WEAK_CURVE',
           index,
-          `${who} has an elliptic-curve key on ${key.curve}, a curve browsers do not accept for certificates (only P-256, P-384 and P-521).`,
+          say('KEY_WEAK_CURVE', { who, curve: key.curve ?? 'unknown' }),
           { ...detail, curve: key.curve ?? 'unknown' },
           off,
         ),
       );
     } else if (key.kind === 'DSA' || key.kind === 'unknown') {
       findings.push(
-        finding('KEY_UNSUPPORTED_TYPE', index, `${who} has a ${key.label} key, which TLS clients no longer accept.`, detail, off),
+        finding('KEY_UNSUPPORTED_TYPE', index, say('KEY_UNSUPPORTED_TYPE', { who, key: key.label }), detail, off),
       );
     }
-    return { index, check: 'key-strength', findings, okMessage: `Its key (${key.label}) is strong enough.` };
+    return { index, check: 'key-strength', findings, okMessage: sayOk('key-strength', { key: key.label }) };
   });

@@ -4,6 +4,7 @@ import type { Finding } from '../events/schema';
 import type { Check, CheckResult } from './context';
 import { fromTrustStore, isAnchor, onPath, parsed, phrase } from './context';
 import { finding, type FindingCode } from './findings';
+import { say, sayOk } from './finding-text';
 import { displayName, isSelfIssued, verifiesWith } from './parse-certificate';
 import { SIGNATURE_ALGORITHMS } from './oids';
 import { lower } from './words';
@@ -16,7 +17,7 @@ export const checkSignature: Check = (ctx) => {
     const issuerIndex = ctx.path[pos + 1];
     if (issuerIndex === undefined) {
       if (index === 0 && ctx.end.kind === 'self-signed-leaf') {
-        results.push({ index, check: 'signature', findings: [], okMessage: 'Its signature verifies with its own public key (it is self-signed).' });
+        results.push({ index, check: 'signature', findings: [], okMessage: sayOk('signature.self') });
       }
       return;
     }
@@ -27,7 +28,7 @@ export const checkSignature: Check = (ctx) => {
         finding(
           'SIGNATURE_INVALID',
           index,
-          `${phrase(ctx, index)} carries a signature that does not verify with the public key of “${displayName(issuer)}”: it was altered, or signed by a different key.`,
+          say('SIGNATURE_INVALID', { who: phrase(ctx, index), issuer: displayName(issuer) }),
           { issuer: issuer.subject, algorithm: cert.signature.name },
         ),
       );
@@ -36,7 +37,7 @@ export const checkSignature: Check = (ctx) => {
       index,
       check: 'signature',
       findings,
-      okMessage: `Its signature verifies with the public key of ${lower(phrase(ctx, issuerIndex))}.`,
+      okMessage: sayOk('signature', { issuer: lower(phrase(ctx, issuerIndex)) }),
     });
   });
   return results;
@@ -55,7 +56,7 @@ export const checkAlgorithm: Check = (ctx) =>
         index,
         check: 'algorithm',
         findings: [],
-        okMessage: `Signed with ${alg.name}, which does not matter for a root: it is trusted (or not) for being in the trust store${fromTrustStore(ctx, index) ? '' : ', not for its signature'}.`,
+        okMessage: sayOk('algorithm.root', { algorithm: alg.name, notForSignature: fromTrustStore(ctx, index) ? '' : ', not for its signature' }),
       };
     }
     const off = !onPath(ctx, index);
@@ -66,13 +67,13 @@ export const checkAlgorithm: Check = (ctx) =>
         finding(
           code,
           index,
-          `${who} is signed with ${alg.name}: ${alg.digest} collisions can be forged, so browsers stopped accepting ${alg.digest} certificate signatures.`,
+          say(code, { who, algorithm: alg.name, digest: alg.digest }),
           detail,
           off,
         ),
       );
     } else if (alg.strength === 'unknown') {
-      findings.push(finding('ALG_UNKNOWN', index, `${who} is signed with an algorithm tlslab does not know (${alg.oid}).`, detail, off));
+      findings.push(finding('ALG_UNKNOWN', index, say('ALG_UNKNOWN', { who, oid: alg.oid }), detail, off));
     }
     if (cert.tbsSignatureOid !== alg.oid) {
       const inner = SIGNATURE_ALGORITHMS[cert.tbsSignatureOid]?.name ?? cert.tbsSignatureOid;
@@ -80,11 +81,11 @@ export const checkAlgorithm: Check = (ctx) =>
         finding(
           'ALG_MISMATCH',
           index,
-          `${who} names two different signature algorithms (${inner} inside, ${alg.name} outside), which RFC 5280 forbids.`,
+          say('ALG_MISMATCH', { who, inner, outer: alg.name }),
           { ...detail, tbsAlgorithm: inner },
           off,
         ),
       );
     }
-    return { index, check: 'algorithm', findings, okMessage: `Signed with ${alg.name}, a current algorithm.` };
+    return { index, check: 'algorithm', findings, okMessage: sayOk('algorithm', { algorithm: alg.name }) };
   });

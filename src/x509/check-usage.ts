@@ -4,6 +4,7 @@ import type { Finding } from '../events/schema';
 import type { Check, CheckContext, CheckResult } from './context';
 import { fromTrustStore, isAnchor, phrase } from './context';
 import { finding } from './findings';
+import { say, sayOk } from './finding-text';
 import { EKU_ANY, EKU_NAMES, EKU_SERVER_AUTH } from './oids';
 import { isSelfIssued, type ParsedCertificate } from './parse-certificate';
 import { list } from './words';
@@ -33,12 +34,12 @@ export const checkExtendedKeyUsage: Check = (ctx) =>
           finding(
             'EKU_NO_SERVER_AUTH',
             index,
-            `${who} may only be used for ${list(names)}, not to identify a web server (serverAuth).`,
+            say('EKU_NO_SERVER_AUTH', { who, usages: list(names) }),
             detail,
           ),
         );
       }
-      const ok = cert.extKeyUsage === null ? 'It has no extended key usage, so any use is allowed, serving a website included.' : 'Its extended key usage allows serving a website (serverAuth).';
+      const ok = sayOk(cert.extKeyUsage === null ? 'extended-key-usage.leaf_none' : 'extended-key-usage.leaf');
       return [{ index, check: 'extended-key-usage', findings, okMessage: ok }];
     }
     if (isAnchor(ctx, index) && fromTrustStore(ctx, index)) return [];
@@ -47,12 +48,12 @@ export const checkExtendedKeyUsage: Check = (ctx) =>
         finding(
           'EKU_CA_NO_SERVER_AUTH',
           index,
-          `${who} restricts everything it issues to ${list(names)}, so it cannot vouch for a web server.`,
+          say('EKU_CA_NO_SERVER_AUTH', { who, usages: list(names) }),
           detail,
         ),
       );
     }
-    return [{ index, check: 'extended-key-usage', findings, okMessage: cert.extKeyUsage === null ? 'It puts no limit on what its certificates are used for.' : 'It allows issuing certificates for web servers.' }];
+    return [{ index, check: 'extended-key-usage', findings, okMessage: sayOk(cert.extKeyUsage === null ? 'extended-key-usage.ca_none' : 'extended-key-usage.ca') }];
   });
 
 export const checkBasicConstraints: Check = (ctx) =>
@@ -67,12 +68,12 @@ export const checkBasicConstraints: Check = (ctx) =>
           finding(
             'BC_LEAF_IS_CA',
             index,
-            `${who} says it is a certificate authority (CA:TRUE): a server's certificate should not be able to issue certificates of its own.`,
+            say('BC_LEAF_IS_CA', { who }),
             detail,
           ),
         );
       }
-      return { index, check: 'basic-constraints', findings, okMessage: 'It is not a certificate authority, as a server certificate should be.' };
+      return { index, check: 'basic-constraints', findings, okMessage: sayOk('basic-constraints.leaf') };
     }
     if (!bc?.ca) {
       // A version 1 root in the trust store has no extensions at all: it is trusted by being in the store.
@@ -82,7 +83,7 @@ export const checkBasicConstraints: Check = (ctx) =>
           finding(
             'BC_ISSUER_NOT_CA',
             index,
-            `${who} signed the certificate below it, but it is not a certificate authority (${bc ? 'CA:FALSE' : 'no basicConstraints'}), so what it signs is worthless.`,
+            say('BC_ISSUER_NOT_CA', { who, constraints: bc ? 'CA:FALSE' : 'no basicConstraints' }),
             detail,
           ),
         );
@@ -96,13 +97,13 @@ export const checkBasicConstraints: Check = (ctx) =>
           finding(
             'BC_PATH_LEN_EXCEEDED',
             index,
-            `${who} allows at most ${bc.pathLen} intermediate certificate${bc.pathLen === 1 ? '' : 's'} below it (pathlen:${bc.pathLen}), but the chain has ${below}.`,
+            say('BC_PATH_LEN_EXCEEDED', { who, max: bc.pathLen, s: bc.pathLen === 1 ? '' : 's', below }),
             { ...detail, intermediatesBelow: String(below) },
           ),
         );
       }
     }
-    return { index, check: 'basic-constraints', findings, okMessage: 'It is a certificate authority (CA:TRUE), so it may sign certificates.' };
+    return { index, check: 'basic-constraints', findings, okMessage: sayOk('basic-constraints.ca') };
   });
 
 export const checkKeyUsage: Check = (ctx) =>
@@ -112,7 +113,7 @@ export const checkKeyUsage: Check = (ctx) =>
     const detail = { keyUsage: ku ? ku.join(', ') || '(empty)' : '(none)', key: cert.key.label };
     const findings: Finding[] = [];
     if (ku === null) {
-      return { index, check: 'key-usage', findings, okMessage: 'It has no keyUsage extension, so its key is not restricted.' };
+      return { index, check: 'key-usage', findings, okMessage: sayOk('key-usage.none') };
     }
     if (pos > 0) {
       if (!ku.includes('keyCertSign')) {
@@ -120,12 +121,12 @@ export const checkKeyUsage: Check = (ctx) =>
           finding(
             'KU_ISSUER_NO_CERT_SIGN',
             index,
-            `${who} signed the certificate below it, but its key usage (${list(ku)}) does not include signing certificates (keyCertSign).`,
+            say('KU_ISSUER_NO_CERT_SIGN', { who, usages: list(ku) }),
             detail,
           ),
         );
       }
-      return { index, check: 'key-usage', findings, okMessage: 'Its key usage allows signing certificates (keyCertSign).' };
+      return { index, check: 'key-usage', findings, okMessage: sayOk('key-usage.ca') };
     }
     const sign = ku.includes('digitalSignature');
     const rsa = cert.key.kind === 'RSA';
@@ -134,7 +135,7 @@ export const checkKeyUsage: Check = (ctx) =>
         finding(
           'KU_LEAF_RSA_KEY_TRANSPORT_ONLY',
           index,
-          `${who} allows its RSA key only for key encipherment: that works only for TLS 1.2 RSA key exchange, not for TLS 1.3 or ECDHE, which need digitalSignature.`,
+          say('KU_LEAF_RSA_KEY_TRANSPORT_ONLY', { who }),
           detail,
         ),
       );
@@ -143,10 +144,10 @@ export const checkKeyUsage: Check = (ctx) =>
         finding(
           'KU_LEAF_NOT_FOR_TLS',
           index,
-          `${who} has a key usage (${list(ku)}) that forbids what a TLS server does with its ${cert.key.kind} key: ${rsa ? 'sign the handshake (digitalSignature) or receive the key (keyEncipherment)' : 'sign the handshake (digitalSignature)'}.`,
+          say(rsa ? 'KU_LEAF_NOT_FOR_TLS.rsa' : 'KU_LEAF_NOT_FOR_TLS', { who, usages: list(ku), kind: cert.key.kind }),
           detail,
         ),
       );
     }
-    return { index, check: 'key-usage', findings, okMessage: `Its key usage (${list(ku)}) allows what a TLS server does with its key.` };
+    return { index, check: 'key-usage', findings, okMessage: sayOk('key-usage.leaf', { usages: list(ku) }) };
   });

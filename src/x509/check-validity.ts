@@ -2,6 +2,7 @@
 import type { Check, CheckResult } from './context';
 import { onPath, parsed, phrase } from './context';
 import { finding } from './findings';
+import { say, sayOk } from './finding-text';
 import { day, iso } from './words';
 
 export const checkValidity: Check = (ctx) =>
@@ -15,7 +16,7 @@ export const checkValidity: Check = (ctx) =>
         finding(
           'CERT_EXPIRED',
           index,
-          `${who} expired on ${day(cert.notAfter)}; today is ${day(ctx.now)}, so it can no longer be trusted.`,
+          say('CERT_EXPIRED', { who, notAfter: day(cert.notAfter), today: day(ctx.now) }),
           detail,
           off,
         ),
@@ -26,7 +27,7 @@ export const checkValidity: Check = (ctx) =>
         finding(
           'CERT_NOT_YET_VALID',
           index,
-          `${who} only becomes valid on ${day(cert.notBefore)}; today is ${day(ctx.now)} (a wrong clock on either side causes this too).`,
+          say('CERT_NOT_YET_VALID', { who, notBefore: day(cert.notBefore), today: day(ctx.now) }),
           detail,
           off,
         ),
@@ -36,6 +37,6 @@ export const checkValidity: Check = (ctx) =>
       index,
       check: 'validity',
       findings,
-      okMessage: `Valid from ${day(cert.notBefore)} to ${day(cert.notAfter)}, and today (${day(ctx.now)}) is inside that period.`,
+      okMessage: sayOk('validity', { notBefore: day(cert.notBefore), notAfter: day(cert.notAfter), today: day(ctx.now) }),
     };
   });

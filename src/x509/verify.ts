@@ -11,6 +11,7 @@ import { checkBasicConstraints, checkExtendedKeyUsage, checkKeyUsage } from './c
 import { checkValidity } from './check-validity';
 import type { Check, CheckContext, CheckResult } from './context';
 import { finding } from './findings';
+import { say } from './finding-text';
 import { explainNodeError } from './node-errors';
 import { isSelfSigned, parseCertificate, type ParsedCertificate, sanStrings } from './parse-certificate';
 import type { TrustStore } from './trust-store';
@@ -73,7 +74,7 @@ export function verifyServerChain(input: VerifyInput): VerifyResult {
   const now = input.now ?? new Date();
   const findings: Finding[] = [];
   if (input.chain.length === 0) {
-    findings.push(finding('CHAIN_EMPTY', null, 'The server sent no certificate at all, so there is nothing to check it against.'));
+    findings.push(finding('CHAIN_EMPTY', null, say('CHAIN_EMPTY')));
     return withNodeCrossCheck({ ok: false, findings, chain: [], path: [] }, input.nodeError);
   }
   const parsedSent = input.chain.map((der, index) => {
@@ -83,7 +84,7 @@ export function verifyServerChain(input: VerifyInput): VerifyResult {
         finding(
           'CERT_UNPARSABLE',
           index,
-          `Certificate #${index} sent by the server cannot be read as an X.509 certificate, so it cannot be checked or trusted.`,
+          say('CERT_UNPARSABLE', { index }),
           { error: error ?? 'unknown', bytes: String(der.length) },
         ),
       );
@@ -117,7 +118,7 @@ function withNodeCrossCheck(result: VerifyResult, nodeError: string | null | und
     finding(
       'NODE_VERIFY_FAILED',
       null,
-      `Node's own verification refused this chain (${nodeError}: ${explainNodeError(nodeError).replace(/\.$/, '')}), although tlslab's checks found no error.`,
+      say('NODE_VERIFY_FAILED', { code: nodeError, why: explainNodeError(nodeError).replace(/\.$/, '') }),
       { nodeError },
     ),
   );

@@ -1,6 +1,7 @@
 // Wording shared by every check: dates as a student reads them, how to name a certificate, lists.
 // Pure formatting; no I/O.
 import { assertNever } from '../events/schema';
+import { CERT_PHRASE, fillTemplate } from './finding-text';
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
@@ -29,13 +30,13 @@ export type CertRole = 'leaf' | 'intermediate' | 'root' | 'extra';
 export function certPhrase(role: CertRole, name: string, index: number, fromTrustStore: boolean): string {
   switch (role) {
     case 'leaf':
-      return "The server's certificate";
+      return CERT_PHRASE.leaf;
     case 'intermediate':
-      return `The intermediate certificate “${name}” (#${index})`;
+      return fillTemplate(CERT_PHRASE.intermediate, { name, index });
     case 'root':
-      return fromTrustStore ? `The root certificate “${name}” from the trust store` : `The root certificate “${name}” (#${index})`;
+      return fillTemplate(fromTrustStore ? CERT_PHRASE['root.trust_store'] : CERT_PHRASE.root, { name, index });
     case 'extra':
-      return `The extra certificate “${name}” (#${index})`;
+      return fillTemplate(CERT_PHRASE.extra, { name, index });
     default:
       return assertNever(role);
   }
