@@ -1,10 +1,10 @@
 // Test helper: a TCP relay on 127.0.0.1 port 0 that records both sides' bytes in the order it saw them (what a
 // proxy's taps see), and Node TLS client and server moving data both ways through it. I/O: loopback sockets only.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
-import forge from 'node-forge';
+import { selfSigned } from '../../scripts/lib/test-pki';
 import type { CaptureOptions } from './tls-crypto-capture';
 
 export interface OrderedChunk {
@@ -129,19 +129,6 @@ export async function captureOrdered(o: CaptureOptions): Promise<OrderedCapture>
  * NewSessionTickets it sends (stateless, OpenSSL's default) grow with the size of this certificate.
  */
 export function clientCertWithNames(names: number): { key: string; cert: string; der: Buffer } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
-  cert.serialNumber = '02';
-  cert.validity.notBefore = new Date(Date.now() - 60_000);
-  cert.validity.notAfter = new Date(Date.now() + 86_400_000);
-  const attrs = [{ name: 'commonName', value: 'bulk-mode student' }];
-  cert.setSubject(attrs);
-  cert.setIssuer(attrs);
-  const altNames = Array.from({ length: names }, (_, i) => ({ type: 2, value: `student-${i}.classroom.example` }));
-  cert.setExtensions([{ name: 'subjectAltName', altNames }, { name: 'extKeyUsage', clientAuth: true }]);
-  cert.sign(forge.pki.privateKeyFromPem(keyPem), forge.md.sha256.create());
-  const der = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes(), 'binary');
-  return { key: keyPem, cert: forge.pki.certificateToPem(cert), der };
+  const dnsNames = Array.from({ length: names }, (_, i) => `student-${i}.classroom.example`);
+  return selfSigned({ commonName: 'bulk-mode student', dnsNames, extensions: [{ name: 'extKeyUsage', clientAuth: true }] });
 }

@@ -1,26 +1,15 @@
 // Test helper: a real Node TLS client and server on 127.0.0.1 port 0 with a plain TCP relay between them
 // that records every byte each side sent, plus both sides' 'keylog' lines. I/O: sockets on loopback only.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
-import forge from 'node-forge';
+import { selfSigned } from '../../scripts/lib/test-pki';
 
 /** A throwaway self-signed RSA certificate for localhost, made in memory. */
 export function selfSignedCert(): { key: string; cert: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
-  cert.serialNumber = '01';
-  cert.validity.notBefore = new Date(Date.now() - 60_000);
-  cert.validity.notAfter = new Date(Date.now() + 86_400_000);
-  const attrs = [{ name: 'commonName', value: 'localhost' }];
-  cert.setSubject(attrs);
-  cert.setIssuer(attrs);
-  cert.setExtensions([{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }] }]);
-  cert.sign(forge.pki.privateKeyFromPem(keyPem), forge.md.sha256.create());
-  return { key: keyPem, cert: forge.pki.certificateToPem(cert) };
+  const { key, cert } = selfSigned({ commonName: 'localhost', dnsNames: ['localhost'] });
+  return { key, cert };
 }
 
 export interface Capture {
