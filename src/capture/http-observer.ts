@@ -4,159 +4,12 @@ import type { Leg } from '../events/schema';
 import type { ConnectionSession } from './session';
 import { H2Observer } from './h2-observer';
 import { redactUrl, shownHeaderValue } from './redact';
-import { DelimitedReader } from './delimited-reader';
-
-/** RFC 9112 §2.1: a message head (start line and header fields) larger than this is not read. */
-const MAX_HEAD = 64 * 1024;
-/** RFC 9112 §7.1: one chunk-size line, chunk extensions included. */
-const MAX_CHUNK_LINE = 4 * 1024;
-/** RFC 9112 §7.1.2: the trailer section of a chunked body. */
-const MAX_TRAILER = 16 * 1024;
-const CRLF = Buffer.from('\r\n');
-const CRLF2 = Buffer.from('\r\n\r\n');
-
-/** What the observer stopped at: a part of an HTTP/1.x message longer than it reads. */
-export type HttpLimit = 'head' | 'chunk-line' | 'trailer';
-
-export const HTTP_LIMITS: Readonly<Record<HttpLimit, { bytes: number; what: string }>> = {
-  head: { bytes: MAX_HEAD, what: 'message head (start line and header fields, RFC 9112 §2.1)' },
-  'chunk-line': { bytes: MAX_CHUNK_LINE, what: 'chunk-size line (RFC 9112 §7.1)' },
-  trailer: { bytes: MAX_TRAILER, what: 'trailer section (RFC 9112 §7.1.2)' },
-};
-
-type BodyState =
-  | { kind: 'head' }
-  | { kind: 'length'; left: number }
-  | { kind: 'chunked'; left: number; trailer: boolean; trailerBytes: number }
-  | { kind: 'until-close' }
-  | { kind: 'off' };
-
-interface Head {
-  start: string;
-  headers: [string, string][];
-}
-
-/** One direction of the byte stream: heads, then bodies skipped by length or by chunks. Each byte is read once. */
-class Direction {
-  private readonly heads = new DelimitedReader(CRLF2);
-  private readonly lines = new DelimitedReader(CRLF);
-  state: BodyState = { kind: 'head' };
-  bodyBytes = 0;
-
-  constructor(
-    private readonly onHead: (h: Head) => BodyState,
-    private readonly onBodyDone: (bytes: number) => void,
-    private readonly onLimit: (limit: HttpLimit) => void,
-  ) {}
-
-  push(chunk: Buffer): void {
-    let data = chunk;
-    while (data.length > 0) {
-      const s = this.state;
-      if (s.kind === 'off' || s.kind === 'until-close') {
-        this.bodyBytes += data.length;
-        return;
-      }
-      if (s.kind === 'head') {
-        const r = this.heads.feed(data, MAX_HEAD);
-        if (r.kind === 'more') return;
-        if (r.kind === 'too-long') return this.stop('head');
-        const head = parseHead(r.value.toString('latin1'));
-        data = r.rest;
-        this.bodyBytes = 0;
-        this.state = head ? this.onHead(head) : { kind: 'off' };
-        if (this.state.kind === 'head') this.onBodyDone(0);
-        continue;
-      }
-      if (s.kind === 'length') {
-        const n = Math.min(s.left, data.length);
-        s.left -= n;
-        this.bodyBytes += n;
-        data = data.subarray(n);
-        if (s.left === 0) this.finishBody();
-        continue;
-      }
-      // chunked (RFC 9112 §7.1): chunk-size [ chunk-ext ] CRLF, chunk-data CRLF, …, last-chunk, trailer-section CRLF
-      if (s.left > 0) {
-        const n = Math.min(s.left, data.length);
-        s.left -= n;
-        this.bodyBytes += n;
-        data = data.subarray(n);
-        continue;
-      }
-      const r = this.lines.feed(data, s.trailer ? MAX_TRAILER - s.trailerBytes : MAX_CHUNK_LINE);
-      if (r.kind === 'more') return;
-      if (r.kind === 'too-long') return this.stop(s.trailer ? 'trailer' : 'chunk-line');
-      data = r.rest;
-      if (s.trailer) {
-        s.trailerBytes += r.value.length + 2;
-        if (r.value.length === 0) this.finishBody();
-        continue;
-      }
-      if (r.value.length === 0) continue; // CRLF after a chunk's data
-      const size = parseInt(r.value.toString('latin1'), 16);
-      if (Number.isNaN(size)) {
-        this.state = { kind: 'off' };
-        return;
-      }
-      if (size === 0) s.trailer = true;
-      else s.left = size;
-    }
-  }
-
-  /** A limit was hit: this direction is no longer read (the relay is not affected). */
-  private stop(limit: HttpLimit): void {
-    this.state = { kind: 'off' };
-    this.heads.reset();
-    this.lines.reset();
-    this.onLimit(limit);
-  }
-
-  private finishBody(): void {
-    this.state = { kind: 'head' };
-    this.onBodyDone(this.bodyBytes);
-  }
-
-  /** The sender closed its side: a body that runs until the close (RFC 9112 §6.3 rule 8) is complete now. */
-  ended(): boolean {
-    if (this.state.kind !== 'until-close') return false;
-    this.state = { kind: 'off' };
-    this.onBodyDone(this.bodyBytes);
-    return true;
-  }
-}
-
-function parseHead(text: string): Head | null {
-  const lines = text.split('\r\n');
-  const start = lines.shift();
-  if (!start) return null;
-  const headers: [string, string][] = [];
-  for (const l of lines) {
-    const c = l.indexOf(':');
-    if (c <= 0) continue;
-    const name = l.slice(0, c).trim();
-    const value = l.slice(c + 1).trim();
-    headers.push([name, shownHeaderValue(name, value)]);
-  }
-  return { start, headers };
-}
-
-function header(h: Head, name: string): string | undefined {
-  return h.headers.find(([n]) => n.toLowerCase() === name)?.[1];
-}
-
-function bodyOf(h: Head, noBody: boolean): BodyState | null {
-  if (noBody) return { kind: 'head' };
-  if ((header(h, 'transfer-encoding') ?? '').toLowerCase().includes('chunked')) return { kind: 'chunked', left: 0, trailer: false, trailerBytes: 0 };
-  const len = header(h, 'content-length');
-  if (len !== undefined && /^\d+$/.test(len)) return Number(len) === 0 ? { kind: 'head' } : { kind: 'length', left: Number(len) };
-  return null;
-}
+import { bodyOf, HTTP_LIMITS, Http1Framer, type BodyState, type Head, type HttpLimit } from './http1-framing';
 
 /** Emits `http:request` / `http:response` for one relayed connection. */
 export class HttpObserver {
-  private readonly client: Direction | null;
-  private readonly server: Direction | null;
+  private readonly client: Http1Framer | null;
+  private readonly server: Http1Framer | null;
   private nextId = 1;
   private readonly pending: { id: number; method: string }[] = [];
   private response: { id: number; status: number; statusText: string; headers: [string, string][]; endsWithClose: boolean } | null = null;
@@ -166,8 +19,8 @@ export class HttpObserver {
     this.h2 = alpn === 'h2' ? new H2Observer((e) => session.emit(e), (from, what) => this.limitHit(from === 'client' ? 'client' : 'upstream', what)) : null;
     const h1 = alpn === null || alpn === 'http/1.1' || alpn === 'http/1.0';
     const h1Limit = (leg: Leg) => (l: HttpLimit): void => this.limitHit(leg, `HTTP/1.x ${HTTP_LIMITS[l].what} longer than ${HTTP_LIMITS[l].bytes / 1024} KiB`);
-    this.client = h1 ? new Direction((h) => this.request(h), () => undefined, h1Limit('client')) : null;
-    this.server = h1 ? new Direction((h) => this.responseHead(h), (n) => this.responseDone(n), h1Limit('upstream')) : null;
+    this.client = h1 ? new Http1Framer({ head: (h) => this.request(h), bodyDone: () => undefined, limit: h1Limit('client'), headerValue: shownHeaderValue }) : null;
+    this.server = h1 ? new Http1Framer({ head: (h) => this.responseHead(h), bodyDone: (n) => this.responseDone(n), limit: h1Limit('upstream'), headerValue: shownHeaderValue }) : null;
   }
 
   fromClient(chunk: Buffer): void {

@@ -1,8 +1,10 @@
 // Benchmark clients: a CONNECT tunnel through an HTTP proxy, TLS over it (or straight to the origin), and a
-// minimal HTTP/1.1 response reader that counts body bytes without keeping them. I/O: loopback sockets only.
+// minimal HTTP/1.1 client that counts body bytes without keeping them (needs the build: dist/). I/O: loopback sockets only.
 'use strict';
 const net = require('node:net');
+const path = require('node:path');
 const tls = require('node:tls');
+const { Http1Framer, bodyOf, header } = require(path.join(__dirname, '..', '..', '..', 'dist', 'capture', 'http1-framing.js'));
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 
@@ -95,17 +97,12 @@ class HttpConn {
     this.hostHeader = hostHeader;
     this.closed = false;
     this.pending = null;
-    this.buf = Buffer.alloc(0);
-    this.reset();
+    this.res = null;
+    this.framer = null;
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', (err) => this.onEnd(err));
     socket.on('end', () => this.onEnd(null));
     socket.on('close', () => this.onEnd(null));
-  }
-
-  reset() {
-    this.state = 'idle';
-    this.res = null;
   }
 
   request(path, { close = false, onBody } = {}) {
@@ -113,113 +110,48 @@ class HttpConn {
     if (this.pending) return Promise.reject(new Error('one request at a time'));
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject, onBody };
-      this.state = 'head';
-      this.buf = Buffer.alloc(0);
+      this.res = null;
+      // The response is framed by tlslab's own HTTP/1.x framer (src/capture/http1-framing.ts, from dist/).
+      this.framer = new Http1Framer({
+        head: (h) => this.onHead(h),
+        body: (n) => this.pending?.onBody?.(n),
+        bodyDone: (bytes) => this.settle(null, bytes),
+        limit: (what) => this.settle(new Error(`response ${what} longer than the framer reads`)),
+      });
       this.socket.write(`GET ${path} HTTP/1.1\r\nHost: ${this.hostHeader}\r\nUser-Agent: tlslab-bench\r\nAccept: */*\r\n${close ? 'Connection: close\r\n' : ''}\r\n`);
     });
   }
 
-  onData(chunk) {
-    if (!this.pending) return;
-    let data = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-    this.buf = Buffer.alloc(0);
-    while (data.length > 0 && this.pending) {
-      if (this.state === 'head') {
-        const end = data.indexOf(CRLFCRLF);
-        if (end === -1) {
-          this.buf = Buffer.from(data);
-          return;
-        }
-        this.res = parseHead(data.subarray(0, end).toString('latin1'));
-        data = data.subarray(end + 4);
-        if (!this.res) return this.settle(new Error('unreadable response head'));
-        this.state = this.res.length !== null ? 'length' : this.res.chunked ? 'chunk-size' : 'until-close';
-        if (this.state === 'length' && this.res.length === 0) this.settle(null);
-        continue;
-      }
-      if (this.state === 'length') {
-        const n = Math.min(this.res.length - this.res.bodyBytes, data.length);
-        this.body(n);
-        data = data.subarray(n);
-        if (this.res.bodyBytes === this.res.length) this.settle(null);
-        continue;
-      }
-      if (this.state === 'until-close') {
-        this.body(data.length);
-        return;
-      }
-      if (this.state === 'chunk-data') {
-        const n = Math.min(this.res.chunkLeft, data.length);
-        this.body(n);
-        this.res.chunkLeft -= n;
-        data = data.subarray(n);
-        if (this.res.chunkLeft === 0) this.state = 'chunk-crlf';
-        continue;
-      }
-      // chunk-size, chunk-crlf, trailer: line based (RFC 9112 §7.1)
-      const eol = data.indexOf('\r\n');
-      if (eol === -1) {
-        this.buf = Buffer.from(data);
-        return;
-      }
-      const line = data.subarray(0, eol).toString('latin1');
-      data = data.subarray(eol + 2);
-      if (this.state === 'chunk-crlf') this.state = 'chunk-size';
-      else if (this.state === 'trailer') {
-        if (line === '') this.settle(null);
-      } else {
-        const size = parseInt(line, 16);
-        if (Number.isNaN(size)) return this.settle(new Error('bad chunk size'));
-        if (size === 0) this.state = 'trailer';
-        else {
-          this.res.chunkLeft = size;
-          this.state = 'chunk-data';
-        }
-      }
-    }
+  onHead(h) {
+    const m = /^HTTP\/1\.[01] (\d{3})/.exec(h.start);
+    if (!m) return { kind: 'off' };
+    const status = Number(m[1]);
+    this.res = { status, close: (header(h, 'connection') ?? '').toLowerCase().includes('close') };
+    return bodyOf(h, status === 204 || status === 304) ?? { kind: 'until-close' };
   }
 
-  body(n) {
-    this.res.bodyBytes += n;
-    if (this.pending.onBody) this.pending.onBody(n);
+  onData(chunk) {
+    if (!this.pending) return;
+    this.framer.push(chunk);
+    if (this.pending && this.framer.state.kind === 'off') this.settle(new Error(this.res ? 'unreadable response body (a bad chunk size)' : 'unreadable response head'));
   }
 
   onEnd(err) {
     if (this.closed) return;
     this.closed = true;
     if (!this.pending) return;
-    if (this.state === 'until-close' && !err) this.settle(null);
-    else this.settle(err ?? new Error(`connection closed while reading the response (${this.state})`));
+    if (!err && this.framer.ended()) return; // a body that runs until the close is complete now
+    this.settle(err ?? new Error(`connection closed while reading the response (${this.framer.state.kind})`));
   }
 
-  settle(err) {
+  settle(err, bodyBytes = 0) {
     const p = this.pending;
     const res = this.res;
+    if (!p) return;
     this.pending = null;
-    this.reset();
     if (err) p.reject(err);
-    else p.resolve({ status: res.status, bodyBytes: res.bodyBytes, close: res.close });
+    else p.resolve({ status: res.status, bodyBytes, close: res.close });
   }
-}
-
-function parseHead(text) {
-  const lines = text.split('\r\n');
-  const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '');
-  if (!m) return null;
-  let length = null;
-  let chunked = false;
-  let close = false;
-  for (const l of lines.slice(1)) {
-    const i = l.indexOf(':');
-    if (i < 0) continue;
-    const name = l.slice(0, i).trim().toLowerCase();
-    const value = l.slice(i + 1).trim().toLowerCase();
-    if (name === 'content-length') length = Number(value);
-    else if (name === 'transfer-encoding' && value.includes('chunked')) chunked = true;
-    else if (name === 'connection' && value.includes('close')) close = true;
-  }
-  if (chunked) length = null;
-  return { status: Number(m[1]), length, chunked, close, bodyBytes: 0, chunkLeft: 0 };
 }
 
 /** Rejects after `ms` and runs `onTimeout` (e.g. destroy the socket), unless `promise` settles first. */
