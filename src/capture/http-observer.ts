@@ -57,9 +57,9 @@ export class HttpObserver {
     const m = /^([A-Z]+) (\S+) HTTP\/(\d\.\d)$/.exec(h.start);
     if (!m) return { kind: 'off' };
     const id = this.nextId++;
-    const method = m[1] as string;
+    const method = m[1];
     this.pending.push({ id, method });
-    this.session.emit({ type: 'http:request', step: 7, id, method, url: redactUrl(m[2] as string), httpVersion: m[3] as string, headers: h.headers });
+    this.session.emit({ type: 'http:request', step: 7, id, method, url: redactUrl(m[2]), httpVersion: m[3], headers: h.headers });
     if (method === 'CONNECT') return { kind: 'off' };
     return bodyOf(h, false) ?? { kind: 'head' };
   }

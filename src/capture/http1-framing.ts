@@ -44,7 +44,7 @@ export interface FramerHandlers {
   /** A part of a message was longer than the framer reads: it stops reading this stream. */
   limit(limit: HttpLimit): void;
   /** How a header field's value is kept (the observer redacts credentials); as sent by default. */
-  headerValue?(name: string, value: string): string;
+  headerValue?: (name: string, value: string) => string;
 }
 
 /** One direction of an HTTP/1.x byte stream: heads, then bodies skipped by length or by chunks. Each byte is read once. */
