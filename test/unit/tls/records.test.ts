@@ -2,6 +2,7 @@
 // input as typed decode errors with offsets, counting after errors, bounded buffers, and no throw ever.
 import { DECODE_ERRORS, TlsDecoder } from '../../../src/tls';
 import { ofType, run } from '../../helpers/tls-decoder';
+import { LESSON_NOTES } from '../../../src/tls/lesson';
 import { hexToBytes, rfc8448 } from '../../helpers/tls-rfc8448';
 
 const rec = (type: number, body: string, version = '0303'): string => {
@@ -21,7 +22,7 @@ describe('records', () => {
     ]);
     const hs = ofType(events, 'tls:handshake').filter((h) => h.from === 'server');
     expect(hs.map((h) => [h.msgType.name, h.offset])).toEqual([['server_hello', 5], ['server_hello_done', 95]]);
-    expect(ofType(events, 'tls:ccs')).toEqual([{ type: 'tls:ccs', from: 'server', step: 6, offset: 99, compatibility: true }]);
+    expect(ofType(events, 'tls:ccs')).toEqual([{ type: 'tls:ccs', from: 'server', step: 6, offset: 99, compatibility: true, note: LESSON_NOTES['change_cipher_spec.tls13'] }]);
     expect(ofType(events, 'tls:alert')[0]).toMatchObject({ level: { name: 'warning' }, description: { name: 'close_notify' }, encrypted: false, step: 8 });
   });
 
