@@ -1,10 +1,10 @@
 // Classroom mode in Chromium: a student's browser signs in to the proxy (Basic, with a non-ASCII name), opens
 // http://tlslab/ and watches its own HTTPS connection appear live — and nobody else's; the instructor's dashboard
 // shows both students by name, the room overview, the student filter and the spotlight. Real tlslab, real lab origins.
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { studentId } from '../../src/classroom';
-import { CHROMIUM, makeNssHome, type TrustedHome } from '../helpers/chromium-proxy';
-import { launchChromium as launchPlain, openPage, screenshot } from '../helpers/dashboard-browser';
+import { launchChromium, makeNssHome, type TrustedHome } from '../helpers/chromium-proxy';
+import { openPage, screenshot } from '../helpers/dashboard-browser';
 import { run, startTestTlslab, type TestTlslab } from '../helpers/tlslab';
 import { describeWithTools } from '../helpers/tools';
 
@@ -34,16 +34,10 @@ describeWithTools(['chromium', 'curl', 'certutil'], 'classroom views in Chromium
   beforeAll(async () => {
     app = await startTestTlslab({ classroom: true, classCode: CODE, host: '127.0.0.1', uiPort: 0, lab: true });
     home = makeNssHome([{ nick: 'tlslab teaching CA', pem: app.ca.certPem }]);
-    student = await chromium.launch({
-      executablePath: CHROMIUM,
-      env: { ...process.env, HOME: home.home },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      // Playwright answers the proxy's 407 with these (Basic); loopback goes through the proxy too.
-      proxy: { server: `http://127.0.0.1:${app.proxyPort}`, username: ZOE, password: CODE, bypass: '*.google.com, *.googleapis.com, *.gstatic.com' },
-      timeout: 30_000,
-    });
+    // Signed in to the proxy as Zoe: Playwright answers its 407 (Basic); loopback goes through the proxy too.
+    student = await launchChromium(home, { proxyUrl: `http://127.0.0.1:${app.proxyPort}`, proxyAuth: { username: ZOE, password: CODE } });
     studentCtx = await student.newContext({ viewport: { width: 1280, height: 800 } });
-    instructor = await launchPlain();
+    instructor = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

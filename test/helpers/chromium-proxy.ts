@@ -1,5 +1,6 @@
-// Headless Chromium (/usr/bin/chromium via playwright-core) for the proxy's browser tests: a temporary HOME whose
-// NSS database trusts the CAs a test names, launched through tlslab or directly. I/O: temp folders, certutil, Chromium.
+// Headless Chromium (/usr/bin/chromium via playwright-core) for every browser test: the one launcher, optionally with
+// a temporary HOME whose NSS database trusts the CAs a test names, through tlslab or directly. I/O: temp folders,
+// certutil, Chromium.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -37,6 +38,8 @@ export interface LaunchOptions {
   proxyUrl?: string;
   /** Extra flags, e.g. `--host-resolver-rules=MAP expired.lab.tlslab 127.0.0.1:PORT`. */
   args?: string[];
+  /** Sign in to `proxyUrl` with these (Playwright answers its 407 with Basic credentials); loopback goes through it too. */
+  proxyAuth?: { username: string; password: string };
 }
 
 /**
@@ -48,19 +51,21 @@ const GOOGLE = ['*.google.com', '*.googleapis.com', '*.gstatic.com'];
 const NO_GOOGLE = GOOGLE.map((h) => `MAP ${h} ~NOTFOUND`);
 
 /**
- * Chromium with `home` as HOME; through `proxyUrl` when given, else with no proxy at all (`resolve` maps names).
- * `perContextProxy`: no proxy flag at all, each context names its own (`contextProxy`), so one browser can use
- * several proxies.
+ * Chromium with `home` as HOME (the test's own HOME when none is given: no CA trusted but the system's); through
+ * `proxyUrl` when given, else with no proxy at all (`resolve` maps names). `perContextProxy`: no proxy flag at all, each
+ * context names its own (`contextProxy`), so one browser can use several proxies.
  */
-export function launchChromium(home: TrustedHome, o: LaunchOptions & { resolve?: string[]; perContextProxy?: boolean } = {}): Promise<Browser> {
-  const proxy = o.proxyUrl
+export function launchChromium(home?: TrustedHome, o: LaunchOptions & { resolve?: string[]; perContextProxy?: boolean } = {}): Promise<Browser> {
+  const signIn = o.proxyUrl && o.proxyAuth ? { server: o.proxyUrl, ...o.proxyAuth, bypass: GOOGLE.join(', ') } : undefined;
+  const proxy = signIn ? [] : o.proxyUrl
     ? [`--proxy-server=${o.proxyUrl}`, `--proxy-bypass-list=${['<-loopback>', ...GOOGLE].join(';')}`]
     : o.perContextProxy ? [] : ['--no-proxy-server'];
   const rules = [...(o.resolve ?? []), ...NO_GOOGLE].join(', ');
   return chromium.launch({
     executablePath: CHROMIUM,
-    env: { ...process.env, HOME: home.home },
+    env: home ? { ...process.env, HOME: home.home } : process.env,
     args: [...BASE_ARGS, ...proxy, `--host-resolver-rules=${rules}`, ...(o.args ?? [])],
+    ...(signIn ? { proxy: signIn } : {}),
     timeout: 30_000,
   });
 }

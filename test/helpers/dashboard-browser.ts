@@ -1,18 +1,12 @@
-// Headless Chromium (/usr/bin/chromium via playwright-core) for the dashboard's browser tests, and screenshots.
+// Pages and screenshots for the dashboard's browser tests (Chromium is launched by ./chromium-proxy).
 // I/O: launches a browser process and writes PNGs under test-output/screenshots/.
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { SCREENSHOT_DIR } from './chromium-proxy';
 
-export const SCREENSHOT_DIR = resolve(__dirname, '../../test-output/screenshots');
-
-export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    timeout: 20_000,
-  });
-}
+/** The one Chromium launcher (test/helpers/chromium-proxy.ts): the dashboard tests call it with no trusted HOME. */
+export { launchChromium, SCREENSHOT_DIR } from './chromium-proxy';
 
 /** A page at `width`×`height`, with page errors collected into `errors` (a test asserts it stays empty). */
 export async function openPage(browser: Browser, url: string, width = 1280, height = 800, theme: 'dark' | 'light' = 'dark'): Promise<{ page: Page; errors: string[] }> {
