@@ -11,7 +11,7 @@ interface Rfc8448 {
   post_handshake_messages: { new_session_ticket: string };
   records: { name: string; record: string; stream_offset: string; encrypted: string; inner_content_type_name?: string; record_length: string }[];
 }
-export const RFC8448: Rfc8448 = JSON.parse(readFileSync(join(__dirname, '../fixtures/dashboard/rfc8448-simple-1rtt.json'), 'utf8')) as Rfc8448;
+export const RFC8448: Rfc8448 = JSON.parse(readFileSync(join(__dirname, '../fixtures/tls/rfc8448/rfc8448-simple-1rtt.json'), 'utf8')) as Rfc8448;
 const M = RFC8448.handshake_messages;
 
 /** Stamps drafts with `v`, `seq` and a time `ms` after `base`: what the EventBus does, with chosen timings. */
