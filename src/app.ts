@@ -167,7 +167,7 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
   let recorder: SessionRecorder | null = null;
   let keylog: KeyLogFile | null = null;
   try {
-    if (opts.record) recorder = new SessionRecorder(opts.record, bus, { trust: extraTrust });
+    if (opts.record) recorder = new SessionRecorder(opts.record, bus, { trust: extraTrust, log });
     if (opts.keylog) keylog = new KeyLogFile(opts.keylog);
   } catch (err) {
     await recorder?.close();

@@ -14,5 +14,5 @@ export { ipv6Text } from '../ip-text';
 export { TcpHalfStream, type GapReason, type HalfEvent, type HalfStats, type PacketStamp } from './tcp-half-stream';
 export { TcpReassembler, type Direction, type ReassemblyOptions, type StreamEvent, type TcpConnection } from './tcp-reassembler';
 export { PcapngBuilder, epbFrame, writeTcpPcapng, type PcapngWriteOptions, type TcpStreamExport } from './pcapng-writer';
-export { addressBytes, ethernetFrame, ipTcpHeader, ipTcpPacket, type TcpPacketSpec } from './packet-builder';
+export { addressBytes, ethernetFrame, ipTcpHeader, ipTcpHeaderBytes, ipTcpPacket, type TcpPacketSpec } from './packet-builder';
 export { TimeOrderWindow, type Timed, type TimeWindowOptions } from './time-window';

@@ -120,6 +120,11 @@ export function ipTcpHeader(spec: Omit<TcpPacketSpec, 'payload'>, payloadLength:
   const src = addressBytes(spec.src.address);
   const dst = addressBytes(spec.dst.address);
   if (!src || !dst || src.length !== dst.length) return null;
+  return ipTcpHeaderBytes(src, dst, spec, payloadLength);
+}
+
+/** ipTcpHeader with the addresses already as bytes (4 or 16 each, the same family): for a writer that reuses them. */
+export function ipTcpHeaderBytes(src: Uint8Array, dst: Uint8Array, spec: Omit<TcpPacketSpec, 'payload' | 'src' | 'dst'> & { src: { port: number }; dst: { port: number } }, payloadLength: number): Uint8Array | null {
   const v4 = src.length === 4;
   const ipLen = v4 ? 20 : 40;
   if (20 + payloadLength > (v4 ? 65535 - 20 : 65535)) return null;

@@ -127,7 +127,7 @@ function pad4(n: number): number {
  * One EPB in pieces, for a writer that copies the packet bytes into its own buffer once: `head` (block header and the
  * EPB fields), then the caller's `capturedLength` bytes, then `tail` (padding, an opt_comment if any, the trailer).
  */
-export function epbFrame(le: boolean, interfaceId: number, units: bigint, capturedLength: number, comment?: string): { head: Uint8Array; tail: Uint8Array } {
+export function epbFrame(le: boolean, interfaceId: number, units: bigint | number, capturedLength: number, comment?: string): { head: Uint8Array; tail: Uint8Array } {
   const c = comment ? encoder.encode(comment) : null;
   const optLen = c ? 4 + pad4(c.length) + 4 : 0;
   const padding = pad4(capturedLength) - capturedLength;
@@ -137,8 +137,9 @@ export function epbFrame(le: boolean, interfaceId: number, units: bigint, captur
   hv.setUint32(0, BLOCK.EPB, le);
   hv.setUint32(4, total, le);
   hv.setUint32(8, interfaceId, le);
-  hv.setUint32(12, Number(units >> 32n), le);
-  hv.setUint32(16, Number(units & 0xffffffffn), le);
+  // The 64-bit timestamp as two 32-bit halves; a number (exact below 2^53) spares a BigInt per packet.
+  hv.setUint32(12, typeof units === 'bigint' ? Number(units >> 32n) : Math.floor(units / 0x100000000), le);
+  hv.setUint32(16, typeof units === 'bigint' ? Number(units & 0xffffffffn) : units % 0x100000000, le);
   hv.setUint32(20, capturedLength, le);
   hv.setUint32(24, capturedLength, le);
   const tail = new Uint8Array(padding + optLen + 4);

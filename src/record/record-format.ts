@@ -4,7 +4,7 @@
 // Pure: builds and reads blocks; src/record/recording-file.ts and the exports write them, src/replay reads them.
 import type { EventDraft, Leg, Side, UpstreamPolicy } from '../events/schema';
 import type { LegEnds } from '../capture/session';
-import { epbFrame, ipTcpHeader, PcapngBuilder, type Endpoint } from '../pcap';
+import { addressBytes, epbFrame, ipTcpHeaderBytes, PcapngBuilder, type Endpoint } from '../pcap';
 
 /**
  * The Private Enterprise Number of tlslab's Custom Blocks. tlslab has none registered: this is the one RFC 5612
@@ -101,11 +101,24 @@ export function wireAddress(address: string): string {
 }
 
 /**
- * Where the blocks go: `header` (the section header, interfaces and session fact) first of all; `secrets` blocks
- * must reach the file before the packets they decrypt; `block` is everything else, in time order.
+ * Where the blocks go, each given as the parts it is made of, in order (a packet's payload is not copied to build it):
+ * `header` (the section header, interfaces and session fact) first of all; `secrets` blocks must reach the file before
+ * the packets they decrypt; `block` is everything else, in time order. False: the block was dropped.
  */
 export interface BlockSink {
-  (bytes: Uint8Array, kind: BlockKind, t: number): boolean;
+  (parts: readonly Uint8Array[], kind: BlockKind, t: number): boolean;
+}
+
+/** The parts of a block, joined (for a sink that keeps whole blocks). */
+export function joinParts(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }
 
 export type BlockKind = 'header' | 'secrets' | 'block';
@@ -122,13 +135,13 @@ export class RecordWriter {
     const b = new PcapngBuilder(this.le);
     for (const leg of ['client', 'upstream'] as const) b.addInterface(RECORD_LINK_TYPE, { ...LEG_INTERFACES[leg], snapLen: 0 });
     b.addCustom(TLSLAB_PEN, encodeFact({ tlslab: 'session', v: RECORD_FORMAT_VERSION, t: opts.t, trust: opts.trust }));
-    sink(b.drain(), 'header', opts.t);
+    sink([b.drain()], 'header', opts.t);
   }
 
   fact(f: RecordFact): void {
     const b = new PcapngBuilder(this.le);
     b.addCustom(TLSLAB_PEN, encodeFact(f));
-    this.sink(dropSection(b.drain()), 'block', f.t);
+    this.sink([dropSection(b.drain())], 'block', f.t);
   }
 
   event(t: number, event: EventDraft): void {
@@ -139,7 +152,7 @@ export class RecordWriter {
   keyLog(text: string, t: number): void {
     const b = new PcapngBuilder(this.le);
     b.addKeyLog(text);
-    this.sink(dropSection(b.drain()), 'secrets', t);
+    this.sink([dropSection(b.drain())], 'secrets', t);
   }
 
   /**
@@ -149,21 +162,17 @@ export class RecordWriter {
   leg(conn: string, leg: Leg, ends: LegEnds, t: number, opts: { unnamed?: boolean } = {}): LegStream | null {
     const client = { address: wireAddress(ends.client.address), port: ends.client.port };
     const server = { address: wireAddress(ends.server.address), port: ends.server.port };
-    if (!ipTcpHeader({ src: client, dst: server, seq: 0, ack: 0, flags: {} }, 0)) return null;
-    return new LegStream(this, LEG_IDS[leg], { client, server }, opts.unnamed ? undefined : legComment(conn, leg, { client, server }), t);
+    const bytes = { client: addressBytes(client.address), server: addressBytes(server.address) };
+    if (!bytes.client || !bytes.server || bytes.client.length !== bytes.server.length) return null;
+    return new LegStream(this, LEG_IDS[leg], { client, server }, { client: bytes.client, server: bytes.server }, opts.unnamed ? undefined : legComment(conn, leg, { client, server }), t);
   }
 
-  /** One EPB carrying one segment; false when the sink refused it (its backlog is full). */
-  segment(ifId: number, t: number, spec: Parameters<typeof ipTcpHeader>[0], payload: Uint8Array, comment?: string): boolean {
-    const hdr = ipTcpHeader(spec, payload.length) as Uint8Array;
-    const units = BigInt(Math.max(0, Math.round(t * 1000))); // microseconds: the interface's default if_tsresol
-    const { head, tail } = epbFrame(this.le, ifId, units, hdr.length + payload.length, comment);
-    const out = new Uint8Array(head.length + hdr.length + payload.length + tail.length);
-    out.set(head, 0);
-    out.set(hdr, head.length);
-    out.set(payload, head.length + hdr.length);
-    out.set(tail, head.length + hdr.length + payload.length);
-    return this.sink(out, 'block', t);
+  /** One EPB carrying one segment (addresses as bytes); false when the sink refused it (its backlog is full). */
+  segment(ifId: number, t: number, src: Uint8Array, dst: Uint8Array, spec: Parameters<typeof ipTcpHeaderBytes>[2], payload: Uint8Array, comment?: string): boolean {
+    const hdr = ipTcpHeaderBytes(src, dst, spec, payload.length) as Uint8Array;
+    const micros = Math.max(0, Math.round(t * 1000)); // the interface's default if_tsresol
+    const { head, tail } = epbFrame(this.le, ifId, micros, hdr.length + payload.length, comment);
+    return this.sink(payload.length > 0 ? [head, hdr, payload, tail] : [head, hdr, tail], 'block', t);
   }
 }
 
@@ -188,6 +197,7 @@ export class LegStream {
     private readonly w: RecordWriter,
     private readonly ifId: number,
     private readonly ends: LegEnds,
+    private readonly addr: Record<Side, Uint8Array>,
     comment: string | undefined,
     t: number,
   ) {
@@ -231,7 +241,7 @@ export class LegStream {
 
   private send(from: Side, t: number, flags: { syn?: boolean; ack?: boolean; fin?: boolean; rst?: boolean; psh?: boolean }, payload: Uint8Array, comment?: string): void {
     const to: Side = from === 'client' ? 'server' : 'client';
-    const ok = this.w.segment(this.ifId, t, { src: this.ends[from], dst: this.ends[to], seq: this.seq[from], ack: flags.syn && !flags.ack ? 0 : this.seq[to], flags }, payload, comment);
+    const ok = this.w.segment(this.ifId, t, this.addr[from], this.addr[to], { src: this.ends[from], dst: this.ends[to], seq: this.seq[from], ack: flags.syn && !flags.ack ? 0 : this.seq[to], flags }, payload, comment);
     if (!ok) this.w.lostBytes += payload.length; // not written: the sequence numbers still move on, so readers see a gap
     this.seq[from] = (this.seq[from] + payload.length + (flags.syn || flags.fin ? 1 : 0)) >>> 0;
   }

@@ -3,7 +3,7 @@
 import type { KeptCapture, KeptLeg } from '../capture/capture-store';
 import type { LegEnds } from '../capture/session';
 import type { Leg, Side, TlslabEvent } from '../events/schema';
-import { FACT_EVENTS, LEGLESS_FACT_EVENTS, RECORD_FORMAT_VERSION, RecordWriter, type BlockKind } from './record-format';
+import { FACT_EVENTS, joinParts, LEGLESS_FACT_EVENTS, RECORD_FORMAT_VERSION, RecordWriter, type BlockKind } from './record-format';
 
 /** One connection to export: its events (from the bus history) and, when kept, its legs' bytes. */
 export interface ExportedConnection {
@@ -35,7 +35,8 @@ export function exportPcapng(conns: readonly ExportedConnection[], opts: ExportO
   const secrets: Uint8Array[] = [];
   const blocks: Block[] = [];
   let n = 0;
-  const sink = (bytes: Uint8Array, kind: BlockKind, t: number): boolean => {
+  const sink = (parts: readonly Uint8Array[], kind: BlockKind, t: number): boolean => {
+    const bytes = joinParts(parts);
     if (kind === 'header') header.push(bytes);
     else if (kind === 'secrets') secrets.push(bytes);
     else blocks.push({ t, n: n++, bytes });

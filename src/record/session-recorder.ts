@@ -6,6 +6,7 @@ import type { Leg, Side, TlslabEvent } from '../events/schema';
 import type { ConnectionSession, LegEnds, LegWatcher } from '../capture/session';
 import { FACT_EVENTS, LEGLESS_FACT_EVENTS, RECORD_FORMAT_VERSION, RecordWriter, type LegStream } from './record-format';
 import { RecordingFile, type RecordingFileOptions } from './recording-file';
+import type { Logger } from '../log';
 
 export interface RecorderStats {
   file: string;
@@ -37,9 +38,15 @@ export class SessionRecorder {
   private legs = 0;
   private legsWithoutAddresses = 0;
   private readonly now: () => number;
+  private readonly log: Logger | undefined;
 
-  constructor(path: string, bus: EventBus, opts: { trust: string[] } & RecordingFileOptions) {
-    this.file = new RecordingFile(path, opts);
+  constructor(path: string, bus: EventBus, opts: { trust: string[]; log?: Logger } & RecordingFileOptions) {
+    const log = opts.log;
+    this.file = new RecordingFile(path, {
+      ...opts,
+      onFirstDrop: () => log?.warn({ file: path }, 'recording: the disk does not keep up with the traffic; packets are left out of the recording (it will have gaps) until it does'),
+    });
+    this.log = log;
     this.now = opts.clock ?? (() => performance.timeOrigin + performance.now());
     this.writer = new RecordWriter(this.file.sink, { t: this.now(), trust: opts.trust });
     this.unsubscribe = bus.subscribe((e) => this.onEvent(e));
@@ -118,5 +125,7 @@ export class SessionRecorder {
   async close(): Promise<void> {
     this.unsubscribe();
     await this.file.close();
+    const s = this.stats();
+    if (s.droppedBlocks > 0 || s.error) this.log?.warn({ ...s }, 'recording: incomplete (blocks left out, or a write error)');
   }
 }

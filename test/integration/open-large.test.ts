@@ -37,7 +37,7 @@ describeWithTools(['openssl'], 'a capture of 100,000 packets', () => {
     const cert = makeCert(tmp.dir);
     const fd = fs.openSync(file, 'w');
     // Written as the recordings are, one connection at a time (nothing of the file stays in this process either).
-    const w = new RecordWriter((bytes) => (fs.writeSync(fd, bytes), true), { t: Date.now(), trust: [] });
+    const w = new RecordWriter((parts) => (parts.forEach((p) => fs.writeSync(fd, p)), true), { t: Date.now(), trust: [] });
     const body = (PACKETS_PER_CONNECTION - 20) * SEGMENT;
     for (let i = 0; i < CONNECTIONS; i++) {
       const c = await recordNodePair({
