@@ -1,4 +1,5 @@
-import { ClientOutcomeWatcher, explainClientOutcome } from '../../../src/capture/client-outcome';
+import { ClientOutcomeWatcher, ENCRYPTED_ALERT_WHY, LEAF_ALERT_MEANING, explainClientOutcome } from '../../../src/capture/client-outcome';
+import { ACCEPTED_UNDER_USER_ROOT } from '../../../src/x509/browser-rules';
 import { ConnectionSession } from '../../../src/capture/session';
 import { EventBus } from '../../../src/events/bus';
 import type { TlslabEvent } from '../../../src/events/schema';
@@ -29,6 +30,29 @@ describe('explainClientOutcome', () => {
 
   it('says step 3 passed when the client sent its request', () => {
     expect(explainClientOutcome('accepted', null, leaf)).toMatch(/step 3 passed on the client leg/);
+  });
+  it('explains an encrypted alert in its leg’s version: TLS 1.3 handshake keys, TLS 1.2 after the client’s own Finished', () => {
+    const alert48 = { ...alert46, description: { code: 48, name: 'unknown_ca' } };
+    expect(explainClientOutcome('rejected-alert', alert48, leaf, { version: 0x0304, resumed: false })).toContain(ENCRYPTED_ALERT_WHY.tls13);
+    const tls12 = explainClientOutcome('rejected-alert', alert48, leaf, { version: 0x0303, resumed: false });
+    expect(tls12).toContain(ENCRYPTED_ALERT_WHY.tls12);
+    expect(tls12).not.toContain('TLS 1.3');
+  });
+
+  it('bad_certificate (42) against a good tlslab leaf is Firefox’s MITM page; against a mirrored flaw it is only the flaw', () => {
+    const alert42 = { ...alert46, description: { code: 42, name: 'bad_certificate' } };
+    expect(explainClientOutcome('rejected-alert', alert42, leaf)).toContain(LEAF_ALERT_MEANING[42]);
+    expect(explainClientOutcome('rejected-alert', alert42, { ...leaf, mode: 'mirror' })).not.toContain('MITM');
+  });
+
+  it('a resumed session: no certificate was sent, trust comes from the earlier connection', () => {
+    expect(explainClientOutcome('accepted', null, leaf, { version: 0x0304, resumed: true })).toMatch(/^Resumed: .*no certificate was sent on this connection; trust comes from the earlier connection/);
+  });
+
+  it('mirror mode, accepted: what browsers accept under a user-added root, else who does not check', () => {
+    const mirrorCtx = { ...leaf, mode: 'mirror' as const };
+    expect(explainClientOutcome('accepted', null, { ...mirrorCtx, mirroredCodes: ['KEY_RSA_TOO_SMALL'] })).toContain(ACCEPTED_UNDER_USER_ROOT.KEY_RSA_TOO_SMALL);
+    expect(explainClientOutcome('accepted', null, { ...mirrorCtx, mirroredCodes: ['CERT_EXPIRED'] })).toMatch(/does not check this flaw .* or someone chose to proceed past the browser’s warning/);
   });
 });
 
