@@ -324,7 +324,13 @@ function fillRow(el: HTMLElement, s: ConnectionSummary, gone: boolean): void {
   el.setAttribute('aria-label', `${hostText(s)}, ${st.word}${s.failedLeg ? `, ${s.failedLeg} leg failed${codes ? ` (${codes})` : ''}` : ''}, opened ${clockText(s.openedAt)}${req ? `, ${req}` : ''}, from ${from}, ${cv}${session ? `, ${session}` : ''}`);
   replace(
     el,
-    h('span', { class: 'st', 'aria-hidden': 'true' }, h('span', { class: 'st-icon', text: st.icon }), h('span', { class: 'st-word', text: st.word })),
+    h(
+      'span',
+      { class: 'st', 'aria-hidden': 'true' },
+      h('span', { class: 'st-icon', text: st.icon }),
+      h('span', { class: 'st-word', text: st.word }),
+      s.failedLeg ? h('span', { class: 'st-leg', title: `the ${s.failedLeg} leg (${LEG_TEXT[s.failedLeg]})`, text: s.failedLeg }) : null,
+    ),
     h(
       'span',
       { class: 'row-main' },
@@ -337,7 +343,8 @@ function fillRow(el: HTMLElement, s: ConnectionSummary, gone: boolean): void {
       h(
         'span',
         { class: 'row-l2' },
-        failed ? h('span', { class: 'failed-leg', title: `${failed}${codes ? `: ${codes}` : ''}${s.failedLeg ? ` (${LEG_TEXT[s.failedLeg]})` : ''}`, text: `${failed}${codes ? ` · ${codes}` : ''}` }) : null,
+        // The codes in full (what a class reads on the projector); the leg that failed is in the status column.
+        failed ? h('span', { class: 'failed-leg', title: `${failed}${codes ? `: ${codes}` : ''}${s.failedLeg ? ` (${LEG_TEXT[s.failedLeg]})` : ''}`, text: codes || failed }) : null,
         req ? h('span', { class: 'req', title: req, text: req }) : failed ? null : h('span', { class: 'req none', text: s.closedAt === null ? 'no request yet' : 'no request' }),
         gone ? h('span', { class: 'tag evicted-tag', title: 'tlslab no longer keeps this connection\'s events (history is bounded): the summary is all that is left', text: 'details evicted' }) : null,
       ),

@@ -40,8 +40,9 @@ describeWithTools(['chromium'], 'dashboard page (real server, real Chromium)', (
     const hosts = await rowHosts(page);
     expect(hosts).toEqual(['shop.example', 'expired.lab.tlslab', 'example.com']); // newest first
     await expect(page.locator('.row[data-id="c2"]').getAttribute('class')).resolves.toContain('s-failed');
-    await expect(page.locator('.row[data-id="c2"] .failed-leg').textContent()).resolves.toBe('✗ upstream leg · CERT_EXPIRED');
-    await expect(page.locator('.row[data-id="c3"] .failed-leg').textContent()).resolves.toContain('✗ client leg');
+    await expect(page.locator('.row[data-id="c2"] .failed-leg').textContent()).resolves.toBe('CERT_EXPIRED');
+    await expect(page.locator('.row[data-id="c2"] .st-leg').textContent()).resolves.toBe('upstream');
+    await expect(page.locator('.row[data-id="c3"] .st-leg').textContent()).resolves.toBe('client');
     await expect(page.locator('.row[data-id="c1"] .st-word').textContent()).resolves.toBe('ok');
     await screenshot(page, 'list-live');
   });
