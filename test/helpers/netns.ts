@@ -1,7 +1,7 @@
 // A second machine on a LAN, on this one: a Linux network namespace joined to this host by a veth pair, with
 // addresses inside it only. Needs root and `ip`; tests skip loudly where a namespace cannot be made (never in CI).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { inCI, which } from './tools';
+import { describeUnless, which } from './tools';
 import { run, type RunResult } from './tlslab';
 
 /** One subnet on the veth pair: this host's address on it, and the addresses the namespace has on it. */
@@ -108,21 +108,7 @@ function whyNoNetns(): string | null {
  */
 export function describeWithNetns(tools: string[], title: string, body: () => void): void {
   const missing = tools.filter((t) => which(t) === null);
-  const why = whyNoNetns() ?? (missing.length > 0 ? `needs ${missing.join(', ')} on PATH` : null);
-  if (why === null) {
-    describe(title, body);
-    return;
-  }
-  if (inCI) {
-    describe(title, () => {
-      it(`can simulate a LAN: ${why}`, () => {
-        throw new Error(`CI must not skip: ${title} ${why}`);
-      });
-    });
-    return;
-  }
-  process.stderr.write(`\n*** SKIPPING "${title}": ${why} ***\n\n`);
-  describe.skip(`${title} [SKIPPED: ${why}]`, body);
+  describeUnless(whyNoNetns() ?? (missing.length > 0 ? `needs ${missing.join(', ')} on PATH` : null), title, body, 'can simulate a LAN');
 }
 
 /** Waits until a spawned child prints `marker` on stdout (it is ready), or fails after `timeoutMs`. */

@@ -4,10 +4,11 @@ import http2 from 'node:http2';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { makePki, type PkiOptions } from '../../scripts/lib/test-pki';
 import { WebSocketServer, type RawData } from 'ws';
+import { listenLocal } from './listen';
 
 export interface TestPki {
   dir: string;
@@ -37,7 +38,7 @@ export function makeOriginPki(names: string[] = ['localhost'], opts: OriginPkiOp
 }
 
 /** A WebSocket message as text, whichever of its three shapes `ws` delivered it in. */
-function rawText(m: RawData): string {
+export function rawText(m: RawData): string {
   if (Array.isArray(m)) return Buffer.concat(m).toString('utf8');
   return (Buffer.isBuffer(m) ? m : Buffer.from(new Uint8Array(m))).toString('utf8');
 }
@@ -48,7 +49,7 @@ export interface Origin {
 }
 
 /** HTTPS origin speaking HTTP/1.1 and HTTP/2; answers `hello from origin <path> via <protocol>`. Also a wss echo on `/echo`. */
-export async function startHttpsOrigin(pki: TestPki, opts: { maxVersion?: 'TLSv1.2' | 'TLSv1.3' } = {}): Promise<Origin> {
+export function startHttpsOrigin(pki: TestPki, opts: { maxVersion?: 'TLSv1.2' | 'TLSv1.3' } = {}): Promise<Origin> {
   const server = http2.createSecureServer({ cert: pki.certPem + pki.chainPem, key: pki.keyPem, allowHTTP1: true, maxVersion: opts.maxVersion });
   server.on('request', (req, res) => {
     const proto = req.httpVersion === '2.0' ? 'h2' : `http/${req.httpVersion}`;
@@ -60,20 +61,7 @@ export async function startHttpsOrigin(pki: TestPki, opts: { maxVersion?: 'TLSv1
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     wss.handleUpgrade(req, socket, head, (ws) => ws.on('message', (m, isBinary) => ws.send(isBinary ? m : `echo: ${rawText(m)}`)));
   });
-  const sockets = new Set<Socket>();
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: async () => {
-      wss.close();
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
+  return listenLocal(server, () => wss.close());
 }
 
 /** Plain HTTP origin. */

@@ -1,8 +1,9 @@
 // Raw-socket clients and local origins for testing the proxy front (plain HTTP and WebSocket upgrades), on 127.0.0.1:0.
 import http from 'node:http';
 import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
+import { listenLocal, type Listening } from './listen';
+import { rawText } from './origin';
 
 export interface RawReply {
   /** Everything the proxy sent back, as latin1 text. */
@@ -64,20 +65,14 @@ export function upgradeRequest(target: string, host: string, extra: string[] = [
   return [`GET ${target} HTTP/1.1`, `Host: ${host}`, 'Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', ...extra, '', ''].join('\r\n');
 }
 
-export interface FrontOrigin {
-  port: number;
-  /** Server-side sockets that closed, for checks that tlslab let go of its upstream connections. */
-  closedSockets(): number;
-  openSockets(): number;
-  close(): Promise<void>;
-}
+export type FrontOrigin = Listening;
 
 /**
  * A plain-HTTP origin: `/echo` answers with the request's method, URL and headers as JSON; `/silent` never answers;
  * `/reset` sends half a response and resets; anything else says hello. WebSocket: `/ws` echoes text and binary
  * messages, answers the text `big:N` with a binary message of N bytes; `/ws-silent` never answers the upgrade.
  */
-export async function startFrontOrigin(): Promise<FrontOrigin> {
+export function startFrontOrigin(): Promise<FrontOrigin> {
   const server = http.createServer((req, res) => {
     if (req.url?.startsWith('/silent')) return;
     if (req.url === '/reset') {
@@ -95,33 +90,13 @@ export async function startFrontOrigin(): Promise<FrontOrigin> {
     wss.handleUpgrade(req, socket, head, (ws) =>
       // A client may send anything after its upgrade (tlslab relays it unchanged): ws reports bad frames as errors.
       ws.on('error', () => undefined).on('message', (m, isBinary) => {
-        const big = !isBinary && /^big:(\d+)$/.exec(m.toString());
+        const big = !isBinary && /^big:(\d+)$/.exec(rawText(m));
         if (big) ws.send(Buffer.alloc(Number(big[1])), { binary: true });
-        else ws.send(isBinary ? m : `echo: ${m.toString()}`, { binary: isBinary });
+        else ws.send(isBinary ? m : `echo: ${rawText(m)}`, { binary: isBinary });
       }),
     );
   });
-  const sockets = new Set<net.Socket>();
-  let closed = 0;
-  server.on('connection', (s: net.Socket) => {
-    sockets.add(s);
-    s.on('error', () => undefined);
-    s.on('close', () => {
-      sockets.delete(s);
-      closed += 1;
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as AddressInfo).port,
-    closedSockets: () => closed,
-    openSockets: () => sockets.size,
-    close: async () => {
-      wss.close();
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
+  return listenLocal(server, () => wss.close());
 }
 
 /** A plain GET through the proxy (absolute form, as a client configured with a proxy sends it). */
@@ -142,16 +117,8 @@ export function getThroughProxy(proxyPort: number, url: string, headers: Record<
  * A raw TCP origin that answers each request with the bytes `answer(path)` gives (then closes), whatever they are:
  * for servers that do not speak HTTP properly. The path is read from the request line as sent.
  */
-export async function startRawOrigin(answer: (path: string) => Buffer): Promise<FrontOrigin> {
-  const sockets = new Set<net.Socket>();
-  let closed = 0;
+export function startRawOrigin(answer: (path: string) => Buffer): Promise<FrontOrigin> {
   const server = net.createServer((s) => {
-    sockets.add(s);
-    s.on('error', () => undefined);
-    s.on('close', () => {
-      sockets.delete(s);
-      closed += 1;
-    });
     let head = '';
     s.on('data', (d: Buffer) => {
       if (head.includes('\r\n')) return;
@@ -159,14 +126,5 @@ export async function startRawOrigin(answer: (path: string) => Buffer): Promise<
       if (head.includes('\r\n')) s.end(answer(head.split(' ')[1] ?? '/'));
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as AddressInfo).port,
-    closedSockets: () => closed,
-    openSockets: () => sockets.size,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
+  return listenLocal(server);
 }

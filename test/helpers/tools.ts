@@ -7,11 +7,11 @@ const cache = new Map<string, string | null>();
 /** Absolute path of `name` on PATH, or null. */
 export function which(name: string): string | null {
   if (!cache.has(name)) {
-    let found: string | null = null;
+    let found: string | null;
     try {
       found = execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim() || null;
     } catch {
-      found = null;
+      found = null; // `command -v` exits 1 for a name it cannot find
     }
     cache.set(name, found);
   }
@@ -38,19 +38,17 @@ export function installHint(tools: readonly string[]): string {
 }
 
 /**
- * `describe` when every tool is present; otherwise, outside CI, a skipped describe with a loud warning;
- * in CI, a describe whose single test fails naming the missing tool.
+ * `describe` when `why` is null; otherwise, outside CI, a skipped describe with a loud warning; in CI, a describe whose
+ * single test (`needs`: what it says it needs) fails saying why.
  */
-export function describeWithTools(tools: string[], title: string, body: () => void): void {
-  const missing = tools.filter((t) => which(t) === null);
-  if (missing.length === 0) {
+export function describeUnless(why: string | null, title: string, body: () => void, needs = 'has its tools'): void {
+  if (why === null) {
     describe(title, body);
     return;
   }
-  const why = `needs ${missing.join(', ')} on PATH (${installHint(missing)})`;
   if (inCI) {
     describe(title, () => {
-      it(`has its tools: ${why}`, () => {
+      it(`${needs}: ${why}`, () => {
         throw new Error(`CI must not skip: ${title} ${why}`);
       });
     });
@@ -58,4 +56,10 @@ export function describeWithTools(tools: string[], title: string, body: () => vo
   }
   process.stderr.write(`\n*** SKIPPING "${title}": ${why} ***\n\n`);
   describe.skip(`${title} [SKIPPED: ${why}]`, body);
+}
+
+/** `describe` when every tool is present; otherwise skipped loudly, or failing in CI (`describeUnless`). */
+export function describeWithTools(tools: string[], title: string, body: () => void): void {
+  const missing = tools.filter((t) => which(t) === null);
+  describeUnless(missing.length === 0 ? null : `needs ${missing.join(', ')} on PATH (${installHint(missing)})`, title, body);
 }
