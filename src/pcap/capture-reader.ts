@@ -340,20 +340,15 @@ export class CaptureReader {
     forEachOption(body, headerLen + ((capLen + 3) & ~3), le, (code, value) => {
       if (code === OPT_COMMENT && comment === undefined) comment = utf8.decode(value);
     });
-    out.push({
+    out.push(this.packet(at, iface, this.take(body, headerLen, capLen), u32(body, 16, le), comment));
+  }
+
+  /** One packet of the file, numbered in file order, at the last timestamp read. */
+  private packet(at: number, iface: CaptureInterface, data: Uint8Array, originalLength: number, comment?: string): CaptureItem {
+    return {
       kind: 'packet',
-      packet: {
-        index: this.packets++,
-        offset: at,
-        sec: this.lastSec,
-        nsec: this.lastNsec,
-        interfaceId: iface.id,
-        linkType: iface.linkType,
-        data: this.take(body, headerLen, capLen),
-        originalLength: u32(body, 16, le),
-        ...(comment !== undefined ? { comment } : {}),
-      },
-    });
+      packet: { index: this.packets++, offset: at, sec: this.lastSec, nsec: this.lastNsec, interfaceId: iface.id, linkType: iface.linkType, data, originalLength, ...(comment !== undefined ? { comment } : {}) },
+    };
   }
 
   /** §4.4 SPB: original length, then data; always interface 0, no timestamp (the last one seen is reused). */
@@ -366,19 +361,7 @@ export class CaptureReader {
     const origLen = u32(body, 0, section.le);
     let capLen = Math.min(origLen, body.length - 4);
     if (iface.snapLen > 0) capLen = Math.min(capLen, iface.snapLen);
-    out.push({
-      kind: 'packet',
-      packet: {
-        index: this.packets++,
-        offset: at,
-        sec: this.lastSec,
-        nsec: this.lastNsec,
-        interfaceId: iface.id,
-        linkType: iface.linkType,
-        data: this.take(body, 4, capLen),
-        originalLength: origLen,
-      },
-    });
+    out.push(this.packet(at, iface, this.take(body, 4, capLen), origLen));
   }
 }
 
