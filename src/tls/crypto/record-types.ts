@@ -55,3 +55,12 @@ export interface RecordDecryptor {
 export function fail(reason: DecryptFailure, message: string): DecryptResult {
   return { ok: false, reason, message };
 }
+
+/** Runs a record's decryption; whatever node:crypto throws (a tag that does not verify, mostly) is a `bad-tag` failure. */
+export function decryptOrFail(open: () => DecryptResult): DecryptResult {
+  try {
+    return open();
+  } catch (e) {
+    return fail('bad-tag', `record could not be decrypted: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}

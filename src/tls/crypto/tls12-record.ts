@@ -4,7 +4,7 @@
 import { createDecipheriv, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { aeadOpen } from './aead';
 import type { CipherSuiteParams } from './cipher-suites';
-import { fail, type DecryptResult, type RecordDecryptor } from './record-types';
+import { decryptOrFail, fail, type DecryptResult, type RecordDecryptor } from './record-types';
 
 /** Writes the 64-bit sequence number big-endian at `at`. */
 function writeSeq(into: Buffer, seq: number, at: number): void {
@@ -48,11 +48,7 @@ export class Tls12AeadDecryptor extends Tls12Base {
   }
 
   decrypt(header: Uint8Array, body: Uint8Array): DecryptResult {
-    try {
-      return this.open(header, body);
-    } catch (e) {
-      return fail('bad-tag', `record could not be decrypted: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    return decryptOrFail(() => this.open(header, body));
   }
 
   private open(header: Uint8Array, body: Uint8Array): DecryptResult {
@@ -129,7 +125,6 @@ export class Tls12CbcDecryptor extends Tls12Base {
     const { blockLength, macLength, name } = this.suite;
     const seq = this.seqNumber;
     let ciphered = body;
-    let macInRecord: Uint8Array | null = null;
     if (this.encryptThenMac) {
       // RFC 7366 §3: MAC(MAC_write_key, seq_num + type + version + length + IV + ENC(content + padding + padding_length)).
       if (body.length < macLength) return fail('bad-mac', `record of ${body.length} bytes is shorter than its ${macLength}-byte MAC`);
@@ -157,7 +152,7 @@ export class Tls12CbcDecryptor extends Tls12Base {
     }
     const content = plain.subarray(0, contentEnd);
     if (!this.encryptThenMac) {
-      macInRecord = plain.subarray(contentEnd, contentEnd + macLength);
+      const macInRecord = plain.subarray(contentEnd, contentEnd + macLength);
       if (!timingSafeEqual(this.mac(header, seq, content), macInRecord)) {
         return fail('bad-mac', `HMAC did not verify (${name}, sequence number ${seq})`);
       }

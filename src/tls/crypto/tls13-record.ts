@@ -5,7 +5,7 @@ import { aeadOpen } from './aead';
 import { TailKeystream } from './aead-tail';
 import { cipherSuite, type CipherSuiteParams } from './cipher-suites';
 import { HASH_LENGTH, hkdfExpandLabel } from './hkdf';
-import { fail, type DecryptResult, type RecordDecryptor } from './record-types';
+import { decryptOrFail, fail, type DecryptResult, type RecordDecryptor } from './record-types';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -93,11 +93,7 @@ export class Tls13RecordDecryptor implements RecordDecryptor {
   }
 
   decrypt(header: Uint8Array, body: Uint8Array): DecryptResult {
-    try {
-      return this.open(header, body);
-    } catch (e) {
-      return fail('bad-tag', `record could not be decrypted: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    return decryptOrFail(() => this.open(header, body));
   }
 
   private open(header: Uint8Array, body: Uint8Array): DecryptResult {
