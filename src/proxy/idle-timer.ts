@@ -63,3 +63,22 @@ export function endIdle(session: ConnectionSession, idleMs: number, sockets: rea
   for (const s of sockets) if (!s.destroyed) s.end();
   setTimeout(() => sockets.forEach((s) => s.destroy()), IDLE_END_GRACE_MS).unref();
 }
+
+/** A timeout pushed back by every touch (armed by the first), that fires once unless cleared: for exchanges the proxy reads itself. */
+export class IdleTimeout {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly ms: number,
+    private readonly onIdle: () => void,
+  ) {}
+
+  touch(): void {
+    if (this.timer) this.timer.refresh();
+    else this.timer = setTimeout(this.onIdle, this.ms);
+  }
+
+  clear(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+}

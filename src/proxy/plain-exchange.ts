@@ -10,6 +10,7 @@ import type { ProxyContext } from './context';
 import { headerPairs, openExchange, sendAnswer, type FrontAnswer } from './front-pages';
 import type { RequestTarget } from './target';
 import { tcpFailure } from './upstream';
+import { IdleTimeout } from './idle-timer';
 
 interface Failure {
   cause: FailureCause;
@@ -41,7 +42,7 @@ export const INTERNAL = 'TLSLAB_INTERNAL';
 export class PlainExchange {
   private readonly session: ConnectionSession;
   private failure: Failure | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly idleTimeout: IdleTimeout;
   private pctx: IContext | null = null;
   private responseDone = false;
   private responseStarted = false;
@@ -54,11 +55,12 @@ export class PlainExchange {
     private readonly via: string,
   ) {
     this.session = openExchange(ctx, req, { host: target.host, port: target.port }, 'http', `http://${target.authority}${target.path}`);
+    this.idleTimeout = new IdleTimeout(ctx.timeouts.plainIdleMs, () => this.idle());
     // 'close' comes once per response: after it was handed to the socket, or when the socket went away first. A reset
     // shows only on the socket (the request may be complete already), which keep-alive shares with later requests.
     req.socket.on('error', this.onSocketError);
     res.once('close', () => this.finish());
-    this.touch();
+    this.idleTimeout.touch();
   }
 
   private readonly onSocketError = (err: NodeJS.ErrnoException): void => {
@@ -81,7 +83,7 @@ export class PlainExchange {
     this.req.on('data', (chunk: Buffer) => {
       bytes.client += chunk.length;
       up.client += chunk.length;
-      this.touch();
+      this.idleTimeout.touch();
       holdBack(this.req, pctx.proxyToServerRequest);
     });
     pctx.onResponse((c, cb) => {
@@ -98,7 +100,7 @@ export class PlainExchange {
         r.on('data', (chunk: Buffer) => {
           up.server += chunk.length;
           bytes.server += chunk.length;
-          this.touch();
+          this.idleTimeout.touch();
           holdBack(r, this.res);
         });
         // The server's response ended before its end (a reset, or a close inside a chunked body).
@@ -106,7 +108,7 @@ export class PlainExchange {
           if (!r.complete) this.fail(upstream('upstream-reset', 'TLSLAB_ERR_UPSTREAM_CONNECT', `${this.target.authority} closed the connection before its response was complete.`));
         });
       }
-      this.touch();
+      this.idleTimeout.touch();
       cb();
     });
     // Node's client drops a connection whose server answers 101 to a request that asked for no upgrade, and says
@@ -158,11 +160,6 @@ export class PlainExchange {
     else this.res.destroy();
   }
 
-  private touch(): void {
-    if (this.timer) this.timer.refresh();
-    else this.timer = setTimeout(() => this.idle(), this.ctx.timeouts.plainIdleMs);
-  }
-
   private idle(): void {
     const s = this.ctx.timeouts.plainIdleMs / 1000;
     if (this.req.complete && !this.res.headersSent) {
@@ -176,7 +173,7 @@ export class PlainExchange {
   }
 
   private finish(): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.idleTimeout.clear();
     this.req.socket.off('error', this.onSocketError);
     if (!this.responseDone) this.pctx?.proxyToServerRequest?.destroy();
     const cause = this.failure?.cause ?? (this.res.writableFinished && this.responseDone ? 'closed' : 'client-aborted');

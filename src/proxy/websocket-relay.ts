@@ -15,6 +15,7 @@ import { headerPairs, openExchange, sendRawAnswer, type FrontAnswer } from './fr
 import type { RequestTarget } from './target';
 import { openTcp, type Resolution } from './upstream';
 import { CLOSE_MESSAGE_TOO_BIG, FrameScanner, closeFrame } from './ws-frames';
+import { IdleTimeout } from './idle-timer';
 
 export interface RelayOptions {
   /** Largest message relayed, in bytes on the wire (compressed messages are counted as sent). */
@@ -78,7 +79,7 @@ class WebSocketRelay {
   private readonly fromClient: FrameScanner;
   private readonly fromServer: FrameScanner;
   private failure: FailureCause | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly idleTimeout: IdleTimeout;
   private clientClosed = false;
   private clientEnded = false;
   private upstreamClosed = false;
@@ -93,6 +94,7 @@ class WebSocketRelay {
     private readonly opts: RelayOptions,
   ) {
     this.session = openExchange(ctx, req, { host: target.host, port: target.port }, 'websocket', `ws://${target.authority}${target.path}`);
+    this.idleTimeout = new IdleTimeout(ctx.timeouts.plainIdleMs, () => this.idle());
     this.held = head.length > 0 ? [Buffer.from(head)] : [];
     this.fromClient = new FrameScanner(opts.maxMessageBytes);
     this.fromServer = new FrameScanner(opts.maxMessageBytes);
@@ -115,7 +117,7 @@ class WebSocketRelay {
       this.clientEnded = true;
       if (this.mode !== 'head') this.upstream?.end();
     });
-    this.touch();
+    this.idleTimeout.touch();
     openTcp({ host: this.target.host, port: this.target.port, connectHost: this.target.host, connectPort: this.target.port, resolved: this.opts.resolved }, this.ctx.timeouts.upstreamConnectMs)
       .then((r) => {
         if (!r.ok) {
@@ -154,7 +156,7 @@ class WebSocketRelay {
   }
 
   private fromServerData(chunk: Buffer): void {
-    this.touch();
+    this.idleTimeout.touch();
     this.session.upstream.bytes.server += chunk.length;
     if (this.mode !== 'head') {
       this.relay(chunk, 'server');
@@ -195,7 +197,7 @@ class WebSocketRelay {
   }
 
   private fromClientData(chunk: Buffer): void {
-    this.touch();
+    this.idleTimeout.touch();
     if (this.mode === 'head') {
       this.held.push(chunk);
       return;
@@ -259,11 +261,6 @@ class WebSocketRelay {
     else if (answer) this.client.destroy();
   }
 
-  private touch(): void {
-    if (this.timer) this.timer.refresh();
-    else this.timer = setTimeout(() => this.idle(), this.ctx.timeouts.plainIdleMs);
-  }
-
   private idle(): void {
     const s = this.ctx.timeouts.plainIdleMs / 1000;
     if (this.mode === 'head') {
@@ -282,7 +279,7 @@ class WebSocketRelay {
     if (this.upstreamClosed && !this.clientClosed) this.client.destroySoon();
     const upstreamDone = this.upstream === null || this.upstreamClosed;
     if (!this.clientClosed || !upstreamDone) return;
-    if (this.timer) clearTimeout(this.timer);
+    this.idleTimeout.clear();
     // A client that leaves before the server has answered gave up on the upgrade.
     this.session.close(this.failure ?? (this.mode === 'head' ? 'client-aborted' : 'closed'));
   }
