@@ -69,9 +69,9 @@ export function pickFollowTarget(
   const stop = Math.max(0, order.length - limit);
   for (let i = order.length - 1; i >= stop; i--) {
     const id = order[i];
-    if (id === current) return current;
     const s = get(id);
     if (s === undefined || !accept(s)) continue;
+    if (id === current) return current;
     if (holding !== undefined && !isFailure(s) && hostOf(s) === hostOf(holding)) continue;
     return id;
   }
