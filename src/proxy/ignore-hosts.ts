@@ -4,7 +4,7 @@ import net from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import { TlslabError } from '../errors';
 import { hostGlob as hostGlobRegExp } from '../events/host-glob';
-import { tcpConnectOptions, type UpstreamTarget } from './upstream';
+import { tcpConnectOptions, upstreamTargetOf } from './upstream';
 import type { ProxyContext } from './context';
 import type { Admitted } from './tunnel';
 
@@ -97,13 +97,7 @@ export class IgnoredHosts {
  */
 export function relayIgnored(ctx: ProxyContext, req: IncomingMessage, socket: net.Socket, head: Buffer, target: { host: string; port: number }, admitted: Admitted): void {
   const lab = ctx.lab?.resolve(target.host) ?? null;
-  const to: UpstreamTarget = {
-    host: target.host,
-    port: target.port,
-    connectHost: lab ? lab.host : target.host,
-    connectPort: lab ? lab.port : target.port,
-    ...(lab || !admitted.resolved ? {} : { resolved: admitted.resolved }),
-  };
+  const to = upstreamTargetOf(target, lab, admitted.resolved);
   ctx.ignored?.note();
   ctx.log.debug({ host: target.host, port: target.port, url: req.url }, 'ignored host: relayed untouched');
   const up = net.connect(tcpConnectOptions(to));

@@ -11,7 +11,7 @@ import { ClientOutcomeWatcher } from '../capture/client-outcome';
 import { HttpObserver } from '../capture/http-observer';
 import { redactParams } from '../capture/redact';
 import { certificateNames, verifyPresentedChain, verifyServerChain } from '../x509';
-import { connectUpstream, tcpConnectOptions, type Resolution, type UpstreamTarget } from './upstream';
+import { connectUpstream, tcpConnectOptions, upstreamTargetOf, type Resolution, type UpstreamTarget } from './upstream';
 import { certFailureReason, upstreamFailurePage, upstreamFailureStep } from './pages';
 import { planMirror, type MirrorPlan } from './mirror';
 import type { ProxyContext } from './context';
@@ -72,13 +72,7 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
   socket.write('HTTP/1.1 200 Connection Established\r\nProxy-Agent: tlslab\r\n\r\n');
 
   const first = await readFirstFlight(socket, head, ctx.timeouts.firstBytesMs);
-  const upstreamTarget: UpstreamTarget = {
-    host: target.host,
-    port: target.port,
-    connectHost: lab ? lab.host : target.host,
-    connectPort: lab ? lab.port : target.port,
-    ...(lab || !admitted.resolved ? {} : { resolved: admitted.resolved }),
-  };
+  const upstreamTarget = upstreamTargetOf(target, lab, admitted.resolved);
   switch (first.kind) {
     case 'closed':
       // The client ended its side before sending anything: end ours, or the socket stays half-open for good.

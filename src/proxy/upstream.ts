@@ -22,6 +22,20 @@ export interface UpstreamTarget {
   resolved?: Resolution;
 }
 
+/**
+ * Where a tunnel's TCP goes for `target`: a lab origin's own loopback port, or the target itself — to the addresses the
+ * gate checked when it resolved them.
+ */
+export function upstreamTargetOf(target: { host: string; port: number }, lab: { host: string; port: number } | null, resolved: Resolution | null): UpstreamTarget {
+  return {
+    host: target.host,
+    port: target.port,
+    connectHost: lab ? lab.host : target.host,
+    connectPort: lab ? lab.port : target.port,
+    ...(lab || !resolved ? {} : { resolved }),
+  };
+}
+
 /** One DNS answer, kept: every address the name had (checked by the caller), or the error the lookup gave. */
 export type Resolution = { ok: true; addresses: readonly { address: string; family: 4 | 6 }[] } | { ok: false; error: NodeJS.ErrnoException };
 
@@ -173,9 +187,10 @@ export async function connectUpstream(target: UpstreamTarget, session: Connectio
     socket.once('error', onError);
     socket.once('close', onClose);
     socket.once('secureConnect', () => {
-      const authErr = socket.authorizationError as unknown;
-      const nodeError = authErr ? String((authErr as NodeJS.ErrnoException).code ?? authErr) : null;
-      done({ ok: true, socket, tap, alpn: socket.alpnProtocol || null, nodeError, peerChain: () => peerChain(peer ?? (socket.getPeerCertificate(true))) });
+      // Node's reason for not trusting the chain: an Error with a code (CERT_HAS_EXPIRED, …), in some versions a bare string.
+      const authErr: unknown = socket.authorizationError;
+      const nodeError = authErr instanceof Error ? ((authErr as NodeJS.ErrnoException).code ?? String(authErr)) : typeof authErr === 'string' && authErr !== '' ? authErr : null;
+      done({ ok: true, socket, tap, alpn: socket.alpnProtocol || null, nodeError, peerChain: () => peerChain(peer ?? socket.getPeerCertificate(true)) });
     });
   });
 }
