@@ -314,6 +314,7 @@ function studentView(me: Student): void {
   document.title = `tlslab — ${me.name}'s connections`;
   brandSub.textContent = 'your connections, live';
   conn.onSpotlight = null;
+  conn.onScope = null;
   roomBtn.remove();
   replace(
     studentBar,
