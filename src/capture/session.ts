@@ -24,8 +24,9 @@ export interface SessionOptions {
   /** Where times come from, ms since the epoch (default: the monotonic clock). A replay passes the capture's. */
   clock?: () => number;
   /**
-   * Sees the plaintext of every application-data record the decoder decrypted (null for one it did not), before
-   * credentials are masked for the previews. For an observer that reads the bytes themselves (a replay's HTTP view).
+   * Sees the plaintext of every application-data record (null for one that could not be decrypted), before credentials
+   * are masked for the previews, bulk records included (decrypted for it alone: they still make no event). For an
+   * observer that reads the bytes themselves (a replay's HTTP view).
    */
   onPlaintext?: (leg: Leg, from: Side, plaintext: Uint8Array | null) => void;
 }
@@ -107,6 +108,8 @@ export class LegCapture {
         plain?.(leg, from, plaintext);
         return masks[from].view(plaintext, max);
       },
+      // A plaintext observer sees the bulk records too (decrypted for it alone: they still make no event).
+      ...(plain ? { bulkPlaintext: (from: Side, plaintext: Uint8Array | null) => plain(leg, from, plaintext) } : {}),
     });
   }
 

@@ -68,8 +68,7 @@ export class ReplayConnection {
     this.session = new ConnectionSession(ctx.sink, {
       id,
       clock: ctx.clock,
-      // Every record is decrypted (the HTTP view needs the plaintext); the session still streams the first ones only.
-      decoder: { appDataRecords: Infinity },
+      // Every record is decrypted (the HTTP view needs the plaintext); events are made for the first ones only, as live.
       onPlaintext: (leg, from, plaintext) => {
         if (leg === this.httpLeg && plaintext && plaintext.length > 0) this.plain.push({ from, bytes: Buffer.from(plaintext) });
       },

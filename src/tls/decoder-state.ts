@@ -31,6 +31,12 @@ export interface DecoderOptions {
    * plaintext as it is.
    */
   appDataView?: (from: Side, plaintext: Uint8Array | null, max: number) => Uint8Array | null;
+  /**
+   * Bulk records decrypted all the same, for a reader that needs every byte (a replay's HTTP view): in bulk mode each
+   * application-data record is then decrypted and its plaintext handed here, still with no event (null: it could not
+   * be decrypted). Absent (the default), bulk records are not decrypted at all.
+   */
+  bulkPlaintext?: (from: Side, plaintext: Uint8Array | null) => void;
 }
 
 export interface DecoderState {

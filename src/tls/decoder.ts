@@ -22,7 +22,8 @@ export type { BulkCount, DecoderOptions, DecoderState } from './decoder-state';
 const MAX_REPORTED_ERRORS = 64;
 
 export class TlsDecoder {
-  private readonly opts: Required<DecoderOptions>;
+  private readonly opts: Required<Omit<DecoderOptions, 'bulkPlaintext'>>;
+  private readonly bulkPlaintext: DecoderOptions['bulkPlaintext'];
   private readonly conn: ConnectionFacts = newFacts();
   private readonly sides: Record<Side, DirectionState>;
   private readonly keys = new ConnectionKeys({ suiteName: (c) => suiteName(c).name });
@@ -41,6 +42,7 @@ export class TlsDecoder {
       appDataRecords: appDataRecords >= 0 ? appDataRecords : Infinity, // NaN or negative: no bulk mode
       appDataView: opts.appDataView ?? ((_from, plaintext) => plaintext),
     };
+    this.bulkPlaintext = opts.bulkPlaintext;
     this.sides = {
       client: new DirectionState('client', this.opts.maxHandshakeMessage),
       server: new DirectionState('server', this.opts.maxHandshakeMessage),
@@ -205,8 +207,21 @@ export class TlsDecoder {
       return true;
     }
     if (bulk === 'skip' || (bulk === 'peek' && isBulkAppData(d, rec))) {
-      d.skip(rec.header, rec.body);
-      countBulk(dir, rec);
+      if (this.bulkPlaintext === undefined) {
+        d.skip(rec.header, rec.body);
+        countBulk(dir, rec);
+        return true;
+      }
+      // Decrypted for the caller's plaintext, still without events; anything but application data is reported as usual.
+      const r = d.decrypt(rec.header, rec.body);
+      if (!r.ok || r.contentType === 23) {
+        this.bulkPlaintext(dir.side, r.ok ? r.plaintext : null);
+        countBulk(dir, rec);
+        return true;
+      }
+      const tls13 = this.conn.version === 0x0304;
+      this.emitRecord(out, dir, rec, true, tls13 ? r.contentType : undefined);
+      this.onContent(out, dir, r.contentType, r.plaintext, null, rec.offset, true);
       return true;
     }
     let res = d.decrypt(rec.header, rec.body);
