@@ -2,6 +2,7 @@
 // upstream fails, and the http://tlslab/ page with the CA download. Pure string building, no I/O.
 import { FAILURE_CAUSE_STEP, type FailureCause, type Finding, type LessonStep } from '../events/schema';
 import { acceptedUnderUserRoot } from '../x509/browser-rules';
+import { fillTemplate } from '../x509/finding-text';
 
 /**
  * The teaching page's sentences, one table (docs/lesson-text.md prints it). `{…}` are filled in; `…` in backticks
@@ -44,10 +45,6 @@ function inline(text: string): string {
   return escapeHtml(text).replace(/`([^`]+)`/g, '<code>$1</code>');
 }
 
-function fill(template: string, values: Readonly<Record<string, string | number>>): string {
-  return template.replace(/\{(\w+)\}/g, (m, k: string) => (values[k] !== undefined ? String(values[k]) : m));
-}
-
 /**
  * The teaching page's reason for a certificate that failed: how many checks failed, and what browsers really do with
  * those flaws (public roots and roots a user added follow different rules).
@@ -56,9 +53,9 @@ export function certFailureReason(host: string, errorCodes: readonly string[], m
   const T = FAILURE_PAGE_TEXT;
   const count = errorCodes.length === 1 ? 'one check' : `${errorCodes.length} checks`;
   const differ = acceptedUnderUserRoot(errorCodes);
-  const browsers = differ.length === 0 ? T.browsersRefuse : fill(T.browsersDiffer, { why: differ.join(' ') });
-  const mirror = mirrorUnavailable ? ` ${fill(T.mirrorUnavailable, { why: mirrorUnavailable })}` : '';
-  return `${fill(T.certFailed, { host, count })} ${browsers}${mirror}`;
+  const browsers = differ.length === 0 ? T.browsersRefuse : fillTemplate(T.browsersDiffer, { why: differ.join(' ') });
+  const mirror = mirrorUnavailable ? ` ${fillTemplate(T.mirrorUnavailable, { why: mirrorUnavailable })}` : '';
+  return `${fillTemplate(T.certFailed, { host, count })} ${browsers}${mirror}`;
 }
 
 /** The step the upstream leg stopped at: the cause's own, else 1 when the server never answered the ClientHello, else 2. */
@@ -132,13 +129,13 @@ export function upstreamFailurePage(p: UpstreamFailurePage): string {
         .join('')}</table>`
     : '';
   const T = FAILURE_PAGE_TEXT;
-  const node = p.nodeError ? `<p class="muted">${inline(fill(T.nodeSaid, { code: p.nodeError }))}</p>` : '';
+  const node = p.nodeError ? `<p class="muted">${inline(fillTemplate(T.nodeSaid, { code: p.nodeError }))}</p>` : '';
   const dash = p.dashboardUrl ? dashboardParagraph(p.dashboardUrl, undefined, p.conn) : '';
   const step = p.step === undefined ? 3 : p.step;
-  const tag = step === null ? T.tagNoStep : fill(T.tagStep, { step });
+  const tag = step === null ? T.tagNoStep : fillTemplate(T.tagStep, { step });
   const why = (p.kind ?? 'certificate') === 'certificate' ? T.whyCertificate : T.whyConnection;
   return page(`tlslab: ${p.host} failed`, `<p><span class="tag">${escapeHtml(tag)}</span></p>
-<h1>${escapeHtml(fill(T.title, { target: `${p.host}:${p.port}` }))}</h1>
+<h1>${escapeHtml(fillTemplate(T.title, { target: `${p.host}:${p.port}` }))}</h1>
 <p>${inline(p.reason)}</p>
 <p class="muted">Error code <code>${escapeHtml(p.code)}</code>. ${escapeHtml(T.clientLegFine)}</p>
 ${findings}${node}
