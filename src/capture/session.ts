@@ -194,7 +194,7 @@ export class LegCapture {
       }
       // Emit first, then tell listeners: what they conclude from an event (a client outcome citing an alert)
       // must come after that event in the stream.
-      if (!this.isBulk(e)) this.session.emit({ ...e, leg: this.leg } as SessionEventDraft);
+      if (!this.isBulk(e)) this.session.emit({ ...e, leg: this.leg });
       for (const l of this.listeners) l(e);
     }
   }
@@ -258,7 +258,7 @@ export class ConnectionSession {
 
   emit(draft: SessionEventDraft): TlslabEvent | null {
     if (this.closed) return null;
-    return this.bus.emit({ ...draft, conn: this.id } as EventDraft);
+    return this.bus.emit({ ...draft, conn: this.id });
   }
 
   /** Ends the session: flushes both decoders and emits `conn:close` once. */
