@@ -5,6 +5,7 @@ import { createLogger } from '../log';
 import { TlslabError } from '../errors';
 import { openCapture } from '../replay/open-capture';
 import { PLAY_MODES, type PlayMode } from '../replay/player';
+import { untilSignal } from './until-signal';
 
 interface OpenArgs {
   file: string;
@@ -71,13 +72,6 @@ export const openCommand: CommandModule<object, OpenArgs> = {
       if (s.error) process.stderr.write(`tlslab: reading ${args.file} stopped: ${s.error}\n`);
       else process.stdout.write(`  Read ${s.counts.packets} packets: ${s.counts.recorded} recorded connections, ${s.counts.single} single connections, ${s.counts.keyLogLines} key-log lines.\n`);
     });
-    await new Promise<void>((resolve) => {
-      const stop = (): void => {
-        opened.close().then(resolve, resolve);
-        setTimeout(() => process.exit(0), 3000).unref();
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    await untilSignal(() => opened.close());
   },
 };

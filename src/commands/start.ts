@@ -9,6 +9,7 @@ import { TlslabError } from '../errors';
 import { DEFAULT_TIMEOUTS } from '../proxy/context';
 import { installLastResort } from '../last-resort';
 import { classroomBanner, lanAddresses } from '../classroom';
+import { untilSignal } from './until-signal';
 
 interface StartArgs {
   port: number;
@@ -148,15 +149,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
     if (args['ignore-host'].length > 0) process.stdout.write(`  Ignored     ${args['ignore-host'].join(', ')}  (relayed untouched, not listed)\n`);
     if (args.record) process.stdout.write(`  Recording   ${args.record}  (every connection, both legs and their keys: tlslab open ${args.record}, or Wireshark)\n`);
     if (keylogFile) process.stdout.write(`  Key log     ${keylogFile}  (both legs' TLS secrets, appended: Wireshark's tls.keylog_file)\n`);
-    await new Promise<void>((resolve) => {
-      const stop = (): void => {
-        process.stdout.write('\n  stopping…\n');
-        app.close().then(resolve, resolve);
-        setTimeout(() => process.exit(0), 3000).unref();
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    await untilSignal(() => app.close(), () => process.stdout.write('\n  stopping…\n'));
   },
 };
 
