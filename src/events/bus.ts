@@ -23,6 +23,12 @@ export interface EventBusOptions {
    */
   maxConnections?: number;
   /**
+   * Classroom mode's history share: summaries one student's connections may hold (default a quarter of
+   * `maxConnections`). Beyond it that student's own oldest connection is forgotten, so one student's flood cannot
+   * push the rest of the class out of the list.
+   */
+  maxPerStudent?: number;
+  /**
    * Where `t` comes from, ms since the epoch (default: the monotonic clock). A replay passes the time the capture
    * recorded for each event; `t` still never decreases.
    */
@@ -55,6 +61,10 @@ export class EventBus {
    */
   private readonly forgottenIds = new Set<string>();
   private readonly maxOpen: number;
+  private readonly maxPerStudent: number;
+  /** Each student's connections with a summary, oldest first (classroom mode). */
+  private readonly byStudent = new Map<string, Set<string>>();
+  private studentShareForgotten = 0;
   /** Events stamped while a delivery is in progress (a subscriber that emits): delivered after it, in order. */
   private readonly pending: TlslabEvent[] = [];
   private delivering = false;
@@ -78,6 +88,7 @@ export class EventBus {
     });
     this.maxConnections = Math.max(1, Math.floor(opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS));
     this.maxOpen = Math.max(1, Math.floor(this.maxConnections * OPEN_SHARE));
+    this.maxPerStudent = Math.max(1, Math.floor(opts.maxPerStudent ?? this.maxConnections / 4));
     this.clock = opts.clock ?? (() => perf.timeOrigin + perf.now());
   }
 
@@ -104,6 +115,11 @@ export class EventBus {
   /** Of `forgottenConnections`, those that were still open (no `conn:close` seen) when forgotten. */
   get forgottenOpenConnections(): number {
     return this.forgottenOpen;
+  }
+
+  /** Connections forgotten because their student went past the history share. */
+  get forgottenForStudentShare(): number {
+    return this.studentShareForgotten;
   }
 
   /** Forgotten ids remembered so that their later events do not bring a summary back (at most `maxConnections`). */
@@ -174,7 +190,12 @@ export class EventBus {
     } else if (prev === undefined) {
       this.openIds.add(id);
     }
-    if (prev !== undefined) return; // the count only grows with a new summary
+    if (prev !== undefined) {
+      // conn:open names the student; a summary made by an earlier event of the connection learns it here.
+      if (prev.student === undefined && next.student !== undefined) this.countForStudent(id, next.student.id);
+      return; // the count only grows with a new summary
+    }
+    if (next.student !== undefined) this.countForStudent(id, next.student.id);
     // O(1) per new connection: the oldest of each kind is the first entry of its set.
     if (this.openIds.size > this.maxOpen) this.forget(first(this.openIds));
     while (this.summaryMap.size > this.maxConnections) {
@@ -182,9 +203,27 @@ export class EventBus {
     }
   }
 
+  /** Adds a connection to its student's share; past the share, that student's oldest connection is forgotten. */
+  private countForStudent(id: string, student: string): void {
+    let ids = this.byStudent.get(student);
+    if (ids === undefined) {
+      ids = new Set();
+      this.byStudent.set(student, ids);
+    }
+    ids.add(id);
+    if (ids.size > this.maxPerStudent && this.forget(first(ids))) this.studentShareForgotten++;
+  }
+
   /** Drops a summary and remembers the id; false when there was nothing to drop. */
   private forget(id: string | undefined): boolean {
-    if (id === undefined || !this.summaryMap.delete(id)) return false;
+    if (id === undefined) return false;
+    const student = this.summaryMap.get(id)?.student?.id;
+    if (!this.summaryMap.delete(id)) return false;
+    if (student !== undefined) {
+      const ids = this.byStudent.get(student);
+      ids?.delete(id);
+      if (ids?.size === 0) this.byStudent.delete(student);
+    }
     this.closedIds.delete(id);
     if (this.openIds.delete(id)) this.forgottenOpen++;
     this.forgotten++;

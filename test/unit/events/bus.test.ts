@@ -246,3 +246,34 @@ describe('EventBus summary cap, whatever the connections do', () => {
     expect(bus.summary('late')).toMatchObject({ id: 'late', status: 'open' });
   });
 });
+
+describe('EventBus history share per student (classroom mode)', () => {
+  const openAs = (bus: EventBus, conn: string, student: string): void => {
+    bus.emit({ type: 'conn:open', conn, client: { address: '10.0.0.2', port: 5 }, target: { host: 'a.test', port: 443 }, via: 'connect', student: { id: `s-${student}`, name: student } });
+  };
+
+  it("one student's flood forgets their own oldest connections, never another student's", () => {
+    const bus = new EventBus({ maxConnections: 100, maxPerStudent: 10 });
+    for (let i = 0; i < 5; i++) openAs(bus, `ada-${i}`, 'ada');
+    for (let i = 0; i < 500; i++) {
+      openAs(bus, `flood-${i}`, 'mallory');
+      bus.emit(closeEvent(`flood-${i}`));
+    }
+    const byStudent = (name: string): string[] => bus.summaries().filter((s) => s.student?.name === name).map((s) => s.id);
+    expect(byStudent('ada')).toEqual(['ada-0', 'ada-1', 'ada-2', 'ada-3', 'ada-4']);
+    // The flood keeps its newest ten and no more.
+    expect(byStudent('mallory')).toEqual(Array.from({ length: 10 }, (_, i) => `flood-${490 + i}`));
+    expect(bus.forgottenForStudentShare).toBe(490);
+    // A (recently) forgotten connection's later events do not bring it back.
+    bus.emit(record('flood-489', 'client', 'client'));
+    expect(bus.summary('flood-489')).toBeUndefined();
+  });
+
+  it('defaults to a quarter of the summary cap, and connections without a student are not counted', () => {
+    const bus = new EventBus({ maxConnections: 40 });
+    for (let i = 0; i < 30; i++) openAs(bus, `b-${i}`, 'bob');
+    for (let i = 0; i < 8; i++) bus.emit({ type: 'conn:open', conn: `x-${i}`, client: { address: '127.0.0.1', port: 5 }, target: { host: 'a.test', port: 443 }, via: 'connect' });
+    expect(bus.summaries().filter((s) => s.student?.name === 'bob')).toHaveLength(10);
+    expect(bus.summaries().filter((s) => s.student === undefined)).toHaveLength(8);
+  });
+});
