@@ -92,6 +92,13 @@ async function child() {
         closed,
         closedWithoutCause,
         causes,
+        // What the connections still open are (a few), to tell a slow close from a stuck one.
+        stillOpen: open.size > 20 ? [] : [...open].map((id) => {
+          const sum = running.bus.summary(id);
+          const evs = running.bus.eventsFor(id);
+          const last = evs[evs.length - 1];
+          return `${id} ${sum ? `${sum.target.host}:${sum.target.port}` : '?'} age ${sum ? ((Date.now() - sum.openedAt) / 1000).toFixed(0) : '?'} s, ${evs.length} events, last ${last ? last.type : '?'}${sum && sum.cause ? `, ${sum.cause}` : ''}`;
+        }),
         errors: errors.splice(0),
       });
       eld.reset();
@@ -403,6 +410,7 @@ async function parent(o) {
     ['RSS within ±10% after warm-up', dev <= 0.1, `max deviation ${(dev * 100).toFixed(1)}% from ${ref.toFixed(0)} MiB (minute 2)`],
   ];
   for (const [what, ok, detail] of verdicts) process.stdout.write(`  ${ok ? 'PASS' : 'FAIL'}  ${what}: ${detail}\n`);
+  if (last && last.stillOpen.length) process.stdout.write(`  still open:\n${last.stillOpen.map((l) => `    ${l}`).join('\n')}\n`);
   if (last) process.stdout.write(`  close causes: ${Object.entries(last.causes).sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(', ')}\n`);
   process.stdout.write(`  client side: ${counts.heldOpened} tunnels held (${counts.heldFailed} failed to open), ${counts.churned} churned (${counts.churnFailed} failed), ${counts.bad} bad inputs, ${counts.viewerMsgs} viewer messages (${(counts.viewerBytes / 1048576).toFixed(1)} MiB), ${counts.viewerReconnects} viewer reconnects\n`);
   const errs = Object.entries(clientErrors).sort((a, b) => b[1] - a[1]).slice(0, 10);
