@@ -9,7 +9,7 @@ const fs = require('node:fs');
 const http = require('node:http');
 const net = require('node:net');
 const tls = require('node:tls');
-const { Duplex } = require('node:stream');
+const { SocketDuplex } = require('./lib/socket-duplex');
 
 function arg(name) {
   const i = process.argv.indexOf(name);
@@ -20,37 +20,18 @@ const serverContext = tls.createSecureContext({ cert: fs.readFileSync(arg('--cer
 const upstreamContext = tls.createSecureContext({ ca: fs.readFileSync(arg('--upstream-ca')) });
 
 /** A tee like tlslab's Tap, reduced to its data path: counts bytes both ways. */
-class Tee extends Duplex {
+class Tee extends SocketDuplex {
   constructor(socket) {
-    super({ allowHalfOpen: socket.allowHalfOpen });
-    this.socket = socket;
+    super(socket, { allowHalfOpen: socket.allowHalfOpen, endOnClose: true });
     this.seen = 0;
-    socket.on('data', (c) => {
-      this.seen += c.length;
-      if (!this.push(c)) socket.pause();
-    });
-    socket.on('end', () => this.push(null));
-    socket.on('error', (err) => this.destroy(err));
-    socket.on('close', () => this.readableEnded || this.destroyed || this.push(null));
   }
 
-  _read() {
-    this.socket.resume();
-  }
-
-  _write(chunk, _enc, cb) {
+  onRead(chunk) {
     this.seen += chunk.length;
-    if (this.socket.write(chunk)) cb();
-    else this.socket.once('drain', () => cb());
   }
 
-  _final(cb) {
-    this.socket.end(cb);
-  }
-
-  _destroy(err, cb) {
-    this.socket.destroy();
-    cb(err);
+  onWrite(chunk) {
+    this.seen += chunk.length;
   }
 }
 

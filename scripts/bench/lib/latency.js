@@ -4,7 +4,7 @@
 'use strict';
 const net = require('node:net');
 const tls = require('node:tls');
-const { Duplex } = require('node:stream');
+const { SocketDuplex } = require('./socket-duplex');
 const { openTunnel, withTimeout } = require('./clients');
 const { percentile } = require('./stats');
 
@@ -46,38 +46,20 @@ async function startOriginTap(originPort) {
 }
 
 /** A pass-through Duplex over the client's raw socket that timestamps the ClientHello going out and the first bytes back. */
-class Stamp extends Duplex {
+class Stamp extends SocketDuplex {
   constructor(socket) {
-    super();
-    this.socket = socket;
+    super(socket);
     this.helloSentAt = NaN;
     this.firstBackAt = NaN;
-    socket.on('data', (c) => {
-      if (Number.isNaN(this.firstBackAt) && !Number.isNaN(this.helloSentAt)) this.firstBackAt = performance.now();
-      if (!this.push(c)) socket.pause();
-    });
-    socket.on('end', () => this.push(null));
-    socket.on('error', (err) => this.destroy(err));
     socket.resume();
   }
 
-  _read() {
-    this.socket.resume();
+  onRead() {
+    if (Number.isNaN(this.firstBackAt) && !Number.isNaN(this.helloSentAt)) this.firstBackAt = performance.now();
   }
 
-  _write(chunk, _enc, cb) {
+  onWrite() {
     if (Number.isNaN(this.helloSentAt)) this.helloSentAt = performance.now();
-    if (this.socket.write(chunk)) cb();
-    else this.socket.once('drain', () => cb());
-  }
-
-  _final(cb) {
-    this.socket.end(cb);
-  }
-
-  _destroy(err, cb) {
-    this.socket.destroy();
-    cb(err);
   }
 }
 
