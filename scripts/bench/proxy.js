@@ -14,6 +14,7 @@ const { fmt, median, table } = require('./lib/stats');
 const { rssMiB, loadNote } = require('./lib/proc');
 const { formatProfile } = require('./lib/cpuprofile');
 const { relayLatency } = require('./lib/latency');
+const { eachOption } = require('./lib/options');
 
 const HELP = `Usage: node scripts/bench/proxy.js [options]
   --peers LIST        comma-separated, from direct,tlslab,http-mitm-proxy,mitmdump (the default) and the
@@ -40,22 +41,8 @@ const HELP = `Usage: node scripts/bench/proxy.js [options]
 
 function parseArgs(argv) {
   const o = { peers: ['direct', 'tlslab', 'http-mitm-proxy', 'mitmdump'], rounds: 2, seconds: 5, workers: 8, conns: 4, maxRequests: 20000, bulkMb: 256, bulkTimeoutS: 60, small: 1024, profile: null, json: null, phases: ['newconn', 'keepalive', 'bulk', 'latency'], latencyProbes: 50, tlslabNodeArgs: [], mitmStream: true };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const v = () => {
-      const x = argv[++i];
-      if (x === undefined) throw new Error(`${a} needs a value`);
-      return x;
-    };
-    const num = () => {
-      const x = Number(v());
-      if (!(x > 0)) throw new Error(`${a} needs a positive number`);
-      return x;
-    };
-    if (a === '--help' || a === '-h') {
-      process.stdout.write(HELP);
-      process.exit(0);
-    } else if (a === '--peers') o.peers = v().split(',').map((p) => p.trim()).filter(Boolean);
+  eachOption(argv, HELP, (a, { value: v, positive: num }) => {
+    if (a === '--peers') o.peers = v().split(',').map((p) => p.trim()).filter(Boolean);
     else if (a === '--phases') {
       o.phases = v().split(',').map((p) => p.trim()).filter(Boolean);
       const bad = o.phases.filter((p) => !['newconn', 'keepalive', 'bulk', 'latency'].includes(p));
@@ -74,8 +61,9 @@ function parseArgs(argv) {
     else if (a === '--mitmdump-buffered') o.mitmStream = false;
     else if (a === '--tlslab-node-arg') o.tlslabNodeArgs.push(v());
     else if (a === '--json') o.json = path.resolve(v());
-    else throw new Error(`unknown option ${a} (see --help)`);
-  }
+    else return false;
+    return true;
+  });
   return o;
 }
 
