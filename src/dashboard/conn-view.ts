@@ -314,7 +314,8 @@ type Kept = 'all' | 'partial' | 'evicted' | 'asking';
 
 function keptState(rec: ConnRecord): Kept {
   if (rec.events.length === 0) return rec.fetched ? 'evicted' : 'asking';
-  return rec.events[0]?.type === 'conn:open' ? 'all' : 'partial';
+  if (rec.events[0]?.type === 'conn:open') return 'all';
+  return rec.fetched ? 'partial' : 'asking'; // only live events so far: the rest may still be in tlslab's history
 }
 
 /** Says plainly that part or all of a connection's events are gone (history is bounded), or are being fetched. */

@@ -191,8 +191,9 @@ function open(id: string): void {
   conn.show(rec);
   setParam('conn', follow ? null : id);
   // History may have evicted this connection's events while its summary stayed: ask the REST API for them.
+  // So may the snapshot have left out an older connection's events while live ones arrived since.
   const maxSeq = rec.events.length ? rec.events[rec.events.length - 1].seq : -1;
-  if (maxSeq < rec.summary.lastSeq && !fetched.has(id)) {
+  if ((maxSeq < rec.summary.lastSeq || rec.events[0]?.type !== 'conn:open') && !fetched.has(id)) {
     fetched.add(id);
     fetch(`/api/connections/${encodeURIComponent(id)}/events`) // same origin: the token cookie goes along
       .then((r) => (r.ok ? (r.json() as Promise<TlslabEvent[] | { events: TlslabEvent[] }>) : null))
