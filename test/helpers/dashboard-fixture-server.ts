@@ -43,6 +43,12 @@ export async function startFixtureServer(initial: TlslabEvent[] = [], opts: Fixt
       res.end(JSON.stringify(body));
     };
     if (path === '/api/connections') return json([...reduceSummaries(history).values()]);
+    if (path === '/api/replay') {
+      // As a live tlslab answers: nothing is being replayed.
+      res.writeHead(204);
+      res.end();
+      return;
+    }
     const m = /^\/api\/connections\/([^/]+)\/events$/.exec(path);
     if (m) return json(history.filter((e) => e.conn === m[1]));
     let file: string | null = null;
