@@ -63,7 +63,7 @@ describe('dashboard HTTP', () => {
     expect(list.map((s) => s.id)).toEqual(['c3', 'c2', 'c1']);
     const c2 = list[1];
     expect(Object.keys(c2).sort()).toEqual(
-      ['cause', 'client', 'clientOutcome', 'closedAt', 'explanation', 'failedLeg', 'id', 'lab', 'lastSeq', 'legs', 'openedAt', 'policy', 'requests', 'sni', 'status', 'target'].sort(),
+      ['cause', 'client', 'clientOutcome', 'closedAt', 'explanation', 'failedLeg', 'id', 'lab', 'lastSeq', 'legs', 'note', 'openedAt', 'policy', 'requests', 'responses', 'sni', 'status', 'target'].sort(),
     );
     expect(c2).toMatchObject({
       id: 'c2', client: { address: '127.0.0.1', port: 2 }, target: { host: 'expired.lab.tlslab', port: 443 }, status: 'failed', failedLeg: 'upstream',
