@@ -297,15 +297,15 @@ export class ParamScanner {
 
   /** Whether the name run `carry` (if `joined`) + `data[k, j)` is a credential: percent-decoded, normalized. */
   private credential(data: Uint8Array, k: number, j: number, joined: boolean): boolean {
-    let n = 0;
-    let cut = false;
-    if (joined) {
-      n = this.normalize(this.carry, 0, this.carryLen, 0);
-      cut = this.carryCut;
-    }
     const start = j - k > MAX_NAME ? j - MAX_NAME : k;
-    n = this.normalize(data, start, j, n);
-    return isCredential(this.norm, n, cut || start > k);
+    if (joined) {
+      // The name began in an earlier chunk: normalize it whole, so a `%XX` split across the chunks still decodes.
+      const whole = new Uint8Array(this.carryLen + (j - start));
+      whole.set(this.carry.subarray(0, this.carryLen), 0);
+      whole.set(data.subarray(start, j), this.carryLen);
+      return isCredential(this.norm, this.normalize(whole, 0, whole.length, 0), this.carryCut || start > k);
+    }
+    return isCredential(this.norm, this.normalize(data, start, j, 0), start > k);
   }
 
   /** Appends `src[from, to)` to `norm` from `n`: `%XX` decoded, letters and digits only, lowercase. */

@@ -157,6 +157,15 @@ describe('LineMasker (HTTP/1.x and other text)', () => {
     }
   });
 
+  it('a percent-escape in a parameter name split across chunks still decodes (token%5B=…)', () => {
+    const whole = Buffer.from('token%5B=secret&a=1', 'latin1');
+    const expected = maskChunks(new LineMasker(), [whole]).toString('latin1');
+    expect(expected).toBe('token%5B=******&a=1');
+    for (let cut = 0; cut <= whole.length; cut++) {
+      expect(maskChunks(new LineMasker(), [whole.subarray(0, cut), whole.subarray(cut)]).toString('latin1')).toBe(expected);
+    }
+  });
+
   it('previews of any length mask exactly what the whole stream would (skipping past a preview loses nothing)', () => {
     const piece = fc.constantFrom('token', 'password', '=', '"', ':', ' ', '\r\n', '\n', '&', 'a', 'Cookie', '{', '\\', 'x1', ';', '%5B', ' \n ',
       '"token":', 'token=', '"password"', 'Cookie:');
