@@ -243,7 +243,7 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
       serveMagic(req, res, { ca, lab, dashboardUrl, dashboardLocked, proxy: `http://${hostPort(shownHost(req, host), front.port)}` });
     },
     // Through the proxy, a signed-in student's http://tlslab/ is the dashboard app scoped to their own connections.
-    ...(dashboard ? { studentView: dashboard.studentView, studentViewUpgrade: dashboard.studentViewUpgrade } : {}),
+    ...(dashboard ? { studentView: dashboard.studentView.bind(dashboard), studentViewUpgrade: dashboard.studentViewUpgrade.bind(dashboard) } : {}),
     upgrade: (req, socket, head, student) => {
       if (student !== null && ctx.studentViewUpgrade) return ctx.studentViewUpgrade(req, socket, head, student);
       sendRawAnswer(socket, { status: 400, code: 'TLSLAB_ERR_BAD_TARGET', text: "tlslab's own pages (http://tlslab/) have no WebSocket." });

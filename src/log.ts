@@ -1,6 +1,7 @@
 // The one root logger (pino). Logs are for operators; events are the product.
 // Pretty output through pino-pretty when stderr is a terminal; JSON lines otherwise. Secrets are redacted.
 import pino from 'pino';
+import type PinoPretty from 'pino-pretty';
 
 export type Logger = pino.Logger;
 
@@ -20,8 +21,8 @@ export function createLogger(opts: LogOptions = {}): Logger {
   const base = { level, redact: { paths: REDACT, censor: '[redacted]' }, base: undefined };
   if (pretty) {
     // Synchronous pretty stream to stderr: no worker thread, nothing lost on exit.
-     
-    const pinoPretty = require('pino-pretty') as typeof import('pino-pretty');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only for a terminal: JSON logging (services, tests) never pays for pino-pretty
+    const pinoPretty = require('pino-pretty') as typeof PinoPretty;
     return pino(base, pinoPretty({ destination: 2, sync: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' }));
   }
   return pino(base, pino.destination({ dest: 2, sync: false }));

@@ -68,7 +68,7 @@ export interface BuiltCert {
 const UTF8 = forge.asn1.Type.UTF8 as unknown as forge.asn1.Class;
 
 /** forge exports getTBSCertificate at runtime; @types/node-forge does not declare it. */
-const getTBSCertificate = (forge.pki as unknown as { getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate;
+const getTBSCertificate = (forge.pki as unknown as { getTBSCertificate(this: void, cert: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate;
 
 /** RSA signature algorithm OIDs (RFC 8017 Appendix C, RFC 3279 §2.2.1). */
 /** The OID a certificate with `algorithmMismatch` names inside its TBS. */

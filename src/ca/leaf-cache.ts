@@ -36,7 +36,7 @@ export class LeafCache {
       normalized = normalizeNames(names);
       key = normalized.key;
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     const hit = this.#entries.get(key);
     if (hit) {

@@ -68,7 +68,7 @@ class ByteQueue {
   skip(n: number): void {
     this.length -= n;
     while (n > 0) {
-      const c = this.chunks[0] as Buffer;
+      const c = this.chunks[0];
       if (c.length <= n) {
         n -= c.length;
         this.chunks.shift();
@@ -127,7 +127,7 @@ class Direction {
       if (!this.frame) {
         if (this.q.length < FRAME_HEADER) return;
         const h = this.q.take(FRAME_HEADER);
-        const f = { length: h.readUIntBE(0, 3), type: h[3] as number, flags: h[4] as number, stream: h.readUInt32BE(5) & 0x7fffffff };
+        const f = { length: h.readUIntBE(0, 3), type: h[3], flags: h[4], stream: h.readUInt32BE(5) & 0x7fffffff };
         // §4.2: a frame larger than the receiver's SETTINGS_MAX_FRAME_SIZE is a FRAME_SIZE_ERROR.
         if (f.length > this.maxFrame) throw new OverLimit(`HTTP/2 frame of ${f.length} bytes, larger than the ${this.maxFrame} its receiver accepts (SETTINGS_MAX_FRAME_SIZE, RFC 9113 §4.2)`);
         if (HEADER_FRAMES.has(f.type) && f.length > MAX_HEADER_BLOCK + 256) throw new OverLimit(`HTTP/2 header block over ${MAX_HEADER_BLOCK / 1024} KiB`);
@@ -163,7 +163,7 @@ class Direction {
     if (this.dataPad < 0) {
       if (f.length < 1) throw new Malformed('padded DATA without pad length');
       if (this.q.length < 1) return false;
-      this.dataPad = this.q.take(1)[0] as number;
+      this.dataPad = this.q.take(1)[0];
       this.dataLeft -= 1;
       if (this.dataPad > this.dataLeft) throw new Malformed('DATA padding exceeds payload');
     }
@@ -183,7 +183,7 @@ class Direction {
       let end = p.length;
       if (f.flags & FLAG.PADDED) {
         if (p.length < 1) throw new Malformed('padded frame without pad length');
-        end -= p[0] as number;
+        end -= p[0];
         start = 1;
       }
       let promised: number | null = null;
@@ -219,7 +219,7 @@ class Direction {
     b.parts.push(Buffer.from(part));
     if (!(flags & FLAG.END_HEADERS)) return;
     this.block = null;
-    const fields = this.hpack.decode(b.parts.length === 1 ? (b.parts[0] as Buffer) : Buffer.concat(b.parts));
+    const fields = this.hpack.decode(b.parts.length === 1 ? b.parts[0] : Buffer.concat(b.parts));
     this.on.headers(b.stream, fields, b.endStream, b.promised);
   }
 }

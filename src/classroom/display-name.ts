@@ -14,7 +14,7 @@ export type NameCheck = { ok: true; name: string; id: string } | { ok: false; er
  */
 const INVISIBLE = /\p{C}/gu;
 /** Letters that render as nothing (Hangul fillers, the braille blank, Khmer inherent vowels): blank-name tricks. */
-const BLANK_LETTERS = /[\u115F\u1160\u3164\uFFA0\u2800\u17B4\u17B5]/gu;
+const BLANK_LETTERS = /\u115F|\u1160|\u3164|\uFFA0|\u2800|\u17B4|\u17B5/gu; // alternatives, not a class: U+17B4/5 are combining marks
 /** Separators and white space of any script (Z*, tabs, newlines) collapse to one ASCII space. */
 const SPACE = /[\p{Z}\s]+/gu;
 

@@ -21,7 +21,7 @@ const BASIC = /^[ \t]*basic[ \t]+(\S+)[ \t]*$/i;
 /** RFC 4648 §4 alphabet; padding optional (some clients leave it out). */
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 /** RFC 7617 §2 (`CTL` of RFC 5234: U+0000–U+001F and U+007F), plus C1 controls, which no one types. */
-const CTL = /[\u0000-\u001f\u007f-\u009f]/;
+const CTL = /\p{Cc}/u;
 
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 

@@ -16,6 +16,7 @@ const MAX_HOST = 300;
  * so a host holding them could be read one way here and another way by the resolver: refuse them outright.
  * `%` is refused too (WHATWG hosts are percent-decoded: `%31%32%37.0.0.1` is 127.0.0.1), except in an IPv6 zone.
  */
+// eslint-disable-next-line no-control-regex -- control characters are what this pattern refuses
 const FORBIDDEN = /[\u0000-\u0020\u007f/\\?#@%]/;
 
 /**

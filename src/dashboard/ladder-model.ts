@@ -102,7 +102,7 @@ export function buildLadders(events: readonly TlslabEvent[]): Record<Leg, LegLad
   const serverEndedUnclean = sorted.some((e) => e.type === 'tls:tcp-end' && e.leg === 'upstream' && !e.closeNotify);
   const appAgg = new Map<LadderItem, { n: number; bytes: number }>();
 
-  const ms = (leg: Leg, t: number): number | null => (legs[leg].t0 === null ? null : t - (legs[leg].t0 as number));
+  const ms = (leg: Leg, t: number): number | null => (legs[leg].t0 === null ? null : t - legs[leg].t0);
   const push = (leg: Leg, item: Omit<LadderItem, 'key' | 'ms'> & { ms?: number | null }): void => {
     legs[leg].items.push({ ...item, key: item.event.seq, ms: item.ms ?? ms(leg, item.event.t) });
     lastStep[leg] = item.step;

@@ -137,7 +137,7 @@ export class EventBus {
     if (t < this.lastT) t = this.lastT; // never step back, even if the clock source does
     this.lastT = t;
     // Stamp first so the JSON reads `v, type, conn, seq, t, …`; stamp again after, so a draft can't override it.
-    const event = Object.assign({ v: EVENT_SCHEMA_VERSION, type: draft.type, conn: draft.conn, seq, t }, draft) as TlslabEvent;
+    const event: TlslabEvent = Object.assign({ v: EVENT_SCHEMA_VERSION, type: draft.type, conn: draft.conn, seq, t }, draft);
     event.v = EVENT_SCHEMA_VERSION;
     event.seq = seq;
     event.t = t;

@@ -65,7 +65,7 @@ function pageHandler(info: LabCaseInfo) {
 async function listen(server: net.Server, host: string, name: string): Promise<number> {
   server.listen(0, host);
   try {
-    await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);
+    await Promise.race([once(server, 'listening'), once(server, 'error').then((args: unknown[]) => Promise.reject(args[0] instanceof Error ? args[0] : new Error(String(args[0]))))]);
   } catch (err) {
     throw new TlslabError('TLSLAB_ERR_LAB', `lab origin ${name} cannot listen on ${host}: ${(err as Error).message}`, { cause: err });
   }

@@ -77,7 +77,7 @@ function usable(name: string): boolean {
 
 /** The server's own names, wrong for this host: its SAN entries; else its CN, in the CN only; else a name nobody asks for. */
 function wrongNames(spec: MirrorSpec, input: MirrorInput): void {
-  let own: ReturnType<typeof certificateNames> | null = null;
+  let own: ReturnType<typeof certificateNames> | null;
   try {
     own = input.sent[0] ? certificateNames(input.sent[0]) : null;
   } catch {

@@ -26,6 +26,7 @@ const CONNECTIONS_PARAMS = {
 } as const satisfies Record<string, ParamKind>;
 
 const FLAG_VALUES: ReadonlySet<string> = new Set(['1', '0', 'true', 'false', 'yes', 'no']);
+// eslint-disable-next-line no-control-regex -- control characters are what this pattern refuses
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** The query string is short enough to read at all (checked on every /api route). */

@@ -295,7 +295,7 @@ export class StreamHub {
     let msg: ClientMessage;
     try {
       if (isBinary) throw new Error('binary');
-      msg = JSON.parse(data.toString()) as ClientMessage;
+      msg = JSON.parse((Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(new Uint8Array(data))).toString('utf8')) as ClientMessage;
     } catch {
       log.debug('ignored a malformed client message');
       return;

@@ -2,7 +2,7 @@
 // and recording the facts the decoder needs (SNI, ALPN, versions, groups…). Pure, no I/O.
 import type { Field, Named } from '../events/schema';
 import { DecodeFailure } from './errors';
-import { FieldReader, asciiOrHex, field, hexValue } from './field-reader';
+import { type FieldReader, asciiOrHex, field, hexValue } from './field-reader';
 import { GREASE_NOTE, extensionName, groupName, isGrease16, named, show, sigSchemeName, versionName } from './names/lookup';
 import {
   ALPN_PROTOCOLS, CERTIFICATE_COMPRESSION_ALGORITHMS, CERTIFICATE_STATUS_TYPES, CERTIFICATE_TYPES, EC_POINT_FORMATS,

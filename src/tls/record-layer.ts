@@ -101,7 +101,6 @@ export class RecordLayer {
         if (this.queue.length < 5) return false;
         const type = this.queue.at(0);
         const major = this.queue.at(1);
-        const minor = this.queue.at(2);
         const len = (this.queue.at(3) << 8) | this.queue.at(4);
         if (!KNOWN_TYPES.has(type) || major !== 3) {
           const code: DecodeErrorCode = this.offset === 0 ? 'TLSLAB_ERR_DECODE_NOT_TLS' : 'TLSLAB_ERR_DECODE_RECORD_HEADER';

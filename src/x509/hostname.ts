@@ -24,7 +24,7 @@ export type HostnameMatch =
  */
 function normalize(name: string): string {
   const n = name.trim().toLowerCase().replace(/\.$/, '');
-  if (/^[\x00-\x7f]*$/.test(n)) return n;
+  if (/^\p{ASCII}*$/u.test(n)) return n;
   return domainToASCII(n) || n;
 }
 

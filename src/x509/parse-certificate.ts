@@ -20,7 +20,6 @@ import {
 import { formatIp } from './ip';
 import {
   CA_ISSUERS_OID,
-  CN_OID,
   CURVES,
   DIGESTS,
   type DigestStrength,
@@ -295,7 +294,7 @@ const verified = new WeakMap<ParsedCertificate, Map<string, boolean>>();
 /** `child`'s signature verifies with `issuer`'s public key. */
 export function verifiesWith(child: ParsedCertificate, issuer: ParsedCertificate): boolean {
   let byIssuer = verified.get(child);
-  if (!byIssuer) verified.set(child, (byIssuer = new Map()));
+  if (!byIssuer) verified.set(child, (byIssuer = new Map<string, boolean>()));
   let ok = byIssuer.get(issuer.fingerprint256);
   if (ok === undefined) {
     try {

@@ -1,6 +1,5 @@
 // Record-protection parameters of every cipher suite this module can decrypt: bulk cipher, key and IV
 // lengths, MAC, hash and key-exchange kind. A pure table (numbers from the IANA TLS registry); no I/O.
-import type { HashName } from './hkdf';
 
 /** How the premaster / shared secret was agreed. Irrelevant to decryption (the key log gives the secret). */
 export type KeyExchangeKind = 'ecdhe' | 'dhe' | 'rsa' | 'psk' | 'tls13';
