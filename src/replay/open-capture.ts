@@ -2,6 +2,8 @@
 // server as a live tlslab (plus /api/replay), with the same exports. I/O: the files (read), the dashboard's socket.
 import fs from 'node:fs';
 import crypto from 'node:crypto';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { CaptureStore } from '../capture/capture-store';
 import { EventBus } from '../events/bus';
 import { TlslabError } from '../errors';
@@ -41,6 +43,25 @@ export interface OpenedCapture {
 
 const isLoopback = (h: string): boolean => h === 'localhost' || h === '::1' || h.startsWith('127.');
 
+/** Heap and buffers in use above which a replay playing all at once asks for a full garbage collection. */
+const COMPACT_ABOVE = 160 * 1024 * 1024;
+
+/**
+ * A function that collects garbage now, or null where it cannot be had. Replaying all at once makes garbage (events,
+ * certificates parsed) far faster than a live proxy does, and V8 then lets the heap grow to several times what is
+ * alive before it collects: the process's memory would follow. Collecting when the heap passes a bound keeps it near
+ * what is kept (the dashboard's history, the exports' captures).
+ */
+function collector(): (() => void) | null {
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    const gc: unknown = vm.runInNewContext('gc');
+    return typeof gc === 'function' ? () => void (gc as () => void)() : null;
+  } catch {
+    return null;
+  }
+}
+
 function readKeyLog(path: string): string {
   try {
     return fs.readFileSync(path, 'utf8');
@@ -52,14 +73,23 @@ function readKeyLog(path: string): string {
 export async function openCapture(o: OpenOptions): Promise<OpenedCapture> {
   const log = o.log ?? silentLogger();
   const keyLog = o.keylog ? readKeyLog(o.keylog) : undefined;
-  const store = new CaptureStore();
+  // The exports' raw legs: half a live tlslab's bound (a replay reads them from the file, which stays).
+  const store = new CaptureStore({ maxBytes: 32 * 1024 * 1024 });
   const source = await ReplaySource.open(o.file, { keyLog, store, onFileError: o.onFileError });
   // Each event is stamped with the time the capture gives it, whatever the playback speed.
   let now = 0;
-  const bus = new EventBus({ history: o.history, clock: () => now });
+  // Half a live tlslab's history budget: a large capture must open in a few hundred MiB, and its events can be played again.
+  const bus = new EventBus({ history: o.history, historyBytes: 32 * 1024 * 1024, clock: () => now });
+  const gc = collector();
+  let sinceCheck = 0;
   const player = new Player(source, (d) => {
     now = d.t;
     bus.emit(d.draft);
+    if (gc && ++sinceCheck >= 2000) {
+      sinceCheck = 0;
+      const h = v8.getHeapStatistics();
+      if (h.used_heap_size + h.external_memory > COMPACT_ABOVE) gc();
+    }
   }, o);
   const exports = new SessionExports(bus, store);
   const control: ReplayControl = {

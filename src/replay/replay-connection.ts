@@ -70,7 +70,8 @@ export class ReplayConnection {
       clock: ctx.clock,
       // Every record is decrypted (the HTTP view needs the plaintext); events are made for the first ones only, as live.
       onPlaintext: (leg, from, plaintext) => {
-        if (leg === this.httpLeg && plaintext && plaintext.length > 0) this.plain.push({ from, bytes: Buffer.from(plaintext) });
+        // A view, not a copy: it is read as soon as the bytes that carried it have been fed (flushPlain).
+        if (leg === this.httpLeg && plaintext && plaintext.length > 0) this.plain.push({ from, bytes: Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength) });
       },
     });
     for (const leg of [this.session.client, this.session.upstream]) leg.onTlsEvent((e) => this.onTls(leg, e));
