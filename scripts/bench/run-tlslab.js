@@ -2,14 +2,14 @@
 // Runs tlslab (startTlslab from the build) as a process of its own for the benchmarks, and prints
 // {"port":N,"ca":FILE,"pid":P} on stdout once the proxy listens. SIGTERM/SIGINT close it and exit 0, so
 // `node --cpu-prof scripts/bench/run-tlslab.js …` writes its profile. Needs `npx tsc -p tsconfig.json` first.
-// Usage: node scripts/bench/run-tlslab.js [--port 0] [--certs DIR] [--upstream-ca FILE]... [--ui-port N] [--lab] [--parent-pipe]
+// Usage: node scripts/bench/run-tlslab.js [--port 0] [--certs DIR] [--upstream-ca FILE]... [--ui-port N] [--lab] [--record FILE] [--parent-pipe]
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
 function parseArgs(argv) {
-  const o = { port: 0, certsDir: null, upstreamCa: [], uiPort: false, lab: false, parentPipe: false };
+  const o = { port: 0, certsDir: null, upstreamCa: [], uiPort: false, lab: false, parentPipe: false, record: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -23,6 +23,7 @@ function parseArgs(argv) {
     else if (a === '--ui-port') o.uiPort = Number(next());
     else if (a === '--lab') o.lab = true;
     else if (a === '--parent-pipe') o.parentPipe = true;
+    else if (a === '--record') o.record = next();
     else throw new Error(`unknown option ${a}`);
   }
   return o;
@@ -39,7 +40,7 @@ async function main() {
   const o = parseArgs(process.argv.slice(2));
   const tempCerts = o.certsDir ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'tlslab-bench-certs-'));
   const certsDir = o.certsDir ?? tempCerts;
-  const running = await app.startTlslab({ port: o.port, host: '127.0.0.1', uiPort: o.uiPort, uiHost: '127.0.0.1', lab: o.lab, certsDir, upstreamCa: o.upstreamCa });
+  const running = await app.startTlslab({ port: o.port, host: '127.0.0.1', uiPort: o.uiPort, uiHost: '127.0.0.1', lab: o.lab, certsDir, upstreamCa: o.upstreamCa, record: o.record });
   process.stdout.write(`${JSON.stringify({ port: running.proxyPort, ca: path.join(certsDir, 'tlslab-ca.pem'), pid: process.pid })}\n`);
   const parentPipe = o.parentPipe;
   let stopping = false;

@@ -19,6 +19,7 @@ const BENCHMARKS = [
   { name: 'decoder', file: path.join(BENCH, 'decoder.js'), full: [], quick: ['8', '50'] },
   { name: 'ws-stream', file: path.join(BENCH, 'ws-stream.js'), full: [], quick: ['--seconds', '1'] },
   { name: 'memory', file: path.join(BENCH, 'memory.js'), node: ['--expose-gc'], full: [], quick: ['--steps', '50,50'] },
+  { name: 'record', file: path.join(BENCH, 'record.js'), full: [], quick: ['--quick'] },
   { name: 'decrypt', file: DECRYPT_JS, full: [], quick: [], missing: `not compiled: run \`${DECRYPT_BUILD}\` from the repository root first` },
 ];
 

@@ -130,7 +130,7 @@ async function startOrigin(pki, work, smallBytes) {
  * A peer: `{ name, proxyPort (null for direct), ca (PEM the client trusts), pid, version, stop() }`, or
  * `{ name, skip: reason }` when it cannot run here.
  */
-async function startPeer(name, { pki, work, nodeArgs = [], mitmStream = true }) {
+async function startPeer(name, { pki, work, nodeArgs = [], mitmStream = true, tlslabArgs = [], label = name }) {
   const originCa = fs.readFileSync(pki.caFile, 'utf8');
   if (name === 'direct') return { name, proxyPort: null, ca: originCa, pid: null, version: `node ${process.version}`, stop: async () => undefined };
   const dir = fs.mkdtempSync(path.join(work, `${name}-`));
@@ -139,10 +139,11 @@ async function startPeer(name, { pki, work, nodeArgs = [], mitmStream = true }) 
     if (!fs.existsSync(path.join(REPO, 'dist', 'app.js'))) return { name, skip: 'dist/app.js is missing: run `npx tsc -p tsconfig.json` first' };
     const env = { ...process.env };
     delete env.NODE_EXTRA_CA_CERTS;
-    const child = spawnLogged(process.execPath, [...nodeArgs, path.join(BENCH, 'run-tlslab.js'), '--parent-pipe', '--certs', path.join(dir, 'certs'), '--upstream-ca', pki.caFile], { env, logFile, cwd: dir });
+    const child = spawnLogged(process.execPath, [...nodeArgs, path.join(BENCH, 'run-tlslab.js'), '--parent-pipe', '--certs', path.join(dir, 'certs'), '--upstream-ca', pki.caFile, ...tlslabArgs], { env, logFile, cwd: dir });
     try {
       const info = await firstJsonLine(child, 60000, 'tlslab');
-      return { name, proxyPort: info.port, ca: fs.readFileSync(info.ca, 'utf8'), pid: child.pid, version: `tlslab ${require(path.join(REPO, 'package.json')).version}`, stop: () => stopChild(child), logFile };
+      const extra = tlslabArgs.length ? ` ${tlslabArgs.join(' ')}` : '';
+      return { name: label, proxyPort: info.port, ca: fs.readFileSync(info.ca, 'utf8'), pid: child.pid, version: `tlslab ${require(path.join(REPO, 'package.json')).version}${extra}`, stop: () => stopChild(child), logFile };
     } catch (err) {
       await stopChild(child);
       throw new Error(`${err.message}\n${tail(logFile)}`);
