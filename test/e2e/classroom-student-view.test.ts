@@ -70,7 +70,7 @@ describeWithTools(['chromium', 'curl', 'certutil'], 'classroom views in Chromium
     // A student's view has no spotlight and no room.
     await expect(page.locator('.spotlight-btn').count()).resolves.toBe(0);
     await expect(page.locator('.room-btn').count()).resolves.toBe(0);
-    const model = (await page.evaluate(MODEL)) as PageModel;
+    const model = await page.evaluate<PageModel>(MODEL);
     expect(model.conns.length).toBeGreaterThan(0);
     for (const c of model.conns) expect(c.student).toBe(ZOE_ID);
     expect(model.conns.map((c) => c.host)).not.toContain('expired.lab.tlslab');

@@ -41,7 +41,7 @@ describeWithTools(['firefox-esr', 'certutil', 'ss'], 'Firefox ESR through tlslab
     it(`${version} on the client leg: a good origin, the teaching page, HTTP/2; then Firefox closes and every connection ends`, async () => {
       const since = app.events.length;
       const profile = makeFirefoxProfile(app.ca.certPem);
-      removes.push(profile.remove);
+      removes.push(() => profile.remove());
       const h2Url = `https://localhost:${h2.port}/h2-page`;
       const visits = await runFirefox({
         profile: profile.dir,

@@ -77,6 +77,7 @@ try {
     const page = await browser.newPage();
     try {
       const res = await page.goto(url, { timeout: 20_000 });
+      // eslint-disable-next-line no-undef -- the callback runs in the page, where document is defined
       const text = await page.evaluate(() => document.body?.innerText ?? '');
       visits.push({ url, status: res?.status() ?? null, title: await page.title(), text, error: null });
       if (job.shots) {

@@ -1,5 +1,6 @@
 // Reads what tlslab recorded about connections to lab origins: one LabConn per intercepted tunnel, with its events.
 // Also the clients the lab-proxy tests drive (curl, openssl s_client, Node); I/O: child processes and sockets.
+import type { X509Certificate } from 'node:crypto';
 import type tls from 'node:tls';
 import type { TlslabEvent } from '../../src/events/schema';
 import { run, tlsThroughProxy, type RunResult, type TestTlslab } from './tlslab';
@@ -131,7 +132,7 @@ export async function opensslClient(app: TestTlslab, name: string, extra: string
 }
 
 /** A Node TLS client through tlslab: one HTTP/1.1 request, read to the end. Rejects when the handshake fails. */
-export async function nodeClient(app: TestTlslab, name: string, opts: tls.ConnectionOptions): Promise<HttpAnswer & { peer: import('node:crypto').X509Certificate | undefined; protocol: string | null }> {
+export async function nodeClient(app: TestTlslab, name: string, opts: tls.ConnectionOptions): Promise<HttpAnswer & { peer: X509Certificate | undefined; protocol: string | null }> {
   const host = labHost(name);
   const socket = await tlsThroughProxy(app.proxyPort, host, 443, { ALPNProtocols: ['http/1.1'], ...opts });
   const peer = socket.getPeerX509Certificate();

@@ -61,7 +61,7 @@ export function fetchOverTee(port: number, servername: string, ca: string): Prom
     }, 10000);
     socket.on('secureConnect', () => socket.write(`GET / HTTP/1.1\r\nHost: ${servername}\r\nConnection: close\r\n\r\n`));
     socket.on('data', (c: Buffer) => chunks.push(c));
-    socket.on('error', (err) => {
+    socket.on('error', (err: Error) => {
       clearTimeout(timer);
       reject(err);
     });

@@ -4,6 +4,7 @@ import * as http from 'node:http';
 import WebSocket from 'ws';
 import type { TlslabEvent } from '../../src/events/schema';
 import type { ServerMessage } from '../../src/events/stream';
+import { rawText } from './origin';
 
 export class RecordingClient {
   readonly messages: ServerMessage[] = [];
@@ -13,7 +14,7 @@ export class RecordingClient {
   constructor(url: string, headers: Record<string, string> = {}) {
     this.ws = new WebSocket(url, { headers });
     this.ws.on('message', (data) => {
-      this.messages.push(JSON.parse(data.toString()) as ServerMessage);
+      this.messages.push(JSON.parse(rawText(data)) as ServerMessage);
       const w = this.waiters;
       this.waiters = [];
       for (const f of w) f();

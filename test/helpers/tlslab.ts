@@ -41,7 +41,8 @@ export async function startTestTlslab(opts: TlslabOptions = {}): Promise<TestTls
       waiters.push({ pred, resolve: (e) => { clearTimeout(t); resolve(e); } });
     });
   };
-  return Object.assign(app, { certsDir, caFile: path.join(certsDir, 'tlslab-ca.pem'), events, waitFor }) as TestTlslab;
+  const test: TestTlslab = Object.assign(app, { certsDir, caFile: path.join(certsDir, 'tlslab-ca.pem'), events, waitFor });
+  return test;
 }
 
 export interface RunResult {

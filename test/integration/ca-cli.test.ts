@@ -1,6 +1,6 @@
 // `tlslab ca show | export | init` through the real bin against a temporary --certs folder.
 import { X509Certificate } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { requireBuilt, tlslab } from '../helpers/cli';
 import { cleanupTempDirs, tempDir } from '../helpers/ca-temp';
@@ -73,7 +73,7 @@ describe('tlslab ca', () => {
   it('a corrupt CA file: show fails with the file named and leaves it alone', async () => {
     const bad = path.join(tempDir('tlslab-cli-bad-'), 'certs');
     await tlslab(['ca', 'init', '--certs', bad]);
-    require('node:fs').writeFileSync(path.join(bad, 'tlslab-ca.pem'), 'not a certificate');
+    writeFileSync(path.join(bad, 'tlslab-ca.pem'), 'not a certificate');
     const r = await tlslab(['ca', 'show', '--certs', bad]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${path.join(bad, 'tlslab-ca.pem')} does not hold a valid certificate`);

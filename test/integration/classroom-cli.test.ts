@@ -63,8 +63,9 @@ it('prints the classroom banner with the class code, and serves the PAC file it 
 }, 60_000);
 
 it('makes up a class code easy to read aloud when none is given', async () => {
-  await withBanner(['--classroom'], async (out) => {
+  await withBanner(['--classroom'], (out) => {
     expect(row(out, 'Class code')).toMatch(/^[a-z]+-[a-z]+-[1-9]\d$/);
+    return Promise.resolve();
   });
 }, 60_000);
 

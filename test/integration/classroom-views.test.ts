@@ -9,6 +9,7 @@ import type { ConnOpenEvent, TlslabEvent } from '../../src/events/schema';
 import type { ConnectionSummary, ServerMessage } from '../../src/events/stream';
 import type { RoomStudent } from '../../src/events/room';
 import { studentId } from '../../src/classroom';
+import { rawText } from '../helpers/origin';
 import { run, startTestTlslab, type TestTlslab } from '../helpers/tlslab';
 import { describeWithTools } from '../helpers/tools';
 
@@ -24,7 +25,7 @@ class Stream {
   private waiters: (() => void)[] = [];
   constructor(readonly ws: WebSocket) {
     ws.on('message', (d) => {
-      this.messages.push(JSON.parse(d.toString()) as ServerMessage);
+      this.messages.push(JSON.parse(rawText(d)) as ServerMessage);
       for (const w of this.waiters.splice(0)) w();
     });
   }

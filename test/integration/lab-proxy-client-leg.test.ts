@@ -1,6 +1,5 @@
 // The client leg: how curl, openssl s_client and Node react to the certificate tlslab presents, as tlslab classifies
 // it (tls:client-outcome) and the alert it saw, with the tlslab CA trusted or not, and in mirror mode; GET /api/connections.
-import type net from 'node:net';
 import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import type { ClientOutcome } from '../../src/events/schema';

@@ -6,7 +6,8 @@
 // replays a run (fast-check prints the seed of a failure).
 import net from 'node:net';
 import fc from 'fast-check';
-import WebSocket from 'ws';
+import WebSocket, { type RawData } from 'ws';
+import { rawText } from '../helpers/origin';
 import { startTestTlslab, type TestTlslab } from '../helpers/tlslab';
 import type { ConnCloseEvent } from '../../src/events/schema';
 import { getThroughProxy, rawExchange, startFrontOrigin, startRawOrigin, upgradeRequest, type FrontOrigin } from '../helpers/proxy-front';
@@ -23,7 +24,7 @@ let raw: FrontOrigin;
 /** What the raw origin answers next (set by each server-side case). */
 let nextAnswer = Buffer.alloc(0);
 let closedPort: number;
-let escaped: unknown[] = [];
+const escaped: unknown[] = [];
 const onUncaught = (err: unknown): void => {
   escaped.push(err);
 };
@@ -214,7 +215,7 @@ async function stillServes(): Promise<void> {
   const ws = new WebSocket(`ws://127.0.0.1:${origin.port}/ws`, { createConnection: () => net.connect(app.proxyPort, '127.0.0.1') });
   const reply = await new Promise<string>((resolve, reject) => {
     ws.once('open', () => ws.send('still there?'));
-    ws.once('message', (m) => resolve(String(m)));
+    ws.once('message', (m: RawData) => resolve(rawText(m)));
     ws.once('error', reject);
   });
   ws.close();

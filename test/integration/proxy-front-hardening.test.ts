@@ -325,13 +325,15 @@ describe('WebSocket through the proxy (tlslab relays it)', () => {
     ]);
     const slow = net.createServer((s) => {
       s.setNoDelay(true);
-      s.once('data', async () => {
+      // One byte a millisecond. It cannot reject: write() reports its errors on the socket, and the timer only resolves.
+      const bytewise = async (): Promise<void> => {
         for (const byte of answer) {
           s.write(Buffer.from([byte]));
           await new Promise((r) => setTimeout(r, 1));
         }
         s.end();
-      });
+      };
+      s.once('data', () => void bytewise());
     });
     await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
     const port = (slow.address() as net.AddressInfo).port;

@@ -2,7 +2,6 @@
 // Short timeouts (300 ms) against real loopback servers and clients.
 import https from 'node:https';
 import net from 'node:net';
-import tls from 'node:tls';
 import { makeOriginPki, type TestPki } from '../helpers/origin';
 import { captureClientHello } from '../helpers/client-hello';
 import { connectTunnel, startTestTlslab, tlsThroughProxy, type TestTlslab } from '../helpers/tlslab';

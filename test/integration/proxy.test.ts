@@ -3,9 +3,10 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { describeWithTools } from '../helpers/tools';
-import { makeOriginPki, startHttpOrigin, startHttpsOrigin, type Origin, type TestPki } from '../helpers/origin';
+import { makeOriginPki, rawText, startHttpOrigin, startHttpsOrigin, type Origin, type TestPki } from '../helpers/origin';
 import { connectTunnel, run, startTestTlslab, tlsThroughProxy, type TestTlslab } from '../helpers/tlslab';
 import type { TlslabEvent } from '../../src/events/schema';
 
@@ -74,7 +75,7 @@ describeWithTools(['curl'], 'curl through tlslab', () => {
     expect(pem.stdout).toBe(app.ca.certPem);
     const der = await run('curl', ['-sS', '-x', app.proxyUrl, 'http://tlslab/tlslab-ca.der', '-o', `${app.certsDir}/fetched.der`]);
     expect(der.code).toBe(0);
-    expect(new X509Certificate(require('node:fs').readFileSync(`${app.certsDir}/fetched.der`)).fingerprint256).toBe(app.ca.fingerprint256);
+    expect(new X509Certificate(readFileSync(`${app.certsDir}/fetched.der`)).fingerprint256).toBe(app.ca.fingerprint256);
     const key = await run('curl', ['-sS', '-x', app.proxyUrl, 'http://tlslab/tlslab-ca.key']);
     expect(key.stdout).not.toMatch(/PRIVATE KEY/);
   });
@@ -141,7 +142,7 @@ describe('Node clients through tlslab', () => {
     const ws = new WebSocket(`wss://localhost:${origin.port}/echo`, { createConnection: () => socket });
     const reply = await new Promise<string>((resolve, reject) => {
       ws.on('open', () => ws.send('ping through tlslab'));
-      ws.on('message', (m) => resolve(m.toString()));
+      ws.on('message', (m: WebSocket.RawData) => resolve(rawText(m)));
       ws.on('error', reject);
     });
     ws.close();

@@ -10,11 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { spawn } from 'node:child_process';
 import pino from 'pino';
-import WebSocket, { WebSocketServer } from 'ws';
+import WebSocket, { WebSocketServer, type RawData } from 'ws';
 import type { TlslabEvent } from '../../src/events/schema';
-import { makeOriginPki, type TestPki } from '../helpers/origin';
+import { makeOriginPki, rawText, type TestPki } from '../helpers/origin';
 import { connectTunnel, run, startTestTlslab, tlsThroughProxy, type TestTlslab } from '../helpers/tlslab';
 import { RecordingClient } from '../helpers/server-ws';
 import { BIN, requireBuilt, REPO } from '../helpers/cli';
@@ -85,8 +86,8 @@ async function startOrigins(pki: TestPki): Promise<Origins> {
   });
   const wss = new WebSocketServer({ noServer: true });
   wss.on('headers', (headers) => headers.push(`Set-Cookie: ws=${S.wsSetCookie}`));
-  const upgrade = (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer): void => {
-    wss.handleUpgrade(req, socket, head, (ws) => ws.on('message', (m) => ws.send(`echo ${m.toString().length}`)));
+  const upgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
+    wss.handleUpgrade(req, socket, head, (ws) => ws.on('message', (m: RawData) => ws.send(`echo ${rawText(m).length}`)));
   };
   secure.on('upgrade', upgrade);
   plain.on('upgrade', upgrade);
@@ -116,8 +117,8 @@ function wsRoundTrip(ws: WebSocket): Promise<string> {
   return new Promise((resolve, reject) => {
     let reply = '';
     ws.on('open', () => ws.send('hello'));
-    ws.on('message', (m) => {
-      reply = m.toString();
+    ws.on('message', (m: RawData) => {
+      reply = rawText(m);
       ws.close();
     });
     ws.on('close', () => resolve(reply));

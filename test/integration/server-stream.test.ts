@@ -51,7 +51,7 @@ describe('dashboard /ws stream', () => {
     expect(snap.summaries[0]).toMatchObject({ id: 'c1', status: 'ok' });
     expect(snap.evicted).toBe(0);
     for (const d of okConnection('c2')) bus.emit(d);
-    await c.until((m) => c.events().length >= 34, 5000, 'live events');
+    await c.until(() => c.events().length >= 34, 5000, 'live events');
     const live = c.messages.slice(2);
     expect(live.every((m) => m.kind === 'events')).toBe(true);
     // emitted in one tick: delivered as one batch

@@ -1,6 +1,6 @@
 // The CA on disk: creation, reuse, file modes, and every way a CA folder can be broken.
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
@@ -61,7 +61,7 @@ describe('CertificateAuthority.loadOrCreate on an empty folder', () => {
     expect(mode(CA_FILES.untrustedKey)).toBe(0o600);
     expect(mode(CA_FILES.cert)).toBe(0o644);
     expect(mode(CA_FILES.untrustedCert)).toBe(0o644);
-    const listing = require('node:fs').readdirSync(dir) as string[];
+    const listing = readdirSync(dir);
     expect(listing.sort()).toEqual(Object.values(CA_FILES).sort());
   });
 
@@ -112,13 +112,13 @@ describe('concurrent first starts', () => {
     // And the key on disk is the one each instance signs with.
     const leaf = new X509Certificate(cas[3].issueLeaf({ dns: ['x.test'], ips: [] }).certPem);
     expect(leaf.verify(new X509Certificate(readFileSync(path.join(dir, CA_FILES.cert))).publicKey)).toBe(true);
-    expect(require('node:fs').readdirSync(dir).sort()).toEqual(Object.values(CA_FILES).sort());
+    expect(readdirSync(dir).sort()).toEqual(Object.values(CA_FILES).sort());
   });
 
   it('load() never writes: it reports TLSLAB_ERR_CA_MISSING on an empty folder', async () => {
     const dir = tempDir();
     await expectCaError(CertificateAuthority.load(dir), 'TLSLAB_ERR_CA_MISSING', dir);
-    expect(require('node:fs').readdirSync(dir)).toEqual([]);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
 
@@ -178,7 +178,7 @@ describe('a broken CA folder is a clear error, never a silent new CA', () => {
     const dir2 = copyOfGood();
     rmSync(path.join(dir2, CA_FILES.cert));
     await expectCaError(CertificateAuthority.loadOrCreate(dir2), 'TLSLAB_ERR_CA_CORRUPT', path.join(dir2, CA_FILES.cert));
-    expect(require('node:fs').existsSync(path.join(dir2, CA_FILES.cert))).toBe(false);
+    expect(existsSync(path.join(dir2, CA_FILES.cert))).toBe(false);
   });
 
   it('a leaf certificate in place of the CA → TLSLAB_ERR_CA_CORRUPT (not a CA)', async () => {

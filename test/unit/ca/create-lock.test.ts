@@ -60,7 +60,7 @@ describe('CA creation lock', () => {
   it('a PID-only lock (no host line) is checked the same way; while held, the lock names this process', async () => {
     const dir = tempDir();
     writeFileSync(lockFile(dir), `${await deadPid()}\n`);
-    const inside = await withCreateLock(dir, 'tlslab-ca', async () => readFileSync(lockFile(dir), 'utf8'), { waitMs: 100 });
+    const inside = await withCreateLock(dir, 'tlslab-ca', () => Promise.resolve(readFileSync(lockFile(dir), 'utf8')), { waitMs: 100 });
     expect(inside).toBe(`${process.pid}\n${os.hostname()}\n`);
     expect(existsSync(lockFile(dir))).toBe(false);
   });
@@ -72,8 +72,9 @@ describe('CA creation lock', () => {
     const text = `${holder.pid}\n${os.hostname()}\n`;
     writeFileSync(lockFile(dir), text);
     let ran = false;
-    const err = await withCreateLock(dir, 'tlslab-ca', async () => {
+    const err = await withCreateLock(dir, 'tlslab-ca', () => {
       ran = true;
+      return Promise.resolve();
     }, { waitMs: 200 }).catch((e: unknown) => e);
     expect(ran).toBe(false);
     expect(isTlslabError(err) && err.code).toBe('TLSLAB_ERR_CA_LOCKED');
@@ -87,8 +88,9 @@ describe('CA creation lock', () => {
     running.push(holder);
     writeFileSync(lockFile(dir), `${holder.pid}\n${os.hostname()}\n`);
     let ran = false;
-    const waiting = withCreateLock(dir, 'tlslab-ca', async () => {
+    const waiting = withCreateLock(dir, 'tlslab-ca', () => {
       ran = true;
+      return Promise.resolve();
     }, { waitMs: 20_000 });
     await new Promise((r) => setTimeout(r, 150));
     expect(ran).toBe(false);
@@ -102,11 +104,11 @@ describe('CA creation lock', () => {
     for (const text of [`${process.pid}\nsome-other-host.example\n`, '']) {
       const dir = tempDir();
       writeFileSync(lockFile(dir), text);
-      const err = await withCreateLock(dir, 'tlslab-ca', async () => undefined, { waitMs: 150 }).catch((e: unknown) => e);
+      const err = await withCreateLock(dir, 'tlslab-ca', () => Promise.resolve(undefined), { waitMs: 150 }).catch((e: unknown) => e);
       expect(isTlslabError(err) && err.code).toBe('TLSLAB_ERR_CA_LOCKED');
       const old = new Date(Date.now() - 120_000);
       utimesSync(lockFile(dir), old, old);
-      await expect(withCreateLock(dir, 'tlslab-ca', async () => 'ran', { waitMs: 150 })).resolves.toBe('ran');
+      await expect(withCreateLock(dir, 'tlslab-ca', () => Promise.resolve('ran'), { waitMs: 150 })).resolves.toBe('ran');
     }
   });
 

@@ -1,6 +1,6 @@
 // Mirror issuance: each MirrorSpec flag yields a certificate with that flaw, and a real TLS client that
 // trusts the tlslab CA fails on it the way it fails on the real thing.
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
@@ -105,7 +105,7 @@ describe('issueMirror', () => {
     const c = ca.issueMirror({ names, weakKey: 'rsa1024' });
     expect(x509(c).publicKey.asymmetricKeyDetails?.modulusLength).toBe(1024);
     expect(c.keyPem).not.toBe(ca.issueLeaf(names).keyPem);
-    expect(x509(c).checkPrivateKey(require('node:crypto').createPrivateKey(c.keyPem))).toBe(true);
+    expect(x509(c).checkPrivateKey(createPrivateKey(c.keyPem))).toBe(true);
   });
 
   it.each([['sha1'], ['md5']] as const)('signatureHash %s → "CA signature digest algorithm too weak"', async (hash) => {
@@ -123,7 +123,7 @@ describe('issueMirror', () => {
     expect(await clientError(none)).toBeNull();
   });
 
-  it('combines flaws: expired + wrong name + sha1 + untrusted issuer in one certificate', async () => {
+  it('combines flaws: expired + wrong name + sha1 + untrusted issuer in one certificate', () => {
     const spec: MirrorSpec = {
       names: { dns: ['other.example'], ips: [] }, untrustedIssuer: true, signatureHash: 'sha1',
       notBefore: new Date(Date.now() - 30 * DAY), notAfter: new Date(Date.now() - DAY),

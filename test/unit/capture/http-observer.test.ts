@@ -57,7 +57,10 @@ function observeSide(side: 'client' | 'server', pieces: Iterable<Buffer>): Tlsla
   bus.subscribe((e) => seen.push(e));
   const http = new HttpObserver(new ConnectionSession(bus), 'http/1.1');
   if (side === 'server') http.fromClient(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
-  for (const p of pieces) (side === 'client' ? http.fromClient(p) : http.fromServer(p));
+  for (const p of pieces) {
+    if (side === 'client') http.fromClient(p);
+    else http.fromServer(p);
+  }
   return seen;
 }
 

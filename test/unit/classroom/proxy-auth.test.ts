@@ -74,6 +74,7 @@ describe('parseProxyAuthorization', () => {
           expect(kinds.has(r.kind)).toBe(true);
           if (r.kind === 'basic') {
             expect(r.user).not.toContain(':');
+            // eslint-disable-next-line no-control-regex -- control characters are what must not come through
             expect(r.user + r.password).not.toMatch(/[\u0000-\u001f\u007f]/);
           }
         },
@@ -83,7 +84,7 @@ describe('parseProxyAuthorization', () => {
   });
 
   it('properties: whatever a client encodes as UTF-8 user:password comes back as it was', () => {
-    const noCtl = (s: string) => !/[\u0000-\u001f\u007f-\u009f]|\p{Cs}/u.test(s);
+    const noCtl = (s: string) => !/\p{Cc}|\p{Cs}/u.test(s);
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }).filter((s) => noCtl(s) && !s.includes(':')), fc.string({ unit: 'grapheme', maxLength: 40 }).filter(noCtl), (user, password) => {
         expect(parseProxyAuthorization(basic(`${user}:${password}`))).toEqual({ kind: 'basic', user, password });

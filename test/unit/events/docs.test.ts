@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { EVENT_TYPES, isEventType } from '../../../src/events/types-list';
 import { FAILURE_CAUSES } from '../../../src/events/schema';
-import type { EventDraft, TlslabEvent } from '../../../src/events/schema';
+import type { EventDraft } from '../../../src/events/schema';
 import { reduceSummaries } from '../../../src/events/summary';
 import { okConnection, verdict } from '../../helpers/events-drafts';
 
@@ -15,7 +15,7 @@ function sections(): Map<string, string> {
   const out = new Map<string, string>();
   const re = /^### `([^`]+)`\s*$/gm;
   const heads = [...doc.matchAll(re)];
-  heads.forEach((m, i) => {
+  heads.forEach((m) => {
     const start = (m.index ?? 0) + m[0].length;
     const next = doc.slice(start).search(/^#{2,3} /m);
     out.set(m[1], doc.slice(start, next < 0 ? undefined : start + next));

@@ -1,7 +1,7 @@
 // Stream filters: parsing untrusted input and matching summaries.
 import { filterFromQuery, isEmptyFilter, matchesFilter, matchesIdentity, normalizeFilter, parseSearch } from '../../../src/events/filter';
 import { reduceSummaries } from '../../../src/events/summary';
-import type { EventDraft, TlslabEvent } from '../../../src/events/schema';
+import type { EventDraft } from '../../../src/events/schema';
 import type { ConnectionSummary } from '../../../src/events/stream';
 import { closeEvent, okConnection, open, verdict } from '../../helpers/events-drafts';
 

@@ -8,7 +8,7 @@ import {
 } from '../../helpers/events-drafts';
 
 function stampAll(drafts: EventDraft[], from = 1): TlslabEvent[] {
-  return drafts.map((d, i) => ({ ...d, v: 1, seq: from + i, t: 1_764_000_000_000 + (from + i) * 1.5 }) as TlslabEvent);
+  return drafts.map((d, i) => ({ ...d, v: 1, seq: from + i, t: 1_764_000_000_000 + (from + i) * 1.5 }));
 }
 
 function fold(drafts: EventDraft[]): ConnectionSummary {

@@ -62,14 +62,20 @@ function walk(cap: Capture, from: Direction, skip: (i: number) => boolean, refer
   const out: Walked = { results: [], afterSkip: 0 };
   for (const { header, body } of splitRecords(from === 'client' ? cap.c2s : cap.s2c).slice(1)) {
     if (header[0] === 20) {
-      if (!tls13) (current = get('application')), (app = true);
+      if (!tls13) {
+        current = get('application');
+        app = true;
+      }
       continue;
     }
     if (current === null) continue;
     if (!app) {
       const r = current.decrypt(header, body);
       if (!r.ok) throw new Error(`${from} handshake record: ${r.message}`);
-      if (tls13 && r.contentType === 22 && r.plaintext[0] === 20) (current = get('application')), (app = true);
+      if (tls13 && r.contentType === 22 && r.plaintext[0] === 20) {
+        current = get('application');
+        app = true;
+      }
       continue;
     }
     const i = out.results.length;
