@@ -146,11 +146,11 @@ async function startPeer(name, { pki, work, nodeArgs = [], mitmStream = true, tl
       return { name: label, proxyPort: info.port, ca: fs.readFileSync(info.ca, 'utf8'), pid: child.pid, version: `tlslab ${require(path.join(REPO, 'package.json')).version}${extra}`, stop: () => stopChild(child), logFile };
     } catch (err) {
       await stopChild(child);
-      throw new Error(`${err.message}\n${tail(logFile)}`);
+      throw new Error(`${err.message}\n${tail(logFile)}`, { cause: err });
     }
   }
   if (name === 'http-mitm-proxy') {
-    let version = '?';
+    let version;
     try {
       version = require(require.resolve('http-mitm-proxy/package.json', { paths: [REPO] })).version;
     } catch {
@@ -163,7 +163,7 @@ async function startPeer(name, { pki, work, nodeArgs = [], mitmStream = true, tl
       return { name, proxyPort: info.port, ca: fs.readFileSync(info.ca, 'utf8'), pid: child.pid, version: `http-mitm-proxy ${version} (default options)`, stop: () => stopChild(child), logFile };
     } catch (err) {
       await stopChild(child);
-      throw new Error(`${err.message}\n${tail(logFile)}`);
+      throw new Error(`${err.message}\n${tail(logFile)}`, { cause: err });
     }
   }
   if (name === 'node-relay' || name === 'node-relay-tap' || name === 'node-relay-ec') {
@@ -177,7 +177,7 @@ async function startPeer(name, { pki, work, nodeArgs = [], mitmStream = true, tl
       return { name, proxyPort: info.port, ca: originCa, pid: child.pid, version: `${name} (reference: bare Node relay${name === 'node-relay-tap' ? ' over JS tees' : name === 'node-relay-ec' ? ', ECDSA P-256 leaf' : ''})`, stop: () => stopChild(child), logFile };
     } catch (err) {
       await stopChild(child);
-      throw new Error(`${err.message}\n${tail(logFile)}`);
+      throw new Error(`${err.message}\n${tail(logFile)}`, { cause: err });
     }
   }
   if (name === 'mitmdump') {
@@ -199,7 +199,7 @@ async function startPeer(name, { pki, work, nodeArgs = [], mitmStream = true, tl
       return { name, proxyPort: port, ca: fs.readFileSync(caFile, 'utf8'), pid: child.pid, version: `mitmdump ${version} (defaults${mitmStream ? ' + stream_large_bodies=1m' : ''}, -q)`, stop: () => stopChild(child), logFile };
     } catch (err) {
       await stopChild(child);
-      throw new Error(`${err.message}\n${tail(logFile)}`);
+      throw new Error(`${err.message}\n${tail(logFile)}`, { cause: err });
     }
   }
   return { name, skip: `unknown peer "${name}"` };
