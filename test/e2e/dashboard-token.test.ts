@@ -47,7 +47,7 @@ describeWithTools(['chromium', 'curl'], 'dashboard with an access token (Chromiu
     const row = page.locator('.row', { has: page.locator('.host', { hasText: 'localhost' }) }).first();
     await row.waitFor();
     await row.click();
-    const link = page.locator('.pcapng-link');
+    const link = page.locator('a.pcapng-link[href$="/pcapng"]');
     await link.waitFor();
     const href = await link.getAttribute('href');
     expect(href).toMatch(/^\/api\/connections\/c\d+\/pcapng$/);
