@@ -119,6 +119,19 @@ function tail(file, lines = 15) {
 }
 
 /** The origin (its own process): returns { port, pid, stop }. */
+/**
+ * The peer `make` builds from the child's first JSON line; when that line does not come (or `make` fails), the child is
+ * stopped and the error carries the end of its log.
+ */
+async function started(child, ms, what, logFile, make) {
+  try {
+    return make(await firstJsonLine(child, ms, what));
+  } catch (err) {
+    await stopChild(child);
+    throw new Error(`${err.message}\n${tail(logFile)}`, { cause: err });
+  }
+}
+
 async function startOrigin(pki, work, smallBytes) {
   const logFile = path.join(work, 'origin.log');
   const child = spawnLogged(process.execPath, [path.join(__dirname, 'origin-server.js'), pki.certFile, pki.keyFile, String(smallBytes)], { logFile });
@@ -140,14 +153,8 @@ async function startPeer(name, { pki, work, nodeArgs = [], mitmStream = true, tl
     const env = { ...process.env };
     delete env.NODE_EXTRA_CA_CERTS;
     const child = spawnLogged(process.execPath, [...nodeArgs, path.join(BENCH, 'run-tlslab.js'), '--parent-pipe', '--certs', path.join(dir, 'certs'), '--upstream-ca', pki.caFile, ...tlslabArgs], { env, logFile, cwd: dir });
-    try {
-      const info = await firstJsonLine(child, 60000, 'tlslab');
-      const extra = tlslabArgs.length ? ` ${tlslabArgs.join(' ')}` : '';
-      return { name: label, proxyPort: info.port, ca: fs.readFileSync(info.ca, 'utf8'), pid: child.pid, version: `tlslab ${require(path.join(REPO, 'package.json')).version}${extra}`, stop: () => stopChild(child), logFile };
-    } catch (err) {
-      await stopChild(child);
-      throw new Error(`${err.message}\n${tail(logFile)}`, { cause: err });
-    }
+    const extra = tlslabArgs.length ? ` ${tlslabArgs.join(' ')}` : '';
+    return started(child, 60000, 'tlslab', logFile, (info) => ({ name: label, proxyPort: info.port, ca: fs.readFileSync(info.ca, 'utf8'), pid: child.pid, version: `tlslab ${require(path.join(REPO, 'package.json')).version}${extra}`, stop: () => stopChild(child), logFile }));
   }
   if (name === 'http-mitm-proxy') {
     let version;
@@ -158,13 +165,7 @@ async function startPeer(name, { pki, work, nodeArgs = [], mitmStream = true, tl
     }
     const env = { ...process.env, NODE_EXTRA_CA_CERTS: pki.caFile };
     const child = spawnLogged(process.execPath, [...nodeArgs, path.join(BENCH, 'run-http-mitm-proxy.js'), '--parent-pipe'], { env, logFile, cwd: dir });
-    try {
-      const info = await firstJsonLine(child, 60000, 'http-mitm-proxy');
-      return { name, proxyPort: info.port, ca: fs.readFileSync(info.ca, 'utf8'), pid: child.pid, version: `http-mitm-proxy ${version} (default options)`, stop: () => stopChild(child), logFile };
-    } catch (err) {
-      await stopChild(child);
-      throw new Error(`${err.message}\n${tail(logFile)}`, { cause: err });
-    }
+    return started(child, 60000, 'http-mitm-proxy', logFile, (info) => ({ name, proxyPort: info.port, ca: fs.readFileSync(info.ca, 'utf8'), pid: child.pid, version: `http-mitm-proxy ${version} (default options)`, stop: () => stopChild(child), logFile }));
   }
   if (name === 'node-relay' || name === 'node-relay-tap' || name === 'node-relay-ec') {
     // The floor: a bare Node CONNECT + two-TLS-legs relay (optionally over tees); it presents the origin's own
@@ -172,13 +173,7 @@ async function startPeer(name, { pki, work, nodeArgs = [], mitmStream = true, tl
     const leaf = name === 'node-relay-ec' ? makeEcLeaf(pki) : pki;
     const args = [...nodeArgs, path.join(BENCH, 'run-node-relay.js'), '--parent-pipe', '--cert', leaf.certFile, '--key', leaf.keyFile, '--upstream-ca', pki.caFile, ...(name === 'node-relay-tap' ? ['--tap'] : [])];
     const child = spawnLogged(process.execPath, args, { logFile, cwd: dir });
-    try {
-      const info = await firstJsonLine(child, 30000, name);
-      return { name, proxyPort: info.port, ca: originCa, pid: child.pid, version: `${name} (reference: bare Node relay${name === 'node-relay-tap' ? ' over JS tees' : name === 'node-relay-ec' ? ', ECDSA P-256 leaf' : ''})`, stop: () => stopChild(child), logFile };
-    } catch (err) {
-      await stopChild(child);
-      throw new Error(`${err.message}\n${tail(logFile)}`, { cause: err });
-    }
+    return started(child, 30000, name, logFile, (info) => ({ name, proxyPort: info.port, ca: originCa, pid: child.pid, version: `${name} (reference: bare Node relay${name === 'node-relay-tap' ? ' over JS tees' : name === 'node-relay-ec' ? ', ECDSA P-256 leaf' : ''})`, stop: () => stopChild(child), logFile }));
   }
   if (name === 'mitmdump') {
     const bin = which('mitmdump');
