@@ -276,7 +276,9 @@ describe('TLS decoder fuzz', () => {
     let events = d.feed('client', first).length;
     for (let i = 0; i < 2048; i++) events += d.feed('client', Buffer.concat([Buffer.from('1603014000', 'hex'), Buffer.alloc(0x4000, 0x41)])).length;
     events += d.end('client').length + d.finish().length;
-    collectGarbage();
+    // Buffers freed by one collection can need another to be returned (external memory is released in stages);
+    // a busy machine showed 31 MiB after one pass. A leak survives any number of them.
+    for (let i = 0; i < 3; i++) collectGarbage();
     const growth = memory() - before;
     expect(growth).toBeLessThan(24 * 2 ** 20);
     expect(events).toBeLessThan(2048 * 4 + 16);
