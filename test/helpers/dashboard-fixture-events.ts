@@ -1,18 +1,10 @@
-// Realistic event streams for the dashboard tests: RFC 8448 §3 bytes on both legs, an expired upstream, a browser
-// rejecting tlslab's certificate with an encrypted certificate_unknown, and thousands of small connections. Pure data.
+// Realistic event streams for the dashboard tests: RFC 8448 §3 bytes on both legs as tlslab's decoder reads them, an
+// expired upstream, a browser rejecting tlslab's certificate with an encrypted certificate_unknown, and thousands of
+// small connections. Pure data (the decoder runs on the committed vectors).
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { CertSummary, EventDraft, Leg, Side, TlsHandshakeEvent, TlslabEvent } from '../../src/events/schema';
-import { certificateFields, clientHelloFields, serverHelloFields, simpleFields } from './dashboard-fixture-fields';
-
-interface Rfc8448 {
-  handshake_messages: Record<string, string>;
-  post_handshake_messages: { new_session_ticket: string };
-  records: { name: string; record: string; stream_offset: string; encrypted: string; inner_content_type_name?: string; record_length: string }[];
-}
-export const RFC8448: Rfc8448 = JSON.parse(readFileSync(join(__dirname, '../fixtures/tls/rfc8448/rfc8448-simple-1rtt.json'), 'utf8')) as Rfc8448;
-const M = RFC8448.handshake_messages;
+import type { CertSummary, EventDraft, Leg, Side, TlslabEvent } from '../../src/events/schema';
+import { TlsDecoder, type TlsEvent } from '../../src/tls';
+import { c2s, keylog, s2c } from './tls-rfc8448';
 
 /** Stamps drafts with `v`, `seq` and a time `ms` after `base`: what the EventBus does, with chosen timings. */
 export class Timeline {
@@ -31,48 +23,45 @@ export class Timeline {
 const TLS13 = { code: 0x0304, name: 'TLS 1.3' };
 const AES128 = { code: 0x1301, name: 'TLS_AES_128_GCM_SHA256' };
 const X25519 = { code: 0x1d, name: 'x25519' };
-const HS_NAMES: Record<number, string> = { 1: 'client_hello', 2: 'server_hello', 4: 'new_session_ticket', 8: 'encrypted_extensions', 11: 'certificate', 15: 'certificate_verify', 20: 'finished' };
 
-/** A tls:handshake draft for one RFC 8448 message, with its field tree and details. */
-export function handshake(conn: string, leg: Leg, from: Side, hex: string, encrypted: boolean, offset: number | null, extra: Partial<TlsHandshakeEvent> = {}): EventDraft {
-  const code = parseInt(hex.slice(0, 2), 16);
-  const base = { type: 'tls:handshake' as const, conn, leg, from, msgType: { code, name: HS_NAMES[code] ?? 'unknown' }, length: parseInt(hex.slice(2, 8), 16), encrypted, offset, hex };
-  if (code === 1) {
-    const ja3 = '771,4865-4867-4866,0-65281-10-35-51-43-13-45-28,29-23-24-25-256-257-258-259-260,0';
-    return {
-      ...base,
-      step: 1,
-      fields: clientHelloFields(hex),
-      details: {
-        kind: 'client_hello', legacyVersion: { code: 0x0303, name: 'TLS 1.2' }, random: hex.slice(12, 76), sessionId: '', cipherSuites: [AES128, { code: 0x1303, name: 'TLS_CHACHA20_POLY1305_SHA256' }, { code: 0x1302, name: 'TLS_AES_256_GCM_SHA384' }],
-        extensions: [], sni: 'server', alpn: [], supportedVersions: [TLS13], groups: [X25519], signatureAlgorithms: [], keyShareGroups: [X25519], ja3, ja3Hash: createHash('md5').update(ja3).digest('hex'), ja4: '',
-      },
-      note: 'Step 1 as in the story. TLS 1.3 already sends a key_share here: the client\'s half of the key exchange.',
-      ...extra,
-    };
-  }
-  if (code === 2) {
-    return {
-      ...base,
-      step: 2,
-      fields: serverHelloFields(hex),
-      details: { kind: 'server_hello', version: TLS13, random: hex.slice(12, 76), sessionId: '', cipherSuite: AES128, extensions: [], alpn: null, keyShareGroup: X25519, helloRetryRequest: false },
-      note: 'TLS 1.3: the ServerHello carries the server\'s key_share, so the key exchange (steps 4–5 of the story) is done here. Everything after it is encrypted.',
-      ...extra,
-    };
-  }
-  if (code === 11) {
-    const c = certificateFields(hex);
-    return { ...base, step: 2, fields: c.fields, details: { kind: 'certificate', certificates: c.ders, ranges: c.ranges }, note: 'Certificate is encrypted in TLS 1.3: an observer on the wire cannot read it (in TLS 1.2 it travels in clear).', ...extra };
-  }
-  const notes: Record<number, string> = {
-    8: 'TLS 1.3: the first encrypted message — the extensions that need no secrecy went in the ServerHello.',
-    15: 'TLS 1.3: no ServerKeyExchange. Instead the server signs the transcript with its private key — the private key proves identity, it never decrypts a session key.',
-    20: 'Finished: an HMAC over every handshake message so far. From here on, application data flows.',
-    4: 'After the handshake: a ticket to resume later without a full handshake.',
+/** Where the first `n` TLS records of `bytes` end (RFC 8446 §5.1: a 5-byte header, then its length). */
+function recordsEnd(bytes: Uint8Array, n: number): number {
+  let at = 0;
+  for (let i = 0; i < n; i++) at += 5 + ((bytes[at + 3] << 8) | bytes[at + 4]);
+  return at;
+}
+
+/**
+ * The RFC 8448 §3 handshake as tlslab's own decoder reads it from the real bytes and key log: the ClientHello, the
+ * server's first flight (ServerHello and its encrypted handshake record), the client's Finished. Key-log labels
+ * (tls:keys) are left out: they come from the key log, not from the wire.
+ */
+const FLIGHTS = ((): { hello: TlsEvent[]; server: TlsEvent[]; finished: TlsEvent[] } => {
+  const d = new TlsDecoder();
+  d.addKeyLog(keylog);
+  const hello = recordsEnd(c2s, 1);
+  const events = {
+    hello: d.feed('client', c2s.subarray(0, hello)),
+    server: d.feed('server', s2c.subarray(0, recordsEnd(s2c, 2))),
+    finished: d.feed('client', c2s.subarray(hello, recordsEnd(c2s, 2))),
   };
-  const steps: Record<number, 2 | 5 | 6 | 7> = { 8: 2, 15: 5, 20: 6, 4: 7 };
-  return { ...base, step: steps[code], fields: simpleFields(hex), ...(notes[code] ? { note: notes[code] } : {}), ...extra };
+  const wire = (es: TlsEvent[]): TlsEvent[] => es.filter((e) => e.type !== 'tls:keys');
+  return { hello: wire(events.hello), server: wire(events.server), finished: wire(events.finished) };
+})();
+
+/** The decoder's events as one leg's drafts, `step` ms apart from `ms` on. */
+function addFlight(tl: Timeline, conn: string, leg: Leg, events: TlsEvent[], ms: number, step = 0.1): number {
+  events.forEach((e, i) => tl.add(ms + i * step, { ...e, conn, leg }));
+  return ms + Math.max(0, events.length - 1) * step;
+}
+
+/** The whole TLS 1.3 handshake of one leg, RFC 8448 bytes decoded by src/tls, starting at `ms`. */
+function tls13Leg(tl: Timeline, conn: string, leg: Leg, ms: number, opts: { clientFinishes: boolean } = { clientFinishes: true }): number {
+  addFlight(tl, conn, leg, FLIGHTS.hello, ms);
+  const served = addFlight(tl, conn, leg, FLIGHTS.server, ms + 6.1, 0.05);
+  if (!opts.clientFinishes) return served;
+  const finished = FLIGHTS.finished.map((e) => (e.type === 'tls:established' ? { ...e, handshakeMs: 7.5 } : e));
+  return addFlight(tl, conn, leg, finished, ms + 7.4);
 }
 
 function cert(index: number, subject: string, issuer: string, over: Partial<CertSummary> = {}): CertSummary {
@@ -87,40 +76,6 @@ function cert(index: number, subject: string, issuer: string, over: Partial<Cert
     fingerprint256: createHash('sha256').update(subject + issuer).digest('hex'), publicKey: index === 0 ? 'EC P-256' : 'RSA 2048', signatureAlgorithm: 'sha256WithRSAEncryption',
     isCA: index > 0, selfSigned: subject === issuer, checks, source: 'sent', ...over,
   };
-}
-
-/** The records of one direction of RFC 8448 as tls:record drafts. */
-function records(conn: string, leg: Leg, from: Side, names: string[]): EventDraft[] {
-  return RFC8448.records
-    .filter((r) => names.includes(r.name))
-    .map((r) => {
-      const enc = r.encrypted === 'True';
-      const ct = parseInt(r.record.slice(0, 2), 16);
-      const inner = r.inner_content_type_name;
-      return {
-        type: 'tls:record', conn, leg, from, offset: Number(r.stream_offset), contentType: { code: ct, name: ct === 22 ? 'handshake' : ct === 23 ? 'application_data' : 'alert' }, version: { code: 0x0303, name: 'TLS 1.2' },
-        length: Number(r.record_length) - 5, hex: r.record, encrypted: enc, ...(enc && inner ? { innerType: { code: inner === 'handshake' ? 22 : inner === 'alert' ? 21 : 23, name: inner } } : {}),
-      };
-    });
-}
-
-/** The whole TLS 1.3 handshake of one leg, RFC 8448 bytes, starting at `ms`. */
-function tls13Leg(tl: Timeline, conn: string, leg: Leg, ms: number, opts: { clientFinishes: boolean } = { clientFinishes: true }): number {
-  const c2s = ['client_hello'];
-  const s2c = ['server_hello', 'server_encrypted_handshake'];
-  tl.add(ms, records(conn, leg, 'client', c2s)[0]);
-  tl.add(ms, handshake(conn, leg, 'client', M['client_hello'], false, 0));
-  for (const r of records(conn, leg, 'server', s2c)) tl.add(ms + 6.1, r);
-  tl.add(ms + 6.1, handshake(conn, leg, 'server', M['server_hello'], false, 0));
-  tl.add(ms + 6.3, handshake(conn, leg, 'server', M['encrypted_extensions'], true, null));
-  tl.add(ms + 6.3, handshake(conn, leg, 'server', M['server_certificate'], true, null));
-  tl.add(ms + 6.4, handshake(conn, leg, 'server', M['server_certificate_verify'], true, null));
-  tl.add(ms + 6.4, handshake(conn, leg, 'server', M['server_finished'], true, null));
-  if (!opts.clientFinishes) return ms + 6.4;
-  tl.add(ms + 7.2, { type: 'tls:ccs', conn, leg, from: 'client', offset: 201, compatibility: true, step: 6 });
-  tl.add(ms + 7.4, handshake(conn, leg, 'client', M['client_finished'], true, null));
-  tl.add(ms + 7.5, { type: 'tls:established', conn, leg, from: 'client', version: TLS13, cipherSuite: AES128, alpn: 'http/1.1', sni: leg === 'client' ? 'server' : null, keyExchange: 'ecdhe', group: X25519, handshakeMs: 7.5, step: 6 });
-  return ms + 7.5;
 }
 
 function httpExchange(tl: Timeline, conn: string, ms: number, host: string, status: number, statusText: string, body: number): void {
