@@ -8,7 +8,7 @@ import { exportPcapng } from './session-export';
 /** tlslab's version, from package.json (two folders up from this file, in src/ and in dist/ alike). */
 export function tlslabVersion(): string {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- read at run time from outside src/ (rootDir): an import would pull package.json into the build
     const v = (require('../../package.json') as { version?: unknown }).version;
     return typeof v === 'string' ? v : 'unknown';
   } catch {
