@@ -22,6 +22,9 @@ export default tseslint.config(
   {
     ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test-output/**', 'certs/**', 'test/fixtures/**'],
   },
+  // A disable comment that no longer disables anything is an error (each one says why in the same comment:
+  // `-- reason`; test/unit/lint-disables.test.ts checks that).
+  { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   {
     files: ['**/*.ts'],
     extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
