@@ -14,6 +14,16 @@ export interface TimeWindowOptions {
   maxPackets?: number;
   /** Packet bytes held at most (default 8 MiB). */
   maxBytes?: number;
+  /**
+   * A packet is held no longer than until one this much later (ms of capture time) has arrived (default 250): a
+   * reader then sees a capture's first connections as soon as the file is a quarter second past them, not 4,096 packets later.
+   */
+  maxSpanMs?: number;
+}
+
+/** Capture time in ns (exact enough to compare: a double holds ns since the epoch to within a quarter µs). */
+function ns(p: Timed): number {
+  return p.sec * 1e9 + p.nsec;
 }
 
 function before(a: Timed, b: Timed): boolean {
@@ -30,12 +40,16 @@ export class TimeOrderWindow<T extends Timed> {
   private last: T | null = null;
   private readonly maxPackets: number;
   private readonly maxBytes: number;
+  private readonly maxSpanNs: number;
+  /** The latest capture time pushed, in ns. */
+  private newest = -Infinity;
   /** Packets that arrived after a later one had already been released. */
   late = 0;
 
   constructor(opts: TimeWindowOptions = {}) {
     this.maxPackets = Math.max(1, opts.maxPackets ?? 4096);
     this.maxBytes = Math.max(0, opts.maxBytes ?? 8 * 1024 * 1024);
+    this.maxSpanNs = Math.max(0, opts.maxSpanMs ?? 250) * 1e6;
   }
 
   get size(): number {
@@ -50,8 +64,10 @@ export class TimeOrderWindow<T extends Timed> {
   push(p: T): T[] {
     if (this.last !== null && before(p, this.last)) this.late++;
     this.insert(p);
+    this.newest = Math.max(this.newest, ns(p));
     const out: T[] = [];
-    while (this.heap.length > this.maxPackets || (this.bytes > this.maxBytes && this.heap.length > 0)) out.push(this.pop());
+    const h = this.heap;
+    while (h.length > this.maxPackets || (this.bytes > this.maxBytes && h.length > 0) || (h.length > 0 && ns(h[0] as T) < this.newest - this.maxSpanNs)) out.push(this.pop());
     return out;
   }
 

@@ -44,7 +44,7 @@ export interface OpenedCapture {
 const isLoopback = (h: string): boolean => h === 'localhost' || h === '::1' || h.startsWith('127.');
 
 /** Heap and buffers in use above which a replay playing all at once asks for a full garbage collection. */
-const COMPACT_ABOVE = 160 * 1024 * 1024;
+const COMPACT_ABOVE = 128 * 1024 * 1024;
 
 /**
  * A function that collects garbage now, or null where it cannot be had. Replaying all at once makes garbage (events,
@@ -73,30 +73,46 @@ function readKeyLog(path: string): string {
 export async function openCapture(o: OpenOptions): Promise<OpenedCapture> {
   const log = o.log ?? silentLogger();
   const keyLog = o.keylog ? readKeyLog(o.keylog) : undefined;
-  // The exports' raw legs: half a live tlslab's bound (a replay reads them from the file, which stays).
-  const store = new CaptureStore({ maxBytes: 32 * 1024 * 1024 });
-  const source = await ReplaySource.open(o.file, { keyLog, store, onFileError: o.onFileError });
+  // The exports' raw legs: a quarter of a live tlslab's bound (the file they come from is still there).
+  const store = new CaptureStore({ maxConnections: 100, maxBytes: 16 * 1024 * 1024 });
+  // Checked after every chunk read (bulk data makes buffers, few events) and every 2,000 events (small connections
+  // make many events from few bytes).
+  const gc = collector();
+  // The bound follows what a collection leaves alive (a third above it), so a large live set is not collected over and over.
+  let bound = COMPACT_ABOVE;
+  const inUse = (): number => {
+    const h = v8.getHeapStatistics();
+    return h.used_heap_size + h.external_memory;
+  };
+  const compact = (): void => {
+    if (!gc || inUse() <= bound) return;
+    gc();
+    bound = Math.max(COMPACT_ABOVE, inUse() * 1.33);
+  };
+  const source = await ReplaySource.open(o.file, { keyLog, store, onFileError: o.onFileError, onChunk: compact });
   // Each event is stamped with the time the capture gives it, whatever the playback speed.
   let now = 0;
-  // Half a live tlslab's history budget: a large capture must open in a few hundred MiB, and its events can be played again.
-  const bus = new EventBus({ history: o.history, historyBytes: 32 * 1024 * 1024, clock: () => now });
-  const gc = collector();
+  // Less than a live tlslab's history (24 MiB of events, not 64): a large capture opens in a few hundred MiB, and the
+  // events of what was evicted can be played again from the file.
+  const bus = new EventBus({ history: o.history, historyBytes: 24 * 1024 * 1024, clock: () => now });
   let sinceCheck = 0;
-  const player = new Player(source, (d) => {
-    now = d.t;
-    bus.emit(d.draft);
-    if (gc && ++sinceCheck >= 2000) {
-      sinceCheck = 0;
-      const h = v8.getHeapStatistics();
-      if (h.used_heap_size + h.external_memory > COMPACT_ABOVE) gc();
-    }
-  }, o);
+  const play = (): Player =>
+    new Player(source, (d) => {
+      now = d.t;
+      bus.emit(d.draft);
+      if (++sinceCheck >= 2000) {
+        sinceCheck = 0;
+        compact();
+      }
+    }, o);
   const exports = new SessionExports(bus, store);
+  // The player starts once the dashboard listens: playing all at once is busy work that would only delay it.
+  let player: Player | null = null;
   const control: ReplayControl = {
-    state: () => ({ ...player.state(), actions: PLAYER_ACTIONS }),
+    state: () => ({ ...(player as Player).state(), actions: PLAYER_ACTIONS }),
     command: (action, speed) => {
       if (!(PLAYER_ACTIONS as readonly string[]).includes(action)) return { ok: false, message: `Unknown action "${action.slice(0, 20)}" (known: ${PLAYER_ACTIONS.join(', ')}).` };
-      return { ok: true, state: { ...player.command(action as PlayerAction, speed), actions: PLAYER_ACTIONS } };
+      return { ok: true, state: { ...(player as Player).command(action as PlayerAction, speed), actions: PLAYER_ACTIONS } };
     },
   };
   const host = o.uiHost ?? '127.0.0.1';
@@ -106,20 +122,21 @@ export async function openCapture(o: OpenOptions): Promise<OpenedCapture> {
   try {
     dashboard = await startDashboardServer({ bus, host, port: o.uiPort ?? 8081, token: token ?? undefined, log, pcapng: (id) => exports.pcapng([id]), exports, replay: control });
   } catch (err) {
-    player.stop();
     await source.close();
     throw err;
   }
+  const started = play();
+  player = started;
   return {
     dashboard,
     url: dashboard.url,
     loginUrl: dashboard.loginUrl,
     token,
     bus,
-    player,
+    player: started,
     async close() {
-      player.stop();
-      await player.finished;
+      started.stop();
+      await started.finished;
       await dashboard.close();
     },
   };

@@ -37,4 +37,12 @@ describe('TimeOrderWindow', () => {
     expect(w.late).toBe(1);
     expect(late.length + w.flush().length).toBeGreaterThan(0);
   });
+
+  it('holds a packet no longer than until one a span later has come, however few are held', () => {
+    const w = new TimeOrderWindow<CapturedPacket>({ maxPackets: 1000, maxSpanMs: 1000 });
+    expect(w.push(packet(0, 0))).toEqual([]);
+    expect(w.push(packet(1, 900))).toEqual([]);
+    expect(w.push(packet(2, 1950)).map((p) => p.index)).toEqual([0, 1]);
+    expect(w.size).toBe(1);
+  });
 });
