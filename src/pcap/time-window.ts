@@ -67,7 +67,7 @@ export class TimeOrderWindow<T extends Timed> {
     this.newest = Math.max(this.newest, ns(p));
     const out: T[] = [];
     const h = this.heap;
-    while (h.length > this.maxPackets || (this.bytes > this.maxBytes && h.length > 0) || (h.length > 0 && ns(h[0] as T) < this.newest - this.maxSpanNs)) out.push(this.pop());
+    while (h.length > this.maxPackets || (this.bytes > this.maxBytes && h.length > 0) || (h.length > 0 && ns(h[0]) < this.newest - this.maxSpanNs)) out.push(this.pop());
     return out;
   }
 
