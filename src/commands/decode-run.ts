@@ -1,6 +1,6 @@
 // `tlslab decode`, the part without I/O: capture bytes + key-log text → per-connection TLS events in time order.
 // Reads nothing itself (src/commands/decode.ts reads the files); feeds each connection to a sans-IO TlsDecoder.
-import { endpointText, packetTimeMs, reassembleCapture, readCapture, type Capture, type Endpoint, type PcapError, type SkipReason, type StreamEvent, type TcpConnection } from '../pcap';
+import { endpointText, packetTimeMs, ProxyHeadSkipper, reassembleCapture, readCapture, type Capture, type Endpoint, type PcapError, type SkipReason, type StreamEvent, type TcpConnection } from '../pcap';
 import { assertNever } from '../events/schema';
 import { TlsDecoder, type TlsEvent } from '../tls';
 
@@ -101,7 +101,12 @@ function decodeConnection(c: TcpConnection, events: StreamEvent[], keyText: stri
   const first: Record<'client' | 'server', Uint8Array> = { client: new Uint8Array(0), server: new Uint8Array(0) };
   for (const e of events) if (e.kind === 'data' && first[e.from].length === 0) first[e.from] = e.bytes.subarray(0, 16);
   const opener = events.find((e) => e.kind === 'data');
-  const kind: StreamKind = !opener ? 'empty' : opener.kind === 'data' && looksLikeTls(opener.bytes) ? 'tls' : 'not-tls';
+  // A stream that opens with an HTTP CONNECT exchange (a capture of a proxy's port, a tlslab recording's client leg)
+  // is a tunnel: what is decoded is what follows it.
+  const tunnelStart = afterConnect(events);
+  const start = tunnelStart ?? (opener?.kind === 'data' ? opener.bytes : null);
+  const kind: StreamKind = !opener ? 'empty' : start !== null && looksLikeTls(start) ? 'tls' : 'not-tls';
+  const heads = { client: new ProxyHeadSkipper('client'), server: tunnelStart ? new ProxyHeadSkipper('server') : null };
   const out: DecodedConnection = {
     conn,
     client: c.client,
@@ -127,9 +132,11 @@ function decodeConnection(c: TcpConnection, events: StreamEvent[], keyText: stri
   for (const e of events) {
     const t = (lastT = packetTimeMs(e));
     switch (e.kind) {
-      case 'data':
-        if (decoder && !broken[e.from]) emit(decoder.feed(e.from, e.bytes), t);
+      case 'data': {
+        const bytes = e.from === 'client' || heads.server ? (heads[e.from] as ProxyHeadSkipper).push(e.bytes) : e.bytes;
+        if (decoder && !broken[e.from] && bytes !== null && bytes.length > 0) emit(decoder.feed(e.from, bytes), t);
         break;
+      }
       case 'gap':
         out.lines.push({
           type: 'decode:gap', conn, t, from: e.from, offset: e.offset, length: e.length, reason: e.reason,
@@ -158,6 +165,19 @@ function decodeConnection(c: TcpConnection, events: StreamEvent[], keyText: stri
     out.state = decoder.state;
   }
   return out;
+}
+
+/** The first bytes the client sent after an HTTP CONNECT head, or null when its stream does not start with one. */
+function afterConnect(events: StreamEvent[]): Uint8Array | null {
+  const skip = new ProxyHeadSkipper('client');
+  for (const e of events) {
+    if (e.kind !== 'data' || e.from !== 'client') continue;
+    const out = skip.push(e.bytes);
+    if (out === null) continue;
+    if (skip.skipped === 0) return null;
+    if (out.length > 0) return out;
+  }
+  return null;
 }
 
 /** `127.0.0.1:51514 → 127.0.0.1:443`. */

@@ -144,11 +144,17 @@ export const startCommand: CommandModule<object, StartArgs> = {
           caFingerprint256: app.ca.fingerprint256,
         })
       : banner(app);
-    process.stdout.write(lines.join('\n'));
     const keylogFile = args.keylog ?? (process.env.SSLKEYLOGFILE || undefined);
-    if (args['ignore-host'].length > 0) process.stdout.write(`  Ignored     ${args['ignore-host'].join(', ')}  (relayed untouched, not listed)\n`);
-    if (args.record) process.stdout.write(`  Recording   ${args.record}  (every connection, both legs and their keys: tlslab open ${args.record}, or Wireshark)\n`);
-    if (keylogFile) process.stdout.write(`  Key log     ${keylogFile}  (both legs' TLS secrets, appended: Wireshark's tls.keylog_file)\n`);
+    const extra = [
+      ...(args['ignore-host'].length > 0 ? [`  Ignored     ${args['ignore-host'].join(', ')}  (relayed untouched, not listed)`] : []),
+      ...(args.record ? [`  Recording   ${args.record}  (every connection, both legs and their keys: tlslab open ${args.record}, or Wireshark)`] : []),
+      ...(keylogFile ? [`  Key log     ${keylogFile}  (both legs' TLS secrets, appended: Wireshark's tls.keylog_file)`] : []),
+    ];
+    // Above the closing "Ctrl-C to stop." (and its blank line before it), else at the end.
+    const stopAt = lines.findIndex((l) => l.includes('Ctrl-C to stop.'));
+    if (stopAt > 0) lines.splice(lines[stopAt - 1] === '' ? stopAt - 1 : stopAt, 0, ...extra);
+    else lines.push(...extra);
+    process.stdout.write(lines.join('\n'));
     await untilSignal(() => app.close(), () => process.stdout.write('\n  stopping…\n'));
   },
 };

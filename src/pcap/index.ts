@@ -16,3 +16,4 @@ export { TcpReassembler, type Direction, type ReassemblyOptions, type StreamEven
 export { PcapngBuilder, epbFrame, writeTcpPcapng, type PcapngWriteOptions, type TcpStreamExport } from './pcapng-writer';
 export { addressBytes, ethernetFrame, ipTcpHeader, ipTcpHeaderBytes, ipTcpPacket, type TcpPacketSpec } from './packet-builder';
 export { TimeOrderWindow, type Timed, type TimeWindowOptions } from './time-window';
+export { proxyHeadLength, ProxyHeadSkipper, MAX_CONNECT_HEAD } from './http-connect';

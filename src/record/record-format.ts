@@ -95,6 +95,19 @@ export function legOfInterface(name: string | undefined): Leg | null {
   return name === LEG_INTERFACES.client.name ? 'client' : name === LEG_INTERFACES.upstream.name ? 'upstream' : null;
 }
 
+/** tlslab's answer to a CONNECT it takes over, byte for byte (src/proxy/tunnel.ts writes the same). */
+export const CONNECT_ANSWER = 'HTTP/1.1 200 Connection Established\r\nProxy-Agent: tlslab\r\n\r\n';
+
+/**
+ * The CONNECT request that opened a client leg, as a recording writes it: the request line and a Host header for the
+ * target (RFC 9110 §9.3.6), not the browser's other headers (a Proxy-Authorization among them). With it and tlslab's
+ * answer first, Wireshark reads the leg as a tunnel and its TLS as TLS on any proxy port (8080 is HTTP to it).
+ */
+export function connectRequest(target: { host: string; port: number }): string {
+  const hostPort = `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
+  return `CONNECT ${hostPort} HTTP/1.1\r\nHost: ${hostPort}\r\n\r\n`;
+}
+
 /** `::ffff:127.0.0.1` → `127.0.0.1`: an IPv4 peer of a dual-stack socket is IPv4 on the wire. */
 export function wireAddress(address: string): string {
   return /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1] ?? address;
@@ -206,6 +219,12 @@ export class LegStream {
     this.send('client', t, { syn: true }, none, comment);
     this.send('server', t, { syn: true, ack: true }, none);
     this.send('client', t, { ack: true }, none);
+  }
+
+  /** The CONNECT exchange a client leg started with, before its first TLS byte. */
+  connect(target: { host: string; port: number }, t: number): void {
+    this.data('client', encoder.encode(connectRequest(target)), t);
+    this.data('server', encoder.encode(CONNECT_ANSWER), t);
   }
 
   data(from: Side, bytes: Uint8Array, t: number): void {

@@ -83,6 +83,8 @@ function writeConnection(w: RecordWriter, c: ExportedConnection): boolean {
     const stream = ends ? w.leg(c.id, leg, ends, first) : null;
     if (!stream) continue;
     if (kept.keyLog.length > 0) w.keyLog(`${kept.keyLog.join('\n')}\n`, first);
+    const open = c.events.find((e) => e.type === 'conn:open');
+    if (leg === 'client' && open?.type === 'conn:open' && open.via === 'connect') stream.connect(open.target, first);
     // tlslab's peer ended its side (its FIN or reset) when its tls:tcp-end says; tlslab's own end comes at the close.
     const peerEnd = c.events.find((e) => e.type === 'tls:tcp-end' && e.leg === leg);
     const peer: Side = leg === 'client' ? 'client' : 'server';

@@ -34,6 +34,8 @@ export class SessionRecorder {
   private readonly unsubscribe: () => void;
   /** Connections whose legs are recorded (their HTTP events are decoded again from the bytes). */
   private readonly tapped = new Set<string>();
+  /** The CONNECT target of each recorded connection still open (its client leg starts with that exchange). */
+  private readonly targets = new Map<string, { host: string; port: number }>();
   private connections = 0;
   private legs = 0;
   private legsWithoutAddresses = 0;
@@ -72,6 +74,8 @@ export class SessionRecorder {
       stream = use ? this.writer.leg(conn, leg, use, t) : null;
       if (stream) this.legs++;
       else this.legsWithoutAddresses++;
+      const target = this.targets.get(conn);
+      if (stream && leg === 'client' && target) stream.connect(target, t);
     };
     return {
       attached: (_l, ends, socket) => {
@@ -92,7 +96,10 @@ export class SessionRecorder {
   }
 
   private onEvent(e: TlslabEvent): void {
-    if (e.type === 'conn:open') this.connections++;
+    if (e.type === 'conn:open') {
+      this.connections++;
+      if (e.via === 'connect' && this.tapped.has(e.conn)) this.targets.set(e.conn, e.target);
+    }
     if (e.type === 'tls:verdict') {
       this.writer.fact({
         tlslab: 'verdict', v: RECORD_FORMAT_VERSION, t: e.t, conn: e.conn, host: e.host, nodeError: e.nodeError,
@@ -105,7 +112,10 @@ export class SessionRecorder {
       const { v: _v, seq: _seq, t, ...draft } = e;
       this.writer.event(t, draft);
     }
-    if (e.type === 'conn:close') this.tapped.delete(e.conn);
+    if (e.type === 'conn:close') {
+      this.tapped.delete(e.conn);
+      this.targets.delete(e.conn);
+    }
   }
 
   stats(): RecorderStats {

@@ -7,6 +7,7 @@ import { HttpObserver } from '../capture/http-observer';
 import { ConnectionSession, type EventSink, type LegCapture, type LegEnds } from '../capture/session';
 import type { ConnCloseEvent, DistributiveOmit, EventDraft, Leg, Side } from '../events/schema';
 import { parseClientHello, type TlsEvent } from '../tls';
+import { ProxyHeadSkipper } from '../pcap';
 import { verifyServerChain, type TrustStore } from '../x509';
 import type { VerdictFact } from '../record/record-format';
 import type { KeyIndex } from './key-index';
@@ -53,6 +54,11 @@ export class ReplayConnection {
   private readonly claimed: Record<Leg, string | null> = { client: null, upstream: null };
   private readonly resets: Record<Leg, Side | null> = { client: null, upstream: null };
   private singleVerdictDone = false;
+  /** Per leg, the proxy head of each direction (the server's is looked for only after the client sent one). */
+  private readonly heads: Record<Leg, { client: ProxyHeadSkipper; server: ProxyHeadSkipper | null }> = {
+    client: { client: new ProxyHeadSkipper('client'), server: null },
+    upstream: { client: new ProxyHeadSkipper('client'), server: null },
+  };
   /** A single connection is opened once its ClientHello is read (its target is then its SNI). */
   private pendingOpen: OpenDraft | null = null;
   private held: Buffer[] = [];
@@ -102,7 +108,7 @@ export class ReplayConnection {
     this.open(sni ? { ...draft, target: { host: sni, port: draft.target.port } } : draft);
     const held = this.held;
     this.held = [];
-    for (const b of held) this.data(this.httpLeg, 'client', b);
+    for (const b of held) this.tunnelData(this.httpLeg, 'client', b);
   }
 
   /** The TCP ends of a leg, as the capture has them (what the exports write). */
@@ -110,7 +116,37 @@ export class ReplayConnection {
     this.session.leg(leg).ends = ends;
   }
 
+  /**
+   * The bytes of one direction of a leg. A stream that starts with an HTTP CONNECT exchange (a recording's client leg,
+   * a capture of a proxy's port) is decoded from the first byte after it.
+   */
   data(leg: Leg, from: Side, bytes: Uint8Array): void {
+    const tunnel = this.afterProxyHead(leg, from, bytes);
+    if (tunnel !== null && tunnel.length > 0) this.tunnelData(leg, from, tunnel);
+  }
+
+  private afterProxyHead(leg: Leg, from: Side, bytes: Uint8Array): Uint8Array | null {
+    const h = this.heads[leg];
+    if (from === 'client') {
+      const out = h.client.push(bytes);
+      if (out !== null && h.client.skipped > 0) h.server ??= new ProxyHeadSkipper('server');
+      return out;
+    }
+    // The server's bytes: a client still undecided (a server that speaks first) is taken to have sent no head.
+    const held = h.client.flush();
+    if (held && held.length > 0) this.tunnelData(leg, 'client', held);
+    return h.server ? h.server.push(bytes) : bytes;
+  }
+
+  /** What a direction still held undecided goes to the decoder before it ends. */
+  private flushHeads(leg: Leg): void {
+    for (const side of ['client', 'server'] as const) {
+      const held = this.heads[leg][side]?.flush() ?? null;
+      if (held && held.length > 0) this.tunnelData(leg, side, held);
+    }
+  }
+
+  private tunnelData(leg: Leg, from: Side, bytes: Uint8Array): void {
     if (this.pendingOpen) {
       if (from === 'client') {
         this.held.push(Buffer.from(bytes));
@@ -132,12 +168,14 @@ export class ReplayConnection {
 
   /** Bytes the capture missed: that direction's records cannot be framed any more, so it is no longer decoded. */
   gap(leg: Leg, from: Side): void {
+    this.flushHeads(leg);
     this.openNow();
     this.broken[leg][from] = true;
   }
 
   /** A FIN or a reset on a leg, from `from`. tlslab's peer ending its side is step 8 on the wire, as live. */
   end(leg: Leg, from: Side, how: 'fin' | 'rst'): void {
+    this.flushHeads(leg);
     this.openNow();
     if (how === 'rst') this.resets[leg] ??= from;
     this.ended[leg][from] = true;
@@ -174,6 +212,8 @@ export class ReplayConnection {
 
   /** The capture ended. A single connection that ended on the wire is closed; anything else stays as it was. */
   endOfCapture(): void {
+    this.flushHeads('client');
+    this.flushHeads('upstream');
     this.openNow();
     if (this.kind === 'single' && !this.closed && (this.ended.upstream.client || this.ended.upstream.server)) this.closeSingle();
   }

@@ -126,6 +126,7 @@ describeWithTools(['tshark'], 'the exported pcapng in tshark', () => {
       '-Y', 'http.request', '-T', 'fields', '-e', 'tcp.dstport', '-e', 'http.request.uri'], { timeoutMs: 60000 });
     expect(r.code).toBe(0);
     const rows = r.stdout.trim().split('\n').map((l) => l.split('\t'));
-    expect(rows).toEqual([[String(app.proxyPort), '/wireshark-me'], [String(origin.port), '/wireshark-me']]);
+    // The client leg opens with its CONNECT exchange (as on the wire), then the tunnel's TLS.
+    expect(rows).toEqual([[String(app.proxyPort), `localhost:${origin.port}`], [String(app.proxyPort), '/wireshark-me'], [String(origin.port), '/wireshark-me']]);
   });
 });

@@ -63,9 +63,13 @@ describe('exportPcapng', () => {
       return d.ok ? `${d.segment.src.address}:${d.segment.src.port}>${d.segment.dst.address}:${d.segment.dst.port}` : 'bad';
     }));
     expect([...ends].sort()).toEqual(['127.0.0.1:40404>127.0.0.1:8443', '127.0.0.1:51000>127.0.0.1:8080', '127.0.0.1:8080>127.0.0.1:51000', '127.0.0.1:8443>127.0.0.1:40404']);
-    // The client leg: SYN, SYN+ACK, ACK, two data segments, the browser's FIN, tlslab's FIN, the last ACK; the upstream
-    // leg the same but for the server's FIN, which never came.
-    expect(packets).toHaveLength(8 + 6);
+    // The client leg: SYN, SYN+ACK, ACK, the CONNECT request and tlslab's answer, two data segments, the browser's FIN,
+    // tlslab's FIN, the last ACK; the upstream leg the same but for the CONNECT exchange and the server's FIN (which
+    // never came).
+    expect(packets).toHaveLength(10 + 6);
+    const first = (d: ReturnType<typeof decodeTcpPacket>): string => (d.ok ? Buffer.from(d.segment.payload).toString('latin1') : '');
+    expect(first(decodeTcpPacket(101, packets[3]?.data ?? new Uint8Array(0)))).toBe('CONNECT example.test:443 HTTP/1.1\r\nHost: example.test:443\r\n\r\n');
+    expect(first(decodeTcpPacket(101, packets[4]?.data ?? new Uint8Array(0)))).toBe('HTTP/1.1 200 Connection Established\r\nProxy-Agent: tlslab\r\n\r\n');
     const fins = packets.map((p) => decodeTcpPacket(p.linkType, p.data)).flatMap((d) => (d.ok && d.segment.flags.fin ? [`${d.segment.src.port}`] : []));
     expect(fins).toEqual(['51000', '8080', '40404']);
     expect(packets.map((p) => p.sec * 1e3 + p.nsec / 1e6).every((t, i, a) => i === 0 || t >= a[i - 1])).toBe(true);
@@ -76,6 +80,6 @@ describe('exportPcapng', () => {
     store.add('c8', { client: leg(100, [], CLIENT_ENDS), upstream: leg(100, [], null) });
     const bytes = exportPcapng([{ id: 'c8', events: events('c8'), kept: store.get('c8') }]);
     const packets = read(bytes as Uint8Array).items.filter((i) => i.kind === 'packet');
-    expect(packets.length).toBe(6); // the client leg only, still open: the browser's FIN, none from tlslab yet
+    expect(packets.length).toBe(8); // the client leg only (with its CONNECT exchange), still open: the browser's FIN, none from tlslab yet
   });
 });
