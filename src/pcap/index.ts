@@ -13,7 +13,7 @@ export { decodeTcpPacket, type PacketResult, type SkipReason } from './ip-tcp';
 export { ipv6Text } from '../ip-text';
 export { TcpHalfStream, type GapReason, type HalfEvent, type HalfStats, type PacketStamp } from './tcp-half-stream';
 export { TcpReassembler, type Direction, type ReassemblyOptions, type StreamEvent, type TcpConnection } from './tcp-reassembler';
-export { PcapngBuilder, epbFrame, writeTcpPcapng, type PcapngWriteOptions, type TcpStreamExport } from './pcapng-writer';
+export { PcapngBuilder, customBlock, epbFrame, keyLogBlock, writeTcpPcapng, type PcapngWriteOptions, type TcpStreamExport } from './pcapng-writer';
 export { addressBytes, ethernetFrame, ipTcpHeader, ipTcpHeaderBytes, ipTcpPacket, type TcpPacketSpec } from './packet-builder';
 export { TimeOrderWindow, type Timed, type TimeWindowOptions } from './time-window';
 export { proxyHeadLength, ProxyHeadSkipper, MAX_CONNECT_HEAD } from './http-connect';

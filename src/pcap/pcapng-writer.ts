@@ -123,6 +123,31 @@ function pad4(n: number): number {
   return (n + 3) & ~3;
 }
 
+/** One §4.7 Decryption Secrets Block of NSS key-log text, alone (for a writer that streams blocks). */
+export function keyLogBlock(le: boolean, text: string): Uint8Array {
+  return simpleBlock(le, BLOCK.DSB, SECRETS_TLS_KEY_LOG, encoder.encode(text));
+}
+
+/** One §4.8 Custom Block (the copyable kind), alone: `pen`, then `data` padded to 4 bytes, no options. */
+export function customBlock(le: boolean, pen: number, data: Uint8Array): Uint8Array {
+  return simpleBlock(le, BLOCK.CB, pen, data, false);
+}
+
+/** A block whose body is a 32-bit word, (for a DSB: the data's length,) then the data padded to 4 bytes. */
+function simpleBlock(le: boolean, type: number, word: number, data: Uint8Array, withLength = true): Uint8Array {
+  const head = withLength ? 16 : 12;
+  const total = head + pad4(data.length) + 4;
+  const b = new Uint8Array(total);
+  const v = new DataView(b.buffer);
+  v.setUint32(0, type, le);
+  v.setUint32(4, total, le);
+  v.setUint32(8, word, le);
+  if (withLength) v.setUint32(12, data.length, le);
+  b.set(data, head);
+  v.setUint32(total - 4, total, le);
+  return b;
+}
+
 /**
  * One EPB in pieces, for a writer that copies the packet bytes into its own buffer once: `head` (block header and the
  * EPB fields), then the caller's `capturedLength` bytes, then `tail` (padding, an opt_comment if any, the trailer).

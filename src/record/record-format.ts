@@ -4,7 +4,7 @@
 // Pure: builds and reads blocks; src/record/recording-file.ts and the exports write them, src/replay reads them.
 import type { EventDraft, Leg, Side, UpstreamPolicy } from '../events/schema';
 import type { LegEnds } from '../capture/session';
-import { addressBytes, epbFrame, ipTcpHeaderBytes, PcapngBuilder, type Endpoint } from '../pcap';
+import { addressBytes, customBlock, epbFrame, ipTcpHeaderBytes, keyLogBlock, PcapngBuilder, type Endpoint } from '../pcap';
 
 /**
  * The Private Enterprise Number of tlslab's Custom Blocks. tlslab has none registered: this is the one RFC 5612
@@ -152,9 +152,7 @@ export class RecordWriter {
   }
 
   fact(f: RecordFact): void {
-    const b = new PcapngBuilder(this.le);
-    b.addCustom(TLSLAB_PEN, encodeFact(f));
-    this.sink([dropSection(b.drain())], 'block', f.t);
+    this.sink([customBlock(this.le, TLSLAB_PEN, encodeFact(f))], 'block', f.t);
   }
 
   event(t: number, event: EventDraft): void {
@@ -163,9 +161,7 @@ export class RecordWriter {
 
   /** NSS key-log lines (each ending in a newline) in a Decryption Secrets Block. */
   keyLog(text: string, t: number): void {
-    const b = new PcapngBuilder(this.le);
-    b.addKeyLog(text);
-    this.sink([dropSection(b.drain())], 'secrets', t);
+    this.sink([keyLogBlock(this.le, text)], 'secrets', t);
   }
 
   /**
@@ -189,11 +185,6 @@ export class RecordWriter {
   }
 }
 
-/** The builder starts every drain with its section header; blocks after the first go without it. */
-function dropSection(bytes: Uint8Array): Uint8Array {
-  const total = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
-  return bytes.subarray(total);
-}
 
 /**
  * One leg as a TCP connection: SYN (with the leg comment), SYN+ACK, ACK; then each chunk as segments of at most
