@@ -4,12 +4,12 @@
 // untouched and never listed.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { contextProxy, launchChromium, makeNssHome, type TrustedHome } from '../helpers/chromium-proxy';
-import { screenshot } from '../helpers/dashboard-browser';
+import { screenshot, waitForLive } from '../helpers/dashboard-browser';
 import { labHost } from '../helpers/lab-proxy-conns';
 import { run, startTestTlslab, type TestTlslab } from '../helpers/tlslab';
 import { describeWithTools } from '../helpers/tools';
 
-jest.setTimeout(60_000);
+jest.setTimeout(90_000);
 
 const SIZE = { width: 1280, height: 800 };
 type Box = { x: number; y: number; width: number; height: number } | null;
@@ -37,8 +37,12 @@ describeWithTools(['chromium', 'certutil', 'curl'], 'projector follow mode on re
   async function projector(query: string): Promise<Page> {
     const page = await (await trusting.newContext({ viewport: SIZE, colorScheme: 'dark' })).newPage();
     page.on('pageerror', (e) => errors.push(String(e)));
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
     await page.goto(`${app.dashboardUrl as string}${query}`);
-    await page.locator('.link-live').waitFor();
+    await waitForLive(page, [errors, consoleErrors]);
     return page;
   }
   async function browse(ctx: BrowserContext, url: string): Promise<{ status: number | null; error: string | null }> {

@@ -23,6 +23,20 @@ export async function openPage(browser: Browser, url: string, width = 1280, heig
 }
 
 /**
+ * Waits until the page's event stream is live (the header's link pill). When it is not within `timeoutMs`, the error
+ * says what the pill shows (connecting, or reconnecting and why) and what the page reported, not a bare timeout.
+ */
+export async function waitForLive(page: Page, errorLists: ReadonlyArray<readonly string[]> = [], timeoutMs = 45_000): Promise<void> {
+  try {
+    await page.locator('.link-live').waitFor({ timeout: timeoutMs });
+  } catch (err) {
+    const errors = errorLists.flat();
+    const pill = await page.locator('.link').first().textContent({ timeout: 1000 }).catch(() => '(no link pill on the page)');
+    throw new Error(`The dashboard's stream did not come up within ${timeoutMs} ms at ${page.url()}: the link pill says ${JSON.stringify(pill)}; page errors: ${errors.length ? errors.join(' | ') : 'none'} (${(err as Error).message.split('\n')[0]})`, { cause: err });
+  }
+}
+
+/**
  * Saves `test-output/screenshots/<name>.png`. `tall`: the page scrolls inside its panes, so the viewport is grown to
  * the connection view's full height for the shot, then restored.
  */
