@@ -1,6 +1,7 @@
 // The lesson panel: pick a lesson, follow its tasks on your own live connections (the server says which connection
-// meets each task), answer its questions and see them checked. Network: GET /api/lessons, …/status, …/check.
-// Progress stays in this browser (localStorage); in a student's view the server sees only that student's connections.
+// meets each task), answer its questions and see them checked, and open each "where to look" place in the connection
+// view. Network: GET /api/lessons, …/status, …/check. Progress stays in this browser (localStorage), except in a
+// student's own view (classroom mode), where the server keeps it: GET/PUT /api/lessons/progress, POST …/answer.
 import { h, replace } from './dom.js';
 import { KeyScheduleView } from './key-schedule-view.js';
 import { ReplayView } from './replay-view.js';
@@ -68,8 +69,10 @@ function load(): Saved {
   return { lesson: null, grades: {} };
 }
 
-async function getJson<T>(url: string): Promise<T> {
-  const r = await fetch(url, { headers: { Accept: 'application/json' } });
+async function getJson<T>(url: string, init: { method: 'PUT' | 'POST'; body: unknown } | null = null): Promise<T> {
+  const r = await fetch(url, init === null
+    ? { headers: { Accept: 'application/json' } }
+    : { method: init.method, headers: { Accept: 'application/json', 'Content-Type': 'application/json' }, body: JSON.stringify(init.body) });
   const body = (await r.json()) as T & { message?: string };
   if (!r.ok) throw new Error(body.message ?? `${r.status}`);
   return body;
@@ -120,6 +123,8 @@ export class LessonPanel {
   readonly button = h('button', { type: 'button', class: 'toggle lessons-btn', 'aria-pressed': 'false', 'aria-controls': 'lessons', title: 'Guided lessons on your own connections', text: '✎ Lessons' });
   private lessons: PanelLesson[] = [];
   private saved = load();
+  /** A student's own view: progress is the server's (never this browser's storage, which classmates may share). */
+  private server = false;
   private status: TaskStatus[] = [];
   private timer: number | null = null;
   private readonly replay = new ReplayView();
@@ -127,6 +132,20 @@ export class LessonPanel {
 
   constructor(private readonly openConnection: (id: string) => void) {
     this.button.addEventListener('click', () => this.toggle(this.el.hidden));
+  }
+
+  /** Keeps progress on the server from now on (a student's own view, classroom mode), starting from what it holds. */
+  useServerProgress(): void {
+    this.server = true;
+    this.saved = { lesson: null, grades: {} };
+    getJson<{ current: string | null; grades: Saved['grades'] }>('/api/lessons/progress').then((p) => {
+      this.saved = { lesson: p.current, grades: p.grades };
+      this.status = [];
+      if (!this.el.hidden && this.lessons.length > 0) {
+        this.render();
+        void this.poll();
+      }
+    }, () => undefined);
   }
 
   toggle(on: boolean): void {
@@ -160,7 +179,7 @@ export class LessonPanel {
   }
 
   private save(): void {
-    localStorage.setItem(STORE, JSON.stringify(this.saved));
+    if (!this.server) localStorage.setItem(STORE, JSON.stringify(this.saved));
   }
 
   private async poll(): Promise<void> {
@@ -183,6 +202,7 @@ export class LessonPanel {
       this.saved.lesson = picker.value || null;
       this.status = [];
       this.save();
+      if (this.server) void getJson('/api/lessons/progress', { method: 'PUT', body: { current: this.saved.lesson } }).catch(() => undefined);
       this.render();
       void this.poll();
     });
@@ -250,8 +270,12 @@ export class LessonPanel {
     const result = h('span', { class: `grade ${g ? `grade-${g.status}` : ''}`, role: 'status' }, g ? gradeText(g, q.kind) : '');
     const check = h('button', { type: 'button', class: 'check', text: 'Check', disabled: q.kind === 'fact' && conn === null });
     check.addEventListener('click', () => {
-      const qs = new URLSearchParams({ question: q.id, answer: answer(), ...(q.kind === 'fact' && conn !== null ? { conn } : {}) });
-      getJson<Grade>(`/api/lessons/${encodeURIComponent(l.id)}/check?${qs.toString()}`).then((grade) => {
+      const asked = { question: q.id, answer: answer(), ...(q.kind === 'fact' && conn !== null ? { conn } : {}) };
+      const base = `/api/lessons/${encodeURIComponent(l.id)}`;
+      const graded = this.server
+        ? getJson<Grade>(`${base}/answer`, { method: 'POST', body: asked })
+        : getJson<Grade>(`${base}/check?${new URLSearchParams(asked).toString()}`);
+      graded.then((grade) => {
         (this.saved.grades[l.id] ??= {})[q.id] = grade;
         this.save();
         this.render();

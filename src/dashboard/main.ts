@@ -269,6 +269,9 @@ function onMessage(m: ServerMessage): void {
     case 'events':
       store.apply(m.events);
       break;
+    case 'room-lessons':
+      store.roomLessons(m.student, m.lessons);
+      break;
     case 'gap':
       missed += m.missed;
       showGap(
@@ -317,6 +320,7 @@ function studentView(me: Student): void {
   conn.onSpotlight = null;
   conn.onScope = null;
   roomBtn.remove();
+  lessons.useServerProgress();
   replace(
     studentBar,
     h('span', { class: 'student-me' }, 'Signed in to the proxy as ', h('strong', { class: 'student-name', text: me.name }), '. This view shows the connections made under your name, and only those.'),

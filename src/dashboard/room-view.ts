@@ -1,7 +1,8 @@
 // The room overview panel of the instructor's dashboard (classroom mode): one line per student — connections,
-// failures, lab cases reached, last seen — with "Show" (filter the list) and "Spotlight". DOM only; reads the Store.
+// failures, lab cases reached, the lessons they finished and the one they are on, last seen — with "Show" (filter the
+// list) and "Spotlight". DOM only; reads the Store.
 import type { Student } from '../events/schema.js';
-import { roomRows, type Room, type RoomStudent } from '../events/room.js';
+import { roomRows, type Room, type RoomLessons, type RoomStudent } from '../events/room.js';
 import { fmtClock, h, replace } from './dom.js';
 
 /** `just now`, `42 s ago`, `7 min ago`, `2 h ago`. */
@@ -28,7 +29,7 @@ export class RoomView {
     const table = h(
       'table',
       { class: 'room-table' },
-      h('thead', null, h('tr', null, ...['Student', 'Connections', 'Failures', 'Lab cases reached', 'Last seen', ''].map((t) => h('th', { scope: 'col', text: t })))),
+      h('thead', null, h('tr', null, ...['Student', 'Connections', 'Failures', 'Lab cases reached', 'Lessons', 'Last seen', ''].map((t) => h('th', { scope: 'col', text: t })))),
       this.body,
     );
     this.el = h('section', { class: 'room-pane', id: 'room', 'aria-label': 'Room overview', hidden: true }, h('h2', { class: 'room-title', text: 'Room overview' }), this.caption, h('div', { class: 'room-scroll' }, table));
@@ -69,9 +70,10 @@ export class RoomView {
   private render(): void {
     const now = Date.now();
     const failing = this.rows.filter((r) => r.failures > 0).length;
+    const finished = this.rows.reduce((n, r) => n + (r.lessons?.finished.length ?? 0), 0);
     this.caption.textContent = this.rows.length === 0
       ? 'No student has signed in to the proxy yet.'
-      : `${this.rows.length} student${this.rows.length === 1 ? '' : 's'} · ${this.rows.reduce((n, r) => n + r.connections, 0)} connections · ${failing} with a failure`;
+      : `${this.rows.length} student${this.rows.length === 1 ? '' : 's'} · ${this.rows.reduce((n, r) => n + r.connections, 0)} connections · ${failing} with a failure · ${finished} lesson${finished === 1 ? '' : 's'} finished`;
     replace(
       this.body,
       ...this.rows.map((r) =>
@@ -82,6 +84,7 @@ export class RoomView {
           h('td', { class: 'num', text: r.connections }),
           h('td', { class: `num${r.failures > 0 ? ' room-fail' : ''}`, text: r.failures > 0 ? `✗ ${r.failures}` : '0' }),
           h('td', { class: 'room-labs' }, ...(r.labs.length ? r.labs.map((l) => h('span', { class: 'tag', text: l })) : [h('span', { class: 'muted', text: '—' })])),
+          lessonsCell(r.lessons),
           h('td', { class: 'room-seen', title: fmtClock(r.lastSeen), text: ago(r.lastSeen, now) }),
           h(
             'td',
@@ -93,4 +96,17 @@ export class RoomView {
       ),
     );
   }
+}
+
+/** The lessons a student finished (✓ id, right answers of all) and the one open in their panel (→ id, answered of all). */
+function lessonsCell(l: RoomLessons | undefined): HTMLElement {
+  const done = l?.finished ?? [];
+  const cur = l?.current && !done.some((f) => f.id === l.current?.id) ? l.current : null;
+  if (done.length === 0 && cur === null) return h('td', { class: 'room-lessons' }, h('span', { class: 'muted', text: '—' }));
+  return h(
+    'td',
+    { class: 'room-lessons' },
+    ...done.map((f) => h('span', { class: 'tag lesson-done', 'data-lesson': f.id, title: `Finished: ${f.correct} of ${f.total} answers right`, text: `✓ ${f.id} ${f.correct}/${f.total}` })),
+    cur ? h('span', { class: 'tag lesson-on', 'data-lesson': cur.id, title: `On this lesson: ${cur.answered} of ${cur.total} questions answered`, text: `→ ${cur.id} ${cur.answered}/${cur.total}` }) : null,
+  );
 }

@@ -1,8 +1,8 @@
 // The dashboard's in-memory model: every connection's events and its live summary, and the room overview, fed by
 // the stream. No DOM and no network: the stream client pushes messages in, views read and subscribe.
-import type { TlslabEvent } from '../events/schema.js';
+import type { Student, TlslabEvent } from '../events/schema.js';
 import type { ConnectionSummary } from '../events/stream.js';
-import { applyRoomEvent, type Room, type RoomStudent } from '../events/room.js';
+import { applyRoomEvent, applyRoomLessons, type Room, type RoomLessons, type RoomStudent } from '../events/room.js';
 import { reduceSummary } from './summary-reducer.js';
 
 export interface ConnRecord {
@@ -76,6 +76,14 @@ export class Store {
   /** Appends live events (in seq order) and updates their summaries. */
   apply(events: readonly TlslabEvent[]): void {
     for (const e of events) this.addEvent(e, true);
+    this.schedule();
+  }
+
+  /** A student's lesson progress, as the server sent it (`room-lessons`): set on their room line. */
+  roomLessons(student: Student, lessons: RoomLessons): void {
+    if (this.room === null) return;
+    applyRoomLessons(this.room, student, lessons);
+    this.pending.room = true;
     this.schedule();
   }
 

@@ -1,6 +1,7 @@
 // The room overview of classroom mode as a pure reducer beside the summary reducer: per student, how many
-// connections, how many ended failed, the lab cases reached, when last seen. Shared by the server and the dashboard.
-import type { TlslabEvent } from './schema.js';
+// connections, how many ended failed, the lab cases reached, when last seen, and (set by the server) the lessons they
+// are on and finished. Shared by the server and the dashboard.
+import type { Student, TlslabEvent } from './schema.js';
 import type { ConnectionSummary } from './stream.js';
 import { isFailure } from './summary.js';
 
@@ -21,6 +22,18 @@ export interface RoomStudent {
   lastSeen: number;
   /** Their newest connection (the latest `conn:open`): what a spotlight opens first. */
   lastConn: string;
+  /** Their lesson progress, kept by the server (a student's view through the proxy); absent until they answer or pick one. */
+  lessons?: RoomLessons;
+}
+
+/** One student's lessons as the room overview shows them: the one they are on, and those they finished. */
+export interface RoomLessons {
+  /** The lesson open in their panel, with how many of its questions they have answered; null when none is. */
+  current: { id: string; answered: number; total: number } | null;
+  /** Lessons whose every question they answered, in the order they finished them, with how many were right. */
+  finished: { id: string; correct: number; total: number }[];
+  /** When their progress last changed (ms since the epoch, the server's clock). */
+  t: number;
 }
 
 /** The room: students by id. */
@@ -61,6 +74,20 @@ export function applyRoomEvent(room: Room, e: TlslabEvent, s: ConnectionSummary 
   if (next === undefined || next === prev) return null;
   room.set(id, next);
   if (prev === undefined && room.size > Math.max(1, max)) dropLeastRecent(room, id);
+  return next;
+}
+
+/**
+ * Sets one student's lesson progress on their line (made, with no connections, if they have none yet). Connections,
+ * failures and lab cases are left as the events made them: both the server and the dashboard fold events in
+ * themselves, and progress is a whole state, so applying it twice or late changes nothing. Returns the new line.
+ */
+export function applyRoomLessons(room: Room, who: Student, lessons: RoomLessons, max = MAX_ROOM_STUDENTS): RoomStudent {
+  const prev = room.get(who.id);
+  const base: RoomStudent = prev ?? { id: who.id, name: who.name, connections: 0, failures: 0, labs: [], firstSeen: lessons.t, lastSeen: lessons.t, lastConn: '' };
+  const next: RoomStudent = { ...base, lessons, lastSeen: Math.max(base.lastSeen, lessons.t) };
+  room.set(who.id, next);
+  if (prev === undefined && room.size > Math.max(1, max)) dropLeastRecent(room, who.id);
   return next;
 }
 

@@ -1,7 +1,7 @@
 // The WebSocket wire protocol between the dashboard server and its clients, and the per-connection summary.
 // Plain types only — no Node imports — shared by src/server and src/dashboard.
 import type { ClientOutcome, Endpoint, FailureCause, Leg, Named, Student, TlslabEvent, UpstreamPolicy } from './schema.js';
-import type { RoomStudent } from './room.js';
+import type { RoomLessons, RoomStudent } from './room.js';
 
 /** Filters a client may ask for (as `/ws?conn=…&host=…&client=…&student=…&failures=1`, or later in a `filter` message). */
 export interface StreamFilter {
@@ -32,6 +32,11 @@ export type ServerMessage =
   | { kind: 'snapshot'; filter?: StreamFilter; events: TlslabEvent[]; summaries: ConnectionSummary[]; evicted: number; room?: RoomStudent[] }
   /** Live events, in `seq` order, after the snapshot. */
   | { kind: 'events'; events: TlslabEvent[] }
+  /**
+   * One student's lesson progress changed (they answered a question or picked a lesson in their own view): the whole
+   * of it, to set on their room line. The dashboard port only; the snapshot's `room` carries it as of the snapshot.
+   */
+  | { kind: 'room-lessons'; student: Student; lessons: RoomLessons }
   /** This client fell behind (or history was evicted): `missed` events between `fromSeq` and `toSeq` were not sent. */
   | { kind: 'gap'; missed: number; fromSeq: number; toSeq: number; reason: 'slow-consumer' | 'history-evicted' }
   | { kind: 'heartbeat'; t: number };

@@ -13,6 +13,8 @@ import type { RoomStudent } from '../events/room';
 import { inScope, type ViewScope } from './view-scope';
 import { handleSessionRoutes, type ReplayControl, type SessionExportsApi } from './session-routes';
 import { handleLessonRoutes } from './lesson-routes';
+import type { LessonProgress } from './lesson-progress';
+import { handleProgressRoutes } from './progress-routes';
 import type { LessonService } from '../lessons';
 
 export interface ApiContext {
@@ -34,6 +36,8 @@ export interface ApiContext {
   lessons?: LessonService;
   /** A connection's key schedule (`/api/connections/:id/key-schedule`), or null when its capture is not kept. */
   keySchedule?: (id: string) => unknown;
+  /** The students' lesson progress (`/api/lessons/progress`, `/api/lessons/:id/answer`, a student's view only). */
+  progress?: LessonProgress;
 }
 
 /** Routes that describe the whole room, not one's own connections: a student's view gets a 403 for them. */
@@ -45,6 +49,7 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, c
   if (p !== '/api' && !p.startsWith('/api/')) return false;
   const head = req.method === 'HEAD';
   if (handleSessionRoutes(req, res, url, ctx)) return true;
+  if (handleProgressRoutes(req, res, url, ctx)) return true;
   if (handleLessonRoutes(req, res, url, ctx)) return true;
   if (req.method !== 'GET' && !head) {
     sendError(res, 405, 'method-not-allowed', 'The API is read-only: use GET.', false, { Allow: 'GET, HEAD' });

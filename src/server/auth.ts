@@ -130,14 +130,24 @@ export const STUDENT_VIEW_HOST = 'tlslab';
  * sends by itself like a cookie. No `Origin` (a non-browser client) is let through: it holds the sign-in itself.
  */
 export function authorizeStudentUpgrade(req: IncomingMessage): { ok: true } | { ok: false; status: 403; message: string } {
+  const from = studentViewOrigin(req);
+  if (from === 'ours' || from === 'none') return { ok: true };
+  return { ok: false, status: 403, message: from === 'malformed' ? 'Malformed Origin header.' : `Your view's stream opens from its own page (http://${STUDENT_VIEW_HOST}/) only.` };
+}
+
+/**
+ * Where a request to the student view says it comes from: no `Origin` (not a browser's cross-origin request), the
+ * view's own page (http(s)://tlslab, any port), another page, or an unreadable header. What the stream and the
+ * student's writes (`PUT /api/lessons/progress`, `POST /api/lessons/:id/answer`) check.
+ */
+export function studentViewOrigin(req: IncomingMessage): 'none' | 'ours' | 'other' | 'malformed' {
   const origin = req.headers.origin;
-  if (origin === undefined) return { ok: true };
+  if (origin === undefined) return 'none';
   let u: URL;
   try {
     u = new URL(origin);
   } catch {
-    return { ok: false, status: 403, message: 'Malformed Origin header.' };
+    return 'malformed';
   }
-  if ((u.protocol === 'http:' || u.protocol === 'https:') && u.hostname.toLowerCase() === STUDENT_VIEW_HOST) return { ok: true };
-  return { ok: false, status: 403, message: `Your view's stream opens from its own page (http://${STUDENT_VIEW_HOST}/) only.` };
+  return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname.toLowerCase() === STUDENT_VIEW_HOST ? 'ours' : 'other';
 }

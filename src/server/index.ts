@@ -18,6 +18,7 @@ import { defaultStaticRoots, serveFile } from './static-files';
 import type { StaticRoots } from './static-files';
 import { StreamHub } from './stream-hub';
 import { RoomTracker } from './room-tracker';
+import { LessonProgress } from './lesson-progress';
 import { studentScope, WHOLE_ROOM, type ViewScope } from './view-scope';
 
 export interface DashboardServerOptions {
@@ -113,6 +114,13 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
     viewerStallMs: opts.viewerStallMs,
     room: () => room.rows(),
   });
+  // Classroom mode: each student's lesson progress on the server, and the instructor's room told as it changes.
+  const progress = opts.lessons === undefined ? undefined : new LessonProgress(opts.lessons, {
+    onChange: (student, lessons) => {
+      room.setLessons(student, lessons);
+      hub.roomLessons(student, lessons);
+    },
+  });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, perMessageDeflate: false });
 
   const failed = (res: http.ServerResponse) => (err: unknown): void => {
@@ -149,7 +157,7 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
   /** What both views serve: the API within `scope`, then the page, its assets and scripts. */
   async function serve(req: http.IncomingMessage, res: http.ServerResponse, url: URL, scope: ViewScope): Promise<void> {
     const head = req.method === 'HEAD';
-    if (handleApi(req, res, url, { bus: opts.bus, startedAt, streams: () => hub.stats(), pcapng: opts.pcapng, exports: opts.exports, replay: opts.replay, lessons: opts.lessons, keySchedule: opts.keySchedule, scope, room: () => room.rows() })) return;
+    if (handleApi(req, res, url, { bus: opts.bus, startedAt, streams: () => hub.stats(), pcapng: opts.pcapng, exports: opts.exports, replay: opts.replay, lessons: opts.lessons, keySchedule: opts.keySchedule, progress, scope, room: () => room.rows() })) return;
     if (req.method !== 'GET' && !head) {
       sendError(res, 405, 'method-not-allowed', 'Only GET and HEAD are served.', head, { Allow: 'GET, HEAD' });
       return;

@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventBus } from '../events/bus';
 import { newestFirst } from '../events/summary';
-import type { ConnectionView, LessonService } from '../lessons';
+import type { ConnectionView, Grade, LessonService } from '../lessons';
 import { checkQueryLength, connectionId } from './api-query';
 import { sendError, sendJson } from './http-util';
 import { inScope, type ViewScope } from './view-scope';
@@ -22,19 +22,50 @@ const PROGRESS_CONNECTIONS = 300;
 const ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
 const MAX_ANSWER = 200;
 
-type Query = { ok: true; value: Record<string, string> } | { ok: false; message: string };
+export type Fields = { ok: true; value: Record<string, string> } | { ok: false; message: string };
 
-/** Exactly the parameters allowed, each once, none over its length, no control characters. */
-function query(url: URL, allowed: readonly string[], required: readonly string[]): Query {
+/**
+ * Exactly the parameters allowed, each once, each a string of at most 200 characters without control characters, the
+ * required ones not empty: a query string's (`url.searchParams`) or a JSON body's (`Object.entries`).
+ */
+export function fields(entries: Iterable<[string, unknown]>, allowed: readonly string[], required: readonly string[]): Fields {
   const value: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) {
+  for (const [k, v] of entries) {
     if (!allowed.includes(k)) return { ok: false, message: `Unknown parameter "${k.slice(0, 32)}" (allowed: ${allowed.join(', ') || 'none'}).` };
     if (Object.hasOwn(value, k)) return { ok: false, message: `The parameter "${k}" is given twice.` };
+    if (typeof v !== 'string') return { ok: false, message: `The parameter "${k}" must be a string.` };
     if (v.length > MAX_ANSWER || /\p{Cc}/u.test(v)) return { ok: false, message: `The parameter "${k}" is over ${MAX_ANSWER} characters or holds control characters.` };
     value[k] = v;
   }
   for (const k of required) if (value[k] === undefined || value[k] === '') return { ok: false, message: `The parameter "${k}" is missing.` };
   return { ok: true, value };
+}
+
+function query(url: URL, allowed: readonly string[], required: readonly string[]): Fields {
+  return fields(url.searchParams, allowed, required);
+}
+
+/** A lesson id from a path, if it names a lesson. */
+export function lessonOf(lessons: LessonService, raw: string): string | null {
+  return ID.test(raw) && lessons.get(raw) !== undefined ? raw : null;
+}
+
+export type Graded = { ok: true; grade: Grade } | { ok: false; status: 400 | 404; message: string };
+
+/**
+ * One answer graded by the server (`question`, `answer` and, for a question about a connection, `conn`: one this view
+ * may see). The one grading path of `GET …/check` and `POST …/answer`.
+ */
+export function gradeAnswerIn(ctx: LessonRoutesContext, lessons: LessonService, lessonId: string, q: Record<string, string>): Graded {
+  let view: ConnectionView | null = null;
+  if (q.conn !== undefined) {
+    const checked = connectionId(q.conn);
+    if (!checked.ok) return { ok: false, status: 400, message: checked.message };
+    view = viewOf(ctx, checked.value);
+    if (view === null) return { ok: false, status: 404, message: `No connection "${checked.value.slice(0, 64)}" is known (it may have been evicted).` };
+  }
+  const r = lessons.check(lessonId, q.question ?? '', q.answer ?? '', view);
+  return r.ok ? r : { ok: false, status: r.status, message: r.message };
 }
 
 /** Handles `/api/lessons…` and `/api/connections/:id/key-schedule`; false for any other path. */
@@ -68,8 +99,8 @@ export function handleLessonRoutes(req: IncomingMessage, res: ServerResponse, ur
     return true;
   }
   const m = /^\/api\/lessons\/([^/]+)\/(status|check)$/.exec(p);
-  const lessonId = m?.[1] ?? '';
-  if (m === null || !ID.test(lessonId) || lessons.get(lessonId) === undefined) {
+  const lessonId = lessonOf(lessons, m?.[1] ?? '');
+  if (m === null || lessonId === null) {
     sendError(res, 404, 'not-found', `No lesson route at ${p.slice(0, 100)} (see GET /api/lessons).`, head);
     return true;
   }
@@ -80,24 +111,7 @@ export function handleLessonRoutes(req: IncomingMessage, res: ServerResponse, ur
     return true;
   }
   const q = query(url, ['question', 'answer', 'conn'], ['question', 'answer']);
-  if (!q.ok) {
-    sendError(res, 400, 'bad-request', q.message, head);
-    return true;
-  }
-  let view: ConnectionView | null = null;
-  if (q.value.conn !== undefined) {
-    const checked = connectionId(q.value.conn);
-    if (!checked.ok) {
-      sendError(res, 400, 'bad-request', checked.message, head);
-      return true;
-    }
-    view = viewOf(ctx, checked.value);
-    if (view === null) {
-      sendError(res, 404, 'not-found', `No connection "${checked.value.slice(0, 64)}" is known (it may have been evicted).`, head);
-      return true;
-    }
-  }
-  const r = lessons.check(lessonId, q.value.question, q.value.answer, view);
+  const r = q.ok ? gradeAnswerIn(ctx, lessons, lessonId, q.value) : { ok: false as const, status: 400 as const, message: q.message };
   if (!r.ok) sendError(res, r.status, r.status === 404 ? 'not-found' : 'bad-request', r.message, head);
   else sendJson(res, 200, r.grade, head);
   return true;

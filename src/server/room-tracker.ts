@@ -1,7 +1,9 @@
-// The server's copy of the room overview: every bus event folded in with the shared reducer (src/events/room.ts),
-// for the instructor's snapshots and GET /api/room. No I/O: a bus subscription and a Map.
+// The server's copy of the room overview: every bus event folded in with the shared reducer (src/events/room.ts), and
+// each student's lesson progress as it changes, for the instructor's snapshots and GET /api/room. No I/O: a bus
+// subscription and a Map.
 import type { EventBus } from '../events/bus';
-import { applyRoomEvent, roomRows, type Room, type RoomStudent } from '../events/room';
+import { applyRoomEvent, applyRoomLessons, roomRows, type Room, type RoomLessons, type RoomStudent } from '../events/room';
+import type { Student } from '../events/schema';
 
 export class RoomTracker {
   private readonly room: Room = new Map();
@@ -12,6 +14,11 @@ export class RoomTracker {
     this.unsubscribe = bus.subscribe((e) => {
       applyRoomEvent(this.room, e, this.bus.summary(e.conn));
     });
+  }
+
+  /** A student's lesson progress changed (the whole of it): set on their line. */
+  setLessons(student: Student, lessons: RoomLessons): void {
+    applyRoomLessons(this.room, student, lessons);
   }
 
   /** The room's lines, sorted as the overview shows them. */

@@ -56,6 +56,11 @@ export class StreamClient {
   /** Stall watch: since when the socket has stayed above the high-water mark without draining below `stallLow`. */
   stallSince: number | null = null;
   stallLow = 0;
+  /**
+   * Whole-room viewers: students whose lesson progress changed since this viewer's snapshot and was not sent yet
+   * (latest state only, so at most one message per student waits).
+   */
+  readonly roomLessons = new Map<string, Extract<ServerMessage, { kind: 'room-lessons' }>>();
   /** Set once the hub has dropped this client (it sends nothing more). */
   dropped = false;
   /** Whose connections this viewer may see: checked on every event and snapshot, whatever the filter says. */
@@ -70,7 +75,7 @@ export class StreamClient {
     this.opts = opts;
     this.queue = new ClientQueue(opts.queue);
     this.onWritten = () => {
-      if (this.queue.hasWork || this.pendingFilter !== null) this.opts.wake();
+      if (this.queue.hasWork || this.pendingFilter !== null || this.roomLessons.size > 0) this.opts.wake();
     };
   }
 
@@ -130,6 +135,11 @@ export class StreamClient {
    * is backed up. When backed up, the write callback of the last send wakes the hub to try again.
    */
   flush(encode: BatchEncoder): void {
+    for (const [id, msg] of this.roomLessons) {
+      if (!this.open || this.backedUp) break;
+      this.roomLessons.delete(id);
+      this.sendMessage(msg);
+    }
     while (this.open && this.queue.hasWork && !this.backedUp) {
       const gap = this.queue.takeGap();
       if (gap !== null) {

@@ -6,7 +6,8 @@ import type { EventBus } from '../events/bus';
 import { EVENT_SCHEMA_VERSION } from '../events/schema';
 import type { TlslabEvent } from '../events/schema';
 import type { ClientMessage, ConnectionSummary, StreamFilter } from '../events/stream';
-import type { RoomStudent } from '../events/room';
+import type { RoomLessons, RoomStudent } from '../events/room';
+import type { Student } from '../events/schema';
 import { matchesFilter, matchesIdentity, normalizeFilter } from '../events/filter';
 import { isFailure, newestFirst } from '../events/summary';
 import type { Logger } from '../log';
@@ -194,6 +195,7 @@ export class StreamHub {
     const scope = client.scope;
     client.queue.clear();
     client.seenFailed.clear();
+    client.roomLessons.clear(); // the snapshot's room holds them
     client.minSeq = bus.seq;
     client.lastSnapshotAt = performance.now();
     this.snapshotsBuilt++;
@@ -232,6 +234,21 @@ export class StreamHub {
         if (!c.seenFailed.has(e.conn)) this.backfill(c, e);
       }
       c.queue.push(e);
+      queued = true;
+    }
+    if (queued) this.schedule();
+  }
+
+  /**
+   * A student's lesson progress changed: every whole-room viewer gets it (`room-lessons`) on the next flush. Progress
+   * is a whole state, so a backed-up viewer holds only the latest per student, never a backlog of them.
+   */
+  roomLessons(student: Student, lessons: RoomLessons): void {
+    const msg = { kind: 'room-lessons' as const, student: { id: student.id, name: student.name }, lessons };
+    let queued = false;
+    for (const c of this.clients) {
+      if (c.scope.student !== null) continue;
+      c.roomLessons.set(student.id, msg);
       queued = true;
     }
     if (queued) this.schedule();

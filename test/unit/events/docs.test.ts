@@ -49,7 +49,7 @@ describe('docs/events.md', () => {
   });
 
   it('documents every wire message kind and every failure cause', () => {
-    for (const kind of ['hello', 'snapshot', 'events', 'gap', 'heartbeat']) {
+    for (const kind of ['hello', 'snapshot', 'events', 'room-lessons', 'gap', 'heartbeat']) {
       const body = secs.get(kind);
       expect(body).toBeDefined();
       const m = /```json\n(.+?)\n```/s.exec(body ?? '');
