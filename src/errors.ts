@@ -30,6 +30,7 @@ export const ERRORS = {
   TLSLAB_ERR_IDLE_TIMEOUT: 'Nothing moved on a CONNECT tunnel, a plain-HTTP exchange or a WebSocket relay for longer than its idle timeout',
   TLSLAB_ERR_CLIENT_REFUSED: 'Classroom address guard: a client from a public address may not use the proxy (--allow-client widens it)',
   TLSLAB_ERR_TARGET_REFUSED: "Address guard: the target is the computer tlslab runs on (loopback, link-local, one of its addresses) or tlslab's own port",
+  TLSLAB_ERR_SIGN_IN: 'Classroom mode: a proxy sign-in was refused (a wrong class code, an empty or unreadable name, or a name signed in from another address) (407)',
   TLSLAB_ERR_SIGN_IN_LIMIT: 'Classroom mode: too many failed proxy sign-ins came from one address; new ones are not checked for a while (429)',
   TLSLAB_ERR_FAIR_SHARE: "Classroom mode: a student went past their fair share of the proxy (open tunnels or new connections a second) (429)",
   TLSLAB_ERR_LISTEN: 'A port could not be opened',

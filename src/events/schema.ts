@@ -205,7 +205,8 @@ export type FailureCause =
   | 'client-timeout'
   | 'http-limit'
   | 'upstream-bad-response'
-  | 'guard-refused';
+  | 'guard-refused'
+  | 'sign-in-refused';
 
 export const FAILURE_CAUSES: Readonly<Record<FailureCause, string>> = {
   closed: 'The connection ended normally.',
@@ -229,6 +230,7 @@ export const FAILURE_CAUSES: Readonly<Record<FailureCause, string>> = {
   'http-limit': "Part of an HTTP message was larger than tlslab reads, so tlslab stopped showing this connection's HTTP; its bytes were still relayed.",
   'upstream-bad-response': "The real server's answer was not valid HTTP, so tlslab could not pass it on.",
   'guard-refused': "tlslab refused the connection without contacting any server: the target is the computer tlslab runs on (or tlslab's own port), or the client may not use this proxy.",
+  'sign-in-refused': 'tlslab asked the browser to sign in to the proxy (407 Proxy Authentication Required), and the name or class code it sent was refused, so no server was contacted.',
 };
 
 /**
@@ -258,6 +260,7 @@ export const FAILURE_CAUSE_STEP: Readonly<Record<FailureCause, LessonStep | null
   'http-limit': null,
   'upstream-bad-response': null,
   'guard-refused': null,
+  'sign-in-refused': null,
 };
 
 /**

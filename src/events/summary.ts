@@ -74,6 +74,7 @@ const CAUSE_LEG: Readonly<Record<FailureCause, Leg | null>> = {
   'http-limit': null,
   'upstream-bad-response': 'upstream',
   'guard-refused': 'client',
+  'sign-in-refused': 'client',
 };
 
 /** Causes that are not failures: the connection ended as it should (or was relayed as-is). */

@@ -18,6 +18,7 @@ import {
   serializeAnswer,
   shareExceeded,
   tooManyFailures,
+  type AuthFailure,
   type CidrSet,
   type Decision,
   type Lease,
@@ -120,13 +121,18 @@ export class ProxyGate {
     const proxy = this.#proxyAddress(q.socket);
     const auth = authenticate(req.headers['proxy-authorization'], this.classCode);
     if (!auth.ok) {
-      if (COUNTS_AS_ATTEMPT[auth.failure]) this.#failures.fail(client);
+      if (COUNTS_AS_ATTEMPT[auth.failure]) {
+        this.#failures.fail(client);
+        // A browser's first request, without credentials, is no refusal worth showing; a wrong code or name is.
+        this.#record(`refused ${auth.failure} ${FailureLimiter.keyOf(client)}`, q, null, 'TLSLAB_ERR_SIGN_IN', 'sign-in-refused', signInRefused(auth.failure, FailureLimiter.keyOf(client)));
+      }
       this.ctx.log.debug({ client, failure: auth.failure }, 'proxy sign-in refused');
       return { ok: false, answer: proxyAuthRequired(auth.failure, proxy) };
     }
     const claim = this.roster.claim(auth.id, auth.name, client);
     if (!claim.ok) {
       this.ctx.log.info({ client, student: auth.id }, 'proxy sign-in refused: the name is signed in from another address');
+      this.#record(`refused name-in-use ${FailureLimiter.keyOf(client)}`, q, null, 'TLSLAB_ERR_SIGN_IN', 'sign-in-refused', signInRefused('name-in-use', FailureLimiter.keyOf(client), auth.name));
       return { ok: false, answer: proxyAuthRequired('name-in-use', proxy) };
     }
     if (claim.isNew) this.ctx.log.info({ student: auth.id, name: auth.name, client: claim.entry.address }, 'student signed in');
@@ -256,4 +262,19 @@ export function answerResponse(res: ServerResponse, a: ProxyAnswer): void {
   res.shouldKeepAlive = false;
   res.writeHead(a.status, a.statusText, Object.fromEntries(a.headers));
   res.end(a.body);
+}
+
+/**
+ * The instructor's sentence for a refused sign-in. It never quotes the password, and quotes the name only once the
+ * class code was right (a student who typed the code into the name field must not see it on the projector).
+ */
+function signInRefused(failure: AuthFailure | 'name-in-use', from: string, name?: string): string {
+  const why = failure === 'wrong-code'
+    ? 'the class code was wrong'
+    : failure === 'empty-name'
+      ? 'the name was empty once spaces and invisible characters were taken out'
+      : failure === 'name-in-use'
+        ? `the name "${name ?? ''}" is already signed in from another address`
+        : 'the browser sent the sign-in in a form tlslab cannot read (not HTTP Basic, not UTF-8, or too long)';
+  return `A proxy sign-in from ${from} was refused (407): ${why}. [${failure}]`;
 }

@@ -82,6 +82,7 @@ describeWithNetns(['curl'], 'classroom sign-in from a LAN student', () => {
   });
 
   it('a request without credentials gets 407 with a Basic challenge and what to type (plain HTTP and CONNECT)', async () => {
+    const before = app.bus.seq;
     const plain = await curl(['-x', proxy(), `http://${STUDENT}:${ORIGIN_PORT}/`]);
     expect(plain.status).toBe(407);
     expect(plain.headers['proxy-authenticate']).toMatch(/^Basic realm="tlslab classroom: [^"]+", charset="UTF-8"$/);
@@ -90,6 +91,8 @@ describeWithNetns(['curl'], 'classroom sign-in from a LAN student', () => {
     const tunnel = await curl(['-p', '-x', proxy(), `http://${STUDENT}:${ORIGIN_PORT}/`]);
     expect(tunnel.connect).toBe(407);
     expect(tunnel.status).toBe(0);
+    // Every browser asks without credentials first: that is no refusal to show the instructor.
+    expect(app.events.filter((e) => e.seq > before && e.type === 'conn:error')).toEqual([]);
   });
 
   it('a wrong class code is a 407 that says so; an unreadable header is a 407 too, never a crash', async () => {
@@ -102,6 +105,16 @@ describeWithNetns(['curl'], 'classroom sign-in from a LAN student', () => {
     }
     const ok = await curl(['-x', proxy('Ada', 'Maple Rocket 47'), `http://${STUDENT}:${ORIGIN_PORT}/ok`]);
     expect(ok.status).toBe(200);
+    // The instructor sees each refused sign-in as a refused connection, with why, and never what was typed.
+    const refusals = app.events.filter((e) => e.type === 'conn:error' && e.code === 'TLSLAB_ERR_SIGN_IN');
+    expect(refusals.length).toBeGreaterThanOrEqual(2);
+    const wrongCode = refusals.find((e) => e.type === 'conn:error' && e.message.includes('[wrong-code]'));
+    expect(wrongCode).toMatchObject({ leg: 'client', cause: 'sign-in-refused' });
+    expect(wrongCode?.type === 'conn:error' && wrongCode.message).toBe(`A proxy sign-in from ${STUDENT} was refused (407): the class code was wrong. [wrong-code]`);
+    expect(JSON.stringify(refusals)).not.toMatch(/wrong-code-11|Ada/);
+    const close = await app.waitFor((e) => e.type === 'conn:close' && e.conn === wrongCode?.conn);
+    expect(close).toMatchObject({ cause: 'sign-in-refused' });
+    expect(app.bus.summary(wrongCode?.conn ?? '')).toMatchObject({ status: 'failed', failedLeg: 'client', cause: 'sign-in-refused' });
   });
 
   it('two names from one address are two students, on every conn:open (plain HTTP and CONNECT)', async () => {
@@ -121,6 +134,8 @@ describeWithNetns(['curl'], 'classroom sign-in from a LAN student', () => {
     const other = await curl(['--interface', SECOND_PC, '-x', proxy('ADA LOVELACE'), `http://${STUDENT}:${ORIGIN_PORT}/`]);
     expect(other.status).toBe(407);
     expect(other.body).toContain('That name is already signed in from another computer.');
+    const refused = await app.waitFor((e) => e.type === 'conn:error' && e.code === 'TLSLAB_ERR_SIGN_IN' && e.message.includes('[name-in-use]'));
+    expect(refused.type === 'conn:error' && refused.message).toBe(`A proxy sign-in from ${SECOND_PC} was refused (407): the name "ADA LOVELACE" is already signed in from another address. [name-in-use]`);
     const own = await curl(['--interface', SECOND_PC, '-x', proxy('Katherine'), `http://${STUDENT}:${ORIGIN_PORT}/`]);
     expect(own.status).toBe(200);
   });
