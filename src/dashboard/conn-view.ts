@@ -1,5 +1,6 @@
-// The connection view: header and failure summary, both ladders, the hex view of the picked message,
-// the certificate chains and the records/HTTP exchange. DOM only; re-rendered per animation frame when its events change.
+// The connection view: header and failure summary (with step-through replay and the key schedule), both ladders, the
+// hex view of the picked message, the certificate chains and the records/HTTP exchange, and a lesson's "where to look"
+// place opened in it (`reveal`). DOM only; re-rendered per animation frame when its events change.
 import { FAILURE_CAUSES, LESSON_STEPS, type Field, type Leg, type LessonStep, type Student, type TlsClientOutcomeEvent, type TlsVerdictEvent, type TlslabEvent } from '../events/schema.js';
 import { fmtBytes, fmtClock, fmtMs, h, replace } from './dom.js';
 import { findingList, renderChains } from './cert-view.js';
@@ -11,6 +12,22 @@ import { LEG_TEXT, STATUS_TEXT, hostText, versionText } from './status.js';
 import type { ConnRecord } from './store.js';
 import type { ConnectionSummary } from '../events/stream.js';
 import { scopeParam, type FollowScope } from './follow-scope.js';
+import type { KeyScheduleView } from './key-schedule-view.js';
+import type { ReplayView } from './replay-view.js';
+import { isMessage } from '../lessons/view.js';
+import { MESSAGE_CODES, type MessageName } from '../lessons/schema.js';
+
+/**
+ * A place in the connection view, as a lesson's "where to look" names it (docs/lessons.md): a leg, and optionally the
+ * view, a step, a message and a field of it. Read from a link (`?conn=…&leg=…&step=…`) or the lesson panel.
+ */
+export interface LookTarget {
+  leg: Leg;
+  view?: string;
+  step?: number;
+  message?: string;
+  field?: string;
+}
 
 const WHO = { client: { client: 'browser → tlslab', server: 'tlslab → browser' }, upstream: { client: 'tlslab → server', server: 'server → tlslab' } } as const;
 
@@ -32,6 +49,10 @@ export class ConnView {
   scope: FollowScope | null = null;
   /** Limits follow mode to this connection's client address or host (main.ts sets this; null hides the buttons). */
   onScope: ((scope: FollowScope, conn: string) => void) | null = null;
+  /** Step-through replay and key schedule, shared with the lesson panel (main.ts sets them; null hides the buttons). */
+  dialogs: { replay: ReplayView; keys: KeyScheduleView } | null = null;
+  /** The "where to look" place shown (kept lit while the connection's events re-render), or null. */
+  private look: LookTarget | null = null;
 
   constructor() {
     const closeHex = h('button', { type: 'button', class: 'hex-close', 'aria-label': 'Close the hex view', text: '×' });
@@ -60,6 +81,7 @@ export class ConnView {
     if (switched) {
       this.id = rec.summary.id;
       this.picked = null;
+      this.look = null;
       this.hexWrap.hidden = true;
       this.renderedSeq = this.follow ? -1 : Number.MAX_SAFE_INTEGER;
       replace(this.el, this.head, this.ladders, this.hexWrap, this.rest);
@@ -97,6 +119,54 @@ export class ConnView {
     if (this.renderedSeq === Number.MAX_SAFE_INTEGER) this.renderedSeq = -1;
     replace(this.rest, renderChains(events), renderRecords(events, t0, s.closedAt !== null));
     if (this.picked !== null) this.rest.querySelector(`[data-seq="${this.picked}"]`)?.classList.add('picked');
+    this.markLook();
+  }
+
+  /**
+   * Opens a lesson's "where to look" place on the shown connection: lights the step on the leg (and the message in
+   * it), scrolls to it and opens the message's bytes at the field; or the leg's certificate chain or records; or the
+   * key schedule or the replay. Returns what it could not find (the step or message never happened), or null.
+   */
+  reveal(at: LookTarget): string | null {
+    this.look = at;
+    const view = at.view ?? 'ladder';
+    if (view === 'key-schedule' || view === 'replay') {
+      if (this.id !== null) void (view === 'replay' ? this.dialogs?.replay.open(this.id) : this.dialogs?.keys.open(this.id));
+      return null;
+    }
+    const { target, seq, missing } = this.markLook();
+    target?.scrollIntoView({ block: 'center' });
+    if (seq === null || view !== 'ladder') return missing;
+    this.pick(seq, false); // its bytes open under the ladder; the field, if named, is scrolled to
+    return at.field === undefined || this.hex.focusField(at.field) ? missing : `no field ${at.field} in the ${at.message ?? 'message'}`;
+  }
+
+  /** Lights the "where to look" place again (after a re-render) and says where it is. */
+  private markLook(): { target: HTMLElement | null; seq: number | null; missing: string | null } {
+    const at = this.look;
+    this.el.querySelectorAll('.look-here').forEach((x) => x.classList.remove('look-here'));
+    if (at === null) return { target: null, seq: null, missing: null };
+    const view = at.view ?? 'ladder';
+    if (view === 'certificates' || view === 'records') {
+      const col = this.rest.querySelector<HTMLElement>(view === 'certificates' ? `.chain-${at.leg}` : `.rec-${at.leg}`);
+      col?.classList.add('look-here');
+      return { target: col, seq: null, missing: col === null ? `no ${view} on the ${at.leg} leg` : null };
+    }
+    const lane = at.step === undefined ? null : this.ladders.querySelector<HTMLElement>(`.lane[data-leg="${at.leg}"][data-step="${at.step}"]`);
+    lane?.classList.add('look-here');
+    const message = at.message !== undefined && Object.hasOwn(MESSAGE_CODES, at.message) ? (at.message as MessageName) : null;
+    if (message === null) return { target: lane, seq: null, missing: lane === null && at.step !== undefined ? `no step ${at.step} on the ${at.leg} leg` : null };
+    // The message on that step, else anywhere on the leg (a lesson's step and the ladder's may differ for a message).
+    const events = this.rec?.events ?? [];
+    const inLane = lane === null ? [] : [...lane.querySelectorAll<HTMLElement>('[data-seq]')];
+    const onLeg = [...this.ladders.querySelectorAll<HTMLElement>(`.lane[data-leg="${at.leg}"] [data-seq]`)];
+    const isIt = (b: HTMLElement): boolean => {
+      const e = events.find((x) => x.seq === Number(b.dataset['seq']));
+      return e !== undefined && isMessage(e, at.leg, message);
+    };
+    const hit = inLane.find(isIt) ?? onLeg.find(isIt) ?? null;
+    hit?.classList.add('look-here');
+    return { target: hit ?? lane, seq: hit ? Number(hit.dataset['seq']) : null, missing: hit === null ? `no ${message} on the ${at.leg} leg` : null };
   }
 
   /**
@@ -161,6 +231,7 @@ export class ConnView {
         s.lab ? h('span', { class: 'tag', text: `lab: ${s.lab}` }) : null,
         s.student ? h('span', { class: 'student-tag', title: `Student ${s.student.name} (${s.student.id})`, text: s.student.name }) : null,
         h('span', { class: 'conn-id', text: `${s.id} · from ${s.student ? `${s.student.name}, ` : ''}${s.client.address}:${s.client.port} · opened ${fmtClock(s.openedAt)}${s.closedAt !== null ? ` · lasted ${fmtMs(s.closedAt - s.openedAt)}` : ' · open'}` }),
+        this.toolButtons(s.id, events),
         this.spotlightButton(s.id, s.student),
         this.scopeButtons(s),
         h('a', { class: 'pcapng-link', href: pcapngHref(s.id), download: `tlslab-${s.id}.pcapng`, title: 'Both legs as a pcapng with the session keys inside: Wireshark opens it decrypted', text: 'Open in Wireshark (pcapng)' }),
@@ -216,6 +287,23 @@ export class ConnView {
     this.el.scrollTop = Math.max(0, top);
   }
 
+  /**
+   * "▶ Replay" (the two ladders message by message) and, when tlslab learned the connection's secrets (a `tls:keys`
+   * event), "⚷ Key schedule". Whoever sees the connection may open both: the server serves them within the view's
+   * scope (a student's view: their own connections only).
+   */
+  private toolButtons(id: string, events: readonly TlslabEvent[]): HTMLElement | null {
+    const d = this.dialogs;
+    if (d === null) return null;
+    const replay = h('button', { type: 'button', class: 'toggle conn-replay', title: 'Play both ladders message by message, with each one\'s step and note', text: '▶ Replay' });
+    replay.addEventListener('click', () => void d.replay.open(id));
+    const keys = events.some((e) => e.type === 'tls:keys')
+      ? h('button', { type: 'button', class: 'toggle conn-keys', title: 'How this connection\'s keys were derived, leg by leg, from its own secrets', text: '⚷ Key schedule' })
+      : null;
+    keys?.addEventListener('click', () => void d.keys.open(id));
+    return h('span', { class: 'conn-tools' }, replay, keys);
+  }
+
   /** "Spotlight NAME" for a student's connection on the instructor's dashboard (not while they are spotlighted). */
   private spotlightButton(conn: string, student: Student | undefined): HTMLElement | null {
     const on = this.onSpotlight;
@@ -244,8 +332,8 @@ export class ConnView {
     return buttons.length ? h('span', { class: 'scope-btns' }, ...buttons) : null;
   }
 
-  /** Opens event `seq` in the hex view (or closes it with null). Certificates scroll to the chains. */
-  pick(seq: number | null): void {
+  /** Opens event `seq` in the hex view (or closes it with null), scrolled into view unless `scroll` is false. Certificates scroll to the chains. */
+  pick(seq: number | null, scroll = true): void {
     const e = seq === null ? undefined : this.rec?.events.find((x) => x.seq === seq);
     if (e && (e.type === 'tls:verdict' || e.type === 'tls:presented' || e.type === 'tls:client-outcome')) {
       this.el.querySelector('#chains')?.scrollIntoView({ behavior: 'smooth', block: 'start' });
@@ -256,7 +344,7 @@ export class ConnView {
     this.hexWrap.hidden = !src;
     if (src) {
       this.hex.show(src);
-      this.hexWrap.scrollIntoView({ behavior: 'smooth', block: 'nearest' });
+      if (scroll) this.hexWrap.scrollIntoView({ behavior: 'smooth', block: 'nearest' });
     }
     this.el.querySelectorAll('.picked').forEach((x) => x.classList.remove('picked'));
     if (this.picked !== null) this.el.querySelectorAll(`[data-seq="${this.picked}"]`).forEach((x) => x.classList.add('picked'));

@@ -126,6 +126,23 @@ export class HexView {
     if (shown < bytes.length) this.dump.append(h('div', { class: 'hex-more', text: `… ${bytes.length - shown} more bytes not shown` }));
   }
 
+  /**
+   * Lights the first field named `name` (in the tree's order: a parent before its children), scrolls the tree and the
+   * dump to it, and focuses its line; false when this message has no such field.
+   */
+  focusField(name: string): boolean {
+    const fid = this.flat.findIndex((ff) => ff.field.name === name);
+    const ff = this.flat[fid];
+    if (ff === undefined) return false;
+    this.light(fid);
+    this.revealInTree(ff.li);
+    ff.li.querySelector('.field-line')?.scrollIntoView({ block: 'nearest' }); // the page too, where the tree does not scroll
+    for (const other of this.flat) other.li.tabIndex = -1;
+    ff.li.tabIndex = 0;
+    ff.li.focus({ preventScroll: true });
+    return true;
+  }
+
   /** Lights field `fid` (its bytes and its tree line) and names it in the status line. */
   light(fid: number, fromBytes = false): void {
     const ff = this.flat[fid];

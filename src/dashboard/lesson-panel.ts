@@ -2,6 +2,7 @@
 // meets each task), answer its questions and see them checked, and open each "where to look" place in the connection
 // view. Network: GET /api/lessons, …/status, …/check. Progress stays in this browser (localStorage), except in a
 // student's own view (classroom mode), where the server keeps it: GET/PUT /api/lessons/progress, POST …/answer.
+import type { LookTarget } from './conn-view.js';
 import { h, replace } from './dom.js';
 import { KeyScheduleView } from './key-schedule-view.js';
 import { ReplayView } from './replay-view.js';
@@ -127,10 +128,17 @@ export class LessonPanel {
   private server = false;
   private status: TaskStatus[] = [];
   private timer: number | null = null;
-  private readonly replay = new ReplayView();
-  private readonly keys = new KeyScheduleView();
+  private readonly replay: ReplayView;
+  private readonly keys: KeyScheduleView;
 
-  constructor(private readonly openConnection: (id: string) => void) {
+  /**
+   * `openConnection`: show a connection in the connection view, at a "where to look" place when one is given; it
+   * answers what of that place the connection lacks (null: all of it is there).
+   * `dialogs`: the replay and key-schedule dialogs (shared with the connection view's header).
+   */
+  constructor(private readonly openConnection: (id: string, at?: LookTarget) => string | null, dialogs = { replay: new ReplayView(), keys: new KeyScheduleView() }) {
+    this.replay = dialogs.replay;
+    this.keys = dialogs.keys;
     this.button.addEventListener('click', () => this.toggle(this.el.hidden));
   }
 
@@ -222,12 +230,31 @@ export class LessonPanel {
         return [h('a', { href: url, target: '_blank', rel: 'noopener', text: url }), ' '];
       })),
       l.predict.length ? h('details', { class: 'lesson-predict', open: done === 0 }, h('summary', { text: 'Predict before you look' }), h('ol', null, ...l.predict.map((p) => h('li', { text: p })))) : null,
-      l.look.length ? h('details', { class: 'lesson-look' }, h('summary', { text: 'Where to look' }), h('ul', null, ...l.look.map((x) => h('li', { text: `${x.text} — ${x.at.leg} leg${x.at.step ? `, step ${x.at.step}` : ''}${x.at.message ? `, ${x.at.message}` : ''}${x.at.view !== 'ladder' ? `, ${x.at.view}` : ''}` })))) : null,
+      l.look.length ? h('details', { class: 'lesson-look', open: true }, h('summary', { text: 'Where to look' }), h('ul', null, ...l.look.map((x) => this.lookView(x)))) : null,
       ...l.tasks.map((t, i) => this.taskView(l, t, i, grades)),
       h('p', { class: 'lesson-progress', text: `${done} of ${total} answered` }),
       done === total ? h('section', { class: 'lesson-explanation' }, h('h3', { text: 'Why' }), markdown(l.explanation)) : null,
     );
     return box;
+  }
+
+  /**
+   * One "where to look" place: a link that opens it in the connection view on the student's connection (the first
+   * task's that has one), or its words until there is one.
+   */
+  private lookView(x: { text: string; at: Where }): HTMLElement {
+    const where = `${x.at.leg} leg${x.at.step ? `, step ${x.at.step}` : ''}${x.at.message ? `, ${x.at.message}` : ''}${x.at.field ? `, ${x.at.field}` : ''}${x.at.view !== 'ladder' ? `, ${x.at.view}` : ''}`;
+    const conn = this.status.find((t) => t.conn !== null)?.conn ?? null;
+    if (conn === null) return h('li', null, `${x.text} — ${where} `, h('span', { class: 'look-wait', text: '(a link once your connection is here)' }));
+    const at: LookTarget = { leg: x.at.leg, view: x.at.view, ...(x.at.step ? { step: x.at.step } : {}), ...(x.at.message ? { message: x.at.message } : {}), ...(x.at.field ? { field: x.at.field } : {}) };
+    const link = h('a', { class: 'look-link', href: lookHref(conn, at), title: `Open ${where} of your connection ${conn}`, text: x.text });
+    const missing = h('span', { class: 'look-missing', role: 'status' });
+    link.addEventListener('click', (ev) => {
+      ev.preventDefault();
+      const lacks = this.openConnection(conn, at);
+      missing.textContent = lacks === null ? '' : ` Not on ${conn} (yet): ${lacks}.`;
+    });
+    return h('li', null, link, ` — ${where}`, missing);
   }
 
   private taskView(l: PanelLesson, t: PanelTask, i: number, grades: Record<string, Grade>): HTMLElement {
@@ -283,6 +310,16 @@ export class LessonPanel {
     });
     return h('li', { class: 'question', 'data-question': q.id }, h('p', { text: q.ask }), h('div', { class: 'answer' }, field, ' ', check, ' ', result));
   }
+}
+
+/** The dashboard's own address of a place in a connection: `?conn=c12&leg=client&step=1&message=client_hello&field=key_share`. */
+export function lookHref(conn: string, at: LookTarget): string {
+  const q = new URLSearchParams({ conn, leg: at.leg });
+  for (const k of ['step', 'message', 'field', 'view'] as const) {
+    const v = at[k];
+    if (v !== undefined && !(k === 'view' && v === 'ladder')) q.set(k, String(v));
+  }
+  return `?${q.toString()}`;
 }
 
 function gradeText(g: Grade, kind: PanelQuestion['kind']): string {

@@ -5,12 +5,14 @@ import { EVENT_SCHEMA_VERSION, type Student, type TlslabEvent } from '../events/
 import type { ConnectionSummary, ServerMessage } from '../events/stream.js';
 import { BACKGROUND_HOSTS, BackgroundHosts } from '../events/background-hosts.js';
 import { foldName } from '../events/filter.js';
-import { ConnView } from './conn-view.js';
+import { ConnView, type LookTarget } from './conn-view.js';
 import { h, replace } from './dom.js';
+import { KeyScheduleView } from './key-schedule-view.js';
 import { LessonPanel } from './lesson-panel.js';
 import { ListView } from './list-view.js';
 import { inScope, parseScopeParam, pickFollowTarget, scopeLabel, scopeParam, type FollowScope } from './follow-scope.js';
 import { PlaybackBar, sessionExportLinks } from './playback.js';
+import { ReplayView } from './replay-view.js';
 import { RoomView } from './room-view.js';
 import { Store } from './store.js';
 import { StreamClient, streamUrl, type LinkState } from './stream-client.js';
@@ -22,7 +24,10 @@ const store = new Store();
 const conn = new ConnView();
 const list = new ListView(store, (id) => open(id));
 const room = new RoomView();
-const lessons = new LessonPanel((id) => open(id));
+/** Step-through replay and the key schedule: one pair of dialogs for the connection view's header and the lesson panel. */
+const dialogs = { replay: new ReplayView(), keys: new KeyScheduleView() };
+conn.dialogs = dialogs;
+const lessons = new LessonPanel((id, at) => openAt(id, at ?? null), dialogs);
 
 // --- header: brand, link state, counts, follow and theme toggles -------------------------------------
 const linkPill = h('span', { class: 'link link-connecting', role: 'status', 'aria-live': 'polite', text: 'Connecting…' });
@@ -205,6 +210,31 @@ function open(id: string): void {
   }
 }
 
+/**
+ * Opens connection `id` at a lesson's "where to look" place (or at its top when `at` is null); answers what of the
+ * place the connection lacks, or null.
+ */
+function openAt(id: string, at: LookTarget | null): string | null {
+  if (follow) setFollow(false);
+  open(id);
+  if (conn.current !== id) return 'this connection is no longer kept';
+  return at === null ? null : conn.reveal(at);
+}
+
+/** A place in the connection named by the URL (`leg=`, `step=`, `message=`, `field=`, `view=` beside `conn=`), once. */
+function lookFromUrl(): LookTarget | null {
+  const leg = params.get('leg');
+  if (leg !== 'client' && leg !== 'upstream') return null;
+  const step = Number(params.get('step'));
+  const at: LookTarget = { leg, ...(Number.isInteger(step) && step >= 1 && step <= 8 ? { step } : {}) };
+  for (const k of ['message', 'field', 'view'] as const) {
+    const v = params.get(k);
+    if (v !== null && v !== '') at[k] = v.slice(0, 100);
+  }
+  for (const k of ['leg', 'step', 'message', 'field', 'view']) setParam(k, null);
+  return at;
+}
+
 function setParam(k: string, v: string | null): void {
   const p = new URLSearchParams(location.search);
   if (v === null) p.delete(k);
@@ -215,6 +245,7 @@ function setParam(k: string, v: string | null): void {
 
 // --- the store drives the views, once per animation frame ------------------------------------------
 let wantConn = params.get('conn');
+let wantLook = wantConn ? lookFromUrl() : null;
 /** A student named by `spotlight=`, started once the stream has shown them; a client or host scope starts at once. */
 let wantSpotlight: string | null = null;
 const spotParam = params.get('spotlight');
@@ -246,8 +277,9 @@ store.subscribe((c) => {
     followed = target;
     open(target);
   } else if (wantConn && store.conns.has(wantConn)) {
-    open(wantConn);
+    openAt(wantConn, wantLook);
     wantConn = null;
+    wantLook = null;
   } else if (conn.current && (c.ids.has(conn.current) || c.structural)) {
     const rec = store.conns.get(conn.current);
     conn.show(rec ?? null);

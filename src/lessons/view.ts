@@ -59,14 +59,20 @@ export function verdict(view: ConnectionView): TlsVerdictEvent | null {
 
 /** Is a message of this name on the leg (from either side)? */
 export function hasMessage(view: ConnectionView, leg: Leg, name: MessageName): boolean {
-  if (name === 'change_cipher_spec') return view.events.some((e) => e.type === 'tls:ccs' && e.leg === leg);
-  if (name === 'alert') return view.events.some((e) => e.type === 'tls:alert' && e.leg === leg);
-  const code = MESSAGE_CODES[name];
-  return handshakesOn(view, leg).some((e) => {
-    if (e.msgType.code !== code) return false;
-    if (e.details?.kind !== 'server_hello') return true;
-    return e.details.helloRetryRequest === (name === 'hello_retry_request');
-  });
+  return view.events.some((e) => isMessage(e, leg, name));
+}
+
+/**
+ * Is event `e` a message of this name on the leg: a handshake message by its type (a HelloRetryRequest told apart
+ * from a ServerHello), a ChangeCipherSpec, or an alert? (The dashboard finds a lesson's "where to look" with it.)
+ */
+export function isMessage(e: TlslabEvent, leg: Leg, name: MessageName): boolean {
+  if (!('leg' in e) || e.leg !== leg) return false;
+  if (name === 'change_cipher_spec') return e.type === 'tls:ccs';
+  if (name === 'alert') return e.type === 'tls:alert';
+  if (e.type !== 'tls:handshake' || e.msgType.code !== MESSAGE_CODES[name]) return false;
+  if (e.details?.kind !== 'server_hello') return true;
+  return e.details.helloRetryRequest === (name === 'hello_retry_request');
 }
 
 /** The version the leg negotiated: its ServerHello's, else what `tls:established` says. */
