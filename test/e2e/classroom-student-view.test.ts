@@ -1,6 +1,7 @@
 // Classroom mode in Chromium: a student's browser signs in to the proxy (Basic, with a non-ASCII name), opens
 // http://tlslab/ and watches its own HTTPS connection appear live — and nobody else's; the instructor's dashboard
-// shows both students by name, the room overview, the student filter and the spotlight. Real tlslab, real lab origins.
+// shows both students by name, the room overview, the student filter and the spotlight; a lesson answered in the
+// student's view is kept by the server and shows on the instructor's room overview live. Real tlslab, real lab origins.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { studentId } from '../../src/classroom';
 import { launchChromium, makeNssHome, type TrustedHome } from '../helpers/chromium-proxy';
@@ -150,5 +151,42 @@ describeWithTools(['chromium', 'curl', 'certutil'], 'classroom views in Chromium
     await expect(filtered.locator('.student-sel option:checked').textContent()).resolves.toBe(GRACE);
     await expect(filtered.locator('.student-sel option').allTextContents()).resolves.toEqual(['All students', GRACE, ZOE]);
     expect([...errors, ...errors2, ...errors3]).toEqual([]);
+  }, 30_000);
+
+  it("a lesson answered in the student's view: kept by the server (not the browser), on the instructor's room live", async () => {
+    const { page: desk, errors } = await openPage(instructor, `${app.dashboardUrl}?room=1`, 1600, 900);
+    const line = desk.locator('.room-row', { has: desk.locator('.room-name', { hasText: ZOE }) });
+    await line.waitFor();
+    await expect(line.locator('.room-lessons').textContent()).resolves.toBe('—');
+
+    const page = await studentCtx.newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto('http://tlslab/');
+    await page.locator('.link-live').waitFor();
+    await page.getByRole('button', { name: /Lessons/ }).click();
+    await page.locator('.lesson-pick').selectOption('valid-handshake');
+    // The instructor sees which lesson she is on, before she answers anything.
+    await line.locator('.room-lessons .lesson-on', { hasText: '→ valid-handshake 0/4' }).waitFor();
+    const q = page.locator('[data-question="first-encrypted"]');
+    await q.locator('select[aria-label="Answer"]').selectOption({ label: 'EncryptedExtensions' });
+    await q.getByRole('button', { name: 'Check' }).click();
+    await q.locator('.grade-correct').waitFor();
+    await line.locator('.room-lessons .lesson-on', { hasText: '→ valid-handshake 1/4' }).waitFor();
+    await screenshot(desk, 'classroom-room-lessons');
+
+    // Nothing in this browser's storage (classmates may share it); a reload comes back to the server's progress.
+    await expect(page.evaluate("localStorage.getItem('tlslab-lessons')")).resolves.toBeNull();
+    await page.reload();
+    await page.getByRole('button', { name: /Lessons/ }).click();
+    await expect(page.locator('.lesson-pick').inputValue()).resolves.toBe('valid-handshake');
+    await page.locator('[data-question="first-encrypted"] .grade-correct').waitFor();
+    await expect(page.locator('.lesson-progress').textContent()).resolves.toBe('1 of 4 answered');
+    const progress = JSON.parse(String(await page.evaluate("fetch('/api/lessons/progress').then((r) => r.text())"))) as { current: string; grades: Record<string, Record<string, { status: string }>> };
+    expect(progress.current).toBe('valid-handshake');
+    expect(progress.grades['valid-handshake']?.['first-encrypted']?.status).toBe('correct');
+    // Grace has none of it.
+    const other = await run('curl', ['-sS', '-x', `http://${encodeURIComponent(GRACE)}:${CODE}@127.0.0.1:${app.proxyPort}`, 'http://tlslab/api/lessons/progress']);
+    expect(JSON.parse(other.stdout)).toEqual({ current: null, grades: {} });
+    expect(errors).toEqual([]);
   }, 30_000);
 });

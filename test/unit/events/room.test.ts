@@ -1,6 +1,7 @@
 // The room overview reducer: per student, connections, failures counted at close, lab cases reached, first and last
-// seen; events of connections without a student (or forgotten) change nothing; the room stays bounded; sorted rows.
-import { applyRoomEvent, MAX_ROOM_STUDENTS, reduceRoomStudent, roomRows, type Room, type RoomStudent } from '../../../src/events/room';
+// seen; events of connections without a student (or forgotten) change nothing; the room stays bounded; sorted rows;
+// lesson progress set on a line (made if new) without touching what the events counted.
+import { applyRoomEvent, applyRoomLessons, MAX_ROOM_STUDENTS, reduceRoomStudent, roomRows, type Room, type RoomStudent } from '../../../src/events/room';
 import { reduceSummary } from '../../../src/events/summary';
 import type { ConnOpenEvent, EventDraft, Student, TlslabEvent } from '../../../src/events/schema';
 import type { ConnectionSummary } from '../../../src/events/stream';
@@ -106,5 +107,21 @@ describe('room overview', () => {
   it('rows are sorted by name, case- and accent-insensitive', () => {
     const line = (id: string, name: string): RoomStudent => ({ id, name, connections: 0, failures: 0, labs: [], firstSeen: 0, lastSeen: 0, lastConn: '' });
     expect(roomRows([line('s-3', 'zoë'), line('s-1', 'Émile'), line('s-2', 'ada')]).map((r) => r.name)).toEqual(['ada', 'Émile', 'zoë']);
+  });
+
+  it('sets a student\'s lessons on their line, made with no connections if new, and events keep counting beside it', () => {
+    const lessons = { current: { id: 'quiz', answered: 1, total: 2 }, finished: [], t: 5000 };
+    const room: Room = new Map();
+    const line = applyRoomLessons(room, GRACE, lessons);
+    expect(line).toEqual({ id: GRACE.id, name: 'Grace', connections: 0, failures: 0, labs: [], firstSeen: 5000, lastSeen: 5000, lastConn: '', lessons });
+    roomOf(stamp([...okConnection('c1', 'valid.lab.tlslab')], { c1: GRACE }, { c1: 'valid' }), room);
+    expect(room.get(GRACE.id)).toEqual(expect.objectContaining({ connections: 1, labs: ['valid'], lastConn: 'c1', lessons, lastSeen: 5000 }));
+    const finished = { current: { id: 'quiz', answered: 2, total: 2 }, finished: [{ id: 'quiz', correct: 2, total: 2 }], t: 6000 };
+    applyRoomLessons(room, GRACE, finished);
+    applyRoomLessons(room, GRACE, finished); // a whole state: applied twice, the same line
+    expect(room.get(GRACE.id)).toEqual(expect.objectContaining({ connections: 1, lessons: finished, lastSeen: 6000 }));
+    // Bounded like the rest of the room.
+    applyRoomLessons(room, ADA, lessons, 1);
+    expect([...room.keys()]).toEqual([ADA.id]);
   });
 });
