@@ -123,30 +123,51 @@ export function ipTcpHeader(spec: Omit<TcpPacketSpec, 'payload'>, payloadLength:
   return ipTcpHeaderBytes(src, dst, spec, payloadLength);
 }
 
+/** The IP header's length plus TCP's (no options) for addresses of `addressLength` bytes (4: IPv4, 16: IPv6). */
+export function ipTcpHeaderLength(addressLength: number): number {
+  return addressLength === 4 ? 40 : 60;
+}
+
+/** The largest TCP payload one IP packet carries: IPv4's total length and IPv6's payload length are 16 bits. */
+export function maxTcpPayload(addressLength: number): number {
+  return addressLength === 4 ? 65535 - 40 : 65535 - 20;
+}
+
+type HeaderSpec = Omit<TcpPacketSpec, 'payload' | 'src' | 'dst'> & { src: { port: number }; dst: { port: number } };
+
 /** ipTcpHeader with the addresses already as bytes (4 or 16 each, the same family): for a writer that reuses them. */
-export function ipTcpHeaderBytes(src: Uint8Array, dst: Uint8Array, spec: Omit<TcpPacketSpec, 'payload' | 'src' | 'dst'> & { src: { port: number }; dst: { port: number } }, payloadLength: number): Uint8Array | null {
+export function ipTcpHeaderBytes(src: Uint8Array, dst: Uint8Array, spec: HeaderSpec, payloadLength: number): Uint8Array | null {
+  if (payloadLength > maxTcpPayload(src.length)) return null;
+  const b = new Uint8Array(ipTcpHeaderLength(src.length));
+  writeIpTcpHeader(b, 0, src, dst, spec, payloadLength);
+  return b;
+}
+
+/**
+ * ipTcpHeaderBytes written in place at `o` of `b` (which has room for ipTcpHeaderLength bytes there), for a writer that
+ * encodes packets straight into a buffer of its own; the payload length must fit (maxTcpPayload). Returns the end.
+ */
+export function writeIpTcpHeader(b: Uint8Array, o: number, src: Uint8Array, dst: Uint8Array, spec: HeaderSpec, payloadLength: number): number {
   const v4 = src.length === 4;
   const ipLen = v4 ? 20 : 40;
-  if (20 + payloadLength > (v4 ? 65535 - 20 : 65535)) return null;
-  const b = new Uint8Array(ipLen + 20);
+  b.fill(0, o, o + ipLen + 20);
   if (v4) {
-    b[0] = 0x45;
-    put16(b, 2, 40 + payloadLength);
-    b[6] = 0x40; // don't fragment
-    b[8] = 64;
-    b[9] = 6;
-    b.set(src, 12);
-    b.set(dst, 16);
-    put16(b, 10, checksum([b.subarray(0, 20)]));
+    b[o] = 0x45;
+    b[o + 6] = 0x40; // don't fragment
+    b[o + 8] = 64;
+    b[o + 9] = 6;
+    b.set(src, o + 12);
+    b.set(dst, o + 16);
+    setIpPayloadLength(b, o, 20 + payloadLength);
   } else {
-    b[0] = 0x60;
-    put16(b, 4, 20 + payloadLength);
-    b[6] = 6;
-    b[7] = 64;
-    b.set(src, 8);
-    b.set(dst, 24);
+    b[o] = 0x60;
+    b[o + 6] = 6;
+    b[o + 7] = 64;
+    b.set(src, o + 8);
+    b.set(dst, o + 24);
+    setIpPayloadLength(b, o, 20 + payloadLength);
   }
-  const t = ipLen;
+  const t = o + ipLen;
   put16(b, t, spec.src.port);
   put16(b, t + 2, spec.dst.port);
   put32(b, t + 4, spec.seq >>> 0);
@@ -155,5 +176,22 @@ export function ipTcpHeaderBytes(src: Uint8Array, dst: Uint8Array, spec: Omit<Tc
   const f = spec.flags;
   b[t + 13] = (f.fin ? 1 : 0) | (f.syn ? 2 : 0) | (f.rst ? 4 : 0) | (f.psh ? 8 : 0) | (f.ack ? 16 : 0);
   put16(b, t + 14, spec.window ?? 65535);
-  return b;
+  return t + 20;
+}
+
+/**
+ * Sets the length of what follows the IP header of the packet at `o` (`n`: the TCP header and payload): IPv4's total
+ * length, with its header checksum computed again, or IPv6's payload length. For a writer that grows a segment in place.
+ */
+export function setIpPayloadLength(b: Uint8Array, o: number, n: number): void {
+  if ((b[o] >> 4) === 6) {
+    put16(b, o + 4, n);
+    return;
+  }
+  put16(b, o + 2, 20 + n);
+  put16(b, o + 10, 0);
+  let sum = 0;
+  for (let i = o; i < o + 20; i += 2) sum += (b[i] << 8) | b[i + 1];
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  put16(b, o + 10, ~sum & 0xffff);
 }

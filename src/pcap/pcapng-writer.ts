@@ -2,7 +2,7 @@
 // comments), Custom Blocks. Pure: returns bytes; the caller writes the file (an export, a recording, the tests).
 import { ByteSink } from './bytes';
 import { pcapError, type Result } from './errors';
-import { ethernetFrame, ipTcpPacket } from './packet-builder';
+import { ethernetFrame, ipTcpHeaderLength, ipTcpPacket, maxTcpPayload, setIpPayloadLength, writeIpTcpHeader, type TcpPacketSpec } from './packet-builder';
 import { BLOCK, OPT_COMMENT, SECRETS_TLS_KEY_LOG } from './capture-reader';
 import type { Endpoint } from './types';
 
@@ -148,35 +148,98 @@ function simpleBlock(le: boolean, type: number, word: number, data: Uint8Array, 
   return b;
 }
 
+/** One TCP segment as an EPB over LINKTYPE_RAW (the packet is the IP packet), for writeTcpEpb. */
+export interface TcpEpb {
+  interfaceId: number;
+  /** The timestamp in the interface's units (microseconds by default); a number, exact below 2^53. */
+  units: number;
+  /** The addresses as bytes, 4 or 16 each (the same family). */
+  src: Uint8Array;
+  dst: Uint8Array;
+  tcp: Omit<TcpPacketSpec, 'payload' | 'src' | 'dst'> & { src: { port: number }; dst: { port: number } };
+  payload: Uint8Array;
+  /** opt_comment, already UTF-8. */
+  comment?: Uint8Array;
+}
+
+/** The bytes writeTcpEpb takes for `p` (IP and TCP headers without options, the payload, an opt_comment if any). */
+export function tcpEpbLength(p: Pick<TcpEpb, 'src' | 'payload' | 'comment'>): number {
+  return 28 + pad4(ipTcpHeaderLength(p.src.length) + p.payload.length) + (p.comment ? 4 + pad4(p.comment.length) + 4 : 0) + 4;
+}
+
 /**
- * One EPB in pieces, for a writer that copies the packet bytes into its own buffer once: `head` (block header and the
- * EPB fields), then the caller's `capturedLength` bytes, then `tail` (padding, an opt_comment if any, the trailer).
+ * Writes `p` as one §4.3 EPB at `o` of `buf` (room for tcpEpbLength bytes there) and returns its end: the block, the
+ * IP and TCP headers (TCP checksum 0, as ipTcpHeader) and the payload copied once, with no other allocation. For a
+ * writer that encodes packets straight into a large buffer of its own; null when the payload is too large for one IP
+ * packet (maxTcpPayload).
  */
-export function epbFrame(le: boolean, interfaceId: number, units: bigint | number, capturedLength: number, comment?: string): { head: Uint8Array; tail: Uint8Array } {
-  const c = comment ? encoder.encode(comment) : null;
-  const optLen = c ? 4 + pad4(c.length) + 4 : 0;
-  const padding = pad4(capturedLength) - capturedLength;
-  const total = 28 + capturedLength + padding + optLen + 4;
-  const head = new Uint8Array(28);
-  const hv = new DataView(head.buffer);
-  hv.setUint32(0, BLOCK.EPB, le);
-  hv.setUint32(4, total, le);
-  hv.setUint32(8, interfaceId, le);
-  // The 64-bit timestamp as two 32-bit halves; a number (exact below 2^53) spares a BigInt per packet.
-  hv.setUint32(12, typeof units === 'bigint' ? Number(units >> 32n) : Math.floor(units / 0x100000000), le);
-  hv.setUint32(16, typeof units === 'bigint' ? Number(units & 0xffffffffn) : units % 0x100000000, le);
-  hv.setUint32(20, capturedLength, le);
-  hv.setUint32(24, capturedLength, le);
-  const tail = new Uint8Array(padding + optLen + 4);
-  const tv = new DataView(tail.buffer);
-  if (c) {
-    tv.setUint16(padding, OPT_COMMENT, le);
-    tv.setUint16(padding + 2, c.length, le);
-    tail.set(c, padding + 4);
-    // opt_endofopt (code 0, length 0) is the 4 zero bytes already there.
+export function writeTcpEpb(buf: Uint8Array, o: number, le: boolean, p: TcpEpb): number | null {
+  if (p.payload.length > maxTcpPayload(p.src.length)) return null;
+  const total = tcpEpbLength(p);
+  const captured = ipTcpHeaderLength(p.src.length) + p.payload.length;
+  put32(buf, o, BLOCK.EPB, le);
+  put32(buf, o + 4, total, le);
+  put32(buf, o + 8, p.interfaceId, le);
+  put32(buf, o + 12, Math.floor(p.units / 0x100000000), le);
+  put32(buf, o + 16, p.units % 0x100000000, le);
+  put32(buf, o + 20, captured, le);
+  put32(buf, o + 24, captured, le);
+  let at = writeIpTcpHeader(buf, o + 28, p.src, p.dst, p.tcp, p.payload.length);
+  buf.set(p.payload, at);
+  at += p.payload.length;
+  const end = o + total;
+  buf.fill(0, at, end - 4); // padding, and opt_endofopt after a comment
+  if (p.comment) {
+    at = o + 28 + pad4(captured);
+    buf[at] = le ? OPT_COMMENT & 0xff : OPT_COMMENT >> 8;
+    buf[at + 1] = le ? OPT_COMMENT >> 8 : OPT_COMMENT & 0xff;
+    buf[at + 2] = le ? p.comment.length & 0xff : p.comment.length >> 8;
+    buf[at + 3] = le ? p.comment.length >> 8 : p.comment.length & 0xff;
+    buf.set(p.comment, at + 4);
   }
-  tv.setUint32(tail.length - 4, total, le);
-  return { head, tail };
+  put32(buf, end - 4, total, le);
+  return end;
+}
+
+/**
+ * Appends `more` to the payload of the EPB writeTcpEpb wrote at `o` without a comment, the last block in `buf`:
+ * the segment grows, with its lengths (the block's, the captured and original, the IP packet's and its checksum)
+ * written again. Returns the block's new end, or null (nothing changed) when the segment would pass maxTcpPayload or
+ * the buffer's end. The sequence number stays the first one's: `more` must be the bytes that follow in that direction.
+ */
+export function appendToTcpEpb(buf: Uint8Array, o: number, le: boolean, more: Uint8Array): number | null {
+  const captured = get32(buf, o + 20, le);
+  const headers = ipTcpHeaderLength((buf[o + 28] >> 4) === 6 ? 16 : 4);
+  const payload = captured - headers + more.length;
+  const grown = captured + more.length;
+  const total = 28 + pad4(grown) + 4;
+  if (payload > maxTcpPayload(headers === 40 ? 4 : 16) || o + total > buf.length) return null;
+  buf.set(more, o + 28 + captured);
+  buf.fill(0, o + 28 + grown, o + total - 4);
+  put32(buf, o + 4, total, le);
+  put32(buf, o + 20, grown, le);
+  put32(buf, o + 24, grown, le);
+  setIpPayloadLength(buf, o + 28, 20 + payload);
+  put32(buf, o + total - 4, total, le);
+  return o + total;
+}
+
+function put32(b: Uint8Array, o: number, v: number, le: boolean): void {
+  if (le) {
+    b[o] = v & 0xff;
+    b[o + 1] = (v >>> 8) & 0xff;
+    b[o + 2] = (v >>> 16) & 0xff;
+    b[o + 3] = v >>> 24;
+  } else {
+    b[o] = v >>> 24;
+    b[o + 1] = (v >>> 16) & 0xff;
+    b[o + 2] = (v >>> 8) & 0xff;
+    b[o + 3] = v & 0xff;
+  }
+}
+
+function get32(b: Uint8Array, o: number, le: boolean): number {
+  return le ? (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0 : ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
 }
 
 /** One TCP connection to synthesize: the two byte streams, as chunks in the order they happened. */

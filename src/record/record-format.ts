@@ -4,7 +4,7 @@
 // Pure: builds and reads blocks; src/record/recording-file.ts and the exports write them, src/replay reads them.
 import type { EventDraft, Leg, Side, UpstreamPolicy } from '../events/schema';
 import type { LegEnds } from '../capture/session';
-import { addressBytes, customBlock, epbFrame, ipTcpHeaderBytes, keyLogBlock, PcapngBuilder, type Endpoint } from '../pcap';
+import { addressBytes, customBlock, keyLogBlock, PcapngBuilder, tcpEpbLength, writeTcpEpb, type Endpoint, type TcpEpb } from '../pcap';
 
 /**
  * The Private Enterprise Number of tlslab's Custom Blocks. tlslab has none registered: this is the one RFC 5612
@@ -14,7 +14,9 @@ export const TLSLAB_PEN = 32473;
 export const RECORD_FORMAT_VERSION = 1;
 /** LINKTYPE_RAW: each packet is an IP packet. Nothing below IP is made up. */
 export const RECORD_LINK_TYPE = 101;
-/** Largest TCP payload per synthesized segment. */
+/** A recording's section is little-endian (a SegmentSink writes its packets so). */
+export const RECORD_LITTLE_ENDIAN = true;
+/** Largest TCP payload per synthesized segment (a SegmentSink may join a flow's segments up to one IP packet's payload). */
 export const RECORD_MSS = 32 * 1024;
 
 /** The two interfaces of a recording, one per leg kind, in this order (interface ids 0 and 1). */
@@ -137,18 +139,35 @@ export function joinParts(parts: readonly Uint8Array[]): Uint8Array {
 export type BlockKind = 'header' | 'secrets' | 'block';
 
 /**
+ * A sink that encodes TCP segments itself (writeTcpEpb, into a buffer of its own: no block is built for it). `flow`
+ * names a leg and a direction; `joinable`: a data segment without a comment, which the sink may append to the same
+ * flow's previous segment when nothing was written between them (one packet where the relay read several chunks; the
+ * sequence numbers stay those of the bytes). False: the segment was dropped.
+ */
+export interface SegmentSink {
+  (seg: TcpEpb, t: number, flow: number, joinable: boolean): boolean;
+}
+
+/**
  * Writes a recording as blocks into a sink: the section header, the two leg interfaces and the session fact at
- * once, then facts, key logs and legs as they come. Used for a live `--record` file and for exports alike.
+ * once, then facts, key logs and legs as they come. Used for a live `--record` file and for exports alike; a live file
+ * passes a SegmentSink, which takes the packets without a block built for each.
  */
 export class RecordWriter {
-  private readonly le = true;
+  private readonly le = RECORD_LITTLE_ENDIAN;
+  private readonly segments: SegmentSink;
+  private flows = 0;
   lostBytes = 0;
 
-  constructor(private readonly sink: BlockSink, opts: { t: number; trust: string[] }) {
+  constructor(private readonly sink: BlockSink, opts: { t: number; trust: string[]; segments?: SegmentSink }) {
     const b = new PcapngBuilder(this.le);
     for (const leg of ['client', 'upstream'] as const) b.addInterface(RECORD_LINK_TYPE, { ...LEG_INTERFACES[leg], snapLen: 0 });
     b.addCustom(TLSLAB_PEN, encodeFact({ tlslab: 'session', v: RECORD_FORMAT_VERSION, t: opts.t, trust: opts.trust }));
     sink([b.drain()], 'header', opts.t);
+    this.segments = opts.segments ?? ((seg, t) => {
+      const block = new Uint8Array(tcpEpbLength(seg));
+      return writeTcpEpb(block, 0, this.le, seg) !== null && this.sink([block], 'block', t);
+    });
   }
 
   fact(f: RecordFact): void {
@@ -173,18 +192,17 @@ export class RecordWriter {
     const server = { address: wireAddress(ends.server.address), port: ends.server.port };
     const bytes = { client: addressBytes(client.address), server: addressBytes(server.address) };
     if (!bytes.client || !bytes.server || bytes.client.length !== bytes.server.length) return null;
-    return new LegStream(this, LEG_IDS[leg], { client, server }, { client: bytes.client, server: bytes.server }, opts.unnamed ? undefined : legComment(conn, leg, { client, server }), t);
+    const flow = this.flows;
+    this.flows += 2;
+    return new LegStream(this, LEG_IDS[leg], flow, { client, server }, { client: bytes.client, server: bytes.server }, opts.unnamed ? undefined : legComment(conn, leg, { client, server }), t);
   }
 
   /** One EPB carrying one segment (addresses as bytes); false when the sink refused it (its backlog is full). */
-  segment(ifId: number, t: number, src: Uint8Array, dst: Uint8Array, spec: Parameters<typeof ipTcpHeaderBytes>[2], payload: Uint8Array, comment?: string): boolean {
-    const hdr = ipTcpHeaderBytes(src, dst, spec, payload.length) as Uint8Array;
-    const micros = Math.max(0, Math.round(t * 1000)); // the interface's default if_tsresol
-    const { head, tail } = epbFrame(this.le, ifId, micros, hdr.length + payload.length, comment);
-    return this.sink(payload.length > 0 ? [head, hdr, payload, tail] : [head, hdr, tail], 'block', t);
+  segment(seg: Omit<TcpEpb, 'units'>, t: number, flow: number, joinable: boolean): boolean {
+    const units = Math.max(0, Math.round(t * 1000)); // microseconds: the interface's default if_tsresol
+    return this.segments({ ...seg, units }, t, flow, joinable);
   }
 }
-
 
 /**
  * One leg as a TCP connection: SYN (with the leg comment), SYN+ACK, ACK; then each chunk as segments of at most
@@ -200,6 +218,8 @@ export class LegStream {
   constructor(
     private readonly w: RecordWriter,
     private readonly ifId: number,
+    /** Its two flows: `flow` for what the client sends, `flow + 1` for the server's. */
+    private readonly flow: number,
     private readonly ends: LegEnds,
     private readonly addr: Record<Side, Uint8Array>,
     comment: string | undefined,
@@ -251,7 +271,9 @@ export class LegStream {
 
   private send(from: Side, t: number, flags: { syn?: boolean; ack?: boolean; fin?: boolean; rst?: boolean; psh?: boolean }, payload: Uint8Array, comment?: string): void {
     const to: Side = from === 'client' ? 'server' : 'client';
-    const ok = this.w.segment(this.ifId, t, this.addr[from], this.addr[to], { src: this.ends[from], dst: this.ends[to], seq: this.seq[from], ack: flags.syn && !flags.ack ? 0 : this.seq[to], flags }, payload, comment);
+    const tcp = { src: this.ends[from], dst: this.ends[to], seq: this.seq[from], ack: flags.syn && !flags.ack ? 0 : this.seq[to], flags };
+    const joinable = payload.length > 0 && comment === undefined && !flags.syn && !flags.fin && !flags.rst;
+    const ok = this.w.segment({ interfaceId: this.ifId, src: this.addr[from], dst: this.addr[to], tcp, payload, ...(comment === undefined ? {} : { comment: encoder.encode(comment) }) }, t, this.flow + (from === 'client' ? 0 : 1), joinable);
     if (!ok) this.w.lostBytes += payload.length; // not written: the sequence numbers still move on, so readers see a gap
     this.seq[from] = (this.seq[from] + payload.length + (flags.syn || flags.fin ? 1 : 0)) >>> 0;
   }

@@ -1,8 +1,11 @@
 // A file written as it happens, for `--record`: blocks are buffered a moment and flushed every 50 ms, key logs ahead
-// of the packets they decrypt; bounded memory. I/O boundary: the file (created 0600, truncated).
+// of the packets they decrypt; bounded memory. Packets are encoded straight into large reused slabs (no allocation per
+// packet), a flow's consecutive data segments joined into one packet, and each flush is one writev of whole slabs.
+// I/O boundary: the file (created 0600, truncated).
 import fs from 'node:fs';
 import { TlslabError } from '../errors';
-import { joinParts, type BlockKind } from './record-format';
+import { appendToTcpEpb, tcpEpbLength, writeTcpEpb, type TcpEpb } from '../pcap';
+import { joinParts, RECORD_LITTLE_ENDIAN, type BlockKind, type SegmentSink } from './record-format';
 
 export interface RecordingFileOptions {
   /** How often pending blocks are written (default 50 ms). */
@@ -32,8 +35,15 @@ const now = (): number => performance.timeOrigin + performance.now();
 
 /** Blocks are copied into slabs of this size (one copy of each payload, no allocation per packet). */
 const SLAB = 1024 * 1024;
-/** Written slabs kept for reuse: fresh memory costs page faults and garbage collection, reused memory neither. */
-const POOL = 16;
+/**
+ * Written slabs are kept for reuse (fresh memory costs page faults, zeroing by the kernel and garbage collection;
+ * reused memory none of these), as many as the backlog may hold. Every few seconds the pool gives back the slabs it
+ * did not need meanwhile, down to this many.
+ */
+const POOL_KEEP = 4;
+const POOL_TRIM_MS = 5000;
+/** A flow's data segments are joined only when they came this close together (ms): the packet's time is the first one's. */
+const JOIN_MS = 1;
 
 /** Opens `path` for writing (0600; an existing file is truncated and made 0600), or throws TLSLAB_ERR_RECORD_FILE. */
 export function openPrivateFile(path: string, flags: 'w' | 'a', what: string): number {
@@ -54,11 +64,21 @@ export class RecordingFile {
   private pending: Pending[] = [];
   private head = 0;
   private pendingBytes = 0;
-  /** The slab being filled: bytes [0, used), the time of its last block. */
+  /** The slab being filled: bytes [0, used), of which [from, used) are not yet pending; the time of its last block. */
   private slab: Buffer = Buffer.allocUnsafe(SLAB);
   private used = 0;
+  private from = 0;
   private slabT = 0;
+  /** Where the slab was at the last flush, and the time of its last block then: what the next flush may write of it. */
+  private mark: { at: number; t: number } | null = null;
   private readonly free: Buffer[] = [];
+  /** The fewest free slabs since the pool was last trimmed, and when it is next. */
+  private minFree = 0;
+  private trimAt = 0;
+  /** The last block in the slab when it is a joinable data segment: its flow, offset, and the time of its first bytes. */
+  private lastFlow = -1;
+  private lastAt = 0;
+  private lastT = 0;
   private readonly timer: NodeJS.Timeout;
   private readonly flushMs: number;
   private readonly holdMs: number;
@@ -104,7 +124,52 @@ export class RecordingFile {
     }
     let size = 0;
     for (const p of parts) size += p.length;
-    if (this.pendingBytes + this.used + this.stream.writableLength + size > this.maxBacklog) {
+    if (!this.room(size)) return false;
+    for (const p of parts) {
+      this.slab.set(p, this.used);
+      this.used += p.length;
+    }
+    this.lastFlow = -1;
+    this.slabT = t;
+    return true;
+  };
+
+  /**
+   * The RecordWriter's SegmentSink: the packet encoded in place in the slab, or appended to the flow's previous packet
+   * when that is the last block written (within JOIN_MS, up to one IP packet). False when it was dropped.
+   */
+  readonly segment: SegmentSink = (seg: TcpEpb, t: number, flow: number, joinable: boolean): boolean => {
+    if (this.closing || this.error) return false;
+    if (joinable && flow === this.lastFlow && t - this.lastT <= JOIN_MS && this.backlog() + seg.payload.length <= this.maxBacklog) {
+      const end = appendToTcpEpb(this.slab, this.lastAt, RECORD_LITTLE_ENDIAN, seg.payload);
+      if (end !== null) {
+        this.used = end;
+        this.slabT = t;
+        return true;
+      }
+    }
+    const size = tcpEpbLength(seg);
+    if (!this.room(size)) return false;
+    const at = this.used;
+    const end = writeTcpEpb(this.slab, at, RECORD_LITTLE_ENDIAN, seg);
+    if (end === null) return false;
+    this.used = end;
+    this.lastFlow = joinable ? flow : -1;
+    this.lastAt = at;
+    this.lastT = t;
+    this.slabT = t;
+    return true;
+  };
+
+  /** Bytes waiting: in the slab, in the pending list, in the stream's queue. */
+  private backlog(): number {
+    return this.pendingBytes + this.used - this.from + this.stream.writableLength;
+  }
+
+  /** Room for `size` more bytes in the slab (a fresh slab if need be), or false (and counted) when the backlog is full. */
+  private room(size: number): boolean {
+    if (this.backlog() + size > this.maxBacklog) {
+      this.lastFlow = -1; // a gap in some flow: nothing is joined across it
       if (this.dropped++ === 0) this.onFirstDrop?.();
       return false;
     }
@@ -112,32 +177,59 @@ export class RecordingFile {
       this.closeSlab();
       if (size > this.slab.length) this.slab = Buffer.allocUnsafe(size); // a block larger than a slab: its own
     }
-    for (const p of parts) {
-      this.slab.set(p, this.used);
-      this.used += p.length;
-    }
-    this.slabT = t;
     return true;
-  };
+  }
 
-  /** The slab being filled goes to the pending list as it is; a fresh one is started. */
+  /** The slab being filled goes to the pending list as it is; another one is started. */
   private closeSlab(): void {
     if (this.used === 0) return;
-    this.pending.push({ t: this.slabT, bytes: this.slab.subarray(0, this.used), slab: this.slab });
-    this.pendingBytes += this.used;
+    this.pending.push({ t: this.slabT, bytes: this.slab.subarray(this.from, this.used), slab: this.slab });
+    this.pendingBytes += this.used - this.from;
     this.slab = this.free.pop() ?? Buffer.allocUnsafe(SLAB);
+    this.minFree = Math.min(this.minFree, this.free.length);
     this.used = 0;
+    this.from = 0;
+    this.mark = null;
+    this.lastFlow = -1;
+  }
+
+  /**
+   * What of the slab may be written now: all of it when its last block is older than `cutoff`; else what it held at
+   * the last flush, when that is (so a slab that fills slowly is still written a flush or two after its blocks came).
+   * Then marks where it is now; nothing is joined across the mark.
+   */
+  private cutSlab(cutoff: number): void {
+    if (this.used > this.from && this.slabT <= cutoff) this.closeSlab();
+    else if (this.mark && this.mark.t <= cutoff && this.mark.at > this.from) {
+      // The slab stays in use: this part is not released (slab null); the rest goes when the slab is closed.
+      this.pending.push({ t: this.mark.t, bytes: this.slab.subarray(this.from, this.mark.at), slab: null });
+      this.pendingBytes += this.mark.at - this.from;
+      this.from = this.mark.at;
+    }
+    this.mark = this.used > this.from ? { at: this.used, t: this.slabT } : null;
+    this.lastFlow = -1;
   }
 
   private release(slab: Buffer): void {
-    if (slab.length === SLAB && this.free.length < POOL) this.free.push(slab);
+    if (slab.length === SLAB && this.free.length < this.maxBacklog / SLAB) this.free.push(slab);
+  }
+
+  /** Gives back the slabs the pool has not needed since the last trim (down to POOL_KEEP). */
+  private trimPool(now: number): void {
+    if (now < this.trimAt) return;
+    const spare = Math.min(this.minFree, this.free.length - POOL_KEEP);
+    if (spare > 0) this.free.splice(0, spare);
+    this.minFree = this.free.length;
+    this.trimAt = now + POOL_TRIM_MS;
   }
 
   /** Writes the secrets, then every block older than the hold time (all of them when `all`). */
   flush(all: boolean): void {
     if (this.error) return;
-    const cutoff = all ? Infinity : this.clock() - this.holdMs;
-    if (this.used > 0 && this.slabT <= cutoff) this.closeSlab();
+    const now = this.clock();
+    this.trimPool(now);
+    const cutoff = all ? Infinity : now - this.holdMs;
+    this.cutSlab(cutoff);
     const out: Pending[] = this.secrets.splice(0).map((bytes) => ({ t: 0, bytes, slab: null }));
     const p = this.pending;
     while (this.head < p.length && p[this.head].t <= cutoff) {

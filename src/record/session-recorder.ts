@@ -50,7 +50,7 @@ export class SessionRecorder {
     });
     this.log = log;
     this.now = opts.clock ?? (() => performance.timeOrigin + performance.now());
-    this.writer = new RecordWriter(this.file.sink, { t: this.now(), trust: opts.trust });
+    this.writer = new RecordWriter(this.file.sink, { t: this.now(), trust: opts.trust, segments: this.file.segment });
     this.unsubscribe = bus.subscribe((e) => this.onEvent(e));
   }
 

@@ -1,7 +1,8 @@
 // The streaming capture reader: any split of the file into chunks gives the same items as one push; comments,
-// interface descriptions and Custom Blocks come through; a cut or corrupt file stops with the offset of the fault.
+// interface descriptions and Custom Blocks come through; a cut or corrupt file stops with the offset of the fault. The
+// EPB writer for recordings: a segment written in place reads back, and grows in place up to one IP packet.
 import fc from 'fast-check';
-import { CaptureReader, decodeTcpPacket, epbFrame, ipTcpHeader, PcapngBuilder, readCapture, type CaptureItem } from '../../../src/pcap';
+import { addressBytes, appendToTcpEpb, CaptureReader, decodeTcpPacket, maxTcpPayload, PcapngBuilder, readCapture, tcpEpbLength, writeTcpEpb, type CaptureItem } from '../../../src/pcap';
 import { CLIENT, pcapFile, SERVER, tcpIp } from '../../helpers/capture-synth';
 
 const KEYLOG = 'CLIENT_RANDOM 00112233 44556677\n';
@@ -110,21 +111,55 @@ describe('CaptureReader', () => {
   });
 });
 
-describe('epbFrame and ipTcpHeader', () => {
-  it('make an EPB that reads back as the same segment, with its comment', () => {
+describe('writeTcpEpb and appendToTcpEpb', () => {
+  const segmentOf = (p: CaptureItem | undefined): [number, number, number, number, string] => {
+    if (p?.kind !== 'packet') throw new Error('no packet');
+    const seg = decodeTcpPacket(101, p.packet.data);
+    if (!seg.ok) throw new Error('not TCP');
+    return [seg.segment.src.port, seg.segment.dst.port, seg.segment.seq, seg.segment.ack, Buffer.from(seg.segment.payload).toString()];
+  };
+  const read = (file: Uint8Array): CaptureItem[] => {
+    const { items, reader } = readInChunks(file, [], false);
+    expect(reader.fatal).toBeNull();
+    return items.filter((i) => i.kind === 'packet');
+  };
+
+  it.each([[true], [false]])('write an EPB that reads back as the same segment, with its comment (little-endian %s)', (le) => {
     const payload = Buffer.from('GET / HTTP/1.1\r\n\r\n');
-    const hdr = ipTcpHeader({ src: { address: '::1', port: 50000 }, dst: { address: '::1', port: 8080 }, seq: 7, ack: 9, flags: { ack: true, psh: true } }, payload.length);
-    if (!hdr) throw new Error('no header');
-    const { head, tail } = epbFrame(true, 0, 1_700_000_000_123_456n, hdr.length + payload.length, 'tlslab c9 client leg');
+    const comment = Buffer.from('tlslab c9 client leg');
+    const seg = { interfaceId: 0, units: 1_700_000_000_123_456, src: addressBytes('::1') as Uint8Array, dst: addressBytes('::1') as Uint8Array, tcp: { src: { port: 50000 }, dst: { port: 8080 }, seq: 7, ack: 9, flags: { ack: true, psh: true } }, payload, comment };
+    const w = new PcapngBuilder(le);
+    w.addInterface(101);
+    const head = w.bytes();
+    const file = new Uint8Array(head.length + tcpEpbLength(seg));
+    file.set(head);
+    expect(writeTcpEpb(file, head.length, le, seg)).toBe(file.length);
+    const [p] = read(file);
+    expect(p?.kind === 'packet' && [p.packet.comment, p.packet.sec, p.packet.nsec]).toEqual(['tlslab c9 client leg', 1_700_000_000, 123_456_000]);
+    expect(segmentOf(p)).toEqual([50000, 8080, 7, 9, payload.toString()]);
+  });
+
+  it('grow a segment in place with the bytes that follow, up to one IP packet, its IPv4 header checksum right', () => {
     const w = new PcapngBuilder();
     w.addInterface(101);
-    const file = Buffer.concat([w.bytes(), head, hdr, payload, tail]);
-    const r = readCapture(file);
-    if (!r.ok) throw new Error(r.error.message);
-    expect(r.value.errors).toEqual([]);
-    const p = r.value.packets[0];
-    expect(p?.comment).toBe('tlslab c9 client leg');
-    const seg = decodeTcpPacket(101, p?.data ?? new Uint8Array(0));
-    expect(seg.ok && [seg.segment.src.port, seg.segment.dst.port, seg.segment.seq, seg.segment.ack, Buffer.from(seg.segment.payload).toString()]).toEqual([50000, 8080, 7, 9, payload.toString()]);
+    const head = w.bytes();
+    const file = new Uint8Array(head.length + 70_000 + 200);
+    file.set(head);
+    const seg = { interfaceId: 0, units: 5, src: addressBytes('10.0.0.1') as Uint8Array, dst: addressBytes('10.0.0.2') as Uint8Array, tcp: { src: { port: 1 }, dst: { port: 2 }, seq: 100, ack: 200, flags: { ack: true, psh: true } }, payload: Buffer.from('abc') };
+    expect(writeTcpEpb(file, head.length, true, seg)).toBe(head.length + tcpEpbLength(seg));
+    const end = appendToTcpEpb(file, head.length, true, Buffer.from('defgh')) as number;
+    const grown = file.subarray(0, end);
+    const [p] = read(grown);
+    expect(segmentOf(p)).toEqual([1, 2, 100, 200, 'abcdefgh']);
+    // RFC 791: the header's checksum, summed with it in place, is 0xffff.
+    const ip = p?.kind === 'packet' ? p.packet.data : new Uint8Array(0);
+    let sum = 0;
+    for (let i = 0; i < 20; i += 2) sum += (ip[i] << 8) | ip[i + 1];
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    expect([sum, (ip[2] << 8) | ip[3]]).toEqual([0xffff, 40 + 8]);
+    // Past one IPv4 packet's payload (65,495 bytes): refused, the block as it was.
+    expect(appendToTcpEpb(file, head.length, true, new Uint8Array(maxTcpPayload(4) - 8 + 1))).toBeNull();
+    expect(segmentOf(read(file.subarray(0, end))[0])[4]).toBe('abcdefgh');
+    expect(appendToTcpEpb(file, head.length, true, new Uint8Array(maxTcpPayload(4) - 8))).toBe(head.length + tcpEpbLength({ src: seg.src, payload: new Uint8Array(maxTcpPayload(4)) }));
   });
 });
