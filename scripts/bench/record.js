@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // What recording costs and what opening a recording takes: tlslab without and with --record side by side in one run
-// (new-connection rate, bulk MiB/s, CPU), then `tlslab open` on a large recording this script makes itself (time until
-// the first connection is served, peak RSS, read rate). Prints tables; asserts nothing. I/O: child processes, loopback
-// sockets, a work folder under the system temp folder (removed at the end), /proc. Needs `npx tsc -p tsconfig.json`.
+// (new-connection rate, bulk MiB/s, CPU, the proxy's main thread apart), the same bytes the recording holds written by
+// a plain fs stream without tlslab (the floor: what the kernel takes to write them), then `tlslab open` on a large
+// recording this script makes itself (time until the first connection is served, peak RSS, read rate). Prints tables;
+// asserts nothing. I/O: child processes, loopback sockets, a work folder under the system temp folder (removed at the
+// end), /proc. Needs `npx tsc -p tsconfig.json`.
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
@@ -95,12 +97,36 @@ async function overhead(o, pki, origin, work, started) {
       errors: n.reduce((s, r) => s + r.errors, 0) + b.reduce((s, r) => s + r.errors, 0),
       mibps: median(b.map((r) => r.mibps)),
       msPerMiB: median(b.map((r) => (r.cpuS * 1000) / (r.bytes / 1048576))),
+      mainMsPerMiB: median(b.map((r) => (r.mainCpuS * 1000) / (r.bytes / 1048576))),
       rss: Math.max(...n.map((r) => r.peakRssMiB), ...b.map((r) => r.peakRssMiB)),
     };
   });
   for (const p of peers) await p.stop();
   const size = fs.existsSync(recordFile) ? fs.statSync(recordFile).size : NaN;
   return { rows, recordBytes: size };
+}
+
+/**
+ * The recording's bytes written again by a plain fs stream, no tlslab: once to a new file (as the recording was), once
+ * more after deleting it (the kernel reuses the pages it just freed). On a virtual machine whose memory the host backs
+ * only when first touched, the first costs the kernel several times more than the second.
+ */
+async function diskFloor(work, bytes) {
+  const mib = Math.max(1, Math.round(bytes / 1048576));
+  const file = path.join(work, 'disk-probe.bin');
+  const once = () => new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(__dirname, 'lib', 'disk-probe.js'), file, String(mib)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`disk-probe exited ${code}`))));
+  });
+  progress(`writing ${mib} MiB with a plain fs stream, twice`);
+  const fresh = await once();
+  fs.rmSync(file, { force: true });
+  const reused = await once();
+  fs.rmSync(file, { force: true });
+  return { fresh, reused };
 }
 
 /** Makes a recording of about `mib` MiB through a tlslab --record: many small connections, then bulk downloads. */
@@ -186,6 +212,7 @@ async function main() {
     const pki = makeOriginPki(work);
     origin = await startOrigin(pki, work, o.small);
     const ov = await overhead(o, pki, origin, work, started);
+    const disk = Number.isFinite(ov.recordBytes) ? await diskFloor(work, ov.recordBytes) : null;
     let op = null;
     let big = null;
     if (!o.skipOpen) {
@@ -201,10 +228,18 @@ async function main() {
     out.push(`command: node scripts/bench/record.js ${process.argv.slice(2).join(' ')}`.trimEnd());
     out.push('origin: Node https, HTTP/1.1, TLS 1.3, its own process; tlslab in its own process (scripts/bench/run-tlslab.js); client: this process', '');
     out.push(`Recording overhead: ${o.rounds} round(s), alternating; new connections: ${o.workers} workers, ${o.seconds} s; bulk: one GET of ${o.bulkMb} MiB (medians)`);
-    out.push(table(['peer', 'new conn/s', 'CPU ms/conn', 'bulk MiB/s', 'CPU ms/MiB', 'peak RSS MiB', 'errors'], ov.rows.map((r) => [r.name, fmt(r.rate, 0), fmt(r.msPerConn, 2), fmt(r.mibps, 0), fmt(r.msPerMiB, 2), fmt(r.rss, 0), String(r.errors)])));
+    out.push(table(['peer', 'new conn/s', 'CPU ms/conn', 'bulk MiB/s', 'CPU ms/MiB', 'main thread ms/MiB', 'peak RSS MiB', 'errors'], ov.rows.map((r) => [r.name, fmt(r.rate, 0), fmt(r.msPerConn, 2), fmt(r.mibps, 0), fmt(r.msPerMiB, 2), fmt(r.mainMsPerMiB, 2), fmt(r.rss, 0), String(r.errors)])));
     const [plain, rec] = ov.rows;
     const cost = (a, b) => (1 - b / a) * 100;
-    out.push(`recording file: ${fmt(ov.recordBytes / 1048576, 1)} MiB`, '');
+    out.push(`recording file: ${fmt(ov.recordBytes / 1048576, 1)} MiB ("CPU ms/MiB": the proxy process, per MiB downloaded; "main thread": its JavaScript thread alone, the rest is libuv's file writes and V8's garbage collection helpers)`, '');
+    if (disk) {
+      out.push(`The same ${fmt(disk.fresh.mib, 0)} MiB written by a plain fs stream, no tlslab (scripts/bench/lib/disk-probe.js, 1 MiB writes)`);
+      out.push(table(['file', 'MiB/s', 'user ms/MiB', 'system ms/MiB'], [
+        ['new, as the recording', fmt(disk.fresh.mibps, 0), fmt(disk.fresh.userMsPerMiB, 2), fmt(disk.fresh.sysMsPerMiB, 2)],
+        ['again, after deleting it', fmt(disk.reused.mibps, 0), fmt(disk.reused.userMsPerMiB, 2), fmt(disk.reused.sysMsPerMiB, 2)],
+      ]));
+      out.push('');
+    }
     if (op && big) {
       out.push(`tlslab open of a recording of ${fmt(big.size / 1048576, 0)} MiB (made by this run through tlslab --record: ${op.connections} connections), the dashboard on port 0`);
       out.push(table(['listening ms', 'first connection ms', 'whole file s', 'read MiB/s', 'peak RSS MiB', 'RSS at end MiB', 'CPU s'], [[

@@ -153,6 +153,7 @@ async function bulk(peer, origin, { bytes, timeoutS, close = false }) {
     complete: received === bytes,
     mibps: received / 1048576 / wallS,
     cpuS: w.cpuS,
+    mainCpuS: w.mainCpuS,
     cpuPct: (w.cpuS / wallS) * 100,
     peakRssMiB: w.peakRssMiB,
     endRssMiB: w.endRssMiB,

@@ -21,10 +21,13 @@ function rssMiB(pid) {
   }
 }
 
-/** User + system CPU seconds the process has used so far, or NaN. */
-function cpuSeconds(pid) {
+/**
+ * User + system CPU seconds the process has used so far, or NaN. `mainThread`: its main thread's only (the rest is
+ * libuv's pool — file writes — and V8's helpers — garbage collection).
+ */
+function cpuSeconds(pid, mainThread = false) {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = fs.readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces) start at field 3; utime and stime are fields 14 and 15.
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(rest[11]) + Number(rest[12])) / ticks;
@@ -34,12 +37,14 @@ function cpuSeconds(pid) {
 }
 
 /**
- * Watches a process during one measured phase: peak RSS (sampled every `everyMs`) and CPU seconds used.
- * `stop()` returns `{ peakRssMiB, endRssMiB, cpuS }`. With no pid (a direct connection) everything is NaN.
+ * Watches a process during one measured phase: peak RSS (sampled every `everyMs`) and CPU seconds used, in all and
+ * by its main thread. `stop()` returns `{ peakRssMiB, endRssMiB, cpuS, mainCpuS }`. With no pid (a direct
+ * connection) everything is NaN.
  */
 function watchProcess(pid, everyMs = 100) {
-  if (!pid) return { stop: () => ({ peakRssMiB: NaN, endRssMiB: NaN, cpuS: NaN }) };
+  if (!pid) return { stop: () => ({ peakRssMiB: NaN, endRssMiB: NaN, cpuS: NaN, mainCpuS: NaN }) };
   const cpu0 = cpuSeconds(pid);
+  const main0 = cpuSeconds(pid, true);
   let peak = rssMiB(pid);
   const timer = setInterval(() => {
     const r = rssMiB(pid);
@@ -49,7 +54,7 @@ function watchProcess(pid, everyMs = 100) {
     stop() {
       clearInterval(timer);
       const end = rssMiB(pid);
-      return { peakRssMiB: Math.max(peak, end), endRssMiB: end, cpuS: cpuSeconds(pid) - cpu0 };
+      return { peakRssMiB: Math.max(peak, end), endRssMiB: end, cpuS: cpuSeconds(pid) - cpu0, mainCpuS: cpuSeconds(pid, true) - main0 };
     },
   };
 }
