@@ -47,6 +47,8 @@ export class ConnView {
   onSpotlight: ((student: Student, conn: string) => void) | null = null;
   /** What follow mode is limited to (main.ts sets it): the header offers the other scopes, not this one again. */
   scope: FollowScope | null = null;
+  /** A student's own view (main.ts sets it from the server's hello): every connection shown is theirs. */
+  ownView = false;
   /** Limits follow mode to this connection's client address or host (main.ts sets this; null hides the buttons). */
   onScope: ((scope: FollowScope, conn: string) => void) | null = null;
   /** Step-through replay and key schedule, shared with the lesson panel (main.ts sets them; null hides the buttons). */
@@ -231,7 +233,7 @@ export class ConnView {
         s.lab ? h('span', { class: 'tag', text: `lab: ${s.lab}` }) : null,
         s.student ? h('span', { class: 'student-tag', title: `Student ${s.student.name} (${s.student.id})`, text: s.student.name }) : null,
         h('span', { class: 'conn-id', text: `${s.id} · from ${s.student ? `${s.student.name}, ` : ''}${s.client.address}:${s.client.port} · opened ${fmtClock(s.openedAt)}${s.closedAt !== null ? ` · lasted ${fmtMs(s.closedAt - s.openedAt)}` : ' · open'}` }),
-        this.toolButtons(s.id, events),
+        this.toolButtons(s.id, events, s.student),
         this.spotlightButton(s.id, s.student),
         this.scopeButtons(s),
         h('a', { class: 'pcapng-link', href: pcapngHref(s.id), download: `tlslab-${s.id}.pcapng`, title: 'Both legs as a pcapng with the session keys inside: Wireshark opens it decrypted', text: 'Open in Wireshark (pcapng)' }),
@@ -289,15 +291,16 @@ export class ConnView {
 
   /**
    * "▶ Replay" (the two ladders message by message) and, when tlslab learned the connection's secrets (a `tls:keys`
-   * event), "⚷ Key schedule". Whoever sees the connection may open both: the server serves them within the view's
-   * scope (a student's view: their own connections only).
+   * event), "⚷ Key schedule". Whoever sees the connection may replay it; a student's key schedule holds their
+   * session's secrets, so only their own view offers it (the server refuses it to the instructor's dashboard too).
    */
-  private toolButtons(id: string, events: readonly TlslabEvent[]): HTMLElement | null {
+  private toolButtons(id: string, events: readonly TlslabEvent[], student: Student | undefined): HTMLElement | null {
     const d = this.dialogs;
     if (d === null) return null;
     const replay = h('button', { type: 'button', class: 'toggle conn-replay', title: 'Play both ladders message by message, with each one\'s step and note', text: '▶ Replay' });
     replay.addEventListener('click', () => void d.replay.open(id));
-    const keys = events.some((e) => e.type === 'tls:keys')
+    const instructorOnStudent = student !== undefined && !this.ownView;
+    const keys = events.some((e) => e.type === 'tls:keys') && !instructorOnStudent
       ? h('button', { type: 'button', class: 'toggle conn-keys', title: 'How this connection\'s keys were derived, leg by leg, from its own secrets', text: '⚷ Key schedule' })
       : null;
     keys?.addEventListener('click', () => void d.keys.open(id));

@@ -351,6 +351,7 @@ function studentView(me: Student): void {
   brandSub.textContent = 'your connections, live';
   conn.onSpotlight = null;
   conn.onScope = null;
+  conn.ownView = true;
   roomBtn.remove();
   lessons.useServerProgress();
   replace(

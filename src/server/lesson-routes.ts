@@ -135,7 +135,12 @@ function views(ctx: LessonRoutesContext): ConnectionView[] {
   return out;
 }
 
-/** `GET /api/connections/:id/key-schedule`: secrets of the connection, so its owner's (and the instructor's) only. */
+/**
+ * `GET /api/connections/:id/key-schedule`: secrets of the connection, so its owner's only. A student's connection's
+ * schedule is refused to the whole-room view (403): the instructor's screen is the projector, and the class must not
+ * read a classmate's session secrets off it. Connections without a student (single-user mode, the instructor's own)
+ * are the whole-room view's.
+ */
 function keyScheduleRoute(res: ServerResponse, rawId: string, url: URL, ctx: LessonRoutesContext, head: boolean): void {
   const checked = connectionId(rawId);
   if (!checked.ok) {
@@ -148,6 +153,11 @@ function keyScheduleRoute(res: ServerResponse, rawId: string, url: URL, ctx: Les
     return;
   }
   const id = checked.value;
+  const owner = ctx.bus.summary(id)?.student;
+  if (ctx.scope.student === null && owner !== undefined) {
+    sendError(res, 403, 'forbidden', `The key schedule of ${owner.name}'s connection "${id.slice(0, 64)}" is shown only in ${owner.name}'s own view: it holds their session's secrets.`, head);
+    return;
+  }
   const schedule = inScope(ctx.scope, ctx.bus.summary(id)) ? (ctx.keySchedule?.(id) ?? null) : null;
   if (schedule === null) {
     sendError(res, 404, 'not-found', `No key schedule for "${id.slice(0, 64)}": unknown, too old (its capture was dropped), or no TLS seen.`, head);

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { EventBus } from '../../src/events/bus';
 import { LessonService, loadLessons, parseLesson } from '../../src/lessons';
 import { handleLessonRoutes } from '../../src/server/lesson-routes';
-import { studentScope } from '../../src/server/view-scope';
+import { studentScope, WHOLE_ROOM } from '../../src/server/view-scope';
 import { startTestTlslab, run, type TestTlslab } from '../helpers/tlslab';
 import { describeWithTools } from '../helpers/tools';
 
@@ -155,6 +155,26 @@ describe('a student\'s view', () => {
       expect((await get(`${base}/lessons/untrusted-ca/check?question=where&answer=client:3&conn=c2`)).status).toBe(404);
       // Bob's c2 is newer and meets "lab: valid" too; Ada's view finds her own.
       expect((await get(`${base}/lessons/ours/status`)).body.tasks[0].conn).toBe('c1');
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('the instructor\'s whole-room view is refused a student\'s key schedule (403, it would reach the projector), not its own', async () => {
+    const bus = new EventBus();
+    bus.emit({ type: 'conn:open', conn: 'c1', client: { address: '10.0.0.2', port: 5000 }, target: { host: 'valid.lab.tlslab', port: 443 }, via: 'connect', lab: 'valid', student: { id: 's-0000000000000001', name: 'Ada' } });
+    bus.emit({ type: 'conn:open', conn: 'c2', client: { address: '127.0.0.1', port: 5001 }, target: { host: 'valid.lab.tlslab', port: 443 }, via: 'connect', lab: 'valid' });
+    const server = http.createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (!handleLessonRoutes(req, res, url, { bus, scope: WHOLE_ROOM, keySchedule: (id) => ({ conn: id }) })) res.writeHead(418).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
+    try {
+      const refused = await get(`${base}/connections/c1/key-schedule`);
+      expect(refused.status).toBe(403);
+      expect(refused.body.message).toBe('The key schedule of Ada\'s connection "c1" is shown only in Ada\'s own view: it holds their session\'s secrets.');
+      expect((await get(`${base}/connections/c2/key-schedule`)).body).toEqual({ conn: 'c2' });
     } finally {
       await new Promise((r) => server.close(r));
     }
