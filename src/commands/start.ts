@@ -64,7 +64,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
       .option('ui', { type: 'boolean', default: true, describe: 'Serve the dashboard (--no-ui to turn it off)' })
       .option('record', {
         type: 'string',
-        describe: 'Write every connection to this pcapng as it happens: both legs, their keys (Wireshark opens it decrypted), the proxy\'s decisions; reopen it with `tlslab open`. Created 0600, overwritten',
+        describe: 'Write every intercepted TLS connection to this pcapng as it happens: both legs, their keys (Wireshark opens it decrypted), the proxy\'s decisions (plain HTTP, WebSocket relays and tunnels without TLS as facts, without bytes); reopen it with `tlslab open`. Created 0600, overwritten',
       })
       .option('keylog', {
         type: 'string',
