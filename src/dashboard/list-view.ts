@@ -1,5 +1,6 @@
 // The connection list: searchable, filterable and virtualised (only the rows in view exist), so it stays smooth
-// with thousands of connections. DOM only; reads the Store, tells main.ts which connection to open.
+// with thousands of connections; under it, "show older connections" for those the snapshot's window left on the
+// server. DOM only; reads the Store, tells main.ts which connection to open and when to load older ones.
 import type { ConnectionSummary } from '../events/stream.js';
 import { foldName, parseSearch, studentMatches } from '../events/filter.js';
 import { fmtClock, h, replace } from './dom.js';
@@ -27,6 +28,9 @@ export class ListView {
   private readonly scroller: HTMLElement;
   private readonly spacer: HTMLElement;
   private readonly count: HTMLElement;
+  private readonly olderBtn: HTMLButtonElement;
+  private readonly olderNote: HTMLElement;
+  private loadingOlder = false;
   private readonly search: HTMLInputElement;
   private readonly failures: HTMLInputElement;
   private readonly clientSel: HTMLSelectElement;
@@ -46,6 +50,8 @@ export class ListView {
   /** Called when the student menu changes (main.ts keeps it in the URL). */
   onStudentFilter: ((student: string) => void) | null = null;
   selected: string | null = null;
+  /** Called by "show older connections": main.ts loads the next page from the server and calls `olderLoaded`. */
+  onOlder: (() => void) | null = null;
 
   constructor(
     private readonly store: Store,
@@ -58,12 +64,22 @@ export class ListView {
     this.count = h('span', { class: 'list-count', 'aria-live': 'polite' });
     this.spacer = h('div', { class: 'list-spacer' });
     this.scroller = h('div', { class: 'list-scroll', tabindex: 0, role: 'listbox', 'aria-label': 'Connections (arrow keys to move, Enter to open)' }, this.spacer);
+    this.olderBtn = h('button', { type: 'button', class: 'older-btn', title: 'Load the next older connections the server keeps (the page opened with the newest only)' });
+    this.olderNote = h('span', { class: 'older-note', role: 'status' });
     this.el = h(
       'aside',
       { class: 'list-pane', 'aria-label': 'Connections' },
       h('div', { class: 'filters' }, this.search, h('div', { class: 'filter-row' }, h('label', { class: 'check' }, this.failures, ' Failures only'), this.studentSel, this.clientSel, this.count)),
       this.scroller,
+      h('div', { class: 'older', hidden: true }, this.olderBtn, this.olderNote),
     );
+    this.olderBtn.addEventListener('click', () => {
+      if (this.loadingOlder || this.onOlder === null) return;
+      this.loadingOlder = true;
+      this.olderNote.textContent = '';
+      this.showOlder();
+      this.onOlder();
+    });
     this.search.addEventListener('input', () => this.setFilter({ text: this.search.value }));
     this.studentSel.addEventListener('change', () => {
       this.setFilter({ student: this.studentSel.value });
@@ -123,8 +139,26 @@ export class ListView {
       if (rec) this.note(rec.summary);
     }
     if (c.structural) for (const rec of this.store.conns.values()) this.note(rec.summary);
+    if (c.structural) this.showOlder();
     this.refilter();
     this.paint(c.ids);
+  }
+
+  /** The page of older connections asked for has been added to the store (`error`: why it could not be loaded). */
+  olderLoaded(error: string | null = null): void {
+    this.loadingOlder = false;
+    this.olderNote.textContent = error ?? '';
+    this.showOlder();
+  }
+
+  /** The "show older connections" bar: shown while the server keeps connections this page has not loaded. */
+  private showOlder(): void {
+    const n = this.store.olderOnServer;
+    const bar = this.olderBtn.parentElement;
+    if (bar) bar.hidden = n === 0 && this.olderNote.textContent === '';
+    this.olderBtn.hidden = n === 0;
+    this.olderBtn.disabled = this.loadingOlder;
+    this.olderBtn.textContent = this.loadingOlder ? 'Loading older connections…' : `Show older connections (${n.toLocaleString('en-US')} more)`;
   }
 
   /** Selects a connection (and scrolls to it) without opening it again. */

@@ -1,8 +1,9 @@
 // The dashboard entry point: builds the page, connects the stream to the store and the store to the views; follow,
-// spotlight, the room overview and a student's own view. Network: the /ws stream (stream-client.ts) and
-// GET /api/connections/:id/events for connections opened after eviction.
+// spotlight, the room overview and a student's own view. Network: the /ws stream (stream-client.ts),
+// GET /api/connections/:id/events for a connection whose events the snapshot left out (or history evicted), and
+// GET /api/connections?before= / GET /api/connections/:id for connections older than the snapshot's window.
 import { EVENT_SCHEMA_VERSION, type Student, type TlslabEvent } from '../events/schema.js';
-import type { ConnectionSummary, ServerMessage } from '../events/stream.js';
+import { STREAM_PROTOCOL_VERSION, type ConnectionSummary, type ServerMessage } from '../events/stream.js';
 import { BACKGROUND_HOSTS, BackgroundHosts } from '../events/background-hosts.js';
 import { foldName } from '../events/filter.js';
 import { ConnView, type LookTarget } from './conn-view.js';
@@ -187,11 +188,54 @@ document.addEventListener('keydown', (ev) => {
   if (ev.key === 'Escape') conn.pick(null);
 });
 
+// --- older connections: the snapshot holds the newest only ----------------------------------------------
+/** Connections one "show older connections" loads. */
+const OLDER_PAGE = 500;
+list.onOlder = (): void => {
+  const before = store.oldestFromServer;
+  if (before === null) {
+    list.olderLoaded(null);
+    return;
+  }
+  fetch(`/api/connections?before=${encodeURIComponent(before)}&limit=${OLDER_PAGE}`) // same origin: the token cookie goes along
+    .then(async (r) => {
+      if (r.status === 404) {
+        store.addOlder([], false);
+        list.olderLoaded('The server no longer keeps the connections older than these.');
+        return;
+      }
+      if (!r.ok) throw new Error(`HTTP ${r.status}`);
+      const page = (await r.json()) as ConnectionSummary[];
+      store.addOlder(page, page.length === OLDER_PAGE);
+      list.olderLoaded(null);
+    })
+    .catch((err: unknown) => list.olderLoaded(`Older connections could not be loaded (${err instanceof Error ? err.message : String(err)}).`));
+};
+
+/** Connections asked for by id (a link, a lesson) that this page did not hold: each asked for once. */
+const askedSummary = new Set<string>();
+/** Fetches the summary of a connection the snapshot's window left out, then `then()` (if the server still keeps it). */
+function fetchSummary(id: string, then: () => void): void {
+  if (askedSummary.has(id)) return;
+  askedSummary.add(id);
+  fetch(`/api/connections/${encodeURIComponent(id)}`)
+    .then((r) => (r.ok ? (r.json() as Promise<ConnectionSummary>) : null))
+    .then((s) => {
+      if (s === null || s.id !== id) return;
+      store.addOne(s);
+      then();
+    })
+    .catch(() => undefined);
+}
+
 // --- opening a connection ---------------------------------------------------------------------------
 const fetched = new Set<string>();
 function open(id: string): void {
   const rec = store.conns.get(id);
-  if (!rec) return;
+  if (!rec) {
+    fetchSummary(id, () => open(id));
+    return;
+  }
   list.select(id);
   conn.show(rec);
   setParam('conn', follow ? null : id);
@@ -292,10 +336,13 @@ function onMessage(m: ServerMessage): void {
   switch (m.kind) {
     case 'hello':
       if (m.schema !== EVENT_SCHEMA_VERSION) showGap(`The server speaks event schema ${m.schema}, this page ${EVENT_SCHEMA_VERSION}: reload the page (or rebuild the dashboard).`, false);
+      else if (m.protocol !== STREAM_PROTOCOL_VERSION) showGap(`The server speaks stream protocol ${String(m.protocol)}, this page ${STREAM_PROTOCOL_VERSION}: reload the page (or rebuild the dashboard).`, false);
       if (m.student) studentView(m.student);
       break;
     case 'snapshot':
-      store.reset(m.events, m.summaries, m.room);
+      store.reset(m.events, m.summaries, m.total, m.room);
+      // A connection named in the URL that is older than the snapshot's window: asked for by id.
+      if (wantConn !== null && !store.conns.has(wantConn)) fetchSummary(wantConn, () => undefined);
       if (m.evicted > 0) showGap(`History holds the latest events only: ${m.evicted} older events were evicted.`, false);
       break;
     case 'events':

@@ -51,6 +51,13 @@ export class Store {
    * events. Null when the server sent none (a student's own view).
    */
   room: Room | null = null;
+  /**
+   * Older connections the server still keeps but has not sent (the snapshot's `total` beyond its window, less the
+   * pages loaded since): what "show older connections" can load with `GET /api/connections?before=`.
+   */
+  olderOnServer = 0;
+  /** The oldest connection the server sent in its snapshot or a page of older ones: the next page's cursor. */
+  oldestFromServer: string | null = null;
 
   constructor(private readonly maxConnections = MAX_CONNECTIONS) {}
 
@@ -58,8 +65,13 @@ export class Store {
     this.listeners.push(l);
   }
 
-  /** Replaces everything with a snapshot (the first message after every (re)connect). */
-  reset(events: readonly TlslabEvent[], summaries: readonly ConnectionSummary[], room?: readonly RoomStudent[]): void {
+  /**
+   * Replaces everything with a snapshot (the first message after every (re)connect): `summaries` newest first, the
+   * newest `summaries.length` of the `total` the server keeps for this view.
+   */
+  reset(events: readonly TlslabEvent[], summaries: readonly ConnectionSummary[], total: number, room?: readonly RoomStudent[]): void {
+    this.olderOnServer = Math.max(0, total - summaries.length);
+    this.oldestFromServer = summaries.length > 0 ? summaries[summaries.length - 1].id : null;
     this.conns.clear();
     this.order.length = 0;
     this.newest = null;
@@ -71,6 +83,39 @@ export class Store {
     for (const e of events) this.addEvent(e, false);
     this.pending.structural = true;
     this.schedule();
+  }
+
+  /**
+   * Adds a page of older connections (`GET /api/connections?before=`, newest first) below those held; connections
+   * already held are left as they are. `more`: whether the server has still older ones.
+   */
+  addOlder(summaries: readonly ConnectionSummary[], more: boolean): void {
+    this.insertOlder(summaries);
+    if (summaries.length > 0) this.oldestFromServer = summaries[summaries.length - 1].id;
+    this.olderOnServer = more ? Math.max(1, this.olderOnServer - summaries.length) : 0;
+  }
+
+  /** Adds one older connection fetched by id (`GET /api/connections/:id`: a link to it), where it belongs in the order. */
+  addOne(summary: ConnectionSummary): void {
+    this.insertOlder([summary]);
+  }
+
+  private insertOlder(summaries: readonly ConnectionSummary[]): void {
+    for (const s of summaries) {
+      if (this.conns.has(s.id)) continue;
+      this.conns.set(s.id, { summary: s, events: [], seqs: new Set(), derived: false, fetched: false });
+      this.order.push(s.id);
+      if (s.student !== undefined && !this.newestOf.has(s.student.id)) this.newestOf.set(s.student.id, s.id);
+    }
+    this.sortOrder();
+    this.pending.structural = true;
+    this.schedule();
+  }
+
+  /** `order` oldest first by open time (ties: by the number in the id, as the server numbers connections). */
+  private sortOrder(): void {
+    const at = (id: string): number => this.conns.get(id)?.summary.openedAt ?? 0;
+    this.order.sort((a, b) => at(a) - at(b) || seqOf(a) - seqOf(b));
   }
 
   /** Appends live events (in seq order) and updates their summaries. */

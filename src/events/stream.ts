@@ -17,19 +17,29 @@ export interface StreamFilter {
   failuresOnly?: boolean;
 }
 
+/**
+ * The version of this wire protocol, sent in `hello` as `protocol` (absent before version 2). 2: the snapshot carries a
+ * window of the newest matching summaries and their `total`; older ones come from `GET /api/connections?before=`.
+ */
+export const STREAM_PROTOCOL_VERSION = 2;
+
 /** Server → client. */
 export type ServerMessage =
   /**
-   * First message on every connection. `student`: this stream is that student's own view (served through the proxy at
+   * First message on every connection. `schema`: the event schema's version; `protocol`: this wire protocol's
+   * (`STREAM_PROTOCOL_VERSION`). `student`: this stream is that student's own view (served through the proxy at
    * http://tlslab/), scoped by the server to their connections; absent on the dashboard port.
    */
-  | { kind: 'hello'; schema: number; serverTime: number; historySize: number; filter: StreamFilter; student?: Student }
+  | { kind: 'hello'; schema: number; protocol: number; serverTime: number; historySize: number; filter: StreamFilter; student?: Student }
   /**
-   * The retained history matching the filter, oldest first; sent once right after `hello`, and after filter changes
+   * A window of the retained history matching the filter; sent once right after `hello`, and after filter changes
    * (`filter`: the filter it answers — tlslab always sends it; after several quick changes, only the latest).
-   * `room`: the room overview as of this snapshot, one entry per student (the dashboard port only; not filtered).
+   * `summaries`: the newest matching summaries (at most the server's window), newest first; `total`: how many match in
+   * all (the rest, older, from `GET /api/connections?before=`). `events`: the kept events of the newest few of them,
+   * oldest first. `room`: the room overview as of this snapshot, one entry per student (the dashboard port only; not
+   * filtered).
    */
-  | { kind: 'snapshot'; filter?: StreamFilter; events: TlslabEvent[]; summaries: ConnectionSummary[]; evicted: number; room?: RoomStudent[] }
+  | { kind: 'snapshot'; filter?: StreamFilter; events: TlslabEvent[]; summaries: ConnectionSummary[]; total: number; evicted: number; room?: RoomStudent[] }
   /** Live events, in `seq` order, after the snapshot. */
   | { kind: 'events'; events: TlslabEvent[] }
   /**

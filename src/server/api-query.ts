@@ -12,7 +12,7 @@ export const MAX_LIMIT = 100_000;
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
 
-type ParamKind = 'text' | 'flag' | 'count' | 'auth';
+type ParamKind = 'text' | 'flag' | 'count' | 'id' | 'auth';
 
 /** The parameters `GET /api/connections` understands (`token` is read by the access check). */
 const CONNECTIONS_PARAMS = {
@@ -22,6 +22,7 @@ const CONNECTIONS_PARAMS = {
   student: 'text',
   failures: 'flag',
   limit: 'count',
+  before: 'id',
   token: 'auth',
 } as const satisfies Record<string, ParamKind>;
 
@@ -49,8 +50,16 @@ export function connectionId(raw: string): Checked<string> {
   return { ok: true, value: id };
 }
 
+/** What `GET /api/connections` was asked for: a filter, how many at most, and the cursor (a connection id) or null. */
+export interface ConnectionsQuery {
+  filter: StreamFilter;
+  limit: number;
+  /** Only the connections listed after this one (older than it), for paging through the list; null: from the newest. */
+  before: string | null;
+}
+
 /** `GET /api/connections`' query: each parameter known, given once, and well-formed. */
-export function connectionsQuery(url: URL): Checked<{ filter: StreamFilter; limit: number }> {
+export function connectionsQuery(url: URL): Checked<ConnectionsQuery> {
   const seen = new Set<string>();
   for (const [name, value] of url.searchParams) {
     const kind: ParamKind | undefined = Object.hasOwn(CONNECTIONS_PARAMS, name) ? CONNECTIONS_PARAMS[name as keyof typeof CONNECTIONS_PARAMS] : undefined;
@@ -63,7 +72,7 @@ export function connectionsQuery(url: URL): Checked<{ filter: StreamFilter; limi
   }
   const limitText = url.searchParams.get('limit');
   const limit = limitText === null ? MAX_LIMIT : Math.min(Number(limitText), MAX_LIMIT);
-  return { ok: true, value: { filter: filterFromQuery(url.searchParams), limit } };
+  return { ok: true, value: { filter: filterFromQuery(url.searchParams), limit, before: url.searchParams.get('before') } };
 }
 
 function checkValue(kind: ParamKind, name: string, value: string): string | null {
@@ -76,6 +85,9 @@ function checkValue(kind: ParamKind, name: string, value: string): string | null
       return FLAG_VALUES.has(value.toLowerCase()) ? null : `\`${name}\` must be 1 or 0 (or true/false, yes/no).`;
     case 'count':
       return /^\d{1,9}$/.test(value) && Number(value) >= 1 ? null : `\`${name}\` must be a positive integer.`;
+    case 'id':
+      if (value === '' || value.length > MAX_ID_CHARS) return `\`${name}\` is a connection id of 1 to ${MAX_ID_CHARS} characters.`;
+      return CONTROL.test(value) ? `\`${name}\` cannot contain control characters.` : null;
     case 'auth':
       return null;
   }

@@ -96,14 +96,14 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, c
       sendError(res, 400, 'bad-request', q.message, head);
       return true;
     }
-    const { filter, limit } = q.value;
-    const out: ConnectionSummary[] = [];
-    for (const s of newestFirst(bus.summaries())) {
-      if (!inScope(ctx.scope, s) || !matchesFilter(filter, s)) continue;
-      out.push(s);
-      if (out.length >= limit) break;
+    const { filter, limit, before } = q.value;
+    const matching = newestFirst(bus.summaries().filter((s) => inScope(ctx.scope, s) && matchesFilter(filter, s)));
+    const from = before === null ? 0 : cursorIndex(matching, before, bus.summary(before), ctx.scope);
+    if (from === null) {
+      sendError(res, 404, 'not-found', `No connection "${before?.slice(0, 64) ?? ''}" is known (it may have been forgotten): page again from the newest.`, head);
+      return true;
     }
-    sendJson(res, 200, out, head);
+    sendJson(res, 200, matching.slice(from, from + limit), head);
     return true;
   }
   const pm = /^\/api\/connections\/([^/]+)\/pcapng$/.exec(p);
@@ -136,6 +136,19 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, c
   }
   sendError(res, 404, 'not-found', `No API at ${p.slice(0, 100)}.`, head);
   return true;
+}
+
+/**
+ * Where the page after connection `before` starts in `matching` (newest first): right after it when it is listed;
+ * when it is kept and visible but no longer matches the filter, at the first connection that opened before it; null
+ * when it is unknown, forgotten or another student's (answered as unknown).
+ */
+function cursorIndex(matching: readonly ConnectionSummary[], before: string, summary: ConnectionSummary | undefined, scope: ViewScope): number | null {
+  const at = matching.findIndex((s) => s.id === before);
+  if (at >= 0) return at + 1;
+  if (summary === undefined || !inScope(scope, summary)) return null;
+  const older = matching.findIndex((s) => s.openedAt < summary.openedAt);
+  return older < 0 ? matching.length : older;
 }
 
 /** `GET /api/connections/:id/pcapng`: the capture as a download; it carries the session keys (token-protected like all /api). */

@@ -38,8 +38,12 @@ export interface DashboardServerOptions {
   highWater?: number;
   /** Most events per `events` message (default 1,000). */
   maxBatch?: number;
-  /** Connections whose events a snapshot carries (newest first; default 300). */
+  /** Summaries a snapshot carries (the newest matching; default 300): its window. */
+  snapshotSummaries?: number;
+  /** Connections whose events a snapshot carries (newest first; default 20), within `snapshotEventBytes`. */
   snapshotConnections?: number;
+  /** Most bytes of event JSON in one snapshot (default 512 KiB). */
+  snapshotEventBytes?: number;
   /** A viewer whose socket stays backed up without draining for this long is closed (default 30,000 ms). */
   viewerStallMs?: number;
   /** Where the page, assets and compiled scripts are read from (defaults: the repository's dashboard folders). */
@@ -110,7 +114,9 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
     highWater: opts.highWater ?? 1024 * 1024,
     heartbeatMs: opts.heartbeatMs ?? 15_000,
     maxBatch: opts.maxBatch ?? 1000,
-    snapshotConnections: opts.snapshotConnections ?? 300,
+    snapshotSummaries: opts.snapshotSummaries ?? 300,
+    snapshotConnections: opts.snapshotConnections ?? 20,
+    snapshotEventBytes: opts.snapshotEventBytes ?? 512 * 1024,
     viewerStallMs: opts.viewerStallMs,
     room: () => room.rows(),
   });

@@ -5,7 +5,7 @@ import type WebSocket from 'ws';
 import type { EventBus } from '../events/bus';
 import { EVENT_SCHEMA_VERSION } from '../events/schema';
 import type { TlslabEvent } from '../events/schema';
-import type { ClientMessage, ConnectionSummary, StreamFilter } from '../events/stream';
+import { STREAM_PROTOCOL_VERSION, type ClientMessage, type ConnectionSummary, type StreamFilter } from '../events/stream';
 import type { RoomLessons, RoomStudent } from '../events/room';
 import type { Student } from '../events/schema';
 import { matchesFilter, matchesIdentity, normalizeFilter } from '../events/filter';
@@ -26,11 +26,19 @@ export interface StreamHubOptions {
   /** Most events per `events` message (default 1,000). */
   maxBatch: number;
   /**
-   * A snapshot carries the events of only this many of the newest matching connections (default 300); every
-   * matching summary is still sent, and the events of older ones are one `GET /api/connections/:id/events` away.
-   * Keeps a dashboard's first paint small: a full history can be tens of MiB.
+   * A snapshot carries the summaries of only this many of the newest matching connections (default 300) and their
+   * total; older ones are paged in with `GET /api/connections?before=`. Keeps a view's first message small: 20,000
+   * summaries are ~20 MB of JSON.
+   */
+  snapshotSummaries: number;
+  /**
+   * A snapshot carries the events of at most this many of the newest matching connections (default 20), newest
+   * first while their JSON fits in `snapshotEventBytes`; the events of the others are one
+   * `GET /api/connections/:id/events` away. A full history can be tens of MiB.
    */
   snapshotConnections: number;
+  /** Most bytes of event JSON one snapshot carries (default 512 KiB); a connection that does not fit is left out. */
+  snapshotEventBytes: number;
   /**
    * A viewer whose socket stays above `highWater` without draining for this long is closed with
    * `VIEWER_STALLED` (default 30,000 ms).
@@ -149,7 +157,7 @@ export class StreamHub {
     });
     ws.on('error', (err) => log.debug({ err: err.message }, 'dashboard client socket error'));
     client.sendMessage({
-      kind: 'hello', schema: EVENT_SCHEMA_VERSION, serverTime: Date.now(), historySize: this.opts.bus.history.size, filter,
+      kind: 'hello', schema: EVENT_SCHEMA_VERSION, protocol: STREAM_PROTOCOL_VERSION, serverTime: Date.now(), historySize: this.opts.bus.history.size, filter,
       ...(scope.student !== null ? { student: scope.student } : {}),
     });
     this.sendSnapshot(client);
@@ -200,24 +208,40 @@ export class StreamHub {
     client.lastSnapshotAt = performance.now();
     this.snapshotsBuilt++;
     const summaries: ConnectionSummary[] = [];
-    const selected = new Set<string>();
     for (const s of bus.summaries()) {
       if (!inScope(scope, s) || !matchesFilter(f, s)) continue;
       summaries.push(s);
-      selected.add(s.id);
       if (f.failuresOnly === true) client.seenFailed.add(s.id);
     }
-    const newest = newestFirst(summaries);
-    const withEvents = new Set(newest.slice(0, this.opts.snapshotConnections).map((s) => s.id));
+    const newest = newestFirst(summaries).slice(0, this.opts.snapshotSummaries);
     // A connection asked for by id is sent even when its summary was forgotten (its events may still be kept), to
-    // the whole room's viewers only: nobody can tell whose it was. Other forgotten connections are not sent: the
-    // snapshot stays bounded by `snapshotConnections`.
+    // the whole room's viewers only: nobody can tell whose it was. Other forgotten connections are not sent.
     const byId = scope.student === null && f.conn !== undefined && f.host === undefined && f.client === undefined && f.student === undefined && f.failuresOnly !== true ? f.conn : null;
-    const events = bus.history.toArray((e) => withEvents.has(e.conn) || e.conn === byId);
+    const ids = newest.slice(0, this.opts.snapshotConnections).map((s) => s.id);
+    if (byId !== null && !ids.includes(byId)) ids.unshift(byId);
+    const events = this.snapshotEvents(ids);
     const room = scope.student === null && this.opts.room !== undefined ? `,"room":${JSON.stringify(this.opts.room())}` : '';
     client.sendSnapshot(
-      `{"kind":"snapshot","filter":${JSON.stringify(f)},"events":${JSON.stringify(events)},"summaries":${JSON.stringify(newest)},"evicted":${bus.history.evicted}${room}}`,
+      `{"kind":"snapshot","filter":${JSON.stringify(f)},"events":[${events}],"summaries":${JSON.stringify(newest)},"total":${summaries.length},"evicted":${bus.history.evicted}${room}}`,
     );
+  }
+
+  /**
+   * The kept events of connections `ids` (newest connection first), as JSON array items in `seq` order: whole
+   * connections only, while they fit in `snapshotEventBytes`; one that does not fit is skipped (a smaller, older one
+   * may still fit).
+   */
+  private snapshotEvents(ids: readonly string[]): string {
+    const chosen: { seq: number; json: string }[] = [];
+    let bytes = 0;
+    for (const id of ids) {
+      const items = this.opts.bus.eventsFor(id).map((e) => ({ seq: e.seq, json: JSON.stringify(e) }));
+      const size = items.reduce((n, x) => n + x.json.length + 1, 0);
+      if (bytes + size > this.opts.snapshotEventBytes) continue;
+      bytes += size;
+      chosen.push(...items);
+    }
+    return chosen.sort((a, b) => a.seq - b.seq).map((x) => x.json).join(',');
   }
 
   private onEvent(e: TlslabEvent): void {

@@ -1,5 +1,6 @@
-// The connection list with 5,000 connections from the real server: it loads, stays virtualised (the number of
-// rows in the DOM is bounded), scrolls, filters and answers the keyboard. Real Chromium; no timing assertions.
+// The connection list with 5,000 connections from the real server: it opens with the snapshot's window (the newest
+// 300), loads the older ones page by page with "Show older connections", stays virtualised (the number of rows in
+// the DOM is bounded), scrolls, filters and answers the keyboard. Real Chromium; no timing assertions.
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, openPage, screenshot } from '../helpers/dashboard-browser';
 import { Timeline, manyConnections } from '../helpers/dashboard-fixture-events';
@@ -21,7 +22,14 @@ describeWithTools(['chromium'], 'dashboard list with 5,000 connections (real ser
     server.emit(manyConnections(N).events);
     browser = await launchChromium();
     ({ page, errors } = await openPage(browser, server.url, 1920, 1080));
-    await page.locator('.list-count', { hasText: `${N} connections` }).waitFor({ timeout: 20_000 });
+    // The snapshot holds the newest 300; the other 4,700 are on the server, 500 per click.
+    await page.locator('.list-count', { hasText: '300 connections' }).waitFor({ timeout: 20_000 });
+    const older = page.locator('.older-btn');
+    for (let loaded = 300; loaded < N; loaded = Math.min(N, loaded + 500)) {
+      await older.filter({ hasText: `Show older connections (${(N - loaded).toLocaleString('en-US')} more)` }).click();
+      await page.locator('.list-count', { hasText: `${Math.min(N, loaded + 500)} connections` }).waitFor({ timeout: 20_000 });
+    }
+    await older.waitFor({ state: 'hidden' });
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { TlslabEvent } from '../../src/events/schema';
-import type { ServerMessage } from '../../src/events/stream';
+import { STREAM_PROTOCOL_VERSION, type ServerMessage } from '../../src/events/stream';
 import { reduceSummaries } from '../../src/events/summary';
 
 const ROOT = resolve(__dirname, '../..');
@@ -69,9 +69,10 @@ export async function startFixtureServer(initial: TlslabEvent[] = [], opts: Fixt
   wss.on('connection', (ws) => {
     clients.add(ws);
     ws.on('close', () => clients.delete(ws));
-    send(ws, { kind: 'hello', schema: 1, serverTime: Date.now(), historySize: history.length, filter: {} });
+    send(ws, { kind: 'hello', schema: 1, protocol: STREAM_PROTOCOL_VERSION, serverTime: Date.now(), historySize: history.length, filter: {} });
     const shown = opts.inSnapshot ? history.filter(opts.inSnapshot) : history;
-    send(ws, { kind: 'snapshot', events: shown, summaries: [...reduceSummaries(history).values()], evicted: history.length - shown.length });
+    const summaries = [...reduceSummaries(history).values()];
+    send(ws, { kind: 'snapshot', events: shown, summaries, total: summaries.length, evicted: history.length - shown.length });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;

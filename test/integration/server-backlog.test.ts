@@ -21,6 +21,11 @@ const HOSTS = 20;
 /** The newest 300 connections (those whose events a snapshot carries) each hold a ~40 KB record: a ~14 MB snapshot. */
 const BIG_HEX = 'cd'.repeat(20_000);
 const HIGH_WATER = 1024 * 1024;
+/**
+ * Snapshots far larger than the defaults allow (every summary, the events of the newest 300 connections): these
+ * tests are about a viewer that does not read what it is sent, so what it is sent must be far over the mark.
+ */
+const BIG_SNAPSHOTS = { snapshotSummaries: CONNECTIONS, snapshotConnections: 300, snapshotEventBytes: 64 * 1024 * 1024 } as const;
 
 function fill(bus: EventBus): void {
   for (let i = 0; i < CONNECTIONS; i++) {
@@ -91,7 +96,7 @@ describe('dashboard /ws: viewers that do not read', () => {
   });
 
   it('20 filter changes from a paused viewer build a bounded number of snapshots; on reading it gets the latest filter', async () => {
-    server = await startDashboardServer({ bus, port: 0, heartbeatMs: 0, highWater: HIGH_WATER });
+    server = await startDashboardServer({ bus, port: 0, heartbeatMs: 0, highWater: HIGH_WATER, ...BIG_SNAPSHOTS });
     const viewer = new PausedViewer(`ws://127.0.0.1:${server.port}/ws`);
     clients.push(viewer);
     await viewer.opened();
@@ -159,7 +164,7 @@ describe('dashboard /ws: viewers that do not read', () => {
   });
 
   it('a viewer that stops reading is closed with 4008 and a reason; a reading one on the same server is not', async () => {
-    server = await startDashboardServer({ bus, port: 0, heartbeatMs: 0, highWater: HIGH_WATER, viewerStallMs: 300 });
+    server = await startDashboardServer({ bus, port: 0, heartbeatMs: 0, highWater: HIGH_WATER, viewerStallMs: 300, ...BIG_SNAPSHOTS });
     const reader = new RecordingClient(`ws://127.0.0.1:${server.port}/ws?host=h3.`);
     clients.push(reader);
     await reader.until((m) => m.some((x) => x.kind === 'snapshot'), 10_000, 'reader snapshot');

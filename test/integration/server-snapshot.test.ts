@@ -1,13 +1,13 @@
-// The snapshot stays small: every matching summary, but the events of only the newest connections (and of no
-// forgotten ones, unless asked for by id).
+// The snapshot stays small: the summaries within its window, but the events of only the newest connections, within
+// a byte budget (and of no forgotten ones, unless asked for by id).
 import { EventBus } from '../../src/events/bus';
 import { startDashboardServer } from '../../src/server';
 import type { ServerMessage } from '../../src/events/stream';
 import { RecordingClient, rawGet } from '../helpers/server-ws';
-import { clientHello, open } from '../helpers/events-drafts';
+import { clientHello, open, record } from '../helpers/events-drafts';
 
 describe('snapshot size', () => {
-  it('carries all summaries and the events of the newest `snapshotConnections` connections only', async () => {
+  it('carries the summaries within its window and the events of the newest `snapshotConnections` connections only', async () => {
     const bus = new EventBus();
     for (let i = 1; i <= 50; i++) {
       bus.emit(open(`k${i}`, `h${i}.example`));
@@ -27,6 +27,32 @@ describe('snapshot size', () => {
       const older = await rawGet(server.port, '/api/connections/k3/events');
       expect(older.status).toBe(200);
       expect((JSON.parse(older.body) as { type: string }[]).map((e) => e.type)).toEqual(['conn:open', 'tls:handshake']);
+    } finally {
+      await ws.close();
+      await server.close();
+    }
+  });
+
+  it('carries whole connections\' events within `snapshotEventBytes`: one that does not fit is left out', async () => {
+    const bus = new EventBus();
+    for (let i = 1; i <= 6; i++) {
+      bus.emit(open(`b${i}`, `h${i}.example`));
+      bus.emit(clientHello(`b${i}`, 'client', `h${i}.example`));
+    }
+    for (let k = 0; k < 40; k++) bus.emit(record('b6', 'client', 'client', 512, k * 517)); // the newest is big
+    const size = (id: string): number => bus.eventsFor(id).reduce((n, e) => n + JSON.stringify(e).length + 1, 0);
+    expect(size('b6')).toBeGreaterThan(3 * size('b5'));
+    const budget = size('b5') + size('b4') + size('b3') + 10;
+    const server = await startDashboardServer({ bus, port: 0, heartbeatMs: 0, snapshotConnections: 5, snapshotEventBytes: budget });
+    const ws = new RecordingClient(`ws://127.0.0.1:${server.port}/ws`);
+    try {
+      await ws.until((m) => m.some((x) => x.kind === 'snapshot'), 10_000, 'snapshot');
+      const snap = ws.messages.find((m) => m.kind === 'snapshot');
+      if (!snap || snap.kind !== 'snapshot') throw new Error('no snapshot');
+      expect(snap.summaries.map((s) => s.id)).toEqual(['b6', 'b5', 'b4', 'b3', 'b2', 'b1']);
+      expect(snap.total).toBe(6);
+      expect([...new Set(snap.events.map((e) => e.conn))]).toEqual(['b3', 'b4', 'b5']);
+      expect(snap.events.map((e) => e.type)).toEqual(Array.from({ length: 3 }, () => ['conn:open', 'tls:handshake']).flat());
     } finally {
       await ws.close();
       await server.close();

@@ -31,7 +31,8 @@ describe('dashboard /ws stream', () => {
 
   beforeEach(async () => {
     bus = new EventBus();
-    server = await startDashboardServer({ bus, port: 0, heartbeatMs: 0 });
+    // A budget above anything these tests emit: they check the snapshot/live boundary, not the snapshot's size.
+    server = await startDashboardServer({ bus, port: 0, heartbeatMs: 0, snapshotEventBytes: 64 * 1024 * 1024 });
   });
 
   afterEach(async () => {

@@ -66,6 +66,15 @@ describe('scripts/bench', () => {
     expect(stdout).toMatch(/event-to-view latency, p95 +instructor [\d.]+ ms; students: median [\d.]+ ms/);
   }, 120_000);
 
+  it('dashboard-open.js fills a tlslab past the snapshot window and opens a view from Node and Chromium', async () => {
+    const { stdout } = await run(process.execPath, ['scripts/bench/dashboard-open.js', '--connections', '450', '--real', '8', '--rounds', '1'], { cwd: REPO, timeout: 120_000 });
+    expect(stdout).toMatch(/real TLS connections through the proxy: 8 in/);
+    expect(stdout).toMatch(/kept: 450 summaries/);
+    // The view's snapshot is the window, with the total beside it.
+    expect(stdout).toMatch(/snapshot +[\d.]+ MB after [\d.]+ ms: 300 summaries of 450, events of [1-9]\d* connections/);
+    expect(stdout).toMatch(/first \.row visible +\d+ ms after navigation/);
+  }, 150_000);
+
   it('run.js runs the benchmarks it is asked for and names what it ran', async () => {
     const { stdout } = await run(process.execPath, ['scripts/bench/run.js', '--quick', '--only', 'leaf-issuance'], { cwd: REPO, timeout: 60_000 });
     expect(stdout).toContain('=== leaf-issuance (scripts/bench/leaf-issuance.js) ===');
