@@ -1,6 +1,6 @@
 // pcapng writer (draft-ietf-opsawg-pcapng): SHB, IDB, Decryption Secrets Blocks with the TLS key log, EPBs (with
 // comments), Custom Blocks. Pure: returns bytes; the caller writes the file (an export, a recording, the tests).
-import { ByteSink } from './bytes';
+import { ByteSink, u32 } from './bytes';
 import { pcapError, type Result } from './errors';
 import { ethernetFrame, ipTcpHeaderLength, ipTcpPacket, maxTcpPayload, setIpPayloadLength, writeIpTcpHeader, type TcpPacketSpec } from './packet-builder';
 import { BLOCK, OPT_COMMENT, SECRETS_TLS_KEY_LOG } from './capture-reader';
@@ -208,7 +208,7 @@ export function writeTcpEpb(buf: Uint8Array, o: number, le: boolean, p: TcpEpb):
  * the buffer's end. The sequence number stays the first one's: `more` must be the bytes that follow in that direction.
  */
 export function appendToTcpEpb(buf: Uint8Array, o: number, le: boolean, more: Uint8Array): number | null {
-  const captured = get32(buf, o + 20, le);
+  const captured = u32(buf, o + 20, le);
   const headers = ipTcpHeaderLength((buf[o + 28] >> 4) === 6 ? 16 : 4);
   const payload = captured - headers + more.length;
   const grown = captured + more.length;
@@ -236,10 +236,6 @@ function put32(b: Uint8Array, o: number, v: number, le: boolean): void {
     b[o + 2] = (v >>> 8) & 0xff;
     b[o + 3] = v & 0xff;
   }
-}
-
-function get32(b: Uint8Array, o: number, le: boolean): number {
-  return le ? (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0 : ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
 }
 
 /** One TCP connection to synthesize: the two byte streams, as chunks in the order they happened. */
