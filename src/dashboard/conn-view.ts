@@ -55,6 +55,13 @@ export class ConnView {
   dialogs: { replay: ReplayView; keys: KeyScheduleView } | null = null;
   /** The "where to look" place shown (kept lit while the connection's events re-render), or null. */
   private look: LookTarget | null = null;
+  /**
+   * The look names a message this view has not drawn yet (its events are still being fetched): once a re-render
+   * finds it, its bytes open as `reveal` would have opened them.
+   */
+  private lookPending = false;
+  /** Until then (ms, performance.now()), a re-render (live events moving the layout) scrolls the looked-at place back. */
+  private lookHoldUntil = 0;
 
   constructor() {
     const closeHex = h('button', { type: 'button', class: 'hex-close', 'aria-label': 'Close the hex view', text: '×' });
@@ -84,6 +91,7 @@ export class ConnView {
       this.id = rec.summary.id;
       this.picked = null;
       this.look = null;
+      this.lookPending = false;
       this.hexWrap.hidden = true;
       this.renderedSeq = this.follow ? -1 : Number.MAX_SAFE_INTEGER;
       replace(this.el, this.head, this.ladders, this.hexWrap, this.rest);
@@ -121,7 +129,15 @@ export class ConnView {
     if (this.renderedSeq === Number.MAX_SAFE_INTEGER) this.renderedSeq = -1;
     replace(this.rest, renderChains(events), renderRecords(events, t0, s.closedAt !== null));
     if (this.picked !== null) this.rest.querySelector(`[data-seq="${this.picked}"]`)?.classList.add('picked');
-    this.markLook();
+    const found = this.markLook();
+    if (this.lookPending && found.seq !== null) {
+      this.openLook(found.target, found.seq);
+      this.lookPending = incomplete(rec);
+    } else if (found.seq !== null && performance.now() < this.lookHoldUntil) {
+      // The events that just arrived moved the ladder: the place a link opened a moment ago stays where it was put.
+      found.target?.scrollIntoView({ block: 'center' });
+      this.hex.keepLitInView();
+    }
   }
 
   /**
@@ -138,9 +154,26 @@ export class ConnView {
     }
     const { target, seq, missing } = this.markLook();
     target?.scrollIntoView({ block: 'center' });
-    if (seq === null || view !== 'ladder') return missing;
-    this.pick(seq, false); // its bytes open under the ladder; the field, if named, is scrolled to
-    return at.field === undefined || this.hex.focusField(at.field) ? missing : `no field ${at.field} in the ${at.message ?? 'message'}`;
+    // A message not drawn yet, or drawn before the rest of the connection's events arrived (they are being fetched and
+    // will re-render the view): opened again when a re-render finds it.
+    const pending = view === 'ladder' && at.message !== undefined && (seq === null || (this.rec !== null && incomplete(this.rec)));
+    if (seq === null || view !== 'ladder') {
+      this.lookPending = pending;
+      return missing;
+    }
+    const opened = this.openLook(target, seq);
+    this.lookPending = pending;
+    return opened ? missing : `no field ${at.field ?? ''} in the ${at.message ?? 'message'}`;
+  }
+
+  /** Opens the looked-at message's bytes under the ladder, at the field if one is named; false when it has none. */
+  private openLook(target: HTMLElement | null, seq: number): boolean {
+    this.lookPending = false;
+    this.lookHoldUntil = performance.now() + LOOK_HOLD_MS;
+    target?.scrollIntoView({ block: 'center' });
+    this.pick(seq, false);
+    const field = this.look?.field;
+    return field === undefined || this.hex.focusField(field);
   }
 
   /** Lights the "where to look" place again (after a re-render) and says where it is. */
@@ -478,4 +511,12 @@ function sourceOf(e: TlslabEvent, all: readonly TlslabEvent[]): HexSource | null
 /** `/api/connections/<id>/pcapng` (same origin: the token cookie goes along). */
 export function pcapngHref(id: string): string {
   return `/api/connections/${encodeURIComponent(id)}/pcapng`;
+}
+
+/** How long after a "where to look" link opened a place live re-renders keep it in view. */
+const LOOK_HOLD_MS = 3000;
+
+/** The page is still asking tlslab for the rest of the connection's events (the snapshot left them out). */
+function incomplete(rec: ConnRecord): boolean {
+  return keptState(rec) === 'asking';
 }

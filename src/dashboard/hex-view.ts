@@ -136,11 +136,18 @@ export class HexView {
     if (ff === undefined) return false;
     this.light(fid);
     this.revealInTree(ff.li);
-    ff.li.querySelector('.field-line')?.scrollIntoView({ block: 'nearest' }); // the page too, where the tree does not scroll
+    // The page too, where the tree does not scroll; centred, so the place a link opened is not left on the very edge.
+    ff.li.querySelector('.field-line')?.scrollIntoView({ block: 'center' });
     for (const other of this.flat) other.li.tabIndex = -1;
     ff.li.tabIndex = 0;
     ff.li.focus({ preventScroll: true });
     return true;
+  }
+
+  /** Scrolls the lit field's tree line back into view (after the page around it moved), if a field is lit. */
+  keepLitInView(): void {
+    const ff = this.lit === null ? undefined : this.flat[this.lit.fid];
+    ff?.li.querySelector('.field-line')?.scrollIntoView({ block: 'center' });
   }
 
   /** Lights field `fid` (its bytes and its tree line) and names it in the status line. */
