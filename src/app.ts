@@ -61,7 +61,7 @@ export interface TlslabOptions {
   allowClients?: string[];
   /** Per-student limits in classroom mode (default DEFAULT_SHARE_LIMITS). */
   shareLimits?: ShareLimits;
-  /** `--record FILE`: every connection, both legs with their key logs and the proxy's decisions, into a pcapng (0600). */
+  /** `--record FILE`: every intercepted TLS connection's bytes (both legs, with their key logs) and every connection's facts and the proxy's decisions, into a pcapng (0600). */
   record?: string;
   /** `--keylog FILE`: both legs' NSS key-log lines, appended as they come (0600). */
   keylog?: string;

@@ -147,7 +147,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
     const keylogFile = args.keylog ?? (process.env.SSLKEYLOGFILE || undefined);
     const extra = [
       ...(args['ignore-host'].length > 0 ? [`  Ignored     ${args['ignore-host'].join(', ')}  (relayed untouched, not listed)`] : []),
-      ...(args.record ? [`  Recording   ${args.record}  (every connection, both legs and their keys: tlslab open ${args.record}, or Wireshark)`] : []),
+      ...(args.record ? [`  Recording   ${args.record}  (TLS connections: both legs' bytes and keys; the others: what happened — tlslab open ${args.record}, or Wireshark)`] : []),
       ...(keylogFile ? [`  Key log     ${keylogFile}  (both legs' TLS secrets, appended: Wireshark's tls.keylog_file)`] : []),
     ];
     // Above the closing "Ctrl-C to stop." (and its blank line before it), else at the end.
