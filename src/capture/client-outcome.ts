@@ -100,7 +100,10 @@ export class ClientOutcomeWatcher {
       }
       if (e.type === 'tls:alert' && this.alert === null) {
         this.alert = { level: e.level, description: e.description, encrypted: e.encrypted };
-        if (!this.secure && e.fatal) this.settle('rejected-alert');
+        // A fatal alert before any request is a refusal: in the handshake, or just after it (Firefox's check for an
+        // intercepting CA sends bad_certificate once a TLS 1.2 handshake is done). Whether Node has already said
+        // 'secure' when the tap reads that alert depends on how the bytes were chunked; the answer must not.
+        if (e.fatal && !this.sawData) this.settle('rejected-alert');
       } else if (this.secure && (e.type === 'tls:appdata' || (e.type === 'tls:handshake' && e.msgType.code !== 20))) {
         this.noteData();
       }
