@@ -60,14 +60,37 @@ describe('ClientOutcomeWatcher handshake timeout', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  function watch(): { watcher: ClientOutcomeWatcher; events: TlslabEvent[]; ended: jest.Mock } {
+  function watch(): { watcher: ClientOutcomeWatcher; events: TlslabEvent[]; ended: jest.Mock; session: ConnectionSession } {
     const bus = new EventBus();
     const events: TlslabEvent[] = [];
     bus.subscribe((e) => events.push(e));
     const ended = jest.fn();
-    const watcher = new ClientOutcomeWatcher(new ConnectionSession(bus), leaf, 300, ended);
-    return { watcher, events, ended };
+    const session = new ConnectionSession(bus);
+    const watcher = new ClientOutcomeWatcher(session, leaf, 300, ended);
+    return { watcher, events, ended, session };
   }
+
+  /** A plaintext TLS 1.2 alert record from the browser: `level` (1 warning, 2 fatal), `code`. */
+  const alertRecord = (level: number, code: number): Buffer => Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, level, code]);
+
+  it('a fatal alert before any request is a refusal, whether it came before or after Node said the handshake was done', () => {
+    for (const secureFirst of [false, true]) {
+      const { watcher, session } = watch();
+      if (secureFirst) watcher.onSecure();
+      session.client.feed('client', alertRecord(2, 42));
+      if (!secureFirst) watcher.onSecure();
+      watcher.onClose();
+      expect([secureFirst, watcher.outcome]).toEqual([secureFirst, 'rejected-alert']);
+    }
+  });
+
+  it('a close_notify (a warning) after the handshake with no request is a close, not a refusal', () => {
+    const { watcher, session } = watch();
+    watcher.onSecure();
+    session.client.feed('client', alertRecord(1, 0));
+    watcher.onClose();
+    expect(watcher.outcome).toBe('closed-after-handshake');
+  });
 
   it('a client that has not finished its handshake in time: conn:error client-timeout, outcome timeout, ended', () => {
     const { watcher, events, ended } = watch();
