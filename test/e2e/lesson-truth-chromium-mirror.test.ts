@@ -1,56 +1,29 @@
 // What tlslab tells about headless Chromium through it in mirror mode, on the built-in lab: the chain tlslab presented,
 // verified as Chromium verifies it (tlslab's CA the only anchor), with the missing intermediate drawn "not sent" on
 // the dashboard; a 1024-bit leaf that Chromium loads under a root it was given, and why.
-import type { Browser, Page } from 'playwright-core';
 import { ACCEPTED_UNDER_USER_ROOT } from '../../src/x509/browser-rules';
-import { launchChromium, makeNssHome, visit, SCREENSHOT_DIR, type TrustedHome } from '../helpers/chromium-proxy';
-import { classifiedConn, labHost, mark, LabConn } from '../helpers/lab-proxy-conns';
+import { visit, SCREENSHOT_DIR } from '../helpers/chromium-proxy';
+import { classifiedConn, labHost, mark } from '../helpers/lab-proxy-conns';
 import { startTestTlslab, type TestTlslab } from '../helpers/tlslab';
+import { acceptedConn, LessonBrowsers } from '../helpers/lesson-truth-browsers';
 import { describeWithTools } from '../helpers/tools';
 
 jest.setTimeout(60_000);
 
 describeWithTools(['chromium', 'certutil'], 'lesson truth with Chromium (mirror mode)', () => {
   let mirror: TestTlslab;
-  const homes: TrustedHome[] = [];
-  const browsers: Browser[] = [];
+  const browsers = new LessonBrowsers();
 
   beforeAll(async () => {
     mirror = await startTestTlslab({ lab: true, uiPort: 0, upstreamFailure: ['mirror'] });
   });
   afterAll(async () => {
-    await Promise.all(browsers.map((b) => b.close()));
-    for (const h of homes) h.remove();
+    await browsers.close();
     await mirror?.close();
   });
 
-  async function browser(app: TestTlslab, trust: boolean): Promise<Browser> {
-    const home = makeNssHome(trust ? [{ nick: 'tlslab', pem: app.ca.certPem }] : []);
-    homes.push(home);
-    const b = await launchChromium(home, { proxyUrl: app.proxyUrl });
-    browsers.push(b);
-    return b;
-  }
-
-  /** A page of tlslab's dashboard at 1280×800, in a browser that goes to it directly (not through the proxy). */
-  async function dashboard(app: TestTlslab, conn: string): Promise<Page> {
-    const home = makeNssHome([]);
-    homes.push(home);
-    const direct = await launchChromium(home);
-    browsers.push(direct);
-    const page = await direct.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${app.dashboardUrl}?conn=${conn}`);
-    return page;
-  }
-
-  /** The newest connection to `host` since `since` that Chromium accepted, with all its events so far. */
-  async function accepted(app: TestTlslab, host: string, since: number): Promise<LabConn> {
-    const c = await classifiedConn(app, host, since, (o) => o === 'accepted');
-    return new LabConn(c.id, app.events.filter((e) => e.conn === c.id));
-  }
-
   it('mirror mode: the presented chain as Chromium judges it (untrusted root, missing intermediate drawn “not sent”); rsa1024 loads and tlslab says why', async () => {
-    const b = await browser(mirror, true);
+    const b = await browsers.through(mirror, true);
     const seen: Record<string, string[] | undefined> = {};
     let incomplete: string | null = null;
     for (const name of ['untrusted-root', 'incomplete-chain']) {
@@ -63,7 +36,7 @@ describeWithTools(['chromium', 'certutil'], 'lesson truth with Chromium (mirror 
       if (name === 'incomplete-chain') incomplete = conn.id;
     }
     expect(seen).toEqual({ 'untrusted-root': ['CHAIN_UNTRUSTED_ROOT'], 'incomplete-chain': ['CHAIN_MISSING_INTERMEDIATE'] });
-    const dash = await dashboard(mirror, incomplete ?? '');
+    const dash = await browsers.dashboard(mirror, incomplete ?? '');
     await dash.locator('#chains .cert-missing').getByText('tlslab Mirror Intermediate').first().waitFor({ timeout: 8000 });
     expect(await dash.locator('.chain-client .cert-missing').count()).toBe(1);
     await dash.locator('.chain-client .cert-missing').scrollIntoViewIfNeeded();
@@ -73,7 +46,7 @@ describeWithTools(['chromium', 'certutil'], 'lesson truth with Chromium (mirror 
     const since = mark(mirror);
     const weak = await visit(b, `https://${labHost('rsa1024')}/`);
     expect([weak.status, weak.error]).toEqual([200, null]);
-    const conn = await accepted(mirror, labHost('rsa1024'), since);
+    const conn = await acceptedConn(mirror, labHost('rsa1024'), since);
     expect(conn.outcome?.explanation).toContain(ACCEPTED_UNDER_USER_ROOT.KEY_RSA_TOO_SMALL as string);
     expect(conn.outcome?.explanation).not.toMatch(/clicked|proceed past/);
   });

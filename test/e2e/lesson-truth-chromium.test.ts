@@ -3,7 +3,6 @@
 // named as what they are; the leg that shows tls12-only and static-rsa; the teaching page's step and browser rules;
 // the CA page's menus; a refusal of tlslab's CA leading the summary (block mode; mirror mode is in
 // lesson-truth-chromium-mirror.test.ts).
-import type { Browser, Page } from 'playwright-core';
 import { CLIENT_OUTCOME_TEXT } from '../../src/capture/client-outcome';
 import { CHAIN_TEXT, LADDER_TEXT } from '../../src/events/ladder-text';
 import { reduceSummaries, SUMMARY_TEXT } from '../../src/events/summary';
@@ -13,9 +12,10 @@ import { EXTENSION_NOTES, KEY_SHARE_NOTES } from '../../src/tls/extension-notes'
 import { LESSON_NOTES } from '../../src/tls/lesson';
 import { ACCEPTED_UNDER_USER_ROOT } from '../../src/x509/browser-rules';
 import { buildLadders } from '../../src/dashboard/ladder-model';
-import { launchChromium, makeNssHome, visit, SCREENSHOT_DIR, type TrustedHome } from '../helpers/chromium-proxy';
+import { visit, SCREENSHOT_DIR } from '../helpers/chromium-proxy';
 import { classifiedConn, labHost, mark, LabConn } from '../helpers/lab-proxy-conns';
 import { startTestTlslab, type TestTlslab } from '../helpers/tlslab';
+import { acceptedConn, LessonBrowsers } from '../helpers/lesson-truth-browsers';
 import { describeWithTools } from '../helpers/tools';
 
 jest.setTimeout(60_000);
@@ -47,49 +47,22 @@ async function until<T>(what: string, get: () => T | undefined | null | false, t
 
 describeWithTools(['chromium', 'certutil'], 'lesson truth with Chromium', () => {
   let block: TestTlslab;
-  const homes: TrustedHome[] = [];
-  const browsers: Browser[] = [];
+  const browsers = new LessonBrowsers();
 
   beforeAll(async () => {
     block = await startTestTlslab({ lab: true, uiPort: 0 });
   });
   afterAll(async () => {
-    await Promise.all(browsers.map((b) => b.close()));
-    for (const h of homes) h.remove();
+    await browsers.close();
     await block?.close();
   });
 
-  async function browser(app: TestTlslab, trust: boolean): Promise<Browser> {
-    const home = makeNssHome(trust ? [{ nick: 'tlslab', pem: app.ca.certPem }] : []);
-    homes.push(home);
-    const b = await launchChromium(home, { proxyUrl: app.proxyUrl });
-    browsers.push(b);
-    return b;
-  }
-
-  /** A page of tlslab's dashboard at 1280×800, in a browser that goes to it directly (not through the proxy). */
-  async function dashboard(app: TestTlslab, conn: string): Promise<Page> {
-    const home = makeNssHome([]);
-    homes.push(home);
-    const direct = await launchChromium(home);
-    browsers.push(direct);
-    const page = await direct.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${app.dashboardUrl}?conn=${conn}`);
-    return page;
-  }
-
-  /** The newest connection to `host` since `since` that Chromium accepted, with all its events so far. */
-  async function accepted(app: TestTlslab, host: string, since: number): Promise<LabConn> {
-    const c = await classifiedConn(app, host, since, (o) => o === 'accepted');
-    return new LabConn(c.id, app.events.filter((e) => e.conn === c.id));
-  }
-
   it('a visit: idle while Chromium keeps it, its reset after the answers a normal end; the next visit resumes and no certificate is sent; GREASE ECH and X25519MLKEM768 explained', async () => {
-    const b = await browser(block, true);
+    const b = await browsers.through(block, true);
     const page = await (await b.newContext()).newPage();
     const since = mark(block);
     expect((await page.goto(`https://${labHost('valid')}/`))?.status()).toBe(200);
-    const first = await accepted(block, labHost('valid'), since);
+    const first = await acceptedConn(block, labHost('valid'), since);
 
     // Kept open with every request answered: idle, not a problem.
     const idle = await until('the idle note', () => {
@@ -105,7 +78,7 @@ describeWithTools(['chromium', 'certutil'], 'lesson truth with Chromium', () => 
     await page.goto('about:blank');
     const again = mark(block);
     expect((await page.goto(`https://${labHost('valid')}/`))?.status()).toBe(200);
-    const second = await accepted(block, labHost('valid'), again);
+    const second = await acceptedConn(block, labHost('valid'), again);
     expect(second.id).not.toBe(first.id);
     expect(second.outcome?.resumed).toBe(true);
     expect(second.outcome?.explanation).toBe(CLIENT_OUTCOME_TEXT.acceptedResumed.replace('{host}', labHost('valid')));
@@ -126,7 +99,7 @@ describeWithTools(['chromium', 'certutil'], 'lesson truth with Chromium', () => 
       if (cause === 'client-reset') expect(ended.note).toBe(SUMMARY_TEXT.resetAfterUse);
     }
     // The certificate panel on the dashboard says why there is no certificate, not "Not seen yet".
-    const dash = await dashboard(block, second.id);
+    const dash = await browsers.dashboard(block, second.id);
     await dash.locator('#chains').getByText(CHAIN_TEXT.resumed).waitFor({ timeout: 8000 });
     await dash.locator('#chains h2').scrollIntoViewIfNeeded();
     await dash.screenshot({ path: `${SCREENSHOT_DIR}/lesson-truth-resumed-1280.png` });
@@ -146,13 +119,13 @@ describeWithTools(['chromium', 'certutil'], 'lesson truth with Chromium', () => 
   });
 
   it('tls12-only and static-rsa: the page says the upstream leg shows the case; Chromium’s own leg is TLS 1.3; each ChangeCipherSpec its own note', async () => {
-    const b = await browser(block, true);
+    const b = await browsers.through(block, true);
     for (const name of ['tls12-only', 'static-rsa']) {
       const since = mark(block);
       const v = await visit(b, `https://${labHost(name)}/`, `lesson-truth-${name}`);
       expect([name, v.status]).toEqual([name, 200]);
       expect(v.text).toContain('Through tlslab: look at the upstream leg (tlslab ↔ this origin): it shows this case.');
-      const conn = await accepted(block, labHost(name), since);
+      const conn = await acceptedConn(block, labHost(name), since);
       await block.waitFor((e) => e.type === 'tls:established' && e.conn === conn.id && e.leg === 'upstream');
       const all = new LabConn(conn.id, block.events.filter((e) => e.conn === conn.id));
       const client = all.one('tls:established', (e) => e.leg === 'client');
@@ -168,7 +141,7 @@ describeWithTools(['chromium', 'certutil'], 'lesson truth with Chromium', () => 
   });
 
   it('the teaching page: reset-mid-handshake fails step 1; rsa1024 says what browsers do under a root you added; the failed upstream’s handshake was completed by policy', async () => {
-    const b = await browser(block, true);
+    const b = await browsers.through(block, true);
     const reset = await visit(b, `https://${labHost('reset-mid-handshake')}/`, 'lesson-truth-block-reset-mid-handshake');
     expect(reset.status).toBe(502);
     expect(reset.text).toContain('tlslab · step 1 failed on the upstream leg');
@@ -177,14 +150,14 @@ describeWithTools(['chromium', 'certutil'], 'lesson truth with Chromium', () => 
     expect(weak.status).toBe(502);
     expect(weak.text).not.toContain(FAILURE_PAGE_TEXT.browsersRefuse);
     expect(weak.text).toContain(ACCEPTED_UNDER_USER_ROOT.KEY_RSA_TOO_SMALL as string);
-    const conn = await accepted(block, labHost('rsa1024'), since);
+    const conn = await acceptedConn(block, labHost('rsa1024'), since);
     const done = buildLadders(conn.events).upstream.items.find((i) => i.event.type === 'tls:established');
     expect([done?.tone, done?.label.startsWith('Handshake completed by policy')]).toEqual(['warn', true]);
     expect(done?.note).toMatch(/would have sent a fatal alert at step 3.*tlslab, by policy \(block\)/);
   });
 
   it('the CA page names the Chromium menus of today and nothing a student does not have', async () => {
-    const b = await browser(block, true);
+    const b = await browsers.through(block, true);
     const v = await visit(b, 'http://tlslab/');
     expect(v.status).toBe(200);
     expect(v.text).toContain('Settings → Privacy and security → Security → Manage certificates → Local certificates → Custom → Installed by you');
@@ -193,7 +166,7 @@ describeWithTools(['chromium', 'certutil'], 'lesson truth with Chromium', () => 
   });
 
   it('tlslab’s CA not trusted (block mode): ERR_CERT_AUTHORITY_INVALID, and the summary leads with that refusal, the expiry behind it', async () => {
-    const b = await browser(block, false);
+    const b = await browsers.through(block, false);
     const since = mark(block);
     const v = await visit(b, `https://${labHost('expired')}/`);
     expect(v.error).toBe('ERR_CERT_AUTHORITY_INVALID');
