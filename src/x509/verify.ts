@@ -15,6 +15,7 @@ import { say } from './finding-text';
 import { explainNodeError } from './node-errors';
 import { isSelfSigned, parseCertificate, type ParsedCertificate, sanStrings } from './parse-certificate';
 import type { TrustStore } from './trust-store';
+import { type CachedVerdict, copyCore, lookupVerdict, rememberVerdict, utcDay, validWindow, type VerdictCore, verdictKey, wholeAt } from './verdict-cache';
 import { iso } from './words';
 
 export interface VerifyInput {
@@ -96,16 +97,29 @@ export function verifyServerChain(input: VerifyInput): VerifyResult {
     return withNodeCrossCheck({ ok: false, findings, chain, path: [] }, input.nodeError);
   }
 
-  const built = buildPath(parsedSent, input.trust, parseStoreCertificate);
+  // The same certificates for the same host and trust store were judged before: reuse what does not depend on the time.
+  const key = verdictKey(parsedSent, input.host);
+  const known = key === null ? undefined : lookupVerdict(input.trust, key);
+  const whole = known === undefined ? null : wholeAt(known, now);
+  if (whole !== null) return withNodeCrossCheck(copyCore(whole), input.nodeError);
+
+  const built = known?.built ?? buildPath(parsedSent, input.trust, parseStoreCertificate);
   const ctx: CheckContext = { ...built, host: input.host, now };
-  const results = ALL_CHECKS.flatMap((check) => check(ctx));
+  const perCheck = ALL_CHECKS.map((check, i) => known?.fixed[i] ?? check(ctx));
+  const results = perCheck.flat();
   findings.push(...results.flatMap((r) => r.findings));
   const chain = built.certs.map((cert, i) => {
     const source = i < built.sentCount ? 'sent' : 'trust-store';
     return cert ? summarize(cert, i, source, results) : unreadableSummary(input.chain[i], i, source);
   });
   const ok = !findings.some((f) => f.severity === 'error');
-  return withNodeCrossCheck({ ok, findings, chain, path: [...built.path] }, input.nodeError);
+  const core: VerdictCore = { ok, findings, chain, path: [...built.path] };
+  if (key === null) return withNodeCrossCheck(core, input.nodeError);
+  const entry: CachedVerdict = known ?? { built, fixed: perCheck.map((r, i) => (ALL_CHECKS[i] === checkValidity ? null : r)), whole: null };
+  const timeless = perCheck[ALL_CHECKS.indexOf(checkValidity)].every((r) => r.findings.length === 0);
+  if (timeless) entry.whole = { day: utcDay(now), ...validWindow(built.certs), result: copyCore(core) };
+  rememberVerdict(input.trust, key, entry);
+  return withNodeCrossCheck(copyCore(core), input.nodeError);
 }
 
 /**
