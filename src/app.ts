@@ -17,7 +17,8 @@ import { UpstreamPolicyTable } from './proxy/policy';
 import { DEFAULT_TIMEOUTS, type ProxyContext, type Timeouts } from './proxy/context';
 import { caPage, type CaPageInput } from './proxy/pages';
 import type { ConnectionSession } from './capture/session';
-import { CaptureStore } from './capture/capture-store';
+import { CaptureStore, type CaptureStoreOptions } from './capture/capture-store';
+import { EventDetails } from './capture/event-details';
 import { TlslabError } from './errors';
 import { silentLogger, type Logger } from './log';
 import { SessionRecorder, type RecorderStats } from './record/session-recorder';
@@ -69,6 +70,14 @@ export interface TlslabOptions {
   lessonDirs?: string[];
   /** `--ignore-host PATTERN`: CONNECT targets relayed untouched, never listed (glob or /regex/: src/proxy/ignore-hosts.ts). */
   ignoreHosts?: string[];
+  /**
+   * What the live events carry (default `live`): `live` leaves record and handshake bytes and field trees out of the
+   * stream (`deferred`), built from the kept bytes when a view opens the connection; `full` puts them in every event
+   * (the history and every viewer then carry them for every connection).
+   */
+  eventDetail?: 'live' | 'full';
+  /** Bounds of the raw bytes kept per connection for exports and for the details views ask for (CAPTURE_STORE_DEFAULTS). */
+  keptCaptures?: CaptureStoreOptions;
 }
 
 export interface RunningTlslab {
@@ -190,15 +199,18 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
     }, 'connection');
   });
   // The last connections' raw legs, for "Open in Wireshark" and the session exports (pcapng, HAR).
-  const captures = new CaptureStore();
+  const captures = new CaptureStore(opts.keptCaptures);
   const exports = new SessionExports(bus, captures, extraTrust);
+  // The live decoders leave record and message bytes out of events (`detail: 'live'`); a view that opens a connection
+  // gets them from its kept legs.
+  const details = new EventDetails(captures);
   let token: string | null = opts.token ?? null;
   let dashboard: Awaited<ReturnType<typeof startDashboardServer>> | null = null;
   if (opts.uiPort !== false) {
     if (!token && !isLoopback(uiHost)) token = crypto.randomBytes(18).toString('base64url');
     dashboard = await startDashboardServer({
       bus, host: uiHost, port: opts.uiPort ?? 8081, token: token ?? undefined, log, pcapng: (id) => exports.pcapng([id]), exports,
-      lessons, keySchedule: (id) => {
+      lessons, details: (id, events) => details.fill(id, events), keySchedule: (id) => {
         const kept = captures.get(id);
         return kept ? keyScheduleOfConnection(id, kept) : null;
       },
@@ -223,7 +235,7 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
     ignored,
     dashboardUrl,
     timeouts: { ...DEFAULT_TIMEOUTS, ...opts.timeouts },
-    sessionOptions: {},
+    sessionOptions: { decoder: { detail: opts.eventDetail ?? 'live' } },
     track(session, socket) {
       sessions.set(session, socket);
       recorder?.watch(session, socket);

@@ -31,13 +31,16 @@ export interface KeptCapture {
 }
 
 export interface CaptureStoreOptions {
-  /** Most connections kept (default 200). */
+  /** Most connections kept (default 2,000). */
   maxConnections?: number;
   /** Most raw bytes kept over all connections and legs (default 64 MiB). */
   maxBytes?: number;
 }
 
-export const CAPTURE_STORE_DEFAULTS = { maxConnections: 200, maxBytes: 64 * 1024 * 1024 };
+// 2,000: the dashboard builds each message's bytes and fields from these when a view opens a connection (the live
+// events leave them out), so a class's connections of the last minutes must still be here; the byte bound rules first
+// for connections that carried much data.
+export const CAPTURE_STORE_DEFAULTS = { maxConnections: 2000, maxBytes: 64 * 1024 * 1024 };
 
 /** The last connections' legs, oldest evicted first once there are too many or they hold too many bytes. */
 export class CaptureStore {

@@ -119,7 +119,7 @@ export function renderTree(r: DecodeResult, opts: RenderOptions): string[] {
       }
       flush();
       out.push(`  ${ARROW[line.from]} ${step} ${describe(line)}`);
-      if (opts.verbose && line.type === 'tls:handshake') fieldTree(line.fields, '        ', out);
+      if (opts.verbose && line.type === 'tls:handshake') fieldTree(line.fields ?? [], '        ', out);
     }
     flush();
   }

@@ -53,6 +53,10 @@ export class ConnView {
   onScope: ((scope: FollowScope, conn: string) => void) | null = null;
   /** Step-through replay and key schedule, shared with the lesson panel (main.ts sets them; null hides the buttons). */
   dialogs: { replay: ReplayView; keys: KeyScheduleView } | null = null;
+  /** Asks the server for the bytes the live stream left out of a connection's events (main.ts sets it). */
+  needDetails: ((id: string) => void) | null = null;
+  /** The hex view shows a message whose bytes were still being asked for: shown again once they are here. */
+  private pickedPending = false;
   /** The "where to look" place shown (kept lit while the connection's events re-render), or null. */
   private look: LookTarget | null = null;
   /**
@@ -129,6 +133,7 @@ export class ConnView {
     if (this.renderedSeq === Number.MAX_SAFE_INTEGER) this.renderedSeq = -1;
     replace(this.rest, renderChains(events), renderRecords(events, t0, s.closedAt !== null));
     if (this.picked !== null) this.rest.querySelector(`[data-seq="${this.picked}"]`)?.classList.add('picked');
+    if (this.pickedPending && this.picked !== null && !rec.detailsLoading) this.pick(this.picked, false);
     const found = this.markLook();
     if (this.lookPending && found.seq !== null) {
       this.openLook(found.target, found.seq);
@@ -173,7 +178,8 @@ export class ConnView {
     target?.scrollIntoView({ block: 'center' });
     this.pick(seq, false);
     const field = this.look?.field;
-    return field === undefined || this.hex.focusField(field);
+    // Bytes still on their way: the field is focused when they come (render opens the look again).
+    return field === undefined || this.pickedPending || this.hex.focusField(field);
   }
 
   /** Lights the "where to look" place again (after a re-render) and says where it is. */
@@ -375,8 +381,10 @@ export class ConnView {
       this.el.querySelector('#chains')?.scrollIntoView({ behavior: 'smooth', block: 'start' });
       return;
     }
-    const src = e ? sourceOf(e, this.rec?.events ?? []) : null;
+    const src = e && this.rec ? sourceOf(e, this.rec) : null;
     this.picked = src ? (e as TlslabEvent).seq : null;
+    this.pickedPending = src?.pending === 'loading';
+    if (this.pickedPending && this.id !== null) this.needDetails?.(this.id);
     this.hexWrap.hidden = !src;
     if (src) {
       this.hex.show(src);
@@ -472,22 +480,34 @@ function recordFields(hexLen: number, encrypted: boolean): Field[] {
   return fields;
 }
 
-function sourceOf(e: TlslabEvent, all: readonly TlslabEvent[]): HexSource | null {
+/** What the hex view says of a deferred event: its bytes are being asked for, or no longer kept. */
+function pendingOf(rec: ConnRecord, seq: number): Pick<HexSource, 'hex' | 'fields' | 'pending'> {
+  return { hex: '', fields: [], pending: rec.detailsGone.has(seq) ? 'gone' : 'loading' };
+}
+
+function sourceOf(e: TlslabEvent, rec: ConnRecord): HexSource | null {
+  const all = rec.events;
   switch (e.type) {
     case 'tls:handshake': {
-      const src: HexSource = { title: `${HANDSHAKE_LABEL[e.msgType.code] ?? e.msgType.name} (${e.msgType.name}, type ${e.msgType.code})`, hex: e.hex, fields: e.fields, caption: `${e.leg} leg · ${WHO[e.leg][e.from]} · ${e.length + 4} bytes${e.encrypted ? ' · sent encrypted, shown decrypted' : ''}` };
+      const title = `${HANDSHAKE_LABEL[e.msgType.code] ?? e.msgType.name} (${e.msgType.name}, type ${e.msgType.code})`;
+      const caption = `${e.leg} leg · ${WHO[e.leg][e.from]} · ${e.length + 4} bytes${e.encrypted ? ' · sent encrypted, shown decrypted' : ''}`;
+      const bytes = e.hex !== undefined ? { hex: e.hex, fields: e.fields ?? [] } : pendingOf(rec, e.seq);
+      const src: HexSource = { title, caption, ...bytes };
       if (e.note !== undefined) src.note = e.note;
       return src;
     }
-    case 'tls:record':
-      return { title: `Record: ${e.contentType.name}`, hex: e.hex, fields: recordFields(e.hex.length, e.encrypted), caption: `${e.leg} leg · ${WHO[e.leg][e.from]} · offset ${e.offset}${e.truncated ? ' · cut' : ''}` };
+    case 'tls:record': {
+      const title = `Record: ${e.contentType.name}`;
+      const caption = `${e.leg} leg · ${WHO[e.leg][e.from]} · offset ${e.offset}${e.truncated ? ' · cut' : ''}`;
+      return e.hex !== undefined ? { title, caption, hex: e.hex, fields: recordFields(e.hex.length, e.encrypted) } : { title, caption, ...pendingOf(rec, e.seq) };
+    }
     case 'tls:appdata':
       return e.previewHex
         ? { title: 'Application data', hex: e.previewHex, fields: [], caption: `${e.leg} leg · ${WHO[e.leg][e.from]} · first ${e.previewHex.length / 2} of ${e.length} bytes${e.decrypted ? ', decrypted' : ''}` }
         : null;
     case 'tls:ccs': {
       const rec = all.find((r) => r.type === 'tls:record' && r.leg === e.leg && r.from === e.from && r.offset === e.offset);
-      if (rec && rec.type === 'tls:record') return { title: 'ChangeCipherSpec', hex: rec.hex, fields: [...recordFields(rec.hex.length, false).slice(0, 3), { name: 'change_cipher_spec', value: 'change_cipher_spec (1)', range: [5, 6] }], caption: `${e.leg} leg · ${WHO[e.leg][e.from]} · offset ${e.offset}` };
+      if (rec && rec.type === 'tls:record' && rec.hex !== undefined) return { title: 'ChangeCipherSpec', hex: rec.hex, fields: [...recordFields(rec.hex.length, false).slice(0, 3), { name: 'change_cipher_spec', value: 'change_cipher_spec (1)', range: [5, 6] }], caption: `${e.leg} leg · ${WHO[e.leg][e.from]} · offset ${e.offset}` };
       return { title: 'ChangeCipherSpec', hex: '01', fields: [{ name: 'change_cipher_spec', value: '1', range: [0, 1] }], caption: `${e.leg} leg · ${WHO[e.leg][e.from]} · the one-byte message` };
     }
     case 'tls:alert': {
@@ -518,5 +538,5 @@ const LOOK_HOLD_MS = 3000;
 
 /** The page is still asking tlslab for the rest of the connection's events (the snapshot left them out). */
 function incomplete(rec: ConnRecord): boolean {
-  return keptState(rec) === 'asking';
+  return keptState(rec) === 'asking' || rec.detailsLoading;
 }

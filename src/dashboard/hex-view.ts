@@ -10,7 +10,18 @@ export interface HexSource {
   /** One line under the title, e.g. "client leg · browser → tlslab · decrypted". */
   caption?: string;
   note?: string;
+  /**
+   * The bytes are not here (the live stream leaves them out): `loading` while they are asked for, `gone` when tlslab no
+   * longer keeps them. `hex` and `fields` are then empty.
+   */
+  pending?: 'loading' | 'gone';
 }
+
+/** What the hex view says in place of bytes it does not have. */
+const PENDING_TEXT: Record<NonNullable<HexSource['pending']>, string> = {
+  loading: 'Loading this message\'s bytes and fields…',
+  gone: 'Details no longer kept: tlslab builds a message\'s bytes and fields from the raw bytes of the connection, which it keeps only for its most recent connections (and the first 256 KiB of each leg). This connection\'s were dropped to make room; its ladder, verdicts and summary remain.',
+};
 
 interface FlatField {
   field: Field;
@@ -66,7 +77,11 @@ export class HexView {
       src.note ? h('p', { class: 'hex-note', text: src.note }) : null,
     );
     this.lit = null;
-    this.status.textContent = src.fields.length ? 'Hover a field or a byte: its bytes light up and it is named here.' : `${bytes.length} bytes (no field tree for this one).`;
+    this.status.textContent = src.pending
+      ? PENDING_TEXT[src.pending]
+      : src.fields.length ? 'Hover a field or a byte: its bytes light up and it is named here.' : `${bytes.length} bytes (no field tree for this one).`;
+    this.status.classList.toggle('hex-pending', src.pending !== undefined);
+    this.status.dataset['pending'] = src.pending ?? '';
 
     // Field tree, flattened in pre-order so that children come after their parent.
     this.flat = [];

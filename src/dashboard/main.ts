@@ -15,7 +15,7 @@ import { inScope, parseScopeParam, pickFollowTarget, scopeLabel, scopeParam, typ
 import { PlaybackBar, sessionExportLinks } from './playback.js';
 import { ReplayView } from './replay-view.js';
 import { RoomView } from './room-view.js';
-import { Store } from './store.js';
+import { Store, isDeferred } from './store.js';
 import { StreamClient, streamUrl, type LinkState } from './stream-client.js';
 
 const params = new URLSearchParams(location.search);
@@ -28,6 +28,7 @@ const room = new RoomView();
 /** Step-through replay and the key schedule: one pair of dialogs for the connection view's header and the lesson panel. */
 const dialogs = { replay: new ReplayView(), keys: new KeyScheduleView() };
 conn.dialogs = dialogs;
+conn.needDetails = (id) => fetchDetails(id);
 const lessons = new LessonPanel((id, at) => openAt(id, at ?? null), dialogs);
 
 // --- header: brand, link state, counts, follow and theme toggles -------------------------------------
@@ -252,6 +253,22 @@ function open(id: string): void {
       })
       .catch(() => undefined);
   }
+  // The live stream leaves each message's bytes and fields out: ask for them now, so a click shows them at once.
+  if (rec.events.some((e) => isDeferred(e) && !rec.detailsGone.has(e.seq))) fetchDetails(id);
+}
+
+/**
+ * Asks for the bytes and field trees the live stream left out of connection `id`'s events (`deferred`), built by the
+ * server from the bytes it still keeps; one request at a time per connection.
+ */
+function fetchDetails(id: string): void {
+  const rec = store.conns.get(id);
+  if (!rec || rec.detailsLoading) return;
+  store.detailsAsked(id, true);
+  fetch(`/api/connections/${encodeURIComponent(id)}/events`) // same origin: the token cookie goes along
+    .then((r) => (r.ok ? (r.json() as Promise<TlslabEvent[]>) : r.status === 404 ? [] : null))
+    .then((body) => store.detailsAsked(id, false, Array.isArray(body) ? body : null))
+    .catch(() => store.detailsAsked(id, false));
 }
 
 /**

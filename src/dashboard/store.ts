@@ -18,6 +18,18 @@ export interface ConnRecord {
    * `events` lacks now was evicted from its history, not merely not sent yet.
    */
   fetched: boolean;
+  /**
+   * The bytes and field trees the live stream left out (`deferred` events) are being asked for (GET
+   * /api/connections/:id/events fills them in from the bytes tlslab keeps).
+   */
+  detailsLoading: boolean;
+  /** Seqs of events the server answered still `deferred`: their bytes are no longer kept. */
+  detailsGone: Set<number>;
+}
+
+/** A record or handshake message whose bytes (and field tree) the live stream left out. */
+export function isDeferred(e: TlslabEvent): boolean {
+  return (e.type === 'tls:record' || e.type === 'tls:handshake') && e.deferred === true;
 }
 
 /** What changed since the last flush. */
@@ -103,7 +115,7 @@ export class Store {
   private insertOlder(summaries: readonly ConnectionSummary[]): void {
     for (const s of summaries) {
       if (this.conns.has(s.id)) continue;
-      this.conns.set(s.id, { summary: s, events: [], seqs: new Set(), derived: false, fetched: false });
+      this.conns.set(s.id, newRecord(s));
       this.order.push(s.id);
       if (s.student !== undefined && !this.newestOf.has(s.student.id)) this.newestOf.set(s.student.id, s.id);
     }
@@ -137,14 +149,43 @@ export class Store {
     const rec = this.conns.get(conn);
     if (!rec) return;
     let added = false;
+    let filled = false;
     for (const e of events) {
-      if (rec.seqs.has(e.seq)) continue;
+      if (rec.seqs.has(e.seq)) {
+        filled = this.fill(rec, e) || filled;
+        continue;
+      }
       rec.seqs.add(e.seq);
       rec.events.push(e);
       added = true;
     }
-    if (!added) return;
-    rec.events.sort((a, b) => a.seq - b.seq);
+    if (!added && !filled) return;
+    if (added) rec.events.sort((a, b) => a.seq - b.seq);
+    this.pending.ids.add(conn);
+    this.schedule();
+  }
+
+  /** A held deferred event gets the bytes the server's copy `e` has (true when it did). */
+  private fill(rec: ConnRecord, e: TlslabEvent): boolean {
+    if (isDeferred(e)) return false;
+    const i = rec.events.findIndex((x) => x.seq === e.seq);
+    if (i < 0 || !isDeferred(rec.events[i])) return false;
+    rec.events[i] = e;
+    return true;
+  }
+
+  /** A request for the deferred details of `conn` went out (`true`) or was answered with `events` (or failed: null). */
+  detailsAsked(conn: string, loading: boolean, events: readonly TlslabEvent[] | null = null): void {
+    const rec = this.conns.get(conn);
+    if (!rec) return;
+    rec.detailsLoading = loading;
+    if (events) {
+      this.merge(conn, events);
+      // What the answer covers and still leaves deferred, the server no longer has (an empty answer: the connection is
+      // gone from it); events that arrived live after it are not judged.
+      const upTo = events.length > 0 ? events.reduce((m, e) => Math.max(m, e.seq), -1) : Infinity;
+      for (const e of rec.events) if (e.seq <= upTo && isDeferred(e)) rec.detailsGone.add(e.seq);
+    }
     this.pending.ids.add(conn);
     this.schedule();
   }
@@ -159,7 +200,7 @@ export class Store {
   }
 
   private addConn(id: string, summary: ConnectionSummary): ConnRecord {
-    const rec: ConnRecord = { summary, events: [], seqs: new Set(), derived: false, fetched: false };
+    const rec: ConnRecord = newRecord(summary);
     this.conns.set(id, rec);
     this.order.push(id);
     this.newest = id;
@@ -219,4 +260,8 @@ export class Store {
 function seqOf(id: string): number {
   const m = /(\d+)$/.exec(id);
   return m ? Number(m[1]) : 0;
+}
+
+function newRecord(summary: ConnectionSummary): ConnRecord {
+  return { summary, events: [], seqs: new Set(), derived: false, fetched: false, detailsLoading: false, detailsGone: new Set() };
 }

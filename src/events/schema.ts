@@ -330,9 +330,14 @@ export interface TlsRecordEvent extends LegEventBase {
   version: Named;
   /** Length of the record body (without the 5-byte header). */
   length: number;
-  /** Header and body as sent, hex; bodies longer than the decoder's limit are cut (see `truncated`). */
-  hex: string;
+  /**
+   * Header and body as sent, hex; bodies longer than the decoder's limit are cut (see `truncated`). Absent when
+   * `deferred`.
+   */
+  hex?: string;
   truncated?: boolean;
+  /** The bytes were left out of the live stream: `GET /api/connections/:id/events` has them while they are kept. */
+  deferred?: true;
   /** The record was protected (encrypted) on the wire. */
   encrypted: boolean;
   /** For decrypted TLS 1.3 records: the real content type inside. */
@@ -348,9 +353,15 @@ export interface TlsHandshakeEvent extends LegEventBase {
   encrypted: boolean;
   /** Offset of the message's first byte in that direction's wire stream; null for decrypted messages. */
   offset: number | null;
-  /** The whole message, header included, hex. Field ranges are relative to this. */
-  hex: string;
-  fields: Field[];
+  /** The whole message, header included, hex. Field ranges are relative to this. Absent when `deferred`. */
+  hex?: string;
+  /** Every parsed field, nested, with byte ranges. Absent when `deferred`. */
+  fields?: Field[];
+  /**
+   * The bytes and the field tree were left out of the live stream (everything else is here): `GET
+   * /api/connections/:id/events` has them while tlslab keeps the connection's bytes.
+   */
+  deferred?: true;
   details?: HandshakeDetails;
   /** Teaching note on how this message fits (or departs from) the eight-step story. */
   note?: string;

@@ -19,9 +19,11 @@ export interface StreamFilter {
 
 /**
  * The version of this wire protocol, sent in `hello` as `protocol` (absent before version 2). 2: the snapshot carries a
- * window of the newest matching summaries and their `total`; older ones come from `GET /api/connections?before=`.
+ * window of the newest matching summaries and their `total`; older ones come from `GET /api/connections?before=`. 3: live
+ * record and handshake events leave their bytes and field trees out (`deferred`); `GET /api/connections/:id/events`
+ * fills them in (docs/events.md, "Details on demand").
  */
-export const STREAM_PROTOCOL_VERSION = 2;
+export const STREAM_PROTOCOL_VERSION = 3;
 
 /** Server → client. */
 export type ServerMessage =

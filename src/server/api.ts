@@ -2,7 +2,7 @@
 // the view's scope. I/O boundary: reads the bus, writes JSON to the response. Hostile URLs get a 400, never a throw.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventBus } from '../events/bus';
-import { EVENT_SCHEMA_VERSION } from '../events/schema';
+import { EVENT_SCHEMA_VERSION, type TlslabEvent } from '../events/schema';
 import type { ConnectionSummary } from '../events/stream';
 import { matchesFilter } from '../events/filter';
 import { newestFirst } from '../events/summary';
@@ -36,6 +36,8 @@ export interface ApiContext {
   lessons?: LessonService;
   /** A connection's key schedule (`/api/connections/:id/key-schedule`), or null when its capture is not kept. */
   keySchedule?: (id: string) => unknown;
+  /** A connection's events with their deferred bytes and field trees filled in where still kept (see DashboardServerOptions). */
+  details?: (id: string, events: readonly TlslabEvent[]) => TlslabEvent[];
   /** The students' lesson progress (`/api/lessons/progress`, `/api/lessons/:id/answer`, a student's view only). */
   progress?: LessonProgress;
 }
@@ -130,7 +132,8 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, c
       if (summary === undefined) sendError(res, 404, 'not-found', `The summary of "${id.slice(0, 64)}" was evicted; its events are still at /events.`, head);
       else sendJson(res, 200, summary, head);
     } else {
-      sendJson(res, 200, events, head);
+      // The live stream leaves bytes and field trees out (`deferred`); whoever asks for a connection gets them.
+      sendJson(res, 200, ctx.details && !head ? ctx.details(id, events) : events, head);
     }
     return true;
   }

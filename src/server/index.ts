@@ -4,7 +4,7 @@ import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { EventBus } from '../events/bus';
-import type { Student } from '../events/schema';
+import type { Student, TlslabEvent } from '../events/schema';
 import { filterFromQuery } from '../events/filter';
 import { TlslabError } from '../errors';
 import { silentLogger } from '../log';
@@ -61,6 +61,11 @@ export interface DashboardServerOptions {
   lessons?: LessonService;
   /** A connection's key schedule, served to whoever may see the connection at `/api/connections/:id/key-schedule`. */
   keySchedule?: (id: string) => unknown;
+  /**
+   * Fills in what the live stream left out of a connection's events (`deferred`: record and message bytes, field
+   * trees) for `GET /api/connections/:id/events`, from the bytes tlslab still keeps. Without it they stay deferred.
+   */
+  details?: (id: string, events: readonly TlslabEvent[]) => TlslabEvent[];
   /**
    * The CA page (download and install steps) as HTML, served at `/ca` in a student's view. Without it `/ca` is a 404
    * there (the CA files themselves are served by the proxy at http://tlslab/tlslab-ca.pem, …).
@@ -163,7 +168,7 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
   /** What both views serve: the API within `scope`, then the page, its assets and scripts. */
   async function serve(req: http.IncomingMessage, res: http.ServerResponse, url: URL, scope: ViewScope): Promise<void> {
     const head = req.method === 'HEAD';
-    if (handleApi(req, res, url, { bus: opts.bus, startedAt, streams: () => hub.stats(), pcapng: opts.pcapng, exports: opts.exports, replay: opts.replay, lessons: opts.lessons, keySchedule: opts.keySchedule, progress, scope, room: () => room.rows() })) return;
+    if (handleApi(req, res, url, { bus: opts.bus, startedAt, streams: () => hub.stats(), pcapng: opts.pcapng, exports: opts.exports, replay: opts.replay, lessons: opts.lessons, keySchedule: opts.keySchedule, details: opts.details, progress, scope, room: () => room.rows() })) return;
     if (req.method !== 'GET' && !head) {
       sendError(res, 405, 'method-not-allowed', 'Only GET and HEAD are served.', head, { Allow: 'GET, HEAD' });
       return;

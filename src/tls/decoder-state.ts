@@ -8,6 +8,14 @@ import { RecordLayer, type RawRecord } from './record-layer';
 export interface DecoderOptions {
   /** Decrypt protected records when keys are known (default true). With false, nothing waits for keys. */
   decrypt?: boolean;
+  /**
+   * `full` (the default): every `tls:record` carries its bytes (`hex`) and every `tls:handshake` its bytes and field
+   * tree (`hex`, `fields`). `live`: those are left out and the event says `deferred: true` (everything else is the
+   * same); a reader that keeps the leg's raw bytes builds them when someone looks (see capture/event-details.ts). The
+   * live proxy decodes in `live`: hex and field trees were most of the bytes every viewer was sent and every history
+   * kept, for messages nobody opened.
+   */
+  detail?: 'full' | 'live';
   /** Bytes of a record body kept as hex in `tls:record` (default 2048). */
   maxRecordHex?: number;
   /** Bytes of decrypted application data kept as `previewHex` (default 256). */

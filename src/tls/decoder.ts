@@ -34,6 +34,7 @@ export class TlsDecoder {
   constructor(opts: DecoderOptions = {}) {
     const appDataRecords = opts.appDataRecords ?? Infinity;
     this.opts = {
+      detail: opts.detail ?? 'full',
       decrypt: opts.decrypt ?? true,
       maxRecordHex: opts.maxRecordHex ?? 2048,
       appDataPreview: opts.appDataPreview ?? 256,
@@ -261,7 +262,7 @@ export class TlsDecoder {
   }
 
   private emitRecord(out: TlsEvent[], dir: DirectionState, rec: RawRecord, encrypted: boolean, inner?: number): void {
-    out.push(recordEvent(dir.side, rec, encrypted, this.opts.maxRecordHex, inner));
+    out.push(recordEvent(dir.side, rec, encrypted, this.opts.detail === 'full' ? this.opts.maxRecordHex : null, inner));
   }
 
   private undecryptable(out: TlsEvent[], dir: DirectionState, rec: RawRecord, reason: UndecryptableReason, message: string): void {
@@ -360,7 +361,8 @@ export class TlsDecoder {
     const lesson = handshakeLesson(type, dir.side, details, this.conn.version);
     out.push({
       type: 'tls:handshake', from: dir.side, ...(lesson.step ? { step: lesson.step } : {}), msgType: p.msgType, length: p.length,
-      encrypted, offset: msg.offset, hex: toHex(msg.bytes), fields: p.fields, ...(details ? { details } : {}),
+      encrypted, offset: msg.offset, ...(this.opts.detail === 'full' ? { hex: toHex(msg.bytes), fields: p.fields } : { deferred: true as const }),
+      ...(details ? { details } : {}),
       ...(lesson.note ? { note: lesson.note } : {}),
     });
     const at = (i: number): number => msg.wireAt(i) ?? recordOffset;

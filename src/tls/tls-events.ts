@@ -17,13 +17,16 @@ export type TlsEvent = DistributiveOmit<Extract<TlslabEvent, { type: TlsEventTyp
 
 const SSLV2_CONTENT = { code: 22, name: 'handshake (SSLv2-compatible ClientHello)' };
 
-export function recordEvent(from: Side, rec: RawRecord, encrypted: boolean, maxHex: number, inner?: number): TlsEvent {
-  const truncated = rec.body.length > maxHex;
+/** `maxHex`: bytes of the body kept as hex; null leaves the bytes out (`deferred`: the decoder's `live` detail). */
+export function recordEvent(from: Side, rec: RawRecord, encrypted: boolean, maxHex: number | null, inner?: number): TlsEvent {
+  const bytes = maxHex === null
+    ? { deferred: true as const }
+    : { hex: toHex(rec.header) + toHex(rec.body, maxHex), ...(rec.body.length > maxHex ? { truncated: true } : {}) };
   return {
     type: 'tls:record', from, offset: rec.offset,
     contentType: rec.sslv2 ? SSLV2_CONTENT : contentTypeName(rec.type),
     version: versionName(rec.version), length: rec.body.length,
-    hex: toHex(rec.header) + toHex(rec.body, maxHex), ...(truncated ? { truncated } : {}), encrypted,
+    ...bytes, encrypted,
     ...(inner !== undefined ? { innerType: contentTypeName(inner) } : {}),
   };
 }

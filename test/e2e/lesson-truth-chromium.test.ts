@@ -6,7 +6,7 @@
 import { CLIENT_OUTCOME_TEXT } from '../../src/capture/client-outcome';
 import { CHAIN_TEXT, LADDER_TEXT } from '../../src/events/ladder-text';
 import { reduceSummaries, SUMMARY_TEXT } from '../../src/events/summary';
-import type { Field } from '../../src/events/schema';
+import type { Field, TlslabEvent } from '../../src/events/schema';
 import { FAILURE_PAGE_TEXT } from '../../src/proxy/pages';
 import { EXTENSION_NOTES, KEY_SHARE_NOTES } from '../../src/tls/extension-notes';
 import { LESSON_NOTES } from '../../src/tls/lesson';
@@ -106,13 +106,19 @@ describeWithTools(['chromium', 'certutil'], 'lesson truth with Chromium', () => 
     await dash.close();
 
     // Chromium's ClientHello: the SNI in clear, then GREASE ECH (random bytes: there is no ECH key through a proxy).
-    const hello = first.one('tls:handshake', (e) => e.leg === 'client' && e.msgType.name === 'client_hello');
+    // The live stream leaves each message's bytes and field tree out; the dashboard asks for them, as here.
+    const live = first.one('tls:handshake', (e) => e.leg === 'client' && e.msgType.name === 'client_hello');
+    expect(live).toMatchObject({ deferred: true });
+    const asked = await fetch(`${block.dashboardUrl ?? ''}api/connections/${first.id}/events`);
+    const hello = new LabConn(first.id, (await asked.json()) as TlslabEvent[]).one('tls:handshake', (e) => e.leg === 'client' && e.msgType.name === 'client_hello');
+    expect(hello).not.toHaveProperty('deferred');
     expect(hello.details?.kind === 'client_hello' && hello.details.sni).toBe(labHost('valid'));
-    const ech = findField(hello.fields, (f) => f.name === 'encrypted_client_hello');
+    expect(hello.hex?.length).toBe((hello.length + 4) * 2);
+    const ech = findField(hello.fields ?? [], (f) => f.name === 'encrypted_client_hello');
     expect(ech?.note).toBe(EXTENSION_NOTES[65037]);
     expect(findField(ech?.children ?? [], (f) => f.name === 'payload')?.note).toMatch(/GREASE ECH, random bytes/);
     // Its first key share: X25519MLKEM768, 1,184 bytes of ML-KEM-768 key and 32 of X25519.
-    const share = findField(hello.fields, (f) => f.name === 'KeyShareEntry' && f.value === 'X25519MLKEM768');
+    const share = findField(hello.fields ?? [], (f) => f.name === 'KeyShareEntry' && f.value === 'X25519MLKEM768');
     const key = share?.children?.find((f) => f.name === 'key_exchange');
     expect(key ? key.range[1] - key.range[0] - 2 : null).toBe(1216); // less its 2-byte length
     expect(key?.note).toBe(KEY_SHARE_NOTES[4588]?.client);

@@ -73,7 +73,7 @@ describe('windowed snapshot and paging', () => {
   it('the snapshot holds exactly the window of newest summaries, the total, and the events of the newest few', async () => {
     const { hello, snap } = await snapshotOf(`ws://127.0.0.1:${server.port}/ws`);
     expect(hello).toMatchObject({ kind: 'hello', protocol: STREAM_PROTOCOL_VERSION });
-    expect(STREAM_PROTOCOL_VERSION).toBe(2);
+    expect(STREAM_PROTOCOL_VERSION).toBe(3);
     expect(snap.total).toBe(N);
     expect(snap.summaries.map((s) => s.id)).toEqual(newestIds().slice(0, 100));
     expect(new Set(snap.events.map((e) => e.conn))).toEqual(new Set(newestIds().slice(0, 5)));

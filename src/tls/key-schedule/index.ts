@@ -49,7 +49,7 @@ export function legMessages(chunks: readonly { from: Side; bytes: Uint8Array }[]
   const decoder = new TlsDecoder({ appDataRecords: 8, maxRecordHex: 0, appDataPreview: 0 });
   const out: LegMessage[] = [];
   const take = (events: ReturnType<TlsDecoder['feed']>): void => {
-    for (const e of events) if (e.type === 'tls:handshake') out.push({ from: e.from, bytes: Buffer.from(e.hex, 'hex') });
+    for (const e of events) if (e.type === 'tls:handshake' && e.hex !== undefined) out.push({ from: e.from, bytes: Buffer.from(e.hex, 'hex') });
   };
   take(decoder.addKeyLog(keyLog));
   for (const c of chunks) take(decoder.feed(c.from, c.bytes));

@@ -14,11 +14,37 @@ const bytesScript: Feed[] = [
 const keysFirst: Feed[] = [{ keys: keylog }, ...bytesScript, { finish: true }];
 const keysLast: Feed[] = [...bytesScript, { keys: keylog }, { finish: true }];
 
-const find = (fields: Field[], name: string): Field => {
+const find = (fields: Field[] | undefined, name: string): Field => {
+  if (fields === undefined) throw new Error(`no field tree (looking for ${name})`);
   const f = fields.find((x) => x.name === name);
   if (!f) throw new Error(`no field ${name} in ${fields.map((x) => x.name).join(', ')}`);
   return f;
 };
+
+describe("TlsDecoder's live detail on RFC 8448 §3", () => {
+  const full = run(keysFirst).events;
+  const live = run(keysFirst, { detail: 'live' }).events;
+
+  it('leaves out the bytes of records and messages and the field trees, and says so, and nothing else', () => {
+    expect(live.map((e) => e.type)).toEqual(full.map((e) => e.type));
+    const deferred = live.filter((e) => (e.type === 'tls:record' || e.type === 'tls:handshake'));
+    expect(deferred).toHaveLength(9 + 8);
+    for (const e of deferred) {
+      expect(e).toMatchObject({ deferred: true });
+      expect(e).not.toHaveProperty('hex');
+      expect(e).not.toHaveProperty('fields');
+    }
+    // Put the bytes back, and the events are the full ones: same details, steps, notes, offsets and order.
+    const restored = live.map((e, i) => {
+      const f = full[i];
+      if ((e.type !== 'tls:record' && e.type !== 'tls:handshake') || (f.type !== 'tls:record' && f.type !== 'tls:handshake')) return e;
+      const { deferred: _d, ...rest } = e;
+      return { ...rest, hex: f.hex, ...(f.type === 'tls:handshake' ? { fields: f.fields } : {}), ...(f.type === 'tls:record' && f.truncated ? { truncated: true } : {}) };
+    });
+    expect(restored).toEqual(full);
+    expect(full.filter((e) => 'deferred' in e)).toEqual([]);
+  });
+});
 
 describe('TlsDecoder on RFC 8448 §3 with keys', () => {
   const { events, decoder } = run(keysFirst);
@@ -57,7 +83,7 @@ describe('TlsDecoder on RFC 8448 §3 with keys', () => {
 
   it('names the ClientHello fields with values and byte ranges into the message hex', () => {
     const ch = ofType(events, 'tls:handshake')[0];
-    const hex = ch.hex;
+    const hex = ch.hex ?? '';
     const bytesOf = (f: Field): string => hex.slice(f.range[0] * 2, f.range[1] * 2);
     expect(find(ch.fields, 'msg_type').value).toBe('client_hello (0x01)');
     expect(find(ch.fields, 'length')).toMatchObject({ value: '192 bytes', range: [1, 4] });
@@ -84,7 +110,7 @@ describe('TlsDecoder on RFC 8448 §3 with keys', () => {
   it('names the ServerHello fields and the negotiated parameters', () => {
     const sh = ofType(events, 'tls:handshake')[1];
     expect(find(sh.fields, 'cipher_suite')).toMatchObject({ value: 'TLS_AES_128_GCM_SHA256 (0x1301)', range: [39, 41] });
-    expect(sh.hex.slice(6 * 2, 38 * 2)).toBe(rfc8448.server_random);
+    expect(sh.hex?.slice(6 * 2, 38 * 2)).toBe(rfc8448.server_random);
     expect(sh.details).toEqual({
       kind: 'server_hello', version: { code: 0x0304, name: 'TLS 1.3' }, random: rfc8448.server_random, sessionId: '',
       cipherSuite: { code: 0x1301, name: 'TLS_AES_128_GCM_SHA256' },
@@ -101,7 +127,7 @@ describe('TlsDecoder on RFC 8448 §3 with keys', () => {
     if (cert?.details?.kind !== 'certificate') throw new Error('no certificate details');
     expect(cert.details.certificates).toHaveLength(1);
     const [start, end] = cert.details.ranges[0];
-    expect(cert.hex.slice(start * 2, end * 2)).toBe(cert.details.certificates[0]);
+    expect(cert.hex?.slice(start * 2, end * 2)).toBe(cert.details.certificates[0]);
     expect(cert.details.certificates[0].startsWith('308201ac')).toBe(true);
   });
 
