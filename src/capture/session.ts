@@ -158,14 +158,26 @@ export class LegCapture {
   feed(from: Side, chunk: Buffer): void {
     if (this.finished) return;
     this.bytes[from] += chunk.length;
-    const t = this.session.now();
-    if (this.rawKept < this.opts.rawKeepBytes) {
-      const keep = chunk.subarray(0, this.opts.rawKeepBytes - this.rawKept);
-      this.raw.push({ from, t, bytes: Buffer.from(keep) });
-      this.rawKept += keep.length;
+    // Past the kept bytes and with no watcher (no recording), a chunk needs no timestamp: bulk data goes straight on.
+    if (this.rawKept < this.opts.rawKeepBytes || this.watchers.length > 0) {
+      const t = this.session.now();
+      if (this.rawKept < this.opts.rawKeepBytes) this.keepRaw(from, t, chunk);
+      for (const w of this.watchers) w.chunk?.(this, from, chunk, t);
     }
-    for (const w of this.watchers) w.chunk?.(this, from, chunk, t);
     this.publish(this.decoder.feed(from, chunk));
+  }
+
+  /**
+   * Keeps the start of what the leg carried. A chunk a socket read or a TLSSocket wrote owns its memory and nobody
+   * writes to it again: it is kept as it is. A view into a larger buffer (a replay's capture file, the part of a
+   * chunk that fills the quota) is copied, so the kept bytes never hold a larger buffer or change under us.
+   */
+  private keepRaw(from: Side, t: number, chunk: Buffer): void {
+    const room = this.opts.rawKeepBytes - this.rawKept;
+    const whole = chunk.length <= room && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
+    const bytes = whole ? chunk : Buffer.from(chunk.subarray(0, room));
+    this.raw.push({ from, t, bytes });
+    this.rawKept += bytes.length;
   }
 
   addKeyLog(line: Buffer | string): void {

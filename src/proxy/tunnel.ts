@@ -20,6 +20,7 @@ import { clientEndpoint } from './classroom-gate';
 import { endIdle, watchIdle } from './idle-timer';
 import { endWithAlert, leafOrRefuse } from './leaf-or-refuse';
 import { relayIgnored } from './ignore-hosts';
+import { relayDirection } from './relay-direction';
 
 /** A fatal TLS alert record, decode_error (50): what we answer to a ClientHello we cannot read. */
 const DECODE_ERROR_ALERT = Buffer.from('15030300020232', 'hex');
@@ -233,23 +234,21 @@ function relayTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Soc
   const watcher = new ClientOutcomeWatcher(session, { host: o.name, mode: o.mode, mirrored: o.mirrored, mirroredCodes: o.mirroredCodes, caUrl: 'http://tlslab/' }, ctx.timeouts.clientHandshakeMs, () => client.tls.destroy());
   const http = new HttpObserver(session, o.alpn);
   client.tls.on('secure', () => watcher.onSecure());
-  client.tls.on('data', (chunk: Buffer) => {
+  // Each side's end is passed on only once everything before it has been written: ending a TLSSocket while its
+  // last records are still being written to the tap loses its close_notify (step 8 would vanish on big responses).
+  relayDirection(client.tls, upTls, (chunk) => {
     watcher.noteData();
     http.fromClient(chunk);
   });
-  upTls.on('data', (chunk: Buffer) => http.fromServer(chunk));
+  relayDirection(upTls, client.tls, (chunk) => http.fromServer(chunk));
   // A response whose body runs until the server's close is complete (and reported) when the server's stream ends.
   upTls.once('end', () => http.serverEnded());
   upTls.once('close', () => http.serverEnded());
-  // Each side's end is passed on only once everything before it has been written: ending a TLSSocket while its
-  // last records are still being written to the tap loses its close_notify (step 8 would vanish on big responses).
-  client.tls.pipe(upTls, { end: false });
-  upTls.pipe(client.tls, { end: false });
   const idle = watchIdle([client.tls, upTls], ctx.timeouts.tunnelIdleMs, () => endIdle(session, ctx.timeouts.tunnelIdleMs, [client.tls, upTls]));
   // Half-close (RFC 8446 §6.1: each side closes its own direction). Both TLSSockets are half-open (the taps are):
   // a side's close_notify + FIN is passed on to the other, and the other direction keeps flowing, so a client that
-  // ends its side after the request still gets the whole response. No unpipe here: unpiping the last pipe pauses
-  // the source, whose end would then never be read (the socket stayed in CLOSE-WAIT for good).
+  // ends its side after the request still gets the whole response. Nothing paused here: a paused source's end
+  // would never be read (the socket stayed in CLOSE-WAIT for good).
   client.tls.once('end', () => endAfterFlush(upTls));
   upTls.once('end', () => endAfterFlush(client.tls));
 
@@ -262,7 +261,7 @@ function relayTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Soc
       for (const side of [client.tls, upTls]) {
         if (side.destroyed) continue;
         endAfterFlush(side); // the other side may have gone without an end (a reset): pass the end on now
-        side.resume(); // its pipe's destination is gone, which paused it: keep reading, so its peer's end is seen
+        side.resume(); // its relay's destination is gone, which paused it: keep reading, so its peer's end is seen
         const timers: NodeJS.Timeout[] = [setTimeout(() => side.destroy(), 60_000)];
         const later = (): void => void timers.push(setTimeout(() => side.destroy(), 2000));
         if (side.writableFinished) later();
