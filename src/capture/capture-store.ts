@@ -23,8 +23,9 @@ export interface KeptEndpoints {
 
 export interface KeptCapture {
   readonly id: string;
-  readonly client: KeptLeg;
-  readonly upstream: KeptLeg;
+  /** The live leg while the connection runs; once it closed, a copy of its bytes and key log alone (see `markClosed`). */
+  client: KeptLeg;
+  upstream: KeptLeg;
   readonly ends: KeptEndpoints;
   /** The client socket closed: the export ends both TCP connections with FINs (else it leaves them open). */
   closed: boolean;
@@ -61,10 +62,18 @@ export class CaptureStore {
     this.enforce();
   }
 
-  /** The connection ended: its bytes are final, so the byte bound is checked again. */
+  /**
+   * The connection ended: its bytes are final, so the byte bound is checked again, and only the bytes, key log and
+   * addresses are kept from now on: a live leg holds its decoder, keys and listeners (tens of KiB), and thousands of
+   * closed connections are kept for the details views ask for.
+   */
   markClosed(id: string): void {
     const k = this.kept.get(id);
-    if (k) k.closed = true;
+    if (k && !k.closed) {
+      k.closed = true;
+      k.client = settled(k.client);
+      k.upstream = settled(k.upstream);
+    }
     this.enforce();
   }
 
@@ -100,4 +109,18 @@ function legBytes(leg: KeptLeg): number {
   let n = 0;
   for (const c of leg.raw) n += c.bytes.length;
   return n;
+}
+
+/** A closed leg's bytes in one buffer (the chunks become views of it), its key log and its ends: nothing else. */
+function settled(leg: KeptLeg): KeptLeg {
+  const total = legBytes(leg);
+  const all = Buffer.allocUnsafe(total);
+  let at = 0;
+  const raw: RawChunk[] = leg.raw.map((c) => {
+    all.set(c.bytes, at);
+    const bytes = all.subarray(at, at + c.bytes.length);
+    at += c.bytes.length;
+    return { from: c.from, t: c.t, bytes };
+  });
+  return { raw, keyLog: [...leg.keyLog], rawBytes: total, ends: leg.ends ?? null };
 }

@@ -31,4 +31,27 @@ describe('CaptureStore', () => {
     expect(store.get('b')).toBeUndefined();
     expect(store.get('d')?.closed).toBe(true);
   });
+
+  it('once a connection closes, keeps a copy of its legs\' bytes, key logs and ends, not the live legs', () => {
+    const store = new CaptureStore();
+    const ends = { client: { address: '127.0.0.1', port: 50000 }, server: { address: '127.0.0.1', port: 8080 } };
+    const live = {
+      raw: [{ from: 'client' as const, t: 1, bytes: Buffer.from('1603010005', 'hex') }, { from: 'server' as const, t: 2, bytes: Buffer.from('16030300', 'hex') }],
+      keyLog: ['CLIENT_RANDOM aa bb'], rawBytes: 9, ends, decoder: { big: new Array(1000).fill(0) },
+    };
+    store.add('e', { client: live, upstream: leg(3, ['SERVER_HANDSHAKE_TRAFFIC_SECRET cc dd']) });
+    expect(store.get('e')?.client).toBe(live); // while it runs, the leg itself: its arrays grow
+    store.markClosed('e');
+    const kept = store.get('e');
+    expect(kept?.client).not.toBe(live);
+    expect(kept?.client).toEqual({ raw: live.raw, keyLog: live.keyLog, rawBytes: 9, ends });
+    expect(kept?.client).not.toHaveProperty('decoder');
+    expect(kept?.upstream.keyLog).toEqual(['SERVER_HANDSHAKE_TRAFFIC_SECRET cc dd']);
+    // The chunks are views of one buffer now, in order, with their timestamps.
+    const [a, b] = kept?.client.raw ?? [];
+    expect(a.bytes.buffer).toBe(b.bytes.buffer);
+    expect(Buffer.concat([a.bytes, b.bytes]).toString('hex')).toBe('160301000516030300');
+    expect(store.bytes).toBe(12);
+  });
 });
+
