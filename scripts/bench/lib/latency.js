@@ -89,21 +89,21 @@ function timedRequest(s, host) {
 }
 
 /** One probe: a new connection through `peer` to the origin tap, its handshake timed, then two requests on it. */
-async function probe(peer, tap) {
+async function probe(peer, tap, host = HOST) {
   const t0 = performance.now();
   // Before the tunnel: a relay that connects upstream before it answers CONNECT sees the origin's hello first.
   const upstreamBefore = tap.firstServerBytes.length;
-  const raw = peer.proxyPort ? await openTunnel(peer.proxyPort, HOST, tap.port) : net.connect({ host: '127.0.0.1', port: tap.port });
+  const raw = peer.proxyPort ? await openTunnel(peer.proxyPort, host, tap.port) : net.connect({ host: '127.0.0.1', port: tap.port });
   if (!peer.proxyPort) await new Promise((resolve, reject) => raw.once('connect', resolve).once('error', reject));
   const tunnelMs = performance.now() - t0;
   raw.setNoDelay(true);
   const stamp = new Stamp(raw);
-  const s = tls.connect({ socket: stamp, servername: HOST, ca: peer.ca, ALPNProtocols: ['http/1.1'], minVersion: 'TLSv1.2' });
+  const s = tls.connect({ socket: stamp, servername: host, ca: peer.ca, ALPNProtocols: ['http/1.1'], minVersion: 'TLSv1.2' });
   try {
     await withTimeout(new Promise((resolve, reject) => s.once('secureConnect', resolve).once('error', reject)), TIMEOUT_MS, 'TLS handshake', () => s.destroy());
     const upstreamHello = tap.firstServerBytes[upstreamBefore];
-    const first = await withTimeout(timedRequest(s, `${HOST}:${tap.port}`), TIMEOUT_MS, 'first request', () => s.destroy());
-    const second = first.close ? null : await withTimeout(timedRequest(s, `${HOST}:${tap.port}`), TIMEOUT_MS, 'second request', () => s.destroy());
+    const first = await withTimeout(timedRequest(s, `${host}:${tap.port}`), TIMEOUT_MS, 'first request', () => s.destroy());
+    const second = first.close ? null : await withTimeout(timedRequest(s, `${host}:${tap.port}`), TIMEOUT_MS, 'second request', () => s.destroy());
     return {
       tunnelMs: peer.proxyPort ? tunnelMs : NaN,
       helloMs: stamp.firstBackAt - stamp.helloSentAt,
@@ -145,4 +145,44 @@ async function relayLatency(peer, origin, { probes }) {
   return out;
 }
 
-module.exports = { relayLatency, startOriginTap };
+/**
+ * A first connection to a host the proxy has never seen (a new name under *.bench.test each time: a new leaf to mint)
+ * against the next connection to the same host, `probes` pairs one at a time (after 3 unmeasured ones). Times from
+ * CONNECT to the first response byte, and ClientHello to the first bytes back; p50 and p95 of each, in ms. Only for a
+ * peer that resolves those names (the bench's tlslab, run-tlslab.js; direct needs no name).
+ */
+async function newHostLatency(peer, origin, { probes, domain }) {
+  const tap = await startOriginTap(origin.port);
+  const samples = { coldHello: [], warmHello: [], coldTotal: [], warmTotal: [] };
+  let errors = 0;
+  let lastError = null;
+  const tag = Math.random().toString(36).slice(2, 8);
+  const total = (r) => (Number.isFinite(r.tunnelMs) ? r.tunnelMs : 0) + r.helloMs + r.firstRequestMs;
+  try {
+    for (let i = 0; i < probes + 3; i++) {
+      const host = `h${i}-${tag}.${domain}`;
+      try {
+        const cold = await probe(peer, tap, host);
+        const warm = await probe(peer, tap, host);
+        if (i < 3) continue;
+        samples.coldHello.push(cold.helloMs);
+        samples.warmHello.push(warm.helloMs);
+        samples.coldTotal.push(total(cold));
+        samples.warmTotal.push(total(warm));
+      } catch (err) {
+        errors += 1;
+        lastError = err.message;
+      }
+    }
+  } finally {
+    await tap.close();
+  }
+  const out = { probes, errors, lastError };
+  for (const [k, v] of Object.entries(samples)) {
+    const s = v.sort((a, b) => a - b);
+    out[k] = { n: s.length, p50: percentile(s, 50), p95: percentile(s, 95) };
+  }
+  return out;
+}
+
+module.exports = { relayLatency, newHostLatency, startOriginTap };

@@ -1,14 +1,18 @@
-// Makes a throw-away origin PKI for the benchmarks: "Bench Origin Root" and an RSA-2048 leaf for localhost and
-// 127.0.0.1 (scripts/lib/test-pki.js, as the tests use). I/O: writes the root, its key, the leaf and its key into a folder.
+// Makes a throw-away origin PKI for the benchmarks: "Bench Origin Root" and an RSA-2048 leaf for localhost,
+// *.bench.test (new host names for the first-connection probe: lib/latency.js) and 127.0.0.1 (scripts/lib/test-pki.js,
+// as the tests use). I/O: writes the root, its key, the leaf and its key into a folder.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { makePki } = require('../../lib/test-pki');
 
+/** Names under it are new hosts that resolve to 127.0.0.1 in the bench's tlslab (run-tlslab.js) and share the origin's certificate. */
+const NEW_HOST_DOMAIN = 'bench.test';
+
 /** Writes the PKI into `dir`; returns `{ dir, caFile, caKeyFile, certFile, keyFile }`. */
 function makeOriginPki(dir) {
-  const pki = makePki({ rootName: 'Bench Origin Root', rootDays: 30, leafDays: 30 });
+  const pki = makePki({ rootName: 'Bench Origin Root', rootDays: 30, leafDays: 30, names: ['localhost', `*.${NEW_HOST_DOMAIN}`] });
   const out = { dir, caFile: path.join(dir, 'origin-ca.pem'), caKeyFile: path.join(dir, 'origin-ca-key.pem'), certFile: path.join(dir, 'origin-cert.pem'), keyFile: path.join(dir, 'origin-key.pem') };
   fs.writeFileSync(out.caFile, pki.caPem);
   fs.writeFileSync(out.caKeyFile, pki.caKeyPem, { mode: 0o600 });
@@ -33,4 +37,4 @@ function makeEcLeaf(pki) {
   return { certFile, keyFile };
 }
 
-module.exports = { makeOriginPki, makeEcLeaf };
+module.exports = { makeOriginPki, makeEcLeaf, NEW_HOST_DOMAIN };
