@@ -3,6 +3,7 @@
 import type { ClientHelloDetails } from '../events/schema';
 import type { ErrorCode } from '../errors';
 import { DECODE_ERRORS, parseClientHello, type DecodeErrorCode } from '../tls';
+import { rememberingClientHellos } from '../tls/messages';
 
 /** A ClientHello (4-byte header included) larger than this is refused. Real ones are < 2 KiB, post-quantum < 4 KiB. */
 export const MAX_HELLO_BYTES = 64 * 1024;
@@ -166,10 +167,14 @@ export class ClientHelloReader {
     }
   }
 
-  /** The one parse: the message is whole (its last record ends `at` bytes into the current chunk). */
+  /**
+   * The one parse: the message is whole (its last record ends `at` bytes into the current chunk). Its result is
+   * remembered for the client leg's decoder, which then does not parse the same ClientHello again.
+   */
   private parse(at?: number): null {
     this.parses += 1;
-    const r = parseClientHello(this.bytes());
+    const bytes = this.bytes();
+    const r = rememberingClientHellos(() => parseClientHello(bytes));
     if (r.ok) return this.finish({ kind: 'hello', hello: r.details }, at);
     if (r.needMore) return this.finish(malformed('TLSLAB_ERR_DECODE_INTERNAL', 'the ClientHello parser wanted more bytes than its records hold'), at);
     return this.finish({ kind: 'malformed', code: r.code, message: r.message }, at);

@@ -11,9 +11,11 @@ import {
   parseCompressedCertificateBody, parseEmptyBody, parseEncryptedExtensionsBody, parseFinishedBody, parseKeyUpdateBody,
   parseNewSessionTicketBody, parseOpaqueBody,
 } from './other';
+import { parseRemembered } from './remembered-hellos';
 import type { MessageContext, MessageParser, MessageResult } from './types';
 
 export type { MessageContext, MessageResult } from './types';
+export { rememberingClientHellos } from './remembered-hellos';
 
 /** msg_type → body parser (RFC 8446 §4 HandshakeType, RFC 5246 §7.4). */
 export const MESSAGE_PARSERS = {
@@ -35,8 +37,15 @@ export interface ParsedMessage {
   failure: DecodeFailure | null;
 }
 
-/** `msg` is a whole message: 4-byte header then exactly `length` body bytes. */
+/**
+ * `msg` is a whole message: 4-byte header then exactly `length` body bytes. A ClientHello parsed just before under
+ * `rememberingClientHellos` (the proxy's first-flight reader) is not parsed again: its result is handed over once.
+ */
 export function parseHandshakeMessage(msg: Uint8Array, ctx: MessageContext): ParsedMessage {
+  return parseRemembered(msg, ctx, () => parseOnce(msg, ctx), (p) => p.failure === null);
+}
+
+function parseOnce(msg: Uint8Array, ctx: MessageContext): ParsedMessage {
   const type = msg[0];
   const length = (msg[1] << 16) | (msg[2] << 8) | msg[3];
   const msgType = handshakeTypeName(type);
