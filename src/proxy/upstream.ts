@@ -134,22 +134,17 @@ export async function connectUpstream(target: UpstreamTarget, session: Connectio
   const tap = new Tap(raw);
   session.upstream.attach(tap, 'server');
   tap.start();
-  let peer: tls.DetailedPeerCertificate | undefined;
   return new Promise((resolve) => {
     const socket = tls.connect({
       socket: tap,
       servername: isIp(target.host) ? undefined : target.host,
-      // Node checks the name against this host (for an IP literal too) when the chain verified; we keep the
-      // certificate it hands over, so the chain is walked once, not twice.
+      // Node checks the name against this host (for an IP literal too) when the chain verified.
       host: target.host,
-      checkServerIdentity: (host, cert) => {
-        peer = cert as tls.DetailedPeerCertificate;
-        return tls.checkServerIdentity(host, cert);
-      },
       ALPNProtocols: opts.alpn.length > 0 ? opts.alpn : undefined,
       rejectUnauthorized: false,
       secureContext: upstreamContext(opts.ca),
     });
+    const restorePeerCertificate = leafForNameCheck(socket);
     socket.on('keylog', (line) => session.upstream.addKeyLog(line));
     socket.once('close', () => tap.destroy());
     let settled = false;
@@ -187,10 +182,11 @@ export async function connectUpstream(target: UpstreamTarget, session: Connectio
     socket.once('error', onError);
     socket.once('close', onClose);
     socket.once('secureConnect', () => {
+      restorePeerCertificate();
       // Node's reason for not trusting the chain: an Error with a code (CERT_HAS_EXPIRED, …), in some versions a bare string.
       const authErr: unknown = socket.authorizationError;
       const nodeError = authErr instanceof Error ? ((authErr as NodeJS.ErrnoException).code ?? String(authErr)) : typeof authErr === 'string' && authErr !== '' ? authErr : null;
-      done({ ok: true, socket, tap, alpn: socket.alpnProtocol || null, nodeError, peerChain: () => peerChain(peer ?? socket.getPeerCertificate(true)) });
+      done({ ok: true, socket, tap, alpn: socket.alpnProtocol || null, nodeError, peerChain: () => peerChain(socket.getPeerCertificate(true)) });
     });
   });
 }
@@ -228,6 +224,22 @@ export function tcpFailure(err: NodeJS.ErrnoException, target: { host: string; p
       : err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN'
         ? `The name ${target.host} does not resolve (${err.code}).`
         : `tlslab could not reach ${where}: ${err.code ?? err.message}.`,
+  };
+}
+
+/**
+ * Node checks the server's name (when the chain verified) by asking the socket for the peer certificate with its whole
+ * chain, every certificate translated field by field with its issuers looked up (`getPeerCertificate(true)`, about
+ * half a millisecond), and then reads only the leaf's `subject` and `subjectaltname` (tls.checkServerIdentity). Until
+ * the handshake is over the socket answers with the leaf alone (`getPeerCertificate(false)`: the same leaf fields),
+ * so the check and its `authorizationError` are the same. Returns the function that gives the socket its own method
+ * back (call it on 'secureConnect', before anyone else asks).
+ */
+function leafForNameCheck(socket: tls.TLSSocket): () => void {
+  const leafOnly = (): tls.PeerCertificate => tls.TLSSocket.prototype.getPeerCertificate.call(socket, false);
+  Object.defineProperty(socket, 'getPeerCertificate', { value: leafOnly, configurable: true, writable: true });
+  return () => {
+    Reflect.deleteProperty(socket, 'getPeerCertificate');
   };
 }
 
