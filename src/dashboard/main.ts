@@ -253,8 +253,9 @@ function open(id: string): void {
       })
       .catch(() => undefined);
   }
-  // The live stream leaves each message's bytes and fields out: ask for them now, so a click shows them at once.
-  if (rec.events.some((e) => isDeferred(e) && !rec.detailsGone.has(e.seq))) fetchDetails(id);
+  // The live stream leaves each message's bytes and fields out: ask for them now, so a click shows them at once (not
+  // in follow mode, which opens every new connection on its own: there a click asks).
+  if (!follow && rec.events.some((e) => isDeferred(e) && !rec.detailsGone.has(e.seq))) fetchDetails(id);
 }
 
 /**
