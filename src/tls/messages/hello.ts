@@ -4,7 +4,7 @@ import type { ClientHelloDetails, Field, Named, ServerHelloDetails } from '../..
 import { toHex } from '../bytes';
 import { emptyFacts, readExtensions, type ExtContext } from '../extension-parsers';
 import { type FieldReader, field } from '../field-reader';
-import { ja3Hash, ja3String, ja4 } from '../fingerprint';
+import { fingerprintsOf } from '../fingerprint';
 import { GREASE_NOTE, extensionName as extName, named, show, suiteName, versionName } from '../names/lookup';
 import { COMPRESSION_METHODS } from '../names/registries';
 import type { MessageParser, MessageResult } from './types';
@@ -56,12 +56,12 @@ export const parseClientHelloBody: MessageParser = (r) => {
     ecPointFormats: facts.ecPointFormats, signatureAlgorithms: facts.sigAlgs.map((s) => s.code),
     supportedVersions: facts.supportedVersions.map((v) => v.code), firstAlpn: facts.alpnRaw[0] ?? null,
   };
-  const ja3 = ja3String(forFp);
+  const fp = fingerprintsOf(forFp);
   const details: ClientHelloDetails = {
     kind: 'client_hello', legacyVersion: versionName(legacyVersion), random, sessionId: toHex(sid), cipherSuites: suites,
     extensions: types.map(extName), sni: facts.sni, alpn: facts.alpn,
     supportedVersions: facts.supportedVersions, groups: facts.groups, signatureAlgorithms: facts.sigAlgs,
-    keyShareGroups: facts.keyShareGroups, ja3, ja3Hash: ja3Hash(ja3), ja4: ja4(forFp),
+    keyShareGroups: facts.keyShareGroups, ja3: fp.ja3, ja3Hash: fp.ja3Hash, ja4: fp.ja4,
   };
   return { fields, details, facts, extensionTypes: types, problems: facts.problems };
 };

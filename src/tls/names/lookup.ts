@@ -18,8 +18,18 @@ export function isGrease8(v: number): boolean {
 
 export const GREASE_NOTE = 'GREASE (RFC 8701): a reserved random value that keeps servers tolerant of values they do not know';
 
+/** `0x…` of the 8- and 16-bit codes already shown, by width: every field of every hello names dozens of them. */
+const HEX_SHOWN: Readonly<Record<number, Map<number, string>>> = { 2: new Map(), 4: new Map() };
+
 export function hex(n: number, digits = 4): string {
-  return '0x' + n.toString(16).padStart(digits, '0');
+  const shown = n >= 0 && n <= 0xffff && Number.isInteger(n) ? HEX_SHOWN[digits] : undefined;
+  if (shown === undefined) return '0x' + n.toString(16).padStart(digits, '0');
+  let h = shown.get(n);
+  if (h === undefined) {
+    h = '0x' + n.toString(16).padStart(digits, '0');
+    shown.set(n, h);
+  }
+  return h;
 }
 
 /** `{ code, name }` from a table; unknown codes get `unknown (0x…)`, GREASE codes (if `grease`) `GREASE`. */
