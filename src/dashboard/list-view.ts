@@ -2,7 +2,7 @@
 // with thousands of connections; under it, "show older connections" for those the snapshot's window left on the
 // server. DOM only; reads the Store, tells main.ts which connection to open and when to load older ones.
 import type { ConnectionSummary } from '../events/stream.js';
-import { foldName, parseSearch, studentMatches } from '../events/filter.js';
+import { foldName, matchesSearch, parseSearch, searchKey, studentMatches } from '../events/filter.js';
 import { fmtClock, h, replace } from './dom.js';
 import { LEG_TEXT, STATUS_TEXT, hostText, versionText } from './status.js';
 import type { Change, ConnRecord, Store } from './store.js';
@@ -52,6 +52,13 @@ export class ListView {
   selected: string | null = null;
   /** Called by "show older connections": main.ts loads the next page from the server and calls `olderLoaded`. */
   onOlder: (() => void) | null = null;
+  /**
+   * The filter changed (main.ts asks the server for matches among the connections this page does not hold: the
+   * snapshot sent the newest only).
+   */
+  onFilter: ((f: ListFilter) => void) | null = null;
+  /** What the last search of the server found, shown beside the count ('' for nothing). */
+  private serverNote = '';
 
   constructor(
     private readonly store: Store,
@@ -99,8 +106,16 @@ export class ListView {
   setFilter(f: Partial<ListFilter>): void {
     this.filter = { ...this.filter, ...f };
     if (f.student !== undefined) this.showStudent(f.student);
+    this.serverNote = '';
     this.refilter();
     this.paint();
+    this.onFilter?.(this.filter);
+  }
+
+  /** Says what searching the server's older connections for the current filter found (null: nothing to say). */
+  searchedServer(note: string | null): void {
+    this.serverNote = note ?? '';
+    this.refilter();
   }
 
   /** The student the menu selects ('' for everyone). */
@@ -242,8 +257,7 @@ export class ListView {
       if (failuresOnly && s.status !== 'failed' && s.status !== 'insecure') continue;
       if (client && s.client.address !== client) continue;
       if (student && !studentMatches(student, s)) continue;
-      if (search.student !== undefined && !studentMatches(search.student, s)) continue;
-      if (text && !this.searchKey(s).includes(text)) continue;
+      if (!matchesSearch(search, s, text ? this.searchKey(s) : '')) continue;
       if (hideBackground && this.isBackground(s)) {
         hidden++;
         continue;
@@ -253,16 +267,14 @@ export class ListView {
     this.visible = out;
     this.hiddenBackground = hidden;
     this.spacer.style.height = `${out.length * ROW_H}px`;
-    this.count.textContent = `${out.length === order.length ? `${order.length} connection${order.length === 1 ? '' : 's'}` : `${out.length} of ${order.length}`}${hidden ? ` · ${hidden} background hidden` : ''}`;
+    this.count.textContent = `${out.length === order.length ? `${order.length} connection${order.length === 1 ? '' : 's'}` : `${out.length} of ${order.length}`}${hidden ? ` · ${hidden} background hidden` : ''}${this.serverNote ? ` · ${this.serverNote}` : ''}`;
     this.count.title = hidden ? `${hidden} connection${hidden === 1 ? '' : 's'} to hosts browsers call on their own are hidden (⊘ in the top bar shows them again)` : '';
   }
 
   private searchKey(s: ConnectionSummary): string {
     const cached = this.keys.get(s.id);
     if (cached && cached.s === s) return cached.key;
-    const key = [s.id, s.target.host, String(s.target.port), s.sni ?? '', s.lab ?? '', s.student?.name ?? '', `${s.client.address}:${s.client.port}`, s.status, s.cause ?? '', ...(s.legs.upstream.verdict?.codes ?? []), versionText(s.legs.client.version), versionText(s.legs.upstream.version)]
-      .join(' ')
-      .toLowerCase();
+    const key = searchKey(s);
     this.keys.set(s.id, { s, key });
     return key;
   }

@@ -10,7 +10,7 @@ import { ConnView, type LookTarget } from './conn-view.js';
 import { h, replace } from './dom.js';
 import { KeyScheduleView } from './key-schedule-view.js';
 import { LessonPanel } from './lesson-panel.js';
-import { ListView } from './list-view.js';
+import { ListView, type ListFilter } from './list-view.js';
 import { inScope, parseScopeParam, pickFollowTarget, scopeLabel, scopeParam, type FollowScope } from './follow-scope.js';
 import { PlaybackBar, sessionExportLinks } from './playback.js';
 import { ReplayView } from './replay-view.js';
@@ -212,6 +212,41 @@ list.onOlder = (): void => {
     })
     .catch((err: unknown) => list.olderLoaded(`Older connections could not be loaded (${err instanceof Error ? err.message : String(err)}).`));
 };
+
+// --- the list's filters over every connection the server keeps, not only the snapshot's newest -----------
+/** Most matches one search of the server adds (newest first). */
+const SEARCH_PAGE = 500;
+let searchTimer: number | undefined;
+let searchSeq = 0;
+list.onFilter = (f: ListFilter): void => {
+  window.clearTimeout(searchTimer);
+  searchSeq++;
+  const text = f.text.trim();
+  if (store.olderOnServer === 0 || (text === '' && !f.failuresOnly && f.client === '' && f.student === '')) return;
+  searchTimer = window.setTimeout(() => searchServer(f, text), 300);
+};
+
+/** Asks the server for the connections matching the list's filter (it keeps more than the snapshot sent). */
+function searchServer(f: ListFilter, text: string): void {
+  const mine = ++searchSeq;
+  const q = new URLSearchParams({ limit: String(SEARCH_PAGE) });
+  if (text !== '') q.set('q', text.slice(0, 256));
+  if (f.failuresOnly) q.set('failures', '1');
+  if (f.client !== '') q.set('client', f.client);
+  if (f.student !== '') q.set('student', f.student);
+  fetch(`/api/connections?${q.toString()}`) // same origin: the token cookie goes along
+    .then((r) => (r.ok ? (r.json() as Promise<ConnectionSummary[]>) : Promise.reject(new Error(`HTTP ${r.status}`))))
+    .then((found) => {
+      if (mine !== searchSeq) return; // the filter changed since
+      const held = found.filter((s) => store.conns.has(s.id)).length;
+      store.addFound(found);
+      const more = found.length - held;
+      list.searchedServer(`searched all the server keeps: ${more} older match${more === 1 ? '' : 'es'}${found.length === SEARCH_PAGE ? ` (the newest ${SEARCH_PAGE} matches)` : ''}`);
+    })
+    .catch((err: unknown) => {
+      if (mine === searchSeq) list.searchedServer(`the server could not be searched (${err instanceof Error ? err.message : String(err)})`);
+    });
+}
 
 /** Connections asked for by id (a link, a lesson) that this page did not hold: each asked for once. */
 const askedSummary = new Set<string>();

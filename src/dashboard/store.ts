@@ -112,6 +112,11 @@ export class Store {
     this.insertOlder([summary]);
   }
 
+  /** Adds older connections a search of the server found (those not held yet), where they belong in the order. */
+  addFound(summaries: readonly ConnectionSummary[]): void {
+    this.insertOlder(summaries);
+  }
+
   private insertOlder(summaries: readonly ConnectionSummary[]): void {
     for (const s of summaries) {
       if (this.conns.has(s.id)) continue;

@@ -110,6 +110,23 @@ export function parseSearch(input: string): SearchTerms {
   return student === undefined ? { text } : { text, student };
 }
 
+/**
+ * The text the search box looks in, lower-cased: id, host, port, SNI, lab case, student, client address and port,
+ * status, cause, the upstream verdict's codes and both legs' TLS versions.
+ */
+export function searchKey(s: ConnectionSummary): string {
+  const version = (v: { name: string } | null): string => (v ? v.name.replace(/\s*\(0x[0-9a-f]+\)$/i, '') : '—');
+  return [s.id, s.target.host, String(s.target.port), s.sni ?? '', s.lab ?? '', s.student?.name ?? '', `${s.client.address}:${s.client.port}`, s.status, s.cause ?? '', ...(s.legs.upstream.verdict?.codes ?? []), version(s.legs.client.version), version(s.legs.upstream.version)]
+    .join(' ')
+    .toLowerCase();
+}
+
+/** Does this connection match what the search box holds (`key`: its `searchKey`, when already computed)? */
+export function matchesSearch(terms: SearchTerms, s: ConnectionSummary, key?: string): boolean {
+  if (terms.student !== undefined && !studentMatches(terms.student, s)) return false;
+  return terms.text === '' || (key ?? searchKey(s)).includes(terms.text);
+}
+
 /** Does this connection pass the whole filter right now? */
 export function matchesFilter(f: StreamFilter, s: ConnectionSummary): boolean {
   return matchesIdentity(f, s.id, s) && (f.failuresOnly !== true || isFailure(s));

@@ -1,7 +1,7 @@
 // Validation of what a request puts in an /api URL (connection ids, query parameters): a value or a sentence
 // for a 400, never a throw. Pure: reads a URL, no I/O.
-import { MAX_FILTER_TEXT, filterFromQuery } from '../events/filter';
-import type { StreamFilter } from '../events/stream';
+import { MAX_FILTER_TEXT, filterFromQuery, matchesFilter, matchesSearch, parseSearch, type SearchTerms } from '../events/filter';
+import type { ConnectionSummary, StreamFilter } from '../events/stream';
 
 /** Longest query string (`?…`, as sent) an /api route reads. Anything longer is refused. */
 export const MAX_QUERY_CHARS = 2048;
@@ -21,6 +21,7 @@ const CONNECTIONS_PARAMS = {
   client: 'text',
   student: 'text',
   failures: 'flag',
+  q: 'text',
   limit: 'count',
   before: 'id',
   token: 'auth',
@@ -53,6 +54,8 @@ export function connectionId(raw: string): Checked<string> {
 /** What `GET /api/connections` was asked for: a filter, how many at most, and the cursor (a connection id) or null. */
 export interface ConnectionsQuery {
   filter: StreamFilter;
+  /** `q`: what the dashboard's search box holds (free text and `student:NAME`), null when absent. */
+  search: SearchTerms | null;
   limit: number;
   /** Only the connections listed after this one (older than it), for paging through the list; null: from the newest. */
   before: string | null;
@@ -72,7 +75,13 @@ export function connectionsQuery(url: URL): Checked<ConnectionsQuery> {
   }
   const limitText = url.searchParams.get('limit');
   const limit = limitText === null ? MAX_LIMIT : Math.min(Number(limitText), MAX_LIMIT);
-  return { ok: true, value: { filter: filterFromQuery(url.searchParams), limit, before: url.searchParams.get('before') } };
+  const q = url.searchParams.get('q');
+  return { ok: true, value: { filter: filterFromQuery(url.searchParams), search: q === null ? null : parseSearch(q), limit, before: url.searchParams.get('before') } };
+}
+
+/** Does this connection match the query's filter and its search text? */
+export function matchesQuery(q: Pick<ConnectionsQuery, 'filter' | 'search'>, s: ConnectionSummary): boolean {
+  return matchesFilter(q.filter, s) && (q.search === null || matchesSearch(q.search, s));
 }
 
 function checkValue(kind: ParamKind, name: string, value: string): string | null {

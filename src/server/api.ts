@@ -4,9 +4,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventBus } from '../events/bus';
 import { EVENT_SCHEMA_VERSION, type TlslabEvent } from '../events/schema';
 import type { ConnectionSummary } from '../events/stream';
-import { matchesFilter } from '../events/filter';
 import { newestFirst } from '../events/summary';
-import { checkQueryLength, connectionId, connectionsQuery } from './api-query';
+import { checkQueryLength, connectionId, connectionsQuery, matchesQuery } from './api-query';
 import { sendError, sendJson } from './http-util';
 import type { HubStats } from './stream-hub';
 import type { RoomStudent } from '../events/room';
@@ -98,8 +97,8 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, c
       sendError(res, 400, 'bad-request', q.message, head);
       return true;
     }
-    const { filter, limit, before } = q.value;
-    const matching = newestFirst(bus.summaries().filter((s) => inScope(ctx.scope, s) && matchesFilter(filter, s)));
+    const { limit, before } = q.value;
+    const matching = newestFirst(bus.summaries().filter((s) => inScope(ctx.scope, s) && matchesQuery(q.value, s)));
     const from = before === null ? 0 : cursorIndex(matching, before, bus.summary(before), ctx.scope);
     if (from === null) {
       sendError(res, 404, 'not-found', `No connection "${before?.slice(0, 64) ?? ''}" is known (it may have been forgotten): page again from the newest.`, head);

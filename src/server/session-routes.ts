@@ -3,9 +3,8 @@
 // exports, the playback from the injected control (this layer imports neither).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventBus } from '../events/bus';
-import { matchesFilter } from '../events/filter';
 import { newestFirst } from '../events/summary';
-import { checkQueryLength, connectionsQuery } from './api-query';
+import { checkQueryLength, connectionsQuery, matchesQuery } from './api-query';
 import { sendError, sendJson } from './http-util';
 import { inScope, type ViewScope } from './view-scope';
 
@@ -67,7 +66,7 @@ export function handleSessionRoutes(req: IncomingMessage, res: ServerResponse, u
   }
   const ids: string[] = [];
   for (const s of newestFirst(ctx.bus.summaries())) {
-    if (!inScope(ctx.scope, s) || !matchesFilter(q.value.filter, s)) continue;
+    if (!inScope(ctx.scope, s) || !matchesQuery(q.value, s)) continue;
     ids.push(s.id);
     if (ids.length >= q.value.limit) break;
   }

@@ -70,4 +70,24 @@ describeWithTools(['chromium'], 'dashboard: older connections beyond the snapsho
     expect(errors).toEqual([]);
     await page.context().close();
   });
+
+  it('the search box searches every connection the server keeps, not only the window', async () => {
+    const { page, errors } = await openPage(browser, server.url, 1280, 800);
+    await waitForLive(page, [errors]);
+    await page.locator('.list-count', { hasText: `${WINDOW} connections` }).waitFor();
+    // o7's client port is in no connection of the window: the page asks the server, which finds it.
+    await page.locator('.search').fill('40007');
+    await page.locator('.list-count', { hasText: '1 older match' }).waitFor();
+    await page.locator('.row[data-id="o7"]').waitFor();
+    expect(await page.locator('.row').count()).toBe(1);
+    expect(await page.locator('.list-count').textContent()).toMatch(/^1 of 41 · searched all the server keeps: 1 older match$/);
+    // A term that matches hundreds: the newest 500 matches come back; held ones are not added twice.
+    await page.locator('.search').fill('example.com');
+    await page.locator('.list-count', { hasText: 'older matches' }).waitFor();
+    const held = await page.evaluate<number>('window.tlslab.store.conns.size');
+    expect(held).toBe(N / 2 + WINDOW / 2); // every example.com connection (o7 among them) and the window's valid ones
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
 });
+

@@ -1,5 +1,5 @@
 // Stream filters: parsing untrusted input and matching summaries.
-import { filterFromQuery, isEmptyFilter, matchesFilter, matchesIdentity, normalizeFilter, parseSearch } from '../../../src/events/filter';
+import { filterFromQuery, isEmptyFilter, matchesFilter, matchesIdentity, matchesSearch, normalizeFilter, parseSearch, searchKey } from '../../../src/events/filter';
 import { reduceSummaries } from '../../../src/events/summary';
 import type { EventDraft } from '../../../src/events/schema';
 import type { ConnectionSummary } from '../../../src/events/stream';
@@ -83,6 +83,18 @@ describe('filters', () => {
       ['mystudent:ada', { text: 'mystudent:ada' }],
     ])('%j', (input, want) => {
       expect(parseSearch(input)).toEqual(want);
+    });
+
+    it('matches the text anywhere in the row (id, host, port, client, status, cause, codes, versions) and the student term', () => {
+      expect(searchKey(b)).toContain('expired.lab.tlslab');
+      expect(matchesSearch(parseSearch('EXPIRED'), b)).toBe(true);
+      expect(matchesSearch(parseSearch('expired'), a)).toBe(false);
+      expect(matchesSearch(parseSearch(':2222'), b)).toBe(true);
+      expect(matchesSearch(parseSearch(''), a)).toBe(true);
+      expect(matchesSearch(parseSearch('student:ada'), a)).toBe(false); // no student outside classroom mode
+      const codes = b.legs.upstream.verdict?.codes ?? [];
+      expect(codes.length).toBeGreaterThan(0);
+      expect(matchesSearch(parseSearch(codes[0].toLowerCase()), b)).toBe(true);
     });
 
     it('never throws and bounds what it keeps', () => {

@@ -8,12 +8,15 @@ describe('connectionsQuery', () => {
   it('reads a well-formed query into a filter and a limit', () => {
     expect(connectionsQuery(url('?host=%20Lab%20&client=127.0.0.1&failures=YES&limit=7&token=t'))).toEqual({
       ok: true,
-      value: { filter: { host: 'Lab', client: '127.0.0.1', failuresOnly: true }, limit: 7, before: null },
+      value: { filter: { host: 'Lab', client: '127.0.0.1', failuresOnly: true }, search: null, limit: 7, before: null },
     });
-    expect(connectionsQuery(url(''))).toEqual({ ok: true, value: { filter: {}, limit: MAX_LIMIT, before: null } });
-    expect(connectionsQuery(url('?failures=0&host='))).toEqual({ ok: true, value: { filter: {}, limit: MAX_LIMIT, before: null } });
-    expect(connectionsQuery(url('?limit=999999999'))).toEqual({ ok: true, value: { filter: {}, limit: MAX_LIMIT, before: null } });
-    expect(connectionsQuery(url('?before=c41&limit=500'))).toEqual({ ok: true, value: { filter: {}, limit: 500, before: 'c41' } });
+    expect(connectionsQuery(url(''))).toEqual({ ok: true, value: { filter: {}, search: null, limit: MAX_LIMIT, before: null } });
+    expect(connectionsQuery(url('?failures=0&host='))).toEqual({ ok: true, value: { filter: {}, search: null, limit: MAX_LIMIT, before: null } });
+    expect(connectionsQuery(url('?limit=999999999'))).toEqual({ ok: true, value: { filter: {}, search: null, limit: MAX_LIMIT, before: null } });
+    expect(connectionsQuery(url('?q=Expired%20student%3A%22Ada%20L%22&limit=5'))).toEqual({
+      ok: true, value: { filter: {}, search: { text: 'expired', student: 'Ada L' }, limit: 5, before: null },
+    });
+    expect(connectionsQuery(url('?before=c41&limit=500'))).toEqual({ ok: true, value: { filter: {}, search: null, limit: 500, before: 'c41' } });
   });
 
   it.each([
@@ -25,6 +28,7 @@ describe('connectionsQuery', () => {
     ['failures=2', '?failures=2', '`failures`'],
     ['a client of 257 characters', `?client=${'x'.repeat(257)}`, 'at most 256'],
     ['a host with a line feed', '?host=a%0Ab', 'control characters'],
+    ['a search of 257 characters', `?q=${'x'.repeat(257)}`, 'at most 256'],
     ['an empty cursor', '?before=', '`before` is a connection id'],
     ['a cursor of 129 characters', `?before=${'c'.repeat(MAX_ID_CHARS + 1)}`, '`before` is a connection id'],
     ['a cursor with a control character', '?before=c%0041', 'control characters'],
