@@ -6,9 +6,11 @@ import type { Readable, Writable } from 'node:stream';
  * Plaintext a destination may hold queued before its source is paused. Node's default (16 KiB) is one TLS record:
  * every record read then paused the source and, through its tap, the raw socket, and resumed them a turn of the
  * event loop later. With more room the records that arrive while one write is on its way go out together, as one
- * TLS flush and one system call. It is a bound, not a buffer: nothing is held unless the reader is slower.
+ * TLS flush and one system call. It is a bound, not a buffer: nothing is held unless the reader is slower. Measured
+ * with client, origin and tlslab in one process (downloads through two builds, alternated): 1 MiB used 18 % less CPU
+ * than 256 KiB, and 4 MiB no less than 1 MiB.
  */
-export const RELAY_HIGH_WATER = 256 * 1024;
+export const RELAY_HIGH_WATER = 1024 * 1024;
 
 /**
  * Like `from.pipe(to, { end: false })` in what it does to the streams: `to` never ended by it, and once `to` has
