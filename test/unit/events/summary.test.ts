@@ -82,6 +82,24 @@ describe('reduceSummary', () => {
     expect([s.legs.upstream.bytesIn, s.legs.upstream.bytesOut]).toEqual([2005, 517]);
   });
 
+  it('a record makes a new summary (the previous one untouched), keeps the key order and never lowers lastSeq', () => {
+    const [o, r1, r2] = stampAll([open('c1'), record('c1', 'client', 'client', 512), record('c1', 'upstream', 'server', 100)]);
+    const opened = reduceSummary(undefined, o);
+    const before = JSON.stringify(opened);
+    const once = reduceSummary(opened, r1);
+    expect(JSON.stringify(opened)).toBe(before);
+    expect(once).not.toBe(opened);
+    expect(once.legs).not.toBe(opened.legs);
+    expect(once.legs.upstream).toBe(opened.legs.upstream); // the untouched leg is shared, as with any other event
+    expect(Object.keys(once)).toEqual(Object.keys(opened));
+    expect(Object.keys(once.legs.client)).toEqual(Object.keys(opened.legs.client));
+    expect(once.legs.client.bytesIn).toBe(517);
+    expect(once.lastSeq).toBe(r1.seq);
+    const late = reduceSummary(once, { ...r2, seq: 1 }); // an event stamped earlier than the last one seen
+    expect(late.lastSeq).toBe(r1.seq);
+    expect(late.legs.upstream.bytesIn).toBe(105);
+  });
+
   it('upstream verdict failure (block): failed on the upstream leg with the finding codes and sentence', () => {
     const host = 'expired.lab.tlslab';
     const s = fold([
