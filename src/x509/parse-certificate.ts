@@ -92,7 +92,7 @@ const parsed = new Map<string, ParsedCertificate>();
 const PARSED_MAX = 512;
 
 export function parseCertificate(der: Buffer): ParsedCertificate {
-  const key = der.toString('base64');
+  const key = der.toString('latin1'); // one character per byte: the cheapest exact key
   const hit = parsed.get(key);
   if (hit) return hit;
   const cert = parseCertificateUncached(der);
