@@ -56,13 +56,14 @@ const JA4_VERSIONS: Readonly<Record<number, string>> = {
   0x0304: '13', 0x0303: '12', 0x0302: '11', 0x0301: '10', 0x0300: 's3', 0x0002: 's2', 0xfeff: 'd1', 0xfefd: 'd2', 0xfefc: 'd3',
 };
 
-/** 16-bit codes as 4 hex digits, each computed once. */
+/** 16-bit codes as 4 hex digits, each computed once (at most HEX4_MAX of them kept). */
 const HEX4 = new Map<number, string>();
+const HEX4_MAX = 4096;
 function hex4(n: number): string {
   let h = HEX4.get(n);
   if (h === undefined) {
     h = n.toString(16).padStart(4, '0');
-    if (n >= 0 && n <= 0xffff) HEX4.set(n, h);
+    if (n >= 0 && n <= 0xffff && HEX4.size < HEX4_MAX) HEX4.set(n, h);
   }
   return h;
 }

@@ -18,8 +18,12 @@ export function isGrease8(v: number): boolean {
 
 export const GREASE_NOTE = 'GREASE (RFC 8701): a reserved random value that keeps servers tolerant of values they do not know';
 
-/** `0x…` of the 8- and 16-bit codes already shown, by width: every field of every hello names dozens of them. */
+/**
+ * `0x…` of the 8- and 16-bit codes already shown, by width: every field of every hello names dozens of them. At most
+ * HEX_SHOWN_MAX per width are kept (hellos full of random codes are computed, not remembered).
+ */
 const HEX_SHOWN: Readonly<Record<number, Map<number, string>>> = { 2: new Map(), 4: new Map() };
+const HEX_SHOWN_MAX = 4096;
 
 export function hex(n: number, digits = 4): string {
   const shown = n >= 0 && n <= 0xffff && Number.isInteger(n) ? HEX_SHOWN[digits] : undefined;
@@ -27,7 +31,7 @@ export function hex(n: number, digits = 4): string {
   let h = shown.get(n);
   if (h === undefined) {
     h = '0x' + n.toString(16).padStart(digits, '0');
-    shown.set(n, h);
+    if (shown.size < HEX_SHOWN_MAX) shown.set(n, h);
   }
   return h;
 }
