@@ -34,6 +34,7 @@ import type { ErrorCode } from '../errors';
 import type { ConnOpenEvent, Endpoint, FailureCause, Student } from '../events/schema';
 import type { ProxyContext } from './context';
 import type { Resolution } from './upstream';
+import { DnsCache } from './dns-cache';
 
 export interface GateOptions {
   /** Classroom mode: everyone signs in with a name and this class code. Null: no sign-in, no fair share. */
@@ -82,6 +83,8 @@ export class ProxyGate {
   readonly #failures = new FailureLimiter();
   readonly #share: FairShare | null;
   readonly #recorded = new BoundedMap<string, Bucket>(4096);
+  /** One lookup per name every few seconds: a page's connections to one host share it. */
+  readonly #dns = new DnsCache(resolve);
   readonly #viewUrl: string;
 
   constructor(private readonly ctx: ProxyContext, opts: GateOptions & { proxyPort: number }) {
@@ -142,8 +145,8 @@ export class ProxyGate {
   }
 
   /**
-   * Before tlslab contacts a target: the address guard on the name, the student's fair share, one DNS lookup, the
-   * guard on every address it gave. The answer keeps those addresses: connect to them, never resolve again.
+   * Before tlslab contacts a target: the address guard on the name, the student's fair share, one DNS lookup (or its
+   * answer of the last few seconds, see DnsCache), the guard on every address it gave. The answer keeps those addresses: connect to them, never resolve again.
    * Built-in names (`tlslab`, `*.lab.tlslab`) are never resolved: their Resolution is a failed one, so only tlslab's own
    * routes can reach them. The lease (fair share) ends when `leaseUntilClosed` closes.
    */
@@ -170,7 +173,7 @@ export class ProxyGate {
     if (host.kind === 'ip') resolved = { ok: true, addresses: [{ address: host.address.text, family: host.address.family }] };
     else if (builtIn) resolved = neverResolved(host.name);
     else if (host.kind === 'name') {
-      resolved = await resolve(host.name);
+      resolved = await this.#dns.resolve(host.name);
       // A name that does not resolve is not refused here: the connection fails as it would have (a teaching page).
       if (resolved.ok) {
         const d = this.guard.checkTarget({ client, host: q.host, port: q.port, resolved: resolved.addresses.map((a) => a.address) });
