@@ -249,6 +249,9 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
         captures.markClosed(session.id);
       });
     },
+    trackRaw(session, client, upstream, first) {
+      recorder?.watchRaw(session, client, upstream, first);
+    },
     magic: (req, res, student) => {
       // A signed-in student's http://tlslab/ is their own view; the CA files are the same for everyone.
       if (student !== null && ctx.studentView && !isCaFile(req.url)) return ctx.studentView(req, res, student);

@@ -64,7 +64,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
       .option('ui', { type: 'boolean', default: true, describe: 'Serve the dashboard (--no-ui to turn it off)' })
       .option('record', {
         type: 'string',
-        describe: 'Write every intercepted TLS connection to this pcapng as it happens: both legs, their keys (Wireshark opens it decrypted), the proxy\'s decisions (plain HTTP, WebSocket relays and tunnels without TLS as facts, without bytes); reopen it with `tlslab open`. Created 0600, overwritten',
+        describe: 'Write every intercepted TLS connection to this pcapng as it happens: both legs, their keys (Wireshark opens it decrypted), the proxy\'s decisions (tunnels without TLS with their bytes; plain HTTP and WebSocket relays as facts, without bytes); reopen it with `tlslab open`. Created 0600, overwritten',
       })
       .option('keylog', {
         type: 'string',
@@ -147,7 +147,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
     const keylogFile = args.keylog ?? (process.env.SSLKEYLOGFILE || undefined);
     const extra = [
       ...(args['ignore-host'].length > 0 ? [`  Ignored     ${args['ignore-host'].join(', ')}  (relayed untouched, not listed)`] : []),
-      ...(args.record ? [`  Recording   ${args.record}  (TLS connections: both legs' bytes and keys; the others: what happened — tlslab open ${args.record}, or Wireshark)`] : []),
+      ...(args.record ? [`  Recording   ${args.record}  (tunnels: both legs' bytes, and the keys of TLS ones; plain HTTP and WebSocket relays: what happened — tlslab open ${args.record}, or Wireshark)`] : []),
       ...(keylogFile ? [`  Key log     ${keylogFile}  (both legs' TLS secrets, appended: Wireshark's tls.keylog_file)`] : []),
     ];
     // Above the closing "Ctrl-C to stop." (and its blank line before it), else at the end.

@@ -60,6 +60,11 @@ export interface ProxyContext {
   /** Registers a tunnel's client socket so shutdown can end it. */
   track(session: ConnectionSession, socket: net.Socket): void;
   /**
+   * A tunnel that carries no TLS is about to be relayed unchanged (`--record` keeps its bytes): the browser's socket,
+   * the upstream socket (connected), and the client's bytes read before the relay.
+   */
+  trackRaw?(session: ConnectionSession, client: net.Socket, upstream: net.Socket, first: Buffer): void;
+  /**
    * Serves http://tlslab/… (and https://tlslab/… inside a CONNECT tunnel to `tlslab:443`, and requests made to the
    * proxy's own address). `student`: who asked, in classroom mode (the request, or the CONNECT that carried it, was
    * signed in); null otherwise and for requests made to the proxy's address directly.

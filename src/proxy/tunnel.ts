@@ -462,6 +462,7 @@ function rawRelay(ctx: ProxyContext, session: ConnectionSession, socket: net.Soc
   up.once('close', () => clearTimeout(connecting));
   up.on('connect', () => {
     clearTimeout(connecting);
+    ctx.trackRaw?.(session, socket, up, first);
     if (first.length > 0) up.write(first);
     socket.pipe(up);
     up.pipe(socket);

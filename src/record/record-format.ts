@@ -80,16 +80,22 @@ function endpointText(e: Endpoint): string {
 
 const PEERS = { client: ['browser', 'tlslab'], upstream: ['tlslab', 'server'] } as const satisfies Record<Leg, readonly [string, string]>;
 
-/** The comment on a leg's SYN: `tlslab c12 client leg: browser 127.0.0.1:50312 → tlslab 127.0.0.1:8080`. */
-export function legComment(conn: string, leg: Leg, ends: LegEnds): string {
+/** What a leg's SYN comment adds when the tunnel carried no TLS (tlslab relayed its bytes unchanged). */
+const NOT_TLS = ' (not TLS)';
+
+/**
+ * The comment on a leg's SYN: `tlslab c12 client leg: browser 127.0.0.1:50312 → tlslab 127.0.0.1:8080`; a tunnel that
+ * carried no TLS says so after `leg` (`tlslab c13 client leg (not TLS): …`), so its bytes are never read as TLS.
+ */
+export function legComment(conn: string, leg: Leg, ends: LegEnds, tls = true): string {
   const [a, b] = PEERS[leg];
-  return `tlslab ${conn} ${leg} leg: ${a} ${endpointText(ends.client)} → ${b} ${endpointText(ends.server)}`;
+  return `tlslab ${conn} ${leg} leg${tls ? '' : NOT_TLS}: ${a} ${endpointText(ends.client)} → ${b} ${endpointText(ends.server)}`;
 }
 
-/** The connection and leg a SYN's comment names, or null for any other comment. */
-export function parseLegComment(text: string): { conn: string; leg: Leg } | null {
-  const m = /^tlslab (\S{1,128}) (client|upstream) leg\b/.exec(text);
-  return m ? { conn: m[1], leg: m[2] as Leg } : null;
+/** The connection and leg a SYN's comment names, and whether the leg carries TLS; null for any other comment. */
+export function parseLegComment(text: string): { conn: string; leg: Leg; tls: boolean } | null {
+  const m = /^tlslab (\S{1,128}) (client|upstream) leg( \(not TLS\))?:/.exec(text) ?? /^tlslab (\S{1,128}) (client|upstream) leg\b/.exec(text);
+  return m ? { conn: m[1], leg: m[2] as Leg, tls: m[3] === undefined } : null;
 }
 
 /** The leg an interface of a recording carries, by its name; null for other interfaces. */
@@ -187,14 +193,14 @@ export class RecordWriter {
    * A leg's TCP connection, starting with its three-way handshake at `t`; null when its addresses cannot be written.
    * `unnamed`: no comment on its SYN (`tlslab open` then takes it for a connection of its own, as from any capture).
    */
-  leg(conn: string, leg: Leg, ends: LegEnds, t: number, opts: { unnamed?: boolean } = {}): LegStream | null {
+  leg(conn: string, leg: Leg, ends: LegEnds, t: number, opts: { unnamed?: boolean; notTls?: boolean } = {}): LegStream | null {
     const client = { address: wireAddress(ends.client.address), port: ends.client.port };
     const server = { address: wireAddress(ends.server.address), port: ends.server.port };
     const bytes = { client: addressBytes(client.address), server: addressBytes(server.address) };
     if (!bytes.client || !bytes.server || bytes.client.length !== bytes.server.length) return null;
     const flow = this.flows;
     this.flows += 2;
-    return new LegStream(this, LEG_IDS[leg], flow, { client, server }, { client: bytes.client, server: bytes.server }, opts.unnamed ? undefined : legComment(conn, leg, { client, server }), t);
+    return new LegStream(this, LEG_IDS[leg], flow, { client, server }, { client: bytes.client, server: bytes.server }, opts.unnamed ? undefined : legComment(conn, leg, { client, server }, opts.notTls !== true), t);
   }
 
   /** One EPB carrying one segment (addresses as bytes); false when the sink refused it (its backlog is full). */

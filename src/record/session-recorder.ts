@@ -61,6 +61,51 @@ export class SessionRecorder {
     for (const leg of [session.client, session.upstream]) leg.watch(this.legWatcher(session.id, leg.leg, leg.leg === 'client' ? fallback : null));
   }
 
+  /**
+   * Records a tunnel that carries no TLS, relayed unchanged: both legs as TCP connections with their real ends, every
+   * byte each way (the client leg after its CONNECT exchange), each side's FIN or reset; their SYN comments say
+   * "(not TLS)", so a replay does not read them as TLS. `first`: the client's bytes read before the relay began.
+   */
+  watchRaw(session: ConnectionSession, client: Socket, upstream: Socket, first: Buffer): void {
+    const conn = session.id;
+    const t = this.now();
+    const target = this.targets.get(conn);
+    const open = (leg: Leg, ends: LegEnds | null): LegStream | null => {
+      const stream = ends ? this.writer.leg(conn, leg, ends, t, { notTls: true }) : null;
+      if (stream) this.legs++;
+      else this.legsWithoutAddresses++;
+      return stream;
+    };
+    const down = open('client', socketEnds(client));
+    const up = open('upstream', ((e) => (e ? { client: e.server, server: e.client } : null))(socketEnds(upstream)));
+    if (down && target) down.connect(target, t);
+    if (first.length > 0) {
+      down?.data('client', first, t);
+      up?.data('client', first, t);
+    }
+    client.on('data', (c: Buffer) => {
+      const now = this.now();
+      down?.data('client', c, now);
+      up?.data('client', c, now);
+    });
+    upstream.on('data', (c: Buffer) => {
+      const now = this.now();
+      up?.data('server', c, now);
+      down?.data('server', c, now);
+    });
+    // Each peer's own end (after its last byte), then tlslab's side of that leg when its socket closes.
+    client.once('end', () => down?.fin('client', this.now()));
+    upstream.once('end', () => up?.fin('server', this.now()));
+    client.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNRESET') down?.reset('client', this.now());
+    });
+    upstream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNRESET') up?.reset('server', this.now());
+    });
+    client.once('close', () => down?.close('server', this.now()));
+    upstream.once('close', () => up?.close('client', this.now()));
+  }
+
   private legWatcher(conn: string, leg: Leg, fallback: LegEnds | null): LegWatcher {
     let stream: LegStream | null = null;
     let tried = false;

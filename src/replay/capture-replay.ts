@@ -201,6 +201,7 @@ export class CaptureReplay {
         c.open({ type: 'conn:open', conn: named.conn, client: info.client, target: { host: info.server.address, port: info.server.port }, via: 'connect' });
       }
       c.setEnds(named.leg, { client: info.client, server: info.server });
+      if (!named.tls) c.markNotTls(named.leg);
       this.routeTo(index, c, named.leg);
       return;
     }

@@ -51,6 +51,8 @@ export class ReplayConnection {
   private plain: { from: Side; bytes: Buffer }[] = [];
   private readonly ended: Record<Leg, Record<Side, boolean>> = { client: { client: false, server: false }, upstream: { client: false, server: false } };
   private readonly broken: Record<Leg, Record<Side, boolean>> = { client: { client: false, server: false }, upstream: { client: false, server: false } };
+  /** Legs a recording marked as carrying no TLS (relayed unchanged): their bytes are in the file, not decoded. */
+  private readonly notTls: Record<Leg, boolean> = { client: false, upstream: false };
   private readonly claimed: Record<Leg, string | null> = { client: null, upstream: null };
   private readonly resets: Record<Leg, Side | null> = { client: null, upstream: null };
   private singleVerdictDone = false;
@@ -116,6 +118,11 @@ export class ReplayConnection {
     this.session.leg(leg).ends = ends;
   }
 
+  /** The recording says this leg carried no TLS: its bytes are not decoded (the live proxy did not decode them either). */
+  markNotTls(leg: Leg): void {
+    this.notTls[leg] = true;
+  }
+
   /**
    * The bytes of one direction of a leg. A stream that starts with an HTTP CONNECT exchange (a recording's client leg,
    * a capture of a proxy's port) is decoded from the first byte after it.
@@ -158,7 +165,7 @@ export class ReplayConnection {
       }
       this.openNow();
     }
-    if (this.closed || this.broken[leg][from] || this.ended[leg][from]) return;
+    if (this.closed || this.broken[leg][from] || this.ended[leg][from] || this.notTls[leg]) return;
     const l = this.session.leg(leg);
     l.feed(from, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     this.claimKeys(l);

@@ -30,7 +30,7 @@ describeWithTools(['curl'], 'tlslab start --record, SSLKEYLOGFILE', () => {
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
       for (let i = 0; i < 200 && !out.includes('Ctrl-C'); i++) await new Promise((r) => setTimeout(r, 50));
-      expect(out).toContain(`  Recording   ${record}  (TLS connections: both legs' bytes and keys; the others: what happened — tlslab open ${record}, or Wireshark)`);
+      expect(out).toContain(`  Recording   ${record}  (tunnels: both legs' bytes, and the keys of TLS ones; plain HTTP and WebSocket relays: what happened — tlslab open ${record}, or Wireshark)`);
       expect(out).toContain(`  Key log     ${keys}  (both legs' TLS secrets, appended: Wireshark's tls.keylog_file)`);
       // The recording lines come above "Ctrl-C to stop.".
       expect(out.indexOf('Recording')).toBeLessThan(out.indexOf('Ctrl-C'));

@@ -1,7 +1,8 @@
 // What a recording holds of connections that are not intercepted TLS tunnels, as docs/record-replay.md says: a tunnel
-// that carries no TLS (relayed raw), a plain-HTTP request and a WebSocket relay are kept as facts — their opening,
-// HTTP exchange, errors and close, so `tlslab open` lists them as they were — without their bytes (tshark finds no
-// packet of them); an `--ignore-host` tunnel is not in the recording at all. Real sockets on 127.0.0.1, tshark.
+// that carries no TLS (relayed raw) is kept with its bytes — both legs, their SYNs marked "(not TLS)" — and its facts;
+// a plain-HTTP request and a WebSocket relay are kept as facts — their opening, HTTP exchange, errors and close, so
+// `tlslab open` lists them as they were — without their bytes; an `--ignore-host` tunnel is not in the recording at all.
+// Real sockets on 127.0.0.1, tshark.
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -13,7 +14,7 @@ import { tempDir } from '../helpers/capture-tools';
 import { listenLocal, type Listening } from '../helpers/listen';
 import { parseReply, rawExchange, startFrontOrigin, upgradeRequest, type FrontOrigin } from '../helpers/proxy-front';
 import { comparable, tsharkStreams } from '../helpers/record-tools';
-import { startTestTlslab, type TestTlslab } from '../helpers/tlslab';
+import { run, startTestTlslab, type TestTlslab } from '../helpers/tlslab';
 import { describeWithTools } from '../helpers/tools';
 
 jest.setTimeout(60_000);
@@ -78,9 +79,24 @@ describeWithTools(['tshark'], 'a recording of connections that are not intercept
     expect(facts.filter((t) => t === 'conn:open')).toHaveLength(3);
   });
 
-  it('holds none of their bytes, and nothing at all of the ignored tunnel', async () => {
-    const streams = await tsharkStreams(record);
-    expect([...streams.values()].map((s) => s.ports)).toEqual([]);
+  it('holds the raw tunnel\'s bytes on both legs, marked as not TLS; none of the others, nothing of the ignored tunnel', async () => {
+    const streams = [...(await tsharkStreams(record)).values()];
+    const conn = factEvents.find((e) => e.type === 'conn:open' && e.via === 'connect')?.conn ?? '?';
+    expect(streams.map((s) => s.comment?.replace(/: .*/, '')).sort()).toEqual([`tlslab ${conn} client leg (not TLS)`, `tlslab ${conn} upstream leg (not TLS)`]);
+    // The upstream leg ends at the echo server; the client leg starts with its CONNECT exchange.
+    expect(streams.some((s) => s.ports[1] === echo.port)).toBe(true);
+    const payload = await run('tshark', ['-r', record, '-Y', 'tcp.len > 0', '-T', 'fields', '-e', 'tcp.stream', '-e', 'tcp.payload'], { timeoutMs: 60_000 });
+    expect(payload.code).toBe(0);
+    const text = (s: string): string => Buffer.from(s.replace(/:/g, ''), 'hex').toString('latin1');
+    const perStream = new Map<string, string>();
+    for (const line of payload.stdout.trim().split('\n')) {
+      const [id, hex] = line.split('\t');
+      perStream.set(id, (perStream.get(id) ?? '') + text(hex ?? ''));
+    }
+    const all = [...perStream.values()];
+    // Sent once by the client and echoed once by the server, on each leg.
+    expect(all.map((t) => t.split('hello, not TLS\n').length - 1).sort()).toEqual([2, 2]);
+    expect(all.filter((t) => t.startsWith(`CONNECT 127.0.0.1:${echo.port} HTTP/1.1`))).toHaveLength(1);
     expect(factEvents.some((e) => e.target?.host === 'localhost')).toBe(false);
     expect(fs.readFileSync(record).includes('ignored bytes')).toBe(false);
   });

@@ -57,7 +57,7 @@ describe('exportPcapng', () => {
     expect(facts[2]).toMatchObject({ conn: 'c7', host: 'example.test', nodeError: 'CERT_HAS_EXPIRED', policy: 'block' });
     const packets = items.flatMap((i) => (i.kind === 'packet' ? [i.packet] : []));
     const syns = packets.filter((p) => p.comment !== undefined).map((p) => ({ ...parseLegComment(p.comment as string), iface: p.interfaceId }));
-    expect(syns).toEqual([{ conn: 'c7', leg: 'client', iface: 0 }, { conn: 'c7', leg: 'upstream', iface: 1 }]);
+    expect(syns).toEqual([{ conn: 'c7', leg: 'client', tls: true, iface: 0 }, { conn: 'c7', leg: 'upstream', tls: true, iface: 1 }]);
     const ends = new Set(packets.map((p) => {
       const d = decodeTcpPacket(p.linkType, p.data);
       return d.ok ? `${d.segment.src.address}:${d.segment.src.port}>${d.segment.dst.address}:${d.segment.dst.port}` : 'bad';
