@@ -42,7 +42,9 @@ export class ByteQueue {
   /** Byte at position i from the front (i < length). */
   at(i: number): number {
     let k = this.head + i;
-    for (const c of this.chunks) {
+    const chunks = this.chunks;
+    for (let j = 0; j < chunks.length; j++) {
+      const c = chunks[j];
       if (k < c.length) return c[k];
       k -= c.length;
     }
@@ -63,7 +65,7 @@ export class ByteQueue {
       }
       return out;
     }
-    const out = new Uint8Array(n);
+    const out = uninitialised(n); // every byte is written just below
     let o = 0;
     while (o < n) {
       const c = this.chunks[0];
@@ -94,4 +96,14 @@ export class ByteQueue {
       }
     }
   }
+}
+
+/** At or above this size a copy's buffer is not zero-filled first (smaller ones are cheap either way). */
+const UNFILLED_FROM = 256;
+
+/** A Uint8Array of n bytes (not a Buffer: `slice` must still copy) whose contents the caller overwrites whole. */
+function uninitialised(n: number): Uint8Array {
+  if (n < UNFILLED_FROM) return new Uint8Array(n);
+  const b = Buffer.allocUnsafeSlow(n);
+  return new Uint8Array(b.buffer, b.byteOffset, n);
 }

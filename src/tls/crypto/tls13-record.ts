@@ -2,7 +2,7 @@
 // nonce, AEAD open with the record header as AAD, inner content type and padding. Pure; no I/O.
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { aeadOpen } from './aead';
-import { TailKeystream } from './aead-tail';
+import { TailKeystream, writeRecordNonce } from './aead-tail';
 import { cipherSuite, type CipherSuiteParams } from './cipher-suites';
 import { HASH_LENGTH, hkdfExpandLabel } from './hkdf';
 import { decryptOrFail, fail, type DecryptResult, type RecordDecryptor } from './record-types';
@@ -83,7 +83,10 @@ export class Tls13RecordDecryptor implements RecordDecryptor {
     const cut = body.length - this.suite.tagLength;
     if (cut < 1 || !TailKeystream.supports(this.suite.cipher)) return null;
     try {
-      this.tailStream ??= new TailKeystream(this.suite.cipher, this.key);
+      this.tailStream ??= new TailKeystream(this.suite.cipher, this.key, this.iv);
+      // Unpadded (the usual case): the last byte is the type, and one keystream byte tells it.
+      const last = this.tailStream.lastByte(this.seqNumber, body, cut);
+      if (last !== 0) return last;
       const tail = this.tailStream.tail(this.setNonce(), body.subarray(0, cut), Math.max(0, cut - PEEK_TAIL_BYTES));
       for (let i = tail.length - 1; i >= 0; i--) if (tail[i] !== 0) return tail[i];
       return null;
@@ -119,12 +122,8 @@ export class Tls13RecordDecryptor implements RecordDecryptor {
 
   /** RFC 8446 §5.3: nonce = iv XOR (64-bit sequence number, left-padded with zeros to iv_length). */
   private setNonce(): Buffer {
-    const nonce = this.nonce;
-    this.iv.copy(nonce);
-    const seq = this.seqNumber;
-    nonce.writeUInt32BE((nonce.readUInt32BE(4) ^ Math.floor(seq / 0x1_0000_0000)) >>> 0, 4);
-    nonce.writeUInt32BE((nonce.readUInt32BE(8) ^ seq % 0x1_0000_0000) >>> 0, 8);
-    return nonce;
+    writeRecordNonce(this.iv, this.seqNumber, this.nonce, 0);
+    return this.nonce;
   }
 
   private install(keys: { key: KeyObject; iv: Buffer }): void {
