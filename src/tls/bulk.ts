@@ -17,8 +17,8 @@ export type BulkVerdict = 'normal' | 'skip' | 'peek';
  * post-handshake messages (NewSessionTicket, KeyUpdate, CertificateRequest) in type-23 records of any size
  * (RFC 8446 §5.2), so every such record is peeked.
  */
-export function bulkVerdict(conn: ConnectionFacts, dir: DirectionState, rec: RawRecord, limit: number): BulkVerdict {
-  if (dir.appDataReported < limit || !conn.established || rec.type !== 23) return 'normal';
+export function bulkVerdict(conn: ConnectionFacts, dir: DirectionState, type: number, limit: number): BulkVerdict {
+  if (dir.appDataReported < limit || !conn.established || type !== 23) return 'normal';
   if (dir.protectedHandshake.pending > 0) return 'normal'; // the rest of a handshake message that spans records
   return conn.version === 0x0304 ? 'peek' : 'skip';
 }
@@ -33,7 +33,8 @@ export function isBulkAppData(d: RecordDecryptor, rec: RawRecord): boolean {
   return d.peekContentType?.(rec.body) === 23;
 }
 
-export function countBulk(dir: DirectionState, rec: RawRecord): void {
+/** One bulk record of `bytes` bytes, header included. */
+export function countBulk(dir: DirectionState, bytes: number): void {
   dir.bulk.records++;
-  dir.bulk.bytes += rec.header.length + rec.body.length;
+  dir.bulk.bytes += bytes;
 }

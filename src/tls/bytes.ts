@@ -81,6 +81,27 @@ export class ByteQueue {
     return out;
   }
 
+  /**
+   * Bytes [from, from + n) from the front (from + n <= length): a view when they lie in one chunk, else copied into
+   * `scratch` (n <= scratch.length). Either way valid only until the queue or `scratch` changes.
+   */
+  view(from: number, n: number, scratch: Uint8Array): Uint8Array {
+    let k = this.head + from;
+    let j = 0;
+    while (j < this.chunks.length && k >= this.chunks[j].length) k -= this.chunks[j++].length;
+    const c = this.chunks[j];
+    if (k + n <= c.length) return c.subarray(k, k + n);
+    let o = 0;
+    while (o < n) {
+      const part = this.chunks[j++];
+      const take = Math.min(part.length - k, n - o);
+      scratch.set(part.subarray(k, k + take), o);
+      o += take;
+      k = 0;
+    }
+    return scratch.subarray(0, n);
+  }
+
   /** Drop n bytes without materialising them. */
   skip(n: number): void {
     let left = Math.min(n, this.total);

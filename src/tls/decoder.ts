@@ -3,7 +3,7 @@
 import type { Side, UndecryptableReason } from '../events/schema';
 import { bulkVerdict, countBulk, isBulkAppData } from './bulk';
 import { toHex } from './bytes';
-import { ConnectionKeys, parseKeyLog, type Epoch, type RecordDecryptor } from './crypto';
+import { ConnectionKeys, PEEK_SOURCE_BYTES, parseKeyLog, type Epoch, type RecordDecryptor } from './crypto';
 import { DirectionState, newFacts, stateOf, type ConnectionFacts, type DecoderOptions, type DecoderState } from './decoder-state';
 import { DECODE_ERRORS, type DecodeErrorCode } from '../errors';
 import { applyHandshake, noteOpaqueRecord } from './handshake-effects';
@@ -186,10 +186,11 @@ export class TlsDecoder {
       this.onContent(out, dir, rec.type, rec.body, rec.offset + 5, rec.offset, false);
       return true;
     }
-    const bulk = epochHint === null ? bulkVerdict(this.conn, dir, rec, this.opts.appDataRecords) : 'normal';
+    const bulk = epochHint === null ? bulkVerdict(this.conn, dir, rec.type, this.opts.appDataRecords) : 'normal';
     if (!this.opts.decrypt) {
       if (bulk === 'skip') {
-        countBulk(dir, rec);
+        countBulk(dir, rec.header.length + rec.body.length);
+        this.startBulkFrame(dir);
         return true;
       }
       this.emitRecord(out, dir, rec, true);
@@ -210,14 +211,15 @@ export class TlsDecoder {
     if (bulk === 'skip' || (bulk === 'peek' && isBulkAppData(d, rec))) {
       if (this.bulkPlaintext === undefined) {
         d.skip(rec.header, rec.body);
-        countBulk(dir, rec);
+        countBulk(dir, rec.header.length + rec.body.length);
+        this.startBulkFrame(dir);
         return true;
       }
       // Decrypted for the caller's plaintext, still without events; anything but application data is reported as usual.
       const r = d.decrypt(rec.header, rec.body);
       if (!r.ok || r.contentType === 23) {
         this.bulkPlaintext(dir.side, r.ok ? r.plaintext : null);
-        countBulk(dir, rec);
+        countBulk(dir, rec.header.length + rec.body.length);
         return true;
       }
       const tls13 = this.conn.version === 0x0304;
@@ -242,12 +244,39 @@ export class TlsDecoder {
       return true;
     }
     if (bulk === 'peek' && res.contentType === 23) {
-      countBulk(dir, rec); // a TLS 1.3 record the peek could not read (padded) that was application data after all
+      countBulk(dir, rec.header.length + rec.body.length); // a TLS 1.3 record the peek could not read (padded) that was application data after all
       return true;
     }
     const tls13 = this.conn.version === 0x0304 || epoch === 'early';
     this.emitRecord(out, dir, rec, true, tls13 ? res.contentType : undefined);
     this.onContent(out, dir, res.contentType, res.plaintext, null, rec.offset, true);
+    return true;
+  }
+
+  /** From this direction's first bulk record on, the record layer offers it the next ones before cutting them out. */
+  private startBulkFrame(dir: DirectionState): void {
+    if (!dir.records.hasBulkFrame) dir.records.setBulkFrame((h, n, tail) => this.frameBulk(dir, h, n, tail), PEEK_SOURCE_BYTES);
+  }
+
+  /**
+   * The record layer's bulk fast path (`BulkFrame`): for a type-23 record of this direction, with nothing before it
+   * still to process, the decision `processRecord` would make, from the body's end alone. true: counted as bulk (the
+   * decryptor skipped it); false: `processRecord` gets the record as usual and decides again.
+   */
+  private frameBulk(dir: DirectionState, header: Uint8Array, bodyLength: number, tail: Uint8Array): boolean {
+    if (dir.waiting.length > 0 || !(dir.changedCipher || dir.epoch !== null)) return false;
+    const bulk = bulkVerdict(this.conn, dir, 23, this.opts.appDataRecords);
+    if (bulk === 'normal') return false;
+    if (!this.opts.decrypt) {
+      if (bulk === 'skip') countBulk(dir, 5 + bodyLength);
+      return bulk === 'skip';
+    }
+    if (dir.gaveUp || this.bulkPlaintext !== undefined) return false;
+    const d = this.decryptorFor(dir, dir.epoch ?? 'application');
+    if (!('decrypt' in d)) return false;
+    if (bulk === 'peek' && d.peekContentType?.(tail, bodyLength) !== 23) return false;
+    d.skip(header, tail); // reads at most the body's last 64 bytes (RecordDecryptor.skip)
+    countBulk(dir, 5 + bodyLength);
     return true;
   }
 

@@ -25,6 +25,15 @@ export interface RecordError {
   offset: number;
 }
 
+/**
+ * A fast path for bulk records (set by the decoder once a direction is in bulk mode): offered each type-23 record
+ * that lies whole in the queue, when no earlier record of the same `push` is still to be returned, with its 5 header
+ * bytes, body length and the body's last bytes (`tailBytes`, or all of a shorter body), all valid only during the call.
+ * true: the record was counted, and it is dropped uncopied (still framed and counted here); false: it is returned
+ * as usual.
+ */
+export type BulkFrame = (header: Uint8Array, bodyLength: number, tail: Uint8Array) => boolean;
+
 export type RecordOutput = { kind: 'record'; record: RawRecord } | { kind: 'error'; error: RecordError };
 
 type State = 'START' | 'HEADER' | 'BODY' | 'LOST' | 'DEAD';
@@ -44,6 +53,9 @@ export class RecordLayer {
   private bodyLength = 0;
   private framingErrors = 0;
   private records = 0;
+  private bulkFrame: BulkFrame | null = null;
+  private frameHeader: Uint8Array = new Uint8Array(5);
+  private frameTail: Uint8Array = new Uint8Array(0);
 
   /** Bytes received so far. */
   get received(): number {
@@ -59,6 +71,16 @@ export class RecordLayer {
   /** Offset of the record in progress. */
   get pendingOffset(): number {
     return this.state === 'BODY' ? this.offset - 5 : this.offset;
+  }
+
+  get hasBulkFrame(): boolean {
+    return this.bulkFrame !== null;
+  }
+
+  /** Installs the bulk fast path (see `BulkFrame`); `tailBytes` of each body's end are offered. */
+  setBulkFrame(frame: BulkFrame, tailBytes: number): void {
+    this.bulkFrame = frame;
+    this.frameTail = new Uint8Array(tailBytes);
   }
 
   push(bytes: Uint8Array): RecordOutput[] {
@@ -107,6 +129,11 @@ export class RecordLayer {
           this.framingError(out, code, `${DECODE_ERRORS[code]} (bytes ${hex5(this.queue, 5)})`);
           return true;
         }
+        if (type === 23 && this.bulkFrame !== null && out.length === 0 && len <= MAX_RECORD_BODY && this.queue.length >= 5 + len) {
+          const header = this.frameHeader;
+          for (let i = 0; i < 5; i++) header[i] = this.queue.at(i);
+          if (this.frame(header, 5, len)) return true;
+        }
         if (len > MAX_RECORD_BODY) {
           out.push({ kind: 'error', error: { code: 'TLSLAB_ERR_DECODE_RECORD_OVERFLOW', message: `Record of ${len} bytes: TLS allows at most ${MAX_RECORD_BODY}`, offset: this.offset } });
         }
@@ -118,6 +145,11 @@ export class RecordLayer {
       case 'BODY': {
         if (this.queue.length < this.bodyLength) return false;
         const header = this.header as Uint8Array;
+        if (header[0] === 23 && this.bulkFrame !== null && out.length === 0 && this.bodyLength <= MAX_RECORD_BODY && this.frame(header, 0, this.bodyLength)) {
+          this.header = null;
+          this.state = 'HEADER';
+          return true;
+        }
         const offset = this.offset - 5;
         const body = this.take(this.bodyLength);
         this.records++;
@@ -143,6 +175,19 @@ export class RecordLayer {
         if (this.queue.length > 0) this.take(this.queue.length);
         return false;
     }
+  }
+
+  /**
+   * Offers a whole record to the bulk fast path: `header`, and its body of `len` bytes from queue position `at` (5
+   * while the header is still queued, 0 once it was taken). true: it took the record, whose bytes are dropped.
+   */
+  private frame(header: Uint8Array, at: number, len: number): boolean {
+    const n = Math.min(len, this.frameTail.length);
+    if (!(this.bulkFrame as BulkFrame)(header, len, this.queue.view(at + len - n, n, this.frameTail))) return false;
+    this.queue.skip(at + len);
+    this.offset += at + len;
+    this.records++;
+    return true;
   }
 
   private framingError(out: RecordOutput[], code: DecodeErrorCode, message: string): void {

@@ -40,33 +40,36 @@ export class TailKeystream {
   }
 
   /**
-   * The last plaintext byte of record `seq` whose ciphertext (tag cut off) is `body[0..length)`, length ≥ 1. NOT
-   * authenticated. In AES a run of same-length records (a bulk download's full records) shares one ECB call: the
-   * keystream block of each next record's last byte is computed ahead, up to `MAX_BATCH` records at a time.
+   * The last plaintext byte of record `seq` whose ciphertext (tag cut off) is `length` ≥ 1 bytes long, of which `src`
+   * holds the end: ciphertext byte i is `src[i - base]` (at least the last 64 bytes). NOT authenticated. In AES a run
+   * of same-length records (a bulk download's full records) shares one ECB call: the keystream block of each next
+   * record's last byte is computed ahead, up to `MAX_BATCH` records at a time.
    */
-  lastByte(seq: number, body: Uint8Array, length: number): number {
+  lastByte(seq: number, src: Uint8Array, base: number, length: number): number {
     const last = length - 1;
     if (this.cipher === 'chacha20-poly1305') {
       const first = Math.floor(last / 64) * 64;
-      return lastOf(this.chacha(seq, first / 64).update(body.subarray(first, length)));
+      return lastOf(this.chacha(seq, first / 64).update(src.subarray(first - base, length - base)));
     }
     const block = Math.floor(last / 16);
     if (block !== this.batchBlock || seq < this.batchSeq || seq >= this.batchSeq + this.batchCount) this.fill(seq, block);
-    return body[last] ^ (this.batch as Buffer)[(seq - this.batchSeq) * 16 + (last % 16)];
+    return src[last - base] ^ (this.batch as Buffer)[(seq - this.batchSeq) * 16 + (last % 16)];
   }
 
   /**
-   * Plaintext of `ciphertext[from..]` (the tag already cut off) under the 12-byte per-record `nonce`. NOT
-   * authenticated: a caller may use it only to decide whether to decrypt the record properly.
+   * Plaintext of ciphertext bytes `from` to `length` (the tag already cut off) under the 12-byte per-record `nonce`,
+   * ciphertext byte i being `src[i - base]`; null when `src` does not reach back far enough. NOT authenticated: a
+   * caller may use it only to decide whether to decrypt the record properly.
    */
-  tail(nonce: Buffer, ciphertext: Uint8Array, from: number): Buffer {
-    if (this.cipher === 'chacha20-poly1305') return this.chachaTail(nonce, ciphertext, from);
+  tail(nonce: Buffer, src: Uint8Array, base: number, length: number, from: number): Buffer | null {
+    if (this.cipher === 'chacha20-poly1305') return this.chachaTail(nonce, src, base, length, from);
+    if (from < base) return null;
     const first = Math.floor(from / 16);
-    const last = Math.ceil(ciphertext.length / 16); // exclusive
+    const last = Math.ceil(length / 16); // exclusive
     const counters = Buffer.alloc((last - first) * 16);
     for (let b = first; b < last; b++) this.counterBlock(nonce, 0, b, counters, (b - first) * 16);
     const stream = this.aesEcb().update(counters);
-    return xorFrom(ciphertext, from, stream, from - first * 16);
+    return xorFrom(src.subarray(from - base, length - base), stream, from - first * 16);
   }
 
   /** Computes the keystream blocks `block` of records seq, seq + 1, …: twice as many as last time when the run goes on. */
@@ -104,14 +107,15 @@ export class TailKeystream {
   }
 
   /** RFC 8439 §2.8: ChaCha20 with the block counter at 1 for the plaintext (0 makes the Poly1305 key). */
-  private chachaTail(nonce: Buffer, ciphertext: Uint8Array, from: number): Buffer {
+  private chachaTail(nonce: Buffer, src: Uint8Array, base: number, length: number, from: number): Buffer | null {
     const first = Math.floor(from / 64);
+    if (first * 64 < base) return null;
     // node:crypto's chacha20 IV is the 32-bit block counter (little-endian) followed by the 96-bit nonce.
     const iv = Buffer.alloc(16);
     iv.writeUInt32LE(1 + first, 0);
     nonce.copy(iv, 4);
     const c = createCipheriv('chacha20', this.key, iv);
-    const stream = c.update(ciphertext.subarray(first * 64));
+    const stream = c.update(src.subarray(first * 64 - base, length - base));
     return stream.subarray(from - first * 64);
   }
 
@@ -136,8 +140,8 @@ function lastOf(b: Buffer): number {
   return b.length > 0 ? b[b.length - 1] : 0;
 }
 
-function xorFrom(ciphertext: Uint8Array, from: number, stream: Buffer, streamAt: number): Buffer {
-  const out = Buffer.alloc(ciphertext.length - from);
-  for (let i = 0; i < out.length; i++) out[i] = ciphertext[from + i] ^ stream[streamAt + i];
+function xorFrom(ciphertext: Uint8Array, stream: Buffer, streamAt: number): Buffer {
+  const out = Buffer.alloc(ciphertext.length);
+  for (let i = 0; i < out.length; i++) out[i] = ciphertext[i] ^ stream[streamAt + i];
   return out;
 }

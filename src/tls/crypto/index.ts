@@ -11,7 +11,7 @@ export {
 export type { DecryptFailure, DecryptResult, Epoch, RecordDecryptor } from './record-types';
 export { hkdfExpand, hkdfExpandLabel, HASH_LENGTH, type HashName } from './hkdf';
 export { tlsPrf, pHash, keyBlock12, type DirectionKeys12 } from './prf';
-export { trafficKeys, nextTrafficSecret, Tls13RecordDecryptor } from './tls13-record';
+export { trafficKeys, nextTrafficSecret, Tls13RecordDecryptor, PEEK_SOURCE_BYTES } from './tls13-record';
 export { Tls12AeadDecryptor, Tls12CbcDecryptor } from './tls12-record';
 export {
   CIPHER_SUITES,

@@ -34,15 +34,17 @@ export interface RecordDecryptor {
    * Passes over the next record without decrypting or authenticating it, leaving the decryptor where
    * decrypting it would have: the sequence number advances (RFC 5246 §6.1, RFC 8446 §5.3) and TLS 1.0 CBC
    * takes the record's last ciphertext block as the next record's IV (RFC 2246 §6.2.3.2). For bulk
-   * application data nobody will read. Never throws; a record too short to hold a block leaves that IV as is.
+   * application data nobody will read. Never throws; a record too short to hold a block leaves that IV as is. Reads
+   * at most the body's last 64 bytes, so a caller may pass only the end of a body (`PEEK_SOURCE_BYTES` of it, or all).
    */
   skip(header: Uint8Array, body: Uint8Array): void;
   /**
    * TLS 1.3 only: the next record's inner content type read from the keystream of its last bytes, without
    * authenticating it or advancing the sequence number; null when that cannot tell. A hint for bulk mode (which
-   * records to decrypt), never a result.
+   * records to decrypt), never a result. `body` may hold only the end of a record body of `bodyLength` bytes (the
+   * last `PEEK_SOURCE_BYTES`); by default it is the whole body.
    */
-  peekContentType?(body: Uint8Array): number | null;
+  peekContentType?(body: Uint8Array, bodyLength?: number): number | null;
   /** TLS 1.3 KeyUpdate (RFC 8446 §4.6.3, §7.2): next traffic secret generation, sequence number back to 0. No-op before TLS 1.3. */
   keyUpdate(): void;
   /** Sequence number of the next record to decrypt (RFC 5246 §6.1, RFC 8446 §5.3). */

@@ -16,6 +16,12 @@ const EMPTY = Buffer.alloc(0);
 export const PEEK_TAIL_BYTES = 32;
 
 /**
+ * Bytes at the end of a record body that `peekContentType` may read: the tag (at most 16), `PEEK_TAIL_BYTES` and up
+ * to 63 more back to the start of a ChaCha20 block.
+ */
+export const PEEK_SOURCE_BYTES = 128;
+
+/**
  * RFC 8446 §7.3: [sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length), _iv likewise with "iv".
  * `suite` is the suite's parameters or its two-byte code (a TLS 1.3 suite); throws on an unknown code.
  */
@@ -77,17 +83,20 @@ export class Tls13RecordDecryptor implements RecordDecryptor {
    * The inner content type of the next record from the keystream of its last bytes (RFC 8446 §5.2, §5.4), without
    * decrypting the rest, authenticating it or advancing the sequence number; null when it cannot tell (a record
    * padded beyond `PEEK_TAIL_BYTES`, too short, or an unusable cipher): decrypt it then. Unauthenticated, so only a
-   * hint of which records are worth decrypting.
+   * hint of which records are worth decrypting. `body` may be only the end of a record body of `bodyLength` bytes:
+   * `PEEK_SOURCE_BYTES` of it are enough.
    */
-  peekContentType(body: Uint8Array): number | null {
-    const cut = body.length - this.suite.tagLength;
-    if (cut < 1 || !TailKeystream.supports(this.suite.cipher)) return null;
+  peekContentType(body: Uint8Array, bodyLength = body.length): number | null {
+    const cut = bodyLength - this.suite.tagLength;
+    const base = bodyLength - body.length;
+    if (cut < 1 || base < 0 || cut - base < 1 || !TailKeystream.supports(this.suite.cipher)) return null;
     try {
       this.tailStream ??= new TailKeystream(this.suite.cipher, this.key, this.iv);
       // Unpadded (the usual case): the last byte is the type, and one keystream byte tells it.
-      const last = this.tailStream.lastByte(this.seqNumber, body, cut);
+      const last = this.tailStream.lastByte(this.seqNumber, body, base, cut);
       if (last !== 0) return last;
-      const tail = this.tailStream.tail(this.setNonce(), body.subarray(0, cut), Math.max(0, cut - PEEK_TAIL_BYTES));
+      const tail = this.tailStream.tail(this.setNonce(), body, base, cut, Math.max(0, cut - PEEK_TAIL_BYTES));
+      if (tail === null) return null;
       for (let i = tail.length - 1; i >= 0; i--) if (tail[i] !== 0) return tail[i];
       return null;
     } catch {

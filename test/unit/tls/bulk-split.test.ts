@@ -73,4 +73,40 @@ describe('bulk mode with records split across chunks', () => {
     expect(byByte.events).toEqual(whole.events);
     expect(byByte.decoder.state).toEqual(state);
   });
+
+  it('hostile bytes in bulk mode (bytes flipped in headers, bodies and tags): the same events fed whole or in random pieces, no internal error', async () => {
+    const cap = await captureOrdered({ cert, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', ciphers: 'TLS_AES_128_GCM_SHA256', clientBytes: 20_000, serverBytes: SERVER_BYTES });
+    const firstBulk = lastRecord(cap, (n) => n > 16_000).offset - 4 * (5 + 16_384 + 17);
+    let seed = 0x9e3779b9;
+    const rnd = (n: number): number => {
+      seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    let differentFromClean = 0;
+    const clean = run(script(cap.chunks, cap.keylog), opts).events;
+    for (let c = 0; c < 60; c++) {
+      const s2c = Buffer.from(cap.s2c);
+      for (let k = 1 + rnd(4); k > 0; k--) {
+        // Mostly near record boundaries (headers, the peeked tail, tags), sometimes anywhere after the handshake.
+        const at = rnd(3) === 0 ? firstBulk + rnd(s2c.length - firstBulk) : Math.min(s2c.length - 1, firstBulk + (5 + 16_384 + 17) * rnd(8) + rnd(40) - 20);
+        s2c[at] ^= 1 << rnd(8);
+      }
+      const whole: OrderedChunk[] = [{ from: 'client', bytes: cap.c2s }, { from: 'server', bytes: s2c }];
+      const pieces: OrderedChunk[] = [{ from: 'client', bytes: cap.c2s }];
+      for (let p = 0; p < s2c.length;) {
+        const n = 1 + rnd(rnd(2) === 0 ? 200 : 40_000);
+        pieces.push({ from: 'server', bytes: s2c.subarray(p, p + n) });
+        p += n;
+      }
+      const a = run(script(whole, cap.keylog), opts);
+      const b = run(script(pieces, cap.keylog), opts);
+      expect([c, b.events]).toEqual([c, a.events]);
+      expect([c, b.decoder.state]).toEqual([c, a.decoder.state]);
+      expect(a.events.filter((e) => e.type === 'tls:decode-error' && e.code === 'TLSLAB_ERR_DECODE_INTERNAL')).toEqual([]);
+      expect(a.decoder.state.bytes.server).toBe(s2c.length);
+      if (a.events.length !== clean.length) differentFromClean++;
+    }
+    expect(differentFromClean).toBeGreaterThan(20); // the flips did reach the decoder's output
+  });
 });
+
