@@ -54,7 +54,7 @@ export class RecordLayer {
   private framingErrors = 0;
   private records = 0;
   private bulkFrame: BulkFrame | null = null;
-  private frameHeader: Uint8Array = new Uint8Array(5);
+  private readonly frameHeader = new Uint8Array(5);
   private frameTail: Uint8Array = new Uint8Array(0);
 
   /** Bytes received so far. */
