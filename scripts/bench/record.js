@@ -28,15 +28,11 @@ const HELP = `Usage: node scripts/bench/record.js [options]
                    traffic go through the proxy)
   --skip-open      measure the recording overhead only
   --keep FILE      keep the large recording at FILE (it is removed otherwise)
-  --warm-page-cache N
-                   first write N MiB with a plain fs stream and delete them (no tlslab): on a virtual machine whose
-                   memory the host backs only when first touched, the recording then gets pages the kernel has used
-                   before, as it does on a machine that has been up for a while (default 0: off)
   --quick          tiny sizes: a smoke run (1 round of 1 s, 8 MiB bulk, a 64 MiB recording)
 `;
 
 function parseArgs(argv) {
-  const o = { rounds: 3, seconds: 5, workers: 8, bulkMb: 256, openMib: 1024, skipOpen: false, keep: null, small: 1024, warmMib: 0 };
+  const o = { rounds: 3, seconds: 5, workers: 8, bulkMb: 256, openMib: 1024, skipOpen: false, keep: null, small: 1024 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
@@ -53,7 +49,6 @@ function parseArgs(argv) {
     else if (a === '--bulk-mb') o.bulkMb = num();
     else if (a === '--open-mib') o.openMib = num();
     else if (a === '--skip-open') o.skipOpen = true;
-    else if (a === '--warm-page-cache') o.warmMib = num();
     else if (a === '--keep') o.keep = path.resolve(String(argv[++i]));
     else if (a === '--quick') Object.assign(o, { rounds: 1, seconds: 1, workers: 2, bulkMb: 8, openMib: 64 });
     else throw new Error(`unknown option ${a}`);
@@ -116,21 +111,16 @@ async function overhead(o, pki, origin, work, started) {
  * more after deleting it (the kernel reuses the pages it just freed). On a virtual machine whose memory the host backs
  * only when first touched, the first costs the kernel several times more than the second.
  */
-/** `mib` MiB written by a plain fs stream to `file` in a process of its own (lib/disk-probe.js): its figures. */
-function diskProbe(file, mib) {
-  return new Promise((resolve, reject) => {
+async function diskFloor(work, bytes) {
+  const mib = Math.max(1, Math.round(bytes / 1048576));
+  const file = path.join(work, 'disk-probe.bin');
+  const once = () => new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(__dirname, 'lib', 'disk-probe.js'), file, String(mib)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.once('error', reject);
     child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`disk-probe exited ${code}`))));
   });
-}
-
-async function diskFloor(work, bytes) {
-  const mib = Math.max(1, Math.round(bytes / 1048576));
-  const file = path.join(work, 'disk-probe.bin');
-  const once = () => diskProbe(file, mib);
   progress(`writing ${mib} MiB with a plain fs stream, twice`);
   const fresh = await once();
   fs.rmSync(file, { force: true });
@@ -221,13 +211,6 @@ async function main() {
   try {
     const pki = makeOriginPki(work);
     origin = await startOrigin(pki, work, o.small);
-    let warmed = null;
-    if (o.warmMib > 0) {
-      progress(`warming the page cache: ${o.warmMib} MiB written and deleted`);
-      const file = path.join(work, 'warm.bin');
-      warmed = await diskProbe(file, o.warmMib);
-      fs.rmSync(file, { force: true });
-    }
     const ov = await overhead(o, pki, origin, work, started);
     const disk = Number.isFinite(ov.recordBytes) ? await diskFloor(work, ov.recordBytes) : null;
     let op = null;
@@ -244,7 +227,6 @@ async function main() {
     out.push(`node ${process.version}, ${os.cpus().length} CPU(s) ${os.cpus()[0]?.model ?? ''}; ${loadBefore} before, ${loadNote()} after`);
     out.push(`command: node scripts/bench/record.js ${process.argv.slice(2).join(' ')}`.trimEnd());
     out.push('origin: Node https, HTTP/1.1, TLS 1.3, its own process; tlslab in its own process (scripts/bench/run-tlslab.js); client: this process', '');
-    if (warmed) out.push(`page cache warmed first: ${fmt(warmed.mib, 0)} MiB written (${fmt(warmed.sysMsPerMiB, 2)} system ms/MiB) and deleted`);
     out.push(`Recording overhead: ${o.rounds} round(s), alternating; new connections: ${o.workers} workers, ${o.seconds} s; bulk: one GET of ${o.bulkMb} MiB (medians)`);
     out.push(table(['peer', 'new conn/s', 'CPU ms/conn', 'bulk MiB/s', 'CPU ms/MiB', 'main thread ms/MiB', 'peak RSS MiB', 'errors'], ov.rows.map((r) => [r.name, fmt(r.rate, 0), fmt(r.msPerConn, 2), fmt(r.mibps, 0), fmt(r.msPerMiB, 2), fmt(r.mainMsPerMiB, 2), fmt(r.rss, 0), String(r.errors)])));
     const [plain, rec] = ov.rows;
