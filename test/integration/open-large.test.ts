@@ -60,10 +60,16 @@ describeWithTools(['openssl'], 'a capture of 100,000 packets', () => {
 
   it('is read a chunk at a time, every packet decoded, with bounded buffers and memory', async () => {
     const size = fs.statSync(file).size;
-    // What making the recording left behind (its sockets close asynchronously) is let go before the baseline.
-    await new Promise((r) => setTimeout(r, 500));
-    retained();
-    const before = retained();
+    // What making the recording left behind (its sockets close asynchronously, later on a busy machine: 20 downloads of
+    // 1.5 MiB) is let go before the baseline: until two readings 250 ms apart agree within 1 MiB (at most 15 s).
+    let before = retained();
+    for (let i = 0; i < 60; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      const now = retained();
+      const settled = Math.abs(now - before) < 1024 * 1024;
+      before = now;
+      if (settled) break;
+    }
     let peak = -Infinity;
     let low = Infinity;
     let samples = 0;
