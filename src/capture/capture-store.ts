@@ -48,6 +48,10 @@ export class CaptureStore {
   readonly maxConnections: number;
   readonly maxBytes: number;
   private readonly kept = new Map<string, KeptCapture>();
+  /** Connections still running: their legs grow, so their bytes are counted when asked. */
+  private readonly open = new Set<string>();
+  /** Bytes of the closed connections kept (final: counted once, when each closes). */
+  private closedBytes = 0;
   evicted = 0;
 
   constructor(opts: CaptureStoreOptions = {}) {
@@ -57,8 +61,9 @@ export class CaptureStore {
 
   /** Keeps a connection's legs (from when it opens); evicts the oldest if the bounds are now exceeded. */
   add(id: string, legs: { client: KeptLeg; upstream: KeptLeg }, ends: KeptEndpoints = {}): void {
-    this.kept.delete(id);
+    this.forget(id);
     this.kept.set(id, { id, client: legs.client, upstream: legs.upstream, ends: { ...ends }, closed: false });
+    this.open.add(id);
     this.enforce();
   }
 
@@ -73,6 +78,8 @@ export class CaptureStore {
       k.closed = true;
       k.client = settled(k.client);
       k.upstream = settled(k.upstream);
+      this.open.delete(id);
+      this.closedBytes += captureBytes(k);
     }
     this.enforce();
   }
@@ -87,21 +94,38 @@ export class CaptureStore {
 
   /** Raw bytes held now, both legs of every kept connection. */
   get bytes(): number {
-    let total = 0;
-    for (const k of this.kept.values()) total += legBytes(k.client) + legBytes(k.upstream);
+    let total = this.closedBytes;
+    for (const id of this.open) {
+      const k = this.kept.get(id);
+      if (k) total += captureBytes(k);
+    }
     return total;
   }
 
   /** Evicts oldest first until both bounds hold (legs of open connections grow, so this runs on add and close). */
   enforce(): void {
     let bytes = this.bytes;
-    for (const [id, k] of this.kept) {
+    for (const id of this.kept.keys()) {
       if (this.kept.size <= this.maxConnections && bytes <= this.maxBytes) break;
-      this.kept.delete(id);
-      bytes -= legBytes(k.client) + legBytes(k.upstream);
+      bytes -= this.forget(id);
       this.evicted += 1;
     }
   }
+
+  /** Drops connection `id` (if kept); returns the bytes it held. */
+  private forget(id: string): number {
+    const k = this.kept.get(id);
+    if (!k) return 0;
+    const n = captureBytes(k);
+    this.kept.delete(id);
+    if (k.closed) this.closedBytes -= n;
+    else this.open.delete(id);
+    return n;
+  }
+}
+
+function captureBytes(k: KeptCapture): number {
+  return legBytes(k.client) + legBytes(k.upstream);
 }
 
 function legBytes(leg: KeptLeg): number {

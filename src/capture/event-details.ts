@@ -3,12 +3,11 @@
 // (`deferred: true`). A view that opens a connection asks `GET /api/connections/:id/events`; this fills those in by
 // decoding the connection's kept raw legs again in full, while the capture store still has them.
 // I/O boundary: none (reads the capture store, runs the sans-IO decoder).
+import { isDeferred } from '../events/deferred';
 import type { Field, Leg, Side, TlslabEvent } from '../events/schema';
-import { TlsDecoder, type TlsEvent } from '../tls';
+import { decodeLeg } from '../tls';
 import type { KeptCapture, KeptLeg } from './capture-store';
-
-/** The live decoder's bulk threshold (SessionOptions.appDataEvents' default): the same records get events. */
-const APP_DATA_RECORDS = 32;
+import { SESSION_DEFAULTS } from './session';
 /** Connections whose details are kept built (each is tens of KiB of hex and field trees). */
 const CACHED_CONNECTIONS = 16;
 
@@ -76,29 +75,20 @@ export class EventDetails {
   }
 }
 
-function isDeferred(e: TlslabEvent): boolean {
-  return (e.type === 'tls:record' || e.type === 'tls:handshake') && e.deferred === true;
-}
-
 /** One leg decoded again, in full: every record's and handshake message's bytes, by where they were on the wire. */
 function legDetail(leg: KeptLeg): LegDetail {
   const out: LegDetail = { records: new Map(), messages: new Map() };
   if (leg.raw.length === 0) return out;
-  const decoder = new TlsDecoder({ detail: 'full', appDataRecords: APP_DATA_RECORDS, appDataPreview: 0 });
   const seen = new Map<string, number>();
-  const take = (events: TlsEvent[]): void => {
-    for (const e of events) {
-      if (e.type === 'tls:record' && e.hex !== undefined) {
-        out.records.set(recordKey(e.from, e.offset), { hex: e.hex, ...(e.truncated ? { truncated: true } : {}) });
-      } else if (e.type === 'tls:handshake' && e.hex !== undefined && e.fields !== undefined) {
-        out.messages.set(occurrence(seen, messageKey(e.from, e.msgType.code, e.length, e.offset)), { hex: e.hex, fields: e.fields });
-      }
+  // The live decoder's bulk threshold, so that the same records get events.
+  const events = decodeLeg(leg.raw, leg.keyLog.map((l) => `${l}\n`).join(''), { detail: 'full', appDataRecords: SESSION_DEFAULTS.appDataEvents, appDataPreview: 0 });
+  for (const e of events) {
+    if (e.type === 'tls:record' && e.hex !== undefined) {
+      out.records.set(recordKey(e.from, e.offset), { hex: e.hex, ...(e.truncated ? { truncated: true } : {}) });
+    } else if (e.type === 'tls:handshake' && e.hex !== undefined && e.fields !== undefined) {
+      out.messages.set(occurrence(seen, messageKey(e.from, e.msgType.code, e.length, e.offset)), { hex: e.hex, fields: e.fields });
     }
-  };
-  // Every key first: records wait for nothing, and key-log lines for this leg are all it holds.
-  if (leg.keyLog.length > 0) take(decoder.addKeyLog(leg.keyLog.join('\n') + '\n'));
-  for (const c of leg.raw) take(decoder.feed(c.from, c.bytes));
-  take(decoder.finish());
+  }
   return out;
 }
 

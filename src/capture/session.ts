@@ -56,7 +56,8 @@ export interface RawChunk {
   bytes: Buffer;
 }
 
-const DEFAULTS = { appDataEvents: 32, rawKeepBytes: 256 * 1024 };
+/** `appDataEvents` and `rawKeepBytes` unless a session is given others (the detail builder decodes with the same). */
+export const SESSION_DEFAULTS = { appDataEvents: 32, rawKeepBytes: 256 * 1024 };
 
 /** One TLS conversation (browser↔tlslab or tlslab↔server): a decoder, counters and the raw bytes kept. */
 export class LegCapture {
@@ -254,7 +255,7 @@ export class ConnectionSession {
     this.clock = opts.clock ?? now;
     this.startedAt = this.clock();
     this.onPlaintext = opts.onPlaintext;
-    const o = { ...DEFAULTS, ...opts };
+    const o = { ...SESSION_DEFAULTS, ...opts };
     this.client = new LegCapture(this, 'client', o, opts.decoder);
     this.upstream = new LegCapture(this, 'upstream', o, opts.decoder);
   }

@@ -15,7 +15,8 @@ import { inScope, parseScopeParam, pickFollowTarget, scopeLabel, scopeParam, typ
 import { PlaybackBar, sessionExportLinks } from './playback.js';
 import { ReplayView } from './replay-view.js';
 import { RoomView } from './room-view.js';
-import { Store, isDeferred } from './store.js';
+import { Store } from './store.js';
+import { isDeferred } from '../events/deferred.js';
 import { StreamClient, streamUrl, type LinkState } from './stream-client.js';
 
 const params = new URLSearchParams(location.search);
@@ -28,7 +29,7 @@ const room = new RoomView();
 /** Step-through replay and the key schedule: one pair of dialogs for the connection view's header and the lesson panel. */
 const dialogs = { replay: new ReplayView(), keys: new KeyScheduleView() };
 conn.dialogs = dialogs;
-conn.needDetails = (id) => fetchDetails(id);
+conn.needDetails = (id) => fetchEvents(id);
 const lessons = new LessonPanel((id, at) => openAt(id, at ?? null), dialogs);
 
 // --- header: brand, link state, counts, follow and theme toggles -------------------------------------
@@ -275,35 +276,31 @@ function open(id: string): void {
   list.select(id);
   conn.show(rec);
   setParam('conn', follow ? null : id);
-  // History may have evicted this connection's events while its summary stayed: ask the REST API for them.
-  // So may the snapshot have left out an older connection's events while live ones arrived since.
+  // History may have evicted this connection's events while its summary stayed, or the snapshot left out an older
+  // connection's events while live ones arrived since: ask the REST API for them (once).
   const maxSeq = rec.events.length ? rec.events[rec.events.length - 1].seq : -1;
-  if ((maxSeq < rec.summary.lastSeq || rec.events[0]?.type !== 'conn:open') && !fetched.has(id)) {
-    fetched.add(id);
-    fetch(`/api/connections/${encodeURIComponent(id)}/events`) // same origin: the token cookie goes along
-      .then((r) => (r.ok ? (r.json() as Promise<TlslabEvent[] | { events: TlslabEvent[] }>) : null))
-      .then((body) => {
-        if (body) store.merge(id, Array.isArray(body) ? body : body.events);
-        store.markFetched(id);
-      })
-      .catch(() => undefined);
-  }
-  // The live stream leaves each message's bytes and fields out: ask for them now, so a click shows them at once (not
-  // in follow mode, which opens every new connection on its own: there a click asks).
-  if (!follow && rec.events.some((e) => isDeferred(e) && !rec.detailsGone.has(e.seq))) fetchDetails(id);
+  const missing = (maxSeq < rec.summary.lastSeq || rec.events[0]?.type !== 'conn:open') && !fetched.has(id);
+  if (missing) fetched.add(id);
+  // The live stream leaves each message's bytes and fields out: the same answer has them, so a click shows them at
+  // once (not asked for in follow mode, which opens every new connection on its own: there a click asks).
+  if (missing || (!follow && rec.events.some((e) => isDeferred(e) && !rec.detailsGone.has(e.seq)))) fetchEvents(id);
 }
 
 /**
- * Asks for the bytes and field trees the live stream left out of connection `id`'s events (`deferred`), built by the
- * server from the bytes it still keeps; one request at a time per connection.
+ * Asks for connection `id`'s events as the server keeps them: what this page lacks, and the bytes and field trees the
+ * live stream left out (`deferred`), built from the bytes the server still keeps. One request at a time per connection.
  */
-function fetchDetails(id: string): void {
+function fetchEvents(id: string): void {
   const rec = store.conns.get(id);
   if (!rec || rec.detailsLoading) return;
   store.detailsAsked(id, true);
   fetch(`/api/connections/${encodeURIComponent(id)}/events`) // same origin: the token cookie goes along
-    .then((r) => (r.ok ? (r.json() as Promise<TlslabEvent[]>) : r.status === 404 ? [] : null))
-    .then((body) => store.detailsAsked(id, false, Array.isArray(body) ? body : null))
+    // An answer without events (404: forgotten, or not this view's) says the same as an empty list: nothing more is kept.
+    .then((r) => (r.ok ? (r.json() as Promise<unknown>) : []))
+    .then((body) => {
+      store.detailsAsked(id, false, Array.isArray(body) ? (body as TlslabEvent[]) : []);
+      store.markFetched(id); // what the page lacks now is no longer kept
+    })
     .catch(() => store.detailsAsked(id, false));
 }
 

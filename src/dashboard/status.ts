@@ -20,7 +20,5 @@ export function hostText(s: ConnectionSummary): string {
   return s.target.port === 443 || s.target.port === 0 ? s.target.host : `${s.target.host}:${s.target.port}`;
 }
 
-/** `TLS 1.3` from a Named version, or `—`. */
-export function versionText(v: { name: string } | null): string {
-  return v ? v.name.replace(/\s*\(0x[0-9a-f]+\)$/i, '') : '—';
-}
+/** `TLS 1.3` from a Named version, or `—` (the same text the search matches). */
+export { versionText } from '../events/filter.js';

@@ -4,6 +4,7 @@ import type { Student, TlslabEvent } from '../events/schema.js';
 import type { ConnectionSummary } from '../events/stream.js';
 import { applyRoomEvent, applyRoomLessons, type Room, type RoomLessons, type RoomStudent } from '../events/room.js';
 import { reduceSummary } from './summary-reducer.js';
+import { isDeferred } from '../events/deferred.js';
 
 export interface ConnRecord {
   summary: ConnectionSummary;
@@ -27,10 +28,6 @@ export interface ConnRecord {
   detailsGone: Set<number>;
 }
 
-/** A record or handshake message whose bytes (and field tree) the live stream left out. */
-export function isDeferred(e: TlslabEvent): boolean {
-  return (e.type === 'tls:record' || e.type === 'tls:handshake') && e.deferred === true;
-}
 
 /** What changed since the last flush. */
 export interface Change {

@@ -110,13 +110,17 @@ export function parseSearch(input: string): SearchTerms {
   return student === undefined ? { text } : { text, student };
 }
 
+/** A leg's TLS version as a row shows it (`TLS 1.3`, without the code), `—` when not known yet. */
+export function versionText(v: { name: string } | null): string {
+  return v ? v.name.replace(/\s*\(0x[0-9a-f]+\)$/i, '') : '—';
+}
+
 /**
  * The text the search box looks in, lower-cased: id, host, port, SNI, lab case, student, client address and port,
  * status, cause, the upstream verdict's codes and both legs' TLS versions.
  */
 export function searchKey(s: ConnectionSummary): string {
-  const version = (v: { name: string } | null): string => (v ? v.name.replace(/\s*\(0x[0-9a-f]+\)$/i, '') : '—');
-  return [s.id, s.target.host, String(s.target.port), s.sni ?? '', s.lab ?? '', s.student?.name ?? '', `${s.client.address}:${s.client.port}`, s.status, s.cause ?? '', ...(s.legs.upstream.verdict?.codes ?? []), version(s.legs.client.version), version(s.legs.upstream.version)]
+  return [s.id, s.target.host, String(s.target.port), s.sni ?? '', s.lab ?? '', s.student?.name ?? '', `${s.client.address}:${s.client.port}`, s.status, s.cause ?? '', ...(s.legs.upstream.verdict?.codes ?? []), versionText(s.legs.client.version), versionText(s.legs.upstream.version)]
     .join(' ')
     .toLowerCase();
 }

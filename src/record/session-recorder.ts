@@ -21,11 +21,16 @@ export interface RecorderStats {
   error: string | null;
 }
 
-/** The socket ends of a client connection: the browser's and tlslab's (a client leg fed without a tap uses them). */
-function socketEnds(socket: Socket): LegEnds | null {
+/**
+ * A socket's ends as a leg has them. `peer`: which end its remote one is — the browser on a client connection (a client
+ * leg fed without a tap uses them), the server on a connection tlslab made.
+ */
+function socketEnds(socket: Socket, peer: Side = 'client'): LegEnds | null {
   const { remoteAddress, remotePort, localAddress, localPort } = socket;
   if (remoteAddress === undefined || remotePort === undefined || localAddress === undefined || localPort === undefined) return null;
-  return { client: { address: remoteAddress, port: remotePort }, server: { address: localAddress, port: localPort } };
+  const remote = { address: remoteAddress, port: remotePort };
+  const local = { address: localAddress, port: localPort };
+  return peer === 'client' ? { client: remote, server: local } : { client: local, server: remote };
 }
 
 export class SessionRecorder {
@@ -77,7 +82,7 @@ export class SessionRecorder {
       return stream;
     };
     const down = open('client', socketEnds(client));
-    const up = open('upstream', ((e) => (e ? { client: e.server, server: e.client } : null))(socketEnds(upstream)));
+    const up = open('upstream', socketEnds(upstream, 'server'));
     if (down && target) down.connect(target, t);
     if (first.length > 0) {
       down?.data('client', first, t);

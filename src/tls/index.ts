@@ -2,6 +2,7 @@
 // No I/O anywhere below this folder (no net, tls, http, stream or fs).
 export { TlsDecoder, type BulkCount, type DecoderOptions, type DecoderState, type TlsEvent, type TlsEventType } from './decoder';
 export { parseClientHello, type ClientHelloProbe } from './client-hello-probe';
+export { decodeLeg } from './decode-leg';
 export { DECODE_ERRORS, type DecodeErrorCode } from '../errors';
 export { HRR_RANDOM } from './messages/hello';
 export {

@@ -118,17 +118,20 @@ async function probe(peer, tap, host = HOST) {
 
 const KEYS = ['tunnelMs', 'helloMs', 'upstreamToClientHelloMs', 'firstRequestMs', 'secondRequestMs'];
 
-/** `probes` sequential probes (after 3 unmeasured ones); p50 and p95 of each interval, in ms. */
-async function relayLatency(peer, origin, { probes }) {
+/**
+ * `measure(tap, i)` run `probes` times one after another, after 3 unmeasured runs, each through a fresh origin tap; the
+ * p50 and p95 of each of `keys` over the runs, in ms (a run that throws is counted as an error).
+ */
+async function sampled(origin, probes, keys, measure) {
   const tap = await startOriginTap(origin.port);
-  const samples = Object.fromEntries(KEYS.map((k) => [k, []]));
+  const samples = Object.fromEntries(keys.map((k) => [k, []]));
   let errors = 0;
   let lastError = null;
   try {
     for (let i = 0; i < probes + 3; i++) {
       try {
-        const r = await probe(peer, tap);
-        if (i >= 3) for (const k of KEYS) if (Number.isFinite(r[k])) samples[k].push(r[k]);
+        const r = await measure(tap, i);
+        if (i >= 3) for (const k of keys) if (Number.isFinite(r[k])) samples[k].push(r[k]);
       } catch (err) {
         errors += 1;
         lastError = err.message;
@@ -138,11 +141,16 @@ async function relayLatency(peer, origin, { probes }) {
     await tap.close();
   }
   const out = { probes, errors, lastError };
-  for (const k of KEYS) {
+  for (const k of keys) {
     const s = samples[k].sort((a, b) => a - b);
     out[k] = { n: s.length, p50: percentile(s, 50), p95: percentile(s, 95) };
   }
   return out;
+}
+
+/** `probes` sequential probes (after 3 unmeasured ones); p50 and p95 of each interval, in ms. */
+function relayLatency(peer, origin, { probes }) {
+  return sampled(origin, probes, KEYS, (tap) => probe(peer, tap));
 }
 
 /**
@@ -151,38 +159,15 @@ async function relayLatency(peer, origin, { probes }) {
  * CONNECT to the first response byte, and ClientHello to the first bytes back; p50 and p95 of each, in ms. Only for a
  * peer that resolves those names (the bench's tlslab, run-tlslab.js; direct needs no name).
  */
-async function newHostLatency(peer, origin, { probes, domain }) {
-  const tap = await startOriginTap(origin.port);
-  const samples = { coldHello: [], warmHello: [], coldTotal: [], warmTotal: [] };
-  let errors = 0;
-  let lastError = null;
+function newHostLatency(peer, origin, { probes, domain }) {
   const tag = Math.random().toString(36).slice(2, 8);
   const total = (r) => (Number.isFinite(r.tunnelMs) ? r.tunnelMs : 0) + r.helloMs + r.firstRequestMs;
-  try {
-    for (let i = 0; i < probes + 3; i++) {
-      const host = `h${i}-${tag}.${domain}`;
-      try {
-        const cold = await probe(peer, tap, host);
-        const warm = await probe(peer, tap, host);
-        if (i < 3) continue;
-        samples.coldHello.push(cold.helloMs);
-        samples.warmHello.push(warm.helloMs);
-        samples.coldTotal.push(total(cold));
-        samples.warmTotal.push(total(warm));
-      } catch (err) {
-        errors += 1;
-        lastError = err.message;
-      }
-    }
-  } finally {
-    await tap.close();
-  }
-  const out = { probes, errors, lastError };
-  for (const [k, v] of Object.entries(samples)) {
-    const s = v.sort((a, b) => a - b);
-    out[k] = { n: s.length, p50: percentile(s, 50), p95: percentile(s, 95) };
-  }
-  return out;
+  return sampled(origin, probes, ['coldHello', 'warmHello', 'coldTotal', 'warmTotal'], async (tap, i) => {
+    const host = `h${i}-${tag}.${domain}`;
+    const cold = await probe(peer, tap, host);
+    const warm = await probe(peer, tap, host);
+    return { coldHello: cold.helloMs, warmHello: warm.helloMs, coldTotal: total(cold), warmTotal: total(warm) };
+  });
 }
 
 module.exports = { relayLatency, newHostLatency, startOriginTap };

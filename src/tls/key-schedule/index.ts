@@ -3,7 +3,7 @@
 import type { Side } from '../../events/schema';
 import { cipherSuite } from '../crypto/cipher-suites';
 import { parseKeyLog } from '../crypto/keylog';
-import { TlsDecoder } from '../decoder';
+import { decodeLeg } from '../decode-leg';
 import { suiteName } from '../names/lookup';
 import { helloParts, type LegMessage } from './hello-parts';
 import { schedule12 } from './schedule12';
@@ -46,14 +46,10 @@ export function computeKeySchedule(input: KeyScheduleInput): KeyScheduleView | N
 
 /** Handshake messages decoded (and decrypted with the key log) from one leg's raw bytes, in each side's order. */
 export function legMessages(chunks: readonly { from: Side; bytes: Uint8Array }[], keyLog: string): LegMessage[] {
-  const decoder = new TlsDecoder({ appDataRecords: 8, maxRecordHex: 0, appDataPreview: 0 });
   const out: LegMessage[] = [];
-  const take = (events: ReturnType<TlsDecoder['feed']>): void => {
-    for (const e of events) if (e.type === 'tls:handshake' && e.hex !== undefined) out.push({ from: e.from, bytes: Buffer.from(e.hex, 'hex') });
-  };
-  take(decoder.addKeyLog(keyLog));
-  for (const c of chunks) take(decoder.feed(c.from, c.bytes));
-  take(decoder.finish());
+  for (const e of decodeLeg(chunks, keyLog, { appDataRecords: 8, maxRecordHex: 0, appDataPreview: 0 })) {
+    if (e.type === 'tls:handshake' && e.hex !== undefined) out.push({ from: e.from, bytes: Buffer.from(e.hex, 'hex') });
+  }
   return out;
 }
 
