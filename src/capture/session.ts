@@ -207,7 +207,7 @@ export class LegCapture {
       }
       // Emit first, then tell listeners: what they conclude from an event (a client outcome citing an alert)
       // must come after that event in the stream.
-      if (!this.isBulk(e)) this.session.emit({ ...e, leg: this.leg });
+      if (!this.isBulk(e)) this.session.emitTls(e, this.leg);
       for (const l of this.listeners) l(e);
     }
   }
@@ -272,6 +272,16 @@ export class ConnectionSession {
   emit(draft: SessionEventDraft): TlslabEvent | null {
     if (this.closed) return null;
     return this.bus.emit({ ...draft, conn: this.id });
+  }
+
+  /**
+   * A leg's decoder event: what `emit({ ...e, leg })` sends, without copying it first. The decoder's event objects are
+   * the session's alone, so they are stamped in place (`leg`, `conn` last, as a copy would have them); the bus keeps its
+   * own copy.
+   */
+  emitTls(e: TlsEvent, leg: Leg): void {
+    if (this.closed) return;
+    this.bus.emit(Object.assign(e, { leg, conn: this.id }));
   }
 
   /** Ends the session: flushes both decoders and emits `conn:close` once. */

@@ -65,7 +65,8 @@ function probe(bytes: Uint8Array): ClientHelloProbe {
     const msgLen = (hs[1] << 16) | (hs[2] << 8) | hs[3];
     if (msgLen + 4 > MAX_CLIENT_HELLO) return fail('TLSLAB_ERR_DECODE_HANDSHAKE_TOO_LARGE');
     if (have < msgLen + 4) continue;
-    const parsed = parseHandshakeMessage(hs.subarray(0, msgLen + 4), { from: 'client', version: null, cipherSuite: null, kxGroup: null });
+    // Only the details are used here: no field tree (a decoder in full detail that meets these bytes parses them again).
+    const parsed = parseHandshakeMessage(hs.subarray(0, msgLen + 4), { from: 'client', version: null, cipherSuite: null, kxGroup: null }, { fields: false });
     if (parsed.failure !== null) return fail(parsed.failure.code, parsed.failure.message);
     const details = parsed.result?.details;
     if (details?.kind !== 'client_hello') return fail('TLSLAB_ERR_DECODE_INTERNAL', 'no ClientHello details');

@@ -13,7 +13,8 @@ export interface DecoderOptions {
    * tree (`hex`, `fields`). `live`: those are left out and the event says `deferred: true` (everything else is the
    * same); a reader that keeps the leg's raw bytes builds them when someone looks (see capture/event-details.ts). The
    * live proxy decodes in `live`: hex and field trees were most of the bytes every viewer was sent and every history
-   * kept, for messages nobody opened.
+   * kept, for messages nobody opened. In `live` they are not built either: messages are parsed without field trees
+   * (the same reads, details, problems and failures; test/unit/tls/live-detail.test.ts compares the two).
    */
   detail?: 'full' | 'live';
   /** Bytes of a record body kept as hex in `tls:record` (default 2048). */

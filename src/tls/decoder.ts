@@ -384,13 +384,14 @@ export class TlsDecoder {
 
   private onHandshake(out: TlsEvent[], dir: DirectionState, msg: AssembledMessage, encrypted: boolean, recordOffset: number): void {
     const ctx = { from: dir.side, version: this.conn.version, cipherSuite: this.conn.cipherSuite, kxGroup: this.conn.kxGroup };
-    const p = parseHandshakeMessage(msg.bytes, ctx);
+    const full = this.opts.detail === 'full';
+    const p = parseHandshakeMessage(msg.bytes, ctx, { fields: full });
     const type = msg.bytes[0];
     const details = p.result?.details;
     const lesson = handshakeLesson(type, dir.side, details, this.conn.version);
     out.push({
       type: 'tls:handshake', from: dir.side, ...(lesson.step ? { step: lesson.step } : {}), msgType: p.msgType, length: p.length,
-      encrypted, offset: msg.offset, ...(this.opts.detail === 'full' ? { hex: toHex(msg.bytes), fields: p.fields } : { deferred: true as const }),
+      encrypted, offset: msg.offset, ...(full ? { hex: toHex(msg.bytes), fields: p.fields } : { deferred: true as const }),
       ...(details ? { details } : {}),
       ...(lesson.note ? { note: lesson.note } : {}),
     });

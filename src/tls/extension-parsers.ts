@@ -2,7 +2,7 @@
 // and recording the facts the decoder needs (SNI, ALPN, versions, groups…). Pure, no I/O.
 import type { Field, Named } from '../events/schema';
 import { DecodeFailure } from './errors';
-import { type FieldReader, asciiOrHex, field, hexValue } from './field-reader';
+import { type FieldReader, UNBUILT, asciiOrHex, field, hexValue } from './field-reader';
 import { GREASE_NOTE, extensionName, groupName, isGrease16, named, show, sigSchemeName, versionName } from './names/lookup';
 import {
   ALPN_PROTOCOLS, CERTIFICATE_COMPRESSION_ALGORITHMS, CERTIFICATE_STATUS_TYPES, CERTIFICATE_TYPES, EC_POINT_FORMATS,
@@ -26,7 +26,6 @@ export interface ExtFacts {
   sigAlgs: Named[];
   keyShareGroups: Named[];
   keyShareGroup: Named | null;
-  keySharePublicHex: string | null;
   ecPointFormats: number[];
   earlyData: boolean;
   pskOffered: boolean;
@@ -40,7 +39,7 @@ export interface ExtFacts {
 export function emptyFacts(): ExtFacts {
   return {
     sni: null, alpn: [], alpnRaw: [], supportedVersions: [], groups: [], sigAlgs: [], keyShareGroups: [], keyShareGroup: null,
-    keySharePublicHex: null, ecPointFormats: [], earlyData: false, pskOffered: false, pskSelected: false,
+    ecPointFormats: [], earlyData: false, pskOffered: false, pskSelected: false,
     extendedMasterSecret: false, encryptThenMac: false, problems: [],
   };
 }
@@ -54,7 +53,7 @@ function code16(r: FieldReader, name: string, namer: (v: number) => Named, sink?
   const start = r.pos;
   const n = namer(r.u16(name));
   sink?.push(n);
-  return field(name, start, r.pos, show(n), noteFor(n));
+  return r.lean ? UNBUILT : field(name, start, r.pos, show(n), noteFor(n));
 }
 
 function code8(r: FieldReader, name: string, table: Readonly<Record<number, string>>): [number, Field] {
@@ -66,6 +65,7 @@ function alpnId(r: FieldReader, sink: string[], rawSink?: Uint8Array[]): Field {
   const id = asciiOrHex(b);
   sink.push(id);
   rawSink?.push(b);
+  if (r.lean) return f;
   const known = ALPN_PROTOCOLS[id];
   f.value = known ? `${id} (${known})` : id;
   return f;
@@ -83,7 +83,7 @@ const serverName: ExtensionParser = (r, ctx, facts) => {
     const [type, typeField] = code8(s, 'name_type', SERVER_NAME_TYPES);
     const [b, nameField] = s.opaque('host_name', 2, undefined, asciiOrHex);
     if (type === 0 && facts.sni === null) facts.sni = asciiOrHex(b);
-    return field('server_name', start, s.pos, asciiOrHex(b), undefined, [typeField, nameField]);
+    return s.lean ? UNBUILT : field('server_name', start, s.pos, asciiOrHex(b), undefined, [typeField, nameField]);
   })];
 };
 
@@ -146,7 +146,7 @@ const preSharedKey: ExtensionParser = (r, ctx, facts) => {
       const start = s.pos;
       const id = s.opaque('identity', 2)[1];
       const age = s.num('obfuscated_ticket_age', 4)[1];
-      return field('PskIdentity', start, s.pos, undefined, undefined, [id, age]);
+      return s.lean ? UNBUILT : field('PskIdentity', start, s.pos, undefined, undefined, [id, age]);
     }),
     r.vector('binders', 2, (s) => s.opaque('binder', 1)[1]),
   ];
@@ -177,19 +177,16 @@ function keyShareEntry(r: FieldReader, facts: ExtFacts, sinkClient: boolean): Fi
   const g = code16(r, 'group', groupName, sinkClient ? facts.keyShareGroups : undefined);
   const code = (r.buf[start] << 8) | r.buf[start + 1];
   const gn = groupName(code);
-  const [pub, pubField] = r.opaque('key_exchange', 2, keyShareNote(code, sinkClient));
-  if (!sinkClient) {
-    facts.keyShareGroup = gn;
-    facts.keySharePublicHex = Buffer.from(pub).toString('hex');
-  }
-  return field('KeyShareEntry', start, r.pos, gn.name, undefined, [g, pubField]);
+  const pubField = r.opaque('key_exchange', 2, r.lean ? undefined : keyShareNote(code, sinkClient))[1];
+  if (!sinkClient) facts.keyShareGroup = gn;
+  return r.lean ? UNBUILT : field('KeyShareEntry', start, r.pos, gn.name, undefined, [g, pubField]);
 }
 const keyShare: ExtensionParser = (r, ctx, facts) => {
   if (ctx === 'client_hello') return [r.vector('client_shares', 2, (s) => keyShareEntry(s, facts, true))];
   if (ctx === 'hello_retry_request') {
     const f = code16(r, 'selected_group', groupName);
     facts.keyShareGroup = groupName((r.buf[r.pos - 2] << 8) | r.buf[r.pos - 1]);
-    f.note = 'HelloRetryRequest: the server asks the client to send a key share for this group';
+    if (!r.lean) f.note = 'HelloRetryRequest: the server asks the client to send a key share for this group';
     return [f];
   }
   return [keyShareEntry(r, facts, false)];
@@ -238,7 +235,7 @@ export const EXTENSION_PARSERS = {
 const PARSERS: Readonly<Record<number, ExtensionParser>> = EXTENSION_PARSERS;
 
 function withNote(f: Field, note: string): Field {
-  f.note = note;
+  if (f !== UNBUILT) f.note = note;
   return f;
 }
 
@@ -265,8 +262,9 @@ export function readExtensions(r: FieldReader, ctx: ExtContext, facts: ExtFacts)
       if (!(e instanceof DecodeFailure)) throw e;
       facts.problems.push(new DecodeFailure(e.code, `${n.name}: ${e.message}`, e.at));
       problem = `malformed: ${e.message}`;
-      children = [field('data', start + 4, s.pos, hexValue(r.buf.subarray(start + 4, s.pos)))];
+      children = s.lean ? [] : [field('data', start + 4, s.pos, hexValue(r.buf.subarray(start + 4, s.pos)))];
     }
+    if (s.lean) return UNBUILT;
     const note = problem ?? (n.name === 'GREASE' ? GREASE_NOTE : type === 65037 && ctx !== 'client_hello' ? undefined : EXTENSION_NOTES[type]);
     return field(n.name, start, s.pos, summarize(type, facts, isGrease16(type)), note, [typeField, lenField, ...children]);
   });

@@ -5,11 +5,22 @@ import { toHex } from './bytes';
 import { DecodeFailure } from './errors';
 import { show } from './names/lookup';
 
+/**
+ * What a `lean` reader's field-producing reads return instead of a Field: one shared placeholder, never shown (the
+ * decoder's `live` detail drops field trees, so they are not built). Parsers leave it alone (`r.lean` guards).
+ */
+export const UNBUILT: Field = { name: '', range: [0, 0] };
+
 export class FieldReader {
+  /**
+   * `lean`: read exactly as usual (the same bytes, checks and failures) but build no Field: `num`, `raw`, `opaque` and
+   * `vector` return `UNBUILT` without naming or formatting their values, and parsers skip their own field work.
+   */
   constructor(
     readonly buf: Uint8Array,
     public pos = 0,
     readonly end = buf.length,
+    readonly lean = false,
   ) {}
 
   get remaining(): number {
@@ -57,7 +68,7 @@ export class FieldReader {
   /** A reader over the next `len` bytes; the parent moves past them. */
   sub(len: number, what: string): FieldReader {
     this.need(len, what);
-    const r = new FieldReader(this.buf, this.pos, this.pos + len);
+    const r = new FieldReader(this.buf, this.pos, this.pos + len, this.lean);
     this.pos += len;
     return r;
   }
@@ -75,6 +86,7 @@ export class FieldReader {
   num(name: string, size: 1 | 2 | 3 | 4, describe?: (v: number) => Named | string, note?: string): [number, Field] {
     const start = this.pos;
     const v = this.uint(size, name);
+    if (this.lean) return [v, UNBUILT];
     const d = describe ? describe(v) : String(v);
     return [v, field(name, start, this.pos, typeof d === 'string' ? d : show(d, size * 2), note)];
   }
@@ -83,6 +95,7 @@ export class FieldReader {
   raw(name: string, n: number, note?: string): [Uint8Array, Field] {
     const start = this.pos;
     const b = this.bytes(n, name);
+    if (this.lean) return [b, UNBUILT];
     return [b, field(name, start, this.pos, hexValue(b), note)];
   }
 
@@ -91,6 +104,7 @@ export class FieldReader {
     const start = this.pos;
     const [len, lenField] = this.num(`${name} length`, lenSize);
     const b = this.bytes(len, name);
+    if (this.lean) return [b, UNBUILT];
     const f = field(name, start, this.pos, display ? display(b) : hexValue(b), note);
     f.children = [lenField];
     return [b, f];
@@ -101,14 +115,18 @@ export class FieldReader {
     const start = this.pos;
     const [len, lenField] = this.num(`${name} length`, lenSize);
     const r = this.sub(len, name);
-    const children: Field[] = [lenField];
+    const children: Field[] | null = this.lean ? null : [lenField];
     for (let i = 0; r.remaining > 0; i++) {
       const before = r.pos;
       const got = item(r, i);
-      if (Array.isArray(got)) children.push(...got);
-      else children.push(got);
+      // A lean reader still reads every item (parsers note facts as they go) but keeps no field.
+      if (children !== null) {
+        if (Array.isArray(got)) children.push(...got);
+        else children.push(got);
+      }
       if (r.pos === before) r.bytes(r.remaining, name); // an item parser that reads nothing must not loop
     }
+    if (children === null) return UNBUILT;
     return { name, range: [start, this.pos], value: `${children.length - 1} item(s)`, note, children };
   }
 }

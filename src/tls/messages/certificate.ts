@@ -4,7 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import type { ByteRange, CertificateDetails, Field } from '../../events/schema';
 import { toHex } from '../bytes';
 import { emptyFacts, readExtensions } from '../extension-parsers';
-import { type FieldReader, field, hexValue } from '../field-reader';
+import { type FieldReader, UNBUILT, field, hexValue } from '../field-reader';
 import { named, sigSchemeName } from '../names/lookup';
 import { CERTIFICATE_STATUS_TYPES, CLIENT_CERTIFICATE_TYPES } from '../names/registries';
 import type { MessageParser } from './types';
@@ -40,7 +40,7 @@ function certData(r: FieldReader, index: number, certs: string[], ranges: ByteRa
   const hex = toHex(der);
   certs.push(hex);
   ranges.push([start + 3, r.pos]);
-  f.value = describeCert(der, hex);
+  if (!r.lean) f.value = describeCert(der, hex);
   return f;
 }
 
@@ -56,7 +56,7 @@ export const parseCertificateBody: MessageParser = (r, ctx) => {
       const start = s.pos;
       const data = certData(s, i, certs, ranges);
       const ext = readExtensions(s, 'certificate', facts).field;
-      return field('CertificateEntry', start, s.pos, data.value, undefined, [data, ext]);
+      return s.lean ? UNBUILT : field('CertificateEntry', start, s.pos, data.value, undefined, [data, ext]);
     }));
   } else {
     fields.push(r.vector('certificate_list', 3, (s, i) => certData(s, i, certs, ranges)));

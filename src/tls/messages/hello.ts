@@ -3,7 +3,7 @@
 import type { ClientHelloDetails, Field, Named, ServerHelloDetails } from '../../events/schema';
 import { toHex } from '../bytes';
 import { emptyFacts, readExtensions, type ExtContext } from '../extension-parsers';
-import { type FieldReader, field } from '../field-reader';
+import { type FieldReader, UNBUILT, field } from '../field-reader';
 import { fingerprintsOf } from '../fingerprint';
 import { GREASE_NOTE, extensionName as extName, named, show, suiteName, versionName } from '../names/lookup';
 import { COMPRESSION_METHODS } from '../names/registries';
@@ -22,7 +22,7 @@ function versionField(r: FieldReader, name: string, note?: string): [number, Fie
 function randomField(r: FieldReader, note: string): [string, Field] {
   const [b, f] = r.raw('random', 32, note);
   const h = toHex(b);
-  f.value = h;
+  if (!r.lean) f.value = h;
   return [h, f];
 }
 
@@ -40,7 +40,7 @@ export const parseClientHelloBody: MessageParser = (r) => {
     const start = s.pos;
     const n = suiteName(s.u16('cipher_suite'));
     suites.push(n);
-    return field('cipher_suite', start, s.pos, show(n), n.name === 'GREASE' ? GREASE_NOTE : undefined);
+    return s.lean ? UNBUILT : field('cipher_suite', start, s.pos, show(n), n.name === 'GREASE' ? GREASE_NOTE : undefined);
   }, 'The cipher suites the client can use, most preferred first'));
   fields.push(r.vector('legacy_compression_methods', 1, (s) => s.num('compression_method', 1, (v) => named(COMPRESSION_METHODS, v, 'none', 2))[1]));
   const facts = emptyFacts();
@@ -73,8 +73,10 @@ export const parseServerHelloBody: MessageParser = (r) => {
   fields.push(vf);
   const [random, rf] = randomField(r, "The server's 32 random bytes");
   const hrr = random === HRR_RANDOM;
-  if (hrr) rf.note = 'This fixed value (SHA-256 of "HelloRetryRequest") turns the ServerHello into a HelloRetryRequest';
-  else if (random.endsWith(DOWNGRADE_12) || random.endsWith(DOWNGRADE_11)) rf.note = 'Ends with "DOWNGRD": a TLS 1.3 server was pushed to an older version';
+  const note = hrr
+    ? 'This fixed value (SHA-256 of "HelloRetryRequest") turns the ServerHello into a HelloRetryRequest'
+    : random.endsWith(DOWNGRADE_12) || random.endsWith(DOWNGRADE_11) ? 'Ends with "DOWNGRD": a TLS 1.3 server was pushed to an older version' : undefined;
+  if (note !== undefined && !r.lean) rf.note = note;
   fields.push(rf);
   const [sid, sf] = r.opaque('legacy_session_id_echo', 1);
   fields.push(sf);

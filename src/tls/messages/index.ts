@@ -31,34 +31,47 @@ export interface ParsedMessage {
   msgType: Named;
   /** Body length from the header. */
   length: number;
-  /** Header fields then body fields; on failure, the header and the fields read so far are lost: header + raw body. */
+  /**
+   * Header fields then body fields; on failure, the header and the fields read so far are lost: header + raw body.
+   * Empty when parsed without fields (`fields: false`).
+   */
   fields: Field[];
   result: MessageResult | null;
   failure: DecodeFailure | null;
+}
+
+export interface ParseOptions {
+  /**
+   * Build the field tree (default true). With false the message is read exactly the same way (same details, facts,
+   * problems and failure) but `fields` is empty and no field is named or formatted: the decoder's `live` detail.
+   */
+  fields?: boolean;
 }
 
 /**
  * `msg` is a whole message: 4-byte header then exactly `length` body bytes. A ClientHello parsed just before under
  * `rememberingClientHellos` (the proxy's first-flight reader) is not parsed again: its result is handed over once.
  */
-export function parseHandshakeMessage(msg: Uint8Array, ctx: MessageContext): ParsedMessage {
-  return parseRemembered(msg, ctx, () => parseOnce(msg, ctx), (p) => p.failure === null);
+export function parseHandshakeMessage(msg: Uint8Array, ctx: MessageContext, opts: ParseOptions = {}): ParsedMessage {
+  const withFields = opts.fields ?? true;
+  return parseRemembered(msg, ctx, withFields, () => parseOnce(msg, ctx, withFields), (p) => p.failure === null);
 }
 
-function parseOnce(msg: Uint8Array, ctx: MessageContext): ParsedMessage {
+function parseOnce(msg: Uint8Array, ctx: MessageContext, withFields: boolean): ParsedMessage {
   const type = msg[0];
   const length = (msg[1] << 16) | (msg[2] << 8) | msg[3];
   const msgType = handshakeTypeName(type);
-  const header: Field[] = [
+  const header: Field[] = withFields ? [
     field('msg_type', 0, 1, show(msgType, 2)),
     field('length', 1, 4, `${length} bytes`),
-  ];
-  const r = new FieldReader(msg, 4, msg.length);
+  ] : [];
+  const r = new FieldReader(msg, 4, msg.length, !withFields);
   try {
     const result = (PARSERS[type] ?? parseOpaqueBody)(r, ctx);
-    return { msgType, length, fields: [...header, ...result.fields], result, failure: null };
+    return { msgType, length, fields: withFields ? [...header, ...result.fields] : header, result, failure: null };
   } catch (caught) {
     const e = caught instanceof DecodeFailure ? caught : new DecodeFailure('TLSLAB_ERR_DECODE_INTERNAL', String(caught), r.pos);
-    return { msgType, length, fields: [...header, field('body', 4, msg.length, undefined, `malformed: ${e.message}`)], result: null, failure: e };
+    const fields = withFields ? [...header, field('body', 4, msg.length, undefined, `malformed: ${e.message}`)] : header;
+    return { msgType, length, fields, result: null, failure: e };
   }
 }

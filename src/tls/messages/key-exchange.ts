@@ -3,7 +3,7 @@
 import type { Field, KeyExchangeDetails, Named } from '../../events/schema';
 import { toHex } from '../bytes';
 import { CIPHER_SUITES } from '../names/cipher-suites';
-import { type FieldReader, field, hexValue } from '../field-reader';
+import { type FieldReader, UNBUILT, field, hexValue } from '../field-reader';
 import { groupName, named, sigSchemeName, suiteKeyExchange } from '../names/lookup';
 import { EC_CURVE_TYPES } from '../names/registries';
 import type { MessageContext, MessageParser } from './types';
@@ -53,15 +53,15 @@ export const parseServerKeyExchangeBody: MessageParser = (r, ctx) => {
     const [pub, pf] = r.opaque('public', 1, "The server's ephemeral ECDH public key");
     d.publicKeyHex = toHex(pub);
     params.push(pf);
-    fields.push(field('ServerECDHParams', start, r.pos, d.group?.name, undefined, params));
+    fields.push(r.lean ? UNBUILT : field('ServerECDHParams', start, r.pos, d.group?.name, undefined, params));
   } else if (method === 'dhe') {
     const start = r.pos;
     const p = r.opaque('dh_p', 2, 'The prime modulus')[1];
     const g = r.opaque('dh_g', 2, 'The generator')[1];
     const [ys, yf] = r.opaque('dh_Ys', 2, "The server's ephemeral Diffie-Hellman public value");
     d.publicKeyHex = toHex(ys);
-    const bits = (p.range[1] - p.range[0] - 2) * 8;
-    fields.push(field('ServerDHParams', start, r.pos, `${bits}-bit group`, undefined, [p, g, yf]));
+    const bits = (p.range[1] - p.range[0] - 2) * 8; // dh_p's bytes, without its 2-byte length
+    fields.push(r.lean ? UNBUILT : field('ServerDHParams', start, r.pos, `${bits}-bit group`, undefined, [p, g, yf]));
   } else if (r.remaining > 0) {
     fields.push(field('params', r.pos, r.end, hexValue(r.bytes(r.remaining)), 'Parameters of a key exchange tlslab does not parse'));
   }

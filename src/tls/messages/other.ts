@@ -2,7 +2,7 @@
 // CompressedCertificate. Pure: bytes in, Fields out (RFC 8446 §4.3.1, §4.4.4, §4.6, RFC 5077, RFC 8879).
 import type { Field } from '../../events/schema';
 import { emptyFacts, readExtensions } from '../extension-parsers';
-import { field, hexValue } from '../field-reader';
+import { UNBUILT, field, hexValue } from '../field-reader';
 import { named } from '../names/lookup';
 import { CERTIFICATE_COMPRESSION_ALGORITHMS, KEY_UPDATE_REQUESTS } from '../names/registries';
 import type { MessageParser } from './types';
@@ -20,7 +20,7 @@ export const parseFinishedBody: MessageParser = (r) => {
   const start = r.pos;
   const b = r.bytes(r.remaining);
   return {
-    fields: [field('verify_data', start, r.pos, hexValue(b), 'A MAC over the whole handshake: both sides saw the same messages, nothing was tampered with')],
+    fields: [r.lean ? UNBUILT : field('verify_data', start, r.pos, hexValue(b), 'A MAC over the whole handshake: both sides saw the same messages, nothing was tampered with')],
     problems: [],
   };
 };
@@ -71,5 +71,5 @@ export const parseCompressedCertificateBody: MessageParser = (r) => {
 export const parseOpaqueBody: MessageParser = (r) => {
   const start = r.pos;
   const b = r.bytes(r.remaining);
-  return { fields: b.length > 0 ? [field('body', start, r.pos, hexValue(b))] : [], problems: [] };
+  return { fields: b.length > 0 && !r.lean ? [field('body', start, r.pos, hexValue(b))] : [], problems: [] };
 };

@@ -13,6 +13,8 @@ const RANDOM_END = RANDOM_AT + 32;
 interface Remembered<T> {
   bytes: Buffer;
   parsed: T;
+  /** Parsed with its field tree: it can stand in for a parse with or without one (one without cannot). */
+  withFields: boolean;
 }
 
 const remembered = new Map<string, Remembered<unknown>>();
@@ -33,20 +35,24 @@ function keyOf(msg: Uint8Array, ctx: MessageContext): string | null {
   return Buffer.from(msg.buffer, msg.byteOffset + RANDOM_AT, 32).toString('latin1');
 }
 
-/** The remembered result for exactly these ClientHello bytes, forgotten as it is handed out; else `parse()`'s. */
-export function parseRemembered<T>(msg: Uint8Array, ctx: MessageContext, parse: () => T, ok: (parsed: T) => boolean): T {
+/**
+ * The remembered result for exactly these ClientHello bytes, forgotten as it is handed out; else `parse()`'s.
+ * `withFields`: whether `parse()` builds the field tree; a result remembered without one is not handed to a parse
+ * that wants it (that parse runs, and the entry is forgotten).
+ */
+export function parseRemembered<T>(msg: Uint8Array, ctx: MessageContext, withFields: boolean, parse: () => T, ok: (parsed: T) => boolean): T {
   const key = keyOf(msg, ctx);
   if (key === null) return parse();
   const hit = remembered.get(key);
   if (hit !== undefined && hit.bytes.equals(msg)) {
     remembered.delete(key);
-    return hit.parsed as T;
+    if (hit.withFields || !withFields) return hit.parsed as T;
   }
   const parsed = parse();
   if (remembering > 0 && ok(parsed)) {
     remembered.delete(key);
     if (remembered.size >= MAX_REMEMBERED) remembered.delete(remembered.keys().next().value as string);
-    remembered.set(key, { bytes: Buffer.from(msg), parsed });
+    remembered.set(key, { bytes: Buffer.from(msg), parsed, withFields });
   }
   return parsed;
 }

@@ -1,7 +1,7 @@
-// The first-flight reader's ClientHello parse is handed to the client leg's decoder once, for exactly the same bytes:
+// The first-flight reader's ClientHello parse is handed to the client leg's (live) decoder once, for exactly the same bytes:
 // the decoder's events are the same as when it parses the hello itself, and nothing else is shared or kept.
 import { ClientHelloReader } from '../../../src/capture/client-hello-reader';
-import { TlsDecoder, type TlsEvent } from '../../../src/tls';
+import { TlsDecoder, type DecoderOptions, type TlsEvent } from '../../../src/tls';
 import { rememberedCount } from '../../../src/tls/messages/remembered-hellos';
 import { c2s, hexToBytes, keylog, rfc8448, s2c } from '../../helpers/tls-rfc8448';
 
@@ -13,8 +13,8 @@ function helloRecord(tag: number): Buffer {
 }
 
 /** Every event of a whole RFC 8448 connection, the client's first record replaced by `first`. */
-function decodeAll(first: Buffer): TlsEvent[] {
-  const d = new TlsDecoder();
+function decodeAll(first: Buffer, opts: DecoderOptions = {}): TlsEvent[] {
+  const d = new TlsDecoder(opts);
   const rest = c2s.subarray(first.length);
   return [...d.feed('client', first), ...d.feed('client', rest), ...d.feed('server', s2c), ...d.addKeyLog(keylog), ...d.finish()];
 }
@@ -33,21 +33,35 @@ const handshakeOf = (events: TlsEvent[]): Extract<TlsEvent, { type: 'tls:handsha
 };
 
 describe('ClientHellos remembered from the first flight', () => {
-  it('the decoder after the reader emits exactly what it emits alone, and takes the hello once', () => {
+  it('the live decoder after the reader emits exactly what it emits alone, and takes the hello once', () => {
     const rec = Buffer.from(c2s.subarray(0, hexToBytes(rfc8448.records[0].record).length));
-    const alone = JSON.stringify(decodeAll(rec));
+    const live = { detail: 'live' } as const;
+    const alone = JSON.stringify(decodeAll(rec, live));
     const before = rememberedCount();
     const { reader, hello } = readHello(rec);
     expect(rememberedCount()).toBe(before + 1);
-    const after = decodeAll(rec);
+    const after = decodeAll(rec, live);
     expect(JSON.stringify(after)).toBe(alone);
     expect(handshakeOf(after).details).toBe(hello); // the reader's parse, not a second one
     expect(rememberedCount()).toBe(before);
     expect(reader.parses).toBe(1);
     // Handed over once: the next decoder parses for itself and shares nothing with the one before.
-    const again = decodeAll(rec);
+    const again = decodeAll(rec, live);
     expect(JSON.stringify(again)).toBe(alone);
-    expect(handshakeOf(again).fields).not.toBe(handshakeOf(after).fields);
+    expect(handshakeOf(again).details).not.toBe(handshakeOf(after).details);
+  });
+
+  it('a decoder in full detail parses the hello itself: the reader keeps no field tree', () => {
+    const rec = Buffer.from(c2s.subarray(0, hexToBytes(rfc8448.records[0].record).length));
+    const alone = decodeAll(rec);
+    expect(handshakeOf(alone).fields?.length).toBeGreaterThan(2);
+    const before = rememberedCount();
+    const { hello } = readHello(rec);
+    const after = decodeAll(rec);
+    expect(JSON.stringify(after)).toBe(JSON.stringify(alone));
+    expect(handshakeOf(after).details).not.toBe(hello);
+    expect(handshakeOf(after).details).toEqual(hello);
+    expect(rememberedCount()).toBe(before); // the entry was let go, not left behind
   });
 
   it('keeps nothing when only decoders parse', () => {
