@@ -1,9 +1,11 @@
 // A file written as it happens, for `--record`: blocks are buffered a moment and flushed every 50 ms, key logs ahead
 // of the packets they decrypt; bounded memory. Packets are encoded straight into large reused slabs (no allocation per
-// packet), a flow's consecutive data segments joined into one packet, and each flush is one writev of whole slabs.
+// packet), a flow's consecutive data segments joined into one packet; a flush hands the slabs' new bytes to the
+// FileAppender, which writes them past the page cache where it can.
 // I/O boundary: the file (created 0600, truncated).
 import fs from 'node:fs';
 import { TlslabError } from '../errors';
+import { FileAppender } from './file-appender';
 import { appendToTcpEpb, tcpEpbLength, writeTcpEpb, type TcpEpb } from '../pcap';
 import { joinParts, RECORD_LITTLE_ENDIAN, type BlockKind, type SegmentSink } from './record-format';
 
@@ -58,7 +60,7 @@ export function openPrivateFile(path: string, flags: 'w' | 'a', what: string): n
 
 export class RecordingFile {
   readonly path: string;
-  private readonly stream: fs.WriteStream;
+  private readonly out: FileAppender;
   private readonly secrets: Uint8Array[] = [];
   /** Full slabs (and slices of them) waiting for their time, oldest first. */
   private pending: Pending[] = [];
@@ -101,8 +103,7 @@ export class RecordingFile {
     this.clock = opts.clock ?? now;
     this.onFirstDrop = opts.onFirstDrop;
     const fd = openPrivateFile(path, 'w', 'the recording');
-    this.stream = fs.createWriteStream('', { fd, highWaterMark: 1024 * 1024 });
-    this.stream.on('error', (err: NodeJS.ErrnoException) => {
+    this.out = new FileAppender({ fd, path }, (err) => {
       this.error ??= err;
     });
     this.timer = setInterval(() => this.flush(false), this.flushMs);
@@ -114,7 +115,8 @@ export class RecordingFile {
     if (this.closing || this.error) return false;
     if (kind === 'header') {
       const bytes = joinParts(parts);
-      this.stream.write(bytes);
+      this.out.write(bytes);
+      this.out.sync();
       this.written += bytes.length;
       return true;
     }
@@ -161,9 +163,9 @@ export class RecordingFile {
     return true;
   };
 
-  /** Bytes waiting: in the slab, in the pending list, in the stream's queue. */
+  /** Bytes waiting: in the slab, in the pending list, on their way to the file. */
   private backlog(): number {
-    return this.pendingBytes + this.used - this.from + this.stream.writableLength;
+    return this.pendingBytes + this.used - this.from + this.out.writableLength;
   }
 
   /** Room for `size` more bytes in the slab (a fresh slab if need be), or false (and counted) when the backlog is full. */
@@ -242,14 +244,12 @@ export class RecordingFile {
       this.head = 0;
     }
     if (out.length === 0) return;
-    // One writev for the lot.
-    this.stream.cork();
     for (const b of out) {
       const slab = b.slab;
-      this.stream.write(b.bytes, slab ? () => this.release(slab) : undefined);
+      this.out.write(b.bytes, slab ? () => this.release(slab) : undefined);
       this.written += b.bytes.length;
     }
-    this.stream.uncork();
+    this.out.sync();
   }
 
   /** Writes everything and closes the file. */
@@ -257,8 +257,7 @@ export class RecordingFile {
     this.closing ??= new Promise<void>((resolve) => {
       clearInterval(this.timer);
       this.flush(true);
-      this.stream.end(() => resolve());
-      this.stream.once('error', () => resolve());
+      void this.out.end().then(resolve);
     });
     return this.closing;
   }
