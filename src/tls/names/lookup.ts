@@ -36,8 +36,35 @@ export function hex(n: number, digits = 4): string {
   return h;
 }
 
+/**
+ * The `Named` values already made, per table, by code, GREASE rule and width: every hello names dozens of suites,
+ * groups, algorithms and extensions, and every record its content type and version. The same object is handed out
+ * again (events are read-only once made); at most NAMED_MAX per table are kept (hellos full of random codes are made
+ * afresh).
+ */
+const NAMED = new WeakMap<Readonly<Record<number, string>>, Map<number, Named>>();
+const NAMED_MAX = 4096;
+const GREASE_RULES = { none: 0, grease8: 1, grease16: 2 } as const;
+
 /** `{ code, name }` from a table; unknown codes get `unknown (0x…)`, GREASE codes (if `grease`) `GREASE`. */
 export function named(table: Readonly<Record<number, string>>, code: number, grease: 'grease16' | 'grease8' | 'none' = 'none', digits = 4): Named {
+  const cacheable = Number.isInteger(code) && code >= 0 && code <= 0xffffff && digits >= 0 && digits < 8;
+  if (!cacheable) return makeNamed(table, code, grease, digits);
+  const key = code * 32 + GREASE_RULES[grease] * 8 + digits;
+  let made = NAMED.get(table);
+  if (made === undefined) {
+    made = new Map();
+    NAMED.set(table, made);
+  }
+  let n = made.get(key);
+  if (n === undefined) {
+    n = makeNamed(table, code, grease, digits);
+    if (made.size < NAMED_MAX) made.set(key, n);
+  }
+  return n;
+}
+
+function makeNamed(table: Readonly<Record<number, string>>, code: number, grease: 'grease16' | 'grease8' | 'none', digits: number): Named {
   const name = table[code];
   if (name !== undefined) return { code, name };
   if (grease === 'grease16' && isGrease16(code)) return { code, name: 'GREASE' };
