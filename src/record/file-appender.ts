@@ -92,6 +92,8 @@ export class FileAppender {
   private directWrites = 0;
   private ending: (() => void) | null = null;
   private closed = false;
+  /** Changes whenever bytes already in the stream may no longer be changed in place (see `region`). */
+  private regionId = 0;
   private readonly onError: (err: NodeJS.ErrnoException) => void;
 
   constructor(target: AppenderTarget, onError: (err: NodeJS.ErrnoException) => void) {
@@ -110,12 +112,50 @@ export class FileAppender {
     return this.appended - this.onFile;
   }
 
+  /**
+   * The stream's last bytes may be changed in place (by the caller that encoded them there) while this stays the same:
+   * it changes at a flush, at bytes copied in, and when the chunk being filled is full.
+   */
+  get region(): number {
+    return this.regionId;
+  }
+
+  /** The chunk being filled, for a caller that encodes bytes in place (see `reserve`). */
+  get current(): Buffer {
+    return this.chunks[this.cur];
+  }
+
+  /**
+   * Where `size` bytes can be encoded in place in `current` (then `commit` them), or -1: not enough room left in the
+   * chunk, or bytes are waiting for room (they go first).
+   */
+  reserve(size: number): number {
+    if (this.error || this.closed || this.waitingHead < this.waiting.length) return -1;
+    if (this.fill === CHUNK && !this.nextChunk()) return -1;
+    return this.fill + size <= CHUNK ? this.fill : -1;
+  }
+
+  /** The bytes encoded in place in `current` up to `end` (from where `reserve` said) are now part of the stream. */
+  commit(end: number): void {
+    this.appended += end - this.fill;
+    this.fill = end;
+    if (this.fill === CHUNK) this.nextChunk();
+    this.kick();
+  }
+
+  /** How many bytes `write` would copy at once now (without keeping a reference to them). */
+  room(): number {
+    if (this.error || this.closed || this.waitingHead < this.waiting.length) return 0;
+    return CHUNK - this.fill + this.free.length * CHUNK;
+  }
+
   /** Appends `bytes`; `done` is called once they are copied (the caller may reuse them then). */
   write(bytes: Uint8Array, done?: () => void): void {
     if (this.error) {
       done?.();
       return;
     }
+    this.regionId++;
     this.appended += bytes.length;
     if (this.waitingHead < this.waiting.length) {
       this.waiting.push({ bytes, done });
@@ -129,6 +169,7 @@ export class FileAppender {
 
   /** Writes out what was handed over so far, the unaligned tail included (a flush). */
   sync(): void {
+    this.regionId++;
     this.tailWanted = true;
     this.kick();
   }
@@ -160,6 +201,7 @@ export class FileAppender {
   private nextChunk(): boolean {
     const next = this.free.pop();
     if (next === undefined) return false;
+    this.regionId++;
     this.full.push({ chunk: this.cur, from: this.done, pos: this.pos });
     this.cur = next;
     this.pos += CHUNK;
@@ -168,8 +210,9 @@ export class FileAppender {
     return true;
   }
 
-  /** Copies waiting bytes into chunks freed since. */
+  /** Copies waiting bytes into chunks freed since (a full chunk that found none free is queued first). */
   private drainWaiting(): void {
+    if (this.fill === CHUNK) this.nextChunk();
     while (this.waitingHead < this.waiting.length) {
       const w = this.waiting[this.waitingHead];
       const at = this.copy(w.bytes, 0);

@@ -148,10 +148,11 @@ export type BlockKind = 'header' | 'secrets' | 'block';
  * A sink that encodes TCP segments itself (writeTcpEpb, into a buffer of its own: no block is built for it). `flow`
  * names a leg and a direction; `joinable`: a data segment without a comment, which the sink may append to the same
  * flow's previous segment when nothing was written between them (one packet where the relay read several chunks; the
- * sequence numbers stay those of the bytes). False: the segment was dropped.
+ * sequence numbers stay those of the bytes); `settled`: the leg's handshake is over, so every key-log line its
+ * packets need was handed over before them (a live file need not hold them back). False: the segment was dropped.
  */
 export interface SegmentSink {
-  (seg: TcpEpb, t: number, flow: number, joinable: boolean): boolean;
+  (seg: TcpEpb, t: number, flow: number, joinable: boolean, settled?: boolean): boolean;
 }
 
 /**
@@ -204,9 +205,9 @@ export class RecordWriter {
   }
 
   /** One EPB carrying one segment (addresses as bytes); false when the sink refused it (its backlog is full). */
-  segment(seg: Omit<TcpEpb, 'units'>, t: number, flow: number, joinable: boolean): boolean {
+  segment(seg: Omit<TcpEpb, 'units'>, t: number, flow: number, joinable: boolean, settled = false): boolean {
     const units = Math.max(0, Math.round(t * 1000)); // microseconds: the interface's default if_tsresol
-    return this.segments({ ...seg, units }, t, flow, joinable);
+    return this.segments({ ...seg, units }, t, flow, joinable, settled);
   }
 }
 
@@ -217,6 +218,8 @@ export class RecordWriter {
  * numbers are tlslab's.
  */
 export class LegStream {
+  /** The leg's handshake is over: every key-log line its packets need was handed to the writer (see SegmentSink). */
+  settled = false;
   private readonly seq: Record<Side, number>;
   private readonly finished: Record<Side, boolean> = { client: false, server: false };
   private closed = false;
@@ -279,7 +282,7 @@ export class LegStream {
     const to: Side = from === 'client' ? 'server' : 'client';
     const tcp = { src: this.ends[from], dst: this.ends[to], seq: this.seq[from], ack: flags.syn && !flags.ack ? 0 : this.seq[to], flags };
     const joinable = payload.length > 0 && comment === undefined && !flags.syn && !flags.fin && !flags.rst;
-    const ok = this.w.segment({ interfaceId: this.ifId, src: this.addr[from], dst: this.addr[to], tcp, payload, ...(comment === undefined ? {} : { comment: encoder.encode(comment) }) }, t, this.flow + (from === 'client' ? 0 : 1), joinable);
+    const ok = this.w.segment({ interfaceId: this.ifId, src: this.addr[from], dst: this.addr[to], tcp, payload, ...(comment === undefined ? {} : { comment: encoder.encode(comment) }) }, t, this.flow + (from === 'client' ? 0 : 1), joinable, this.settled);
     if (!ok) this.w.lostBytes += payload.length; // not written: the sequence numbers still move on, so readers see a gap
     this.seq[from] = (this.seq[from] + payload.length + (flags.syn || flags.fin ? 1 : 0)) >>> 0;
   }

@@ -1,7 +1,10 @@
-// A file written as it happens, for `--record`: blocks are buffered a moment and flushed every 50 ms, key logs ahead
-// of the packets they decrypt; bounded memory. Packets are encoded straight into large reused slabs (no allocation per
-// packet), a flow's consecutive data segments joined into one packet; a flush hands the slabs' new bytes to the
-// FileAppender, which writes them past the page cache where it can.
+// A file written as it happens, for `--record`; bounded memory. Key-log lines go to the file at once. A packet of a
+// leg still in its handshake waits a moment (its key-log line may come just after it, and must be in the file first):
+// such packets are encoded into large reused slabs, and a flush every 50 ms hands those older than the hold time to
+// the FileAppender. A packet of a leg whose handshake is over (its keys are in the file) is encoded straight into the
+// FileAppender's own buffer — no hold, no second copy — once that flow has nothing left waiting, so each flow's
+// packets stay in order. Either way a flow's consecutive data segments are joined into one packet, and the appender
+// writes past the page cache where it can.
 // I/O boundary: the file (created 0600, truncated).
 import fs from 'node:fs';
 import { TlslabError } from '../errors';
@@ -33,6 +36,23 @@ interface Pending {
   slab: Buffer | null;
 }
 
+/**
+ * A leg's two flows (`flow` for what its client sends, `flow + 1` for the server's) keep one order between them: a
+ * packet acknowledges what the other side sent before it, and a reader that sees them out of order takes the later
+ * ones for retransmissions (and decrypts nothing in them). So what waits, waits per leg.
+ */
+const legOf = (flow: number): number => flow - (flow % 2);
+
+/** A settled leg's packets waiting behind its packets in the slabs: slabs of its own, the last one being filled. */
+interface FlowQueue {
+  parts: { slab: Buffer; used: number }[];
+  /** Its last packet: its direction's flow, where it starts in the last part, when it came, whether it may be joined. */
+  lastFlow: number;
+  lastAt: number;
+  lastT: number;
+  joinable: boolean;
+}
+
 const now = (): number => performance.timeOrigin + performance.now();
 
 /** Blocks are copied into slabs of this size (one copy of each payload, no allocation per packet). */
@@ -61,7 +81,6 @@ export function openPrivateFile(path: string, flags: 'w' | 'a', what: string): n
 export class RecordingFile {
   readonly path: string;
   private readonly out: FileAppender;
-  private readonly secrets: Uint8Array[] = [];
   /** Full slabs (and slices of them) waiting for their time, oldest first. */
   private pending: Pending[] = [];
   private head = 0;
@@ -81,6 +100,17 @@ export class RecordingFile {
   private lastFlow = -1;
   private lastAt = 0;
   private lastT = 0;
+  /** Bytes put in slabs so far, and how many of them were handed to the appender (a prefix: slabs go in order). */
+  private heldPlaced = 0;
+  private heldWritten = 0;
+  /** Per leg with packets in slabs (see legOf): `heldPlaced` after its last one; it may go straight to the file once written. */
+  private readonly heldFlows = new Map<number, number>();
+  /** The last packet encoded in the appender's buffer, while it may still be joined (same flow, same region). */
+  private directLast: { flow: number; at: number; end: number; t: number; region: number } | null = null;
+  private scratch: Buffer = Buffer.alloc(0);
+  /** Settled legs' packets waiting for the leg's slab packets to be written first (see enqueue), by legOf. */
+  private readonly queued = new Map<number, FlowQueue>();
+  private queuedBytes = 0;
   private readonly timer: NodeJS.Timeout;
   private readonly flushMs: number;
   private readonly holdMs: number;
@@ -121,7 +151,11 @@ export class RecordingFile {
       return true;
     }
     if (kind === 'secrets') {
-      this.secrets.push(joinParts(parts));
+      // Straight to the file: every packet still waiting goes after it, and a packet goes straight only when its
+      // leg's handshake is over, that is after its keys.
+      const bytes = joinParts(parts);
+      this.out.write(bytes);
+      this.written += bytes.length;
       return true;
     }
     let size = 0;
@@ -131,20 +165,30 @@ export class RecordingFile {
       this.slab.set(p, this.used);
       this.used += p.length;
     }
+    this.heldPlaced += size;
     this.lastFlow = -1;
     this.slabT = t;
     return true;
   };
 
   /**
-   * The RecordWriter's SegmentSink: the packet encoded in place in the slab, or appended to the flow's previous packet
-   * when that is the last block written (within JOIN_MS, up to one IP packet). False when it was dropped.
+   * The RecordWriter's SegmentSink: the packet encoded in place — in the appender's buffer when its leg is `settled`
+   * and its flow has nothing waiting, else in the slab — or appended to the flow's previous packet when that is the
+   * last block there (within JOIN_MS, up to one IP packet). False when it was dropped.
    */
-  readonly segment: SegmentSink = (seg: TcpEpb, t: number, flow: number, joinable: boolean): boolean => {
+  readonly segment: SegmentSink = (seg: TcpEpb, t: number, flow: number, joinable: boolean, settled = false): boolean => {
     if (this.closing || this.error) return false;
+    if (settled) {
+      if (!this.queued.has(legOf(flow)) && this.nothingWaits(flow)) {
+        const done = this.direct(seg, t, flow, joinable);
+        if (done !== null) return done;
+      }
+      return this.enqueue(seg, t, flow, joinable);
+    }
     if (joinable && flow === this.lastFlow && t - this.lastT <= JOIN_MS && this.backlog() + seg.payload.length <= this.maxBacklog) {
       const end = appendToTcpEpb(this.slab, this.lastAt, RECORD_LITTLE_ENDIAN, seg.payload);
       if (end !== null) {
+        this.held(flow, end - this.used);
         this.used = end;
         this.slabT = t;
         return true;
@@ -155,6 +199,7 @@ export class RecordingFile {
     const at = this.used;
     const end = writeTcpEpb(this.slab, at, RECORD_LITTLE_ENDIAN, seg);
     if (end === null) return false;
+    this.held(flow, end - at);
     this.used = end;
     this.lastFlow = joinable ? flow : -1;
     this.lastAt = at;
@@ -163,18 +208,123 @@ export class RecordingFile {
     return true;
   };
 
+  /** `n` more bytes of `flow` went into the slab. */
+  private held(flow: number, n: number): void {
+    this.heldPlaced += n;
+    this.heldFlows.set(legOf(flow), this.heldPlaced);
+  }
+
+  /** Whether every packet of `flow`'s leg (either direction) put in a slab has been handed to the appender. */
+  private nothingWaits(flow: number): boolean {
+    const end = this.heldFlows.get(legOf(flow));
+    return end === undefined || end <= this.heldWritten;
+  }
+
+  /**
+   * A settled flow's packet encoded straight into the appender's buffer (joined to the flow's previous packet when
+   * that is the last thing there), or through a scratch buffer copied at once when it does not fit in the chunk.
+   * True: written; false: dropped (the backlog is full); null: the appender cannot take it now (the slab takes it).
+   */
+  private direct(seg: TcpEpb, t: number, flow: number, joinable: boolean): boolean | null {
+    const out = this.out;
+    const last = this.directLast;
+    if (joinable && last !== null && last.flow === flow && last.region === out.region && t - last.t <= JOIN_MS && this.backlog() + seg.payload.length <= this.maxBacklog) {
+      const end = appendToTcpEpb(out.current, last.at, RECORD_LITTLE_ENDIAN, seg.payload);
+      if (end !== null) {
+        this.written += end - last.end;
+        last.end = end;
+        out.commit(end);
+        return true;
+      }
+    }
+    const size = tcpEpbLength(seg);
+    if (this.backlog() + size > this.maxBacklog) return this.drop();
+    const at = out.reserve(size);
+    if (at >= 0) {
+      const region = out.region;
+      const end = writeTcpEpb(out.current, at, RECORD_LITTLE_ENDIAN, seg);
+      if (end === null) return null;
+      this.written += end - at;
+      this.directLast = joinable ? { flow, at, end, t, region } : null;
+      out.commit(end);
+      return true;
+    }
+    if (out.room() < size) return null;
+    if (this.scratch.length < size) this.scratch = Buffer.allocUnsafe(Math.max(size, 128 * 1024));
+    if (writeTcpEpb(this.scratch, 0, RECORD_LITTLE_ENDIAN, seg) === null) return null;
+    out.write(this.scratch.subarray(0, size)); // copied at once: room() said so
+    this.written += size;
+    this.directLast = null;
+    return true;
+  }
+
+  /**
+   * A settled flow's packet that cannot go straight to the file yet — some of the flow's packets are still in the
+   * slabs (from before its leg settled), or the appender has no room — waits in the flow's own queue (slabs from the
+   * same pool, a flow's consecutive chunks joined there too), which follows them once they are written. A settled flow
+   * never goes back into the shared slabs, so it is never stuck behind their hold.
+   */
+  private enqueue(seg: TcpEpb, t: number, flow: number, joinable: boolean): boolean {
+    let q = this.queued.get(legOf(flow));
+    if (q?.joinable && joinable && q.lastFlow === flow && t - q.lastT <= JOIN_MS && this.backlog() + seg.payload.length <= this.maxBacklog) {
+      const cur = q.parts[q.parts.length - 1];
+      const end = appendToTcpEpb(cur.slab, q.lastAt, RECORD_LITTLE_ENDIAN, seg.payload);
+      if (end !== null) {
+        this.queuedBytes += end - cur.used;
+        cur.used = end;
+        return true;
+      }
+    }
+    const size = tcpEpbLength(seg);
+    if (this.backlog() + size > this.maxBacklog) return this.drop();
+    if (!q) this.queued.set(legOf(flow), (q = { parts: [], lastFlow: flow, lastAt: 0, lastT: 0, joinable: false }));
+    let cur = q.parts.at(-1);
+    if (!cur || cur.used + size > cur.slab.length) {
+      cur = { slab: size > SLAB ? Buffer.allocUnsafe(size) : this.takeSlab(), used: 0 };
+      q.parts.push(cur);
+    }
+    const end = writeTcpEpb(cur.slab, cur.used, RECORD_LITTLE_ENDIAN, seg);
+    if (end === null) return false;
+    q.lastFlow = flow;
+    q.lastAt = cur.used;
+    q.lastT = t;
+    q.joinable = joinable;
+    this.queuedBytes += end - cur.used;
+    cur.used = end;
+    this.directLast = null;
+    return true;
+  }
+
+  /** Hands to the appender the queues of the flows whose slab packets are all written. */
+  private drainQueues(): void {
+    for (const [leg, q] of this.queued) {
+      if (!this.nothingWaits(leg)) continue;
+      for (const { slab, used } of q.parts) {
+        this.out.write(slab.subarray(0, used), () => this.release(slab));
+        this.written += used;
+        this.queuedBytes -= used;
+      }
+      this.queued.delete(leg);
+    }
+  }
+
+  /** A block left out because the backlog is full (counted; nothing is joined across the gap). */
+  private drop(): false {
+    this.lastFlow = -1;
+    this.directLast = null;
+    for (const q of this.queued.values()) q.joinable = false;
+    if (this.dropped++ === 0) this.onFirstDrop?.();
+    return false;
+  }
+
   /** Bytes waiting: in the slab, in the pending list, on their way to the file. */
   private backlog(): number {
-    return this.pendingBytes + this.used - this.from + this.out.writableLength;
+    return this.pendingBytes + this.used - this.from + this.queuedBytes + this.out.writableLength;
   }
 
   /** Room for `size` more bytes in the slab (a fresh slab if need be), or false (and counted) when the backlog is full. */
   private room(size: number): boolean {
-    if (this.backlog() + size > this.maxBacklog) {
-      this.lastFlow = -1; // a gap in some flow: nothing is joined across it
-      if (this.dropped++ === 0) this.onFirstDrop?.();
-      return false;
-    }
+    if (this.backlog() + size > this.maxBacklog) return this.drop();
     if (this.used + size > this.slab.length) {
       this.closeSlab();
       if (size > this.slab.length) this.slab = Buffer.allocUnsafe(size); // a block larger than a slab: its own
@@ -187,8 +337,7 @@ export class RecordingFile {
     if (this.used === 0) return;
     this.pending.push({ t: this.slabT, bytes: this.slab.subarray(this.from, this.used), slab: this.slab });
     this.pendingBytes += this.used - this.from;
-    this.slab = this.free.pop() ?? Buffer.allocUnsafe(SLAB);
-    this.minFree = Math.min(this.minFree, this.free.length);
+    this.slab = this.takeSlab();
     this.used = 0;
     this.from = 0;
     this.mark = null;
@@ -212,6 +361,13 @@ export class RecordingFile {
     this.lastFlow = -1;
   }
 
+  /** A slab from the pool, or a new one. */
+  private takeSlab(): Buffer {
+    const slab = this.free.pop() ?? Buffer.allocUnsafe(SLAB);
+    this.minFree = Math.min(this.minFree, this.free.length);
+    return slab;
+  }
+
   private release(slab: Buffer): void {
     if (slab.length === SLAB && this.free.length < this.maxBacklog / SLAB) this.free.push(slab);
   }
@@ -225,14 +381,14 @@ export class RecordingFile {
     this.trimAt = now + POOL_TRIM_MS;
   }
 
-  /** Writes the secrets, then every block older than the hold time (all of them when `all`). */
+  /** Writes every block in the slabs older than the hold time (all of them when `all`), and what the appender holds. */
   flush(all: boolean): void {
     if (this.error) return;
     const now = this.clock();
     this.trimPool(now);
     const cutoff = all ? Infinity : now - this.holdMs;
     this.cutSlab(cutoff);
-    const out: Pending[] = this.secrets.splice(0).map((bytes) => ({ t: 0, bytes, slab: null }));
+    const out: Pending[] = [];
     const p = this.pending;
     while (this.head < p.length && p[this.head].t <= cutoff) {
       out.push(p[this.head]);
@@ -243,12 +399,14 @@ export class RecordingFile {
       this.pending = [];
       this.head = 0;
     }
-    if (out.length === 0) return;
     for (const b of out) {
       const slab = b.slab;
       this.out.write(b.bytes, slab ? () => this.release(slab) : undefined);
       this.written += b.bytes.length;
+      this.heldWritten += b.bytes.length;
     }
+    for (const [flow, end] of this.heldFlows) if (end <= this.heldWritten) this.heldFlows.delete(flow);
+    this.drainQueues();
     this.out.sync();
   }
 

@@ -136,9 +136,13 @@ export class SessionRecorder {
           if (err.code === 'ECONNRESET') stream?.reset(peer, this.now());
         });
       },
-      chunk: (_l, from, bytes, t) => {
+      chunk: (l, from, bytes, t) => {
         open(null, t);
-        stream?.data(from, bytes, t);
+        if (!stream) return;
+        // Once the decoder has read both Finished messages, every key-log line of the leg has been logged (TLS
+        // stacks log a secret before they use it): the leg's packets need not wait behind them any more.
+        if (!stream.settled && l.decoder.handshakeDone) stream.settled = true;
+        stream.data(from, bytes, t);
       },
       keyLog: (_l, line) => this.writer.keyLog(`${line}\n`, this.now()),
       ended: () => stream?.close(us, this.now()),

@@ -154,4 +154,93 @@ describe('RecordingFile', () => {
     // What made it keeps its place in the stream: a reader sees the gap where the dropped bytes were.
     expect(server.map((s) => [s.payload.length, s.payload[0], (s.seq - server[0].seq) >>> 0])).toEqual([[60_000, 1, 0], [1_000, 4, 90_000]]);
   });
+  it('writes a settled leg\'s packets at the next flush, without the hold, while a leg in its handshake still waits', async () => {
+    const r = rig('settled.pcapng');
+    const young = r.leg('c1');
+    const done = r.leg('c2');
+    r.at(T + 100);
+    r.file.flush(false); // both legs' SYN exchanges are older than the hold: written
+    done.settled = true;
+    young.data('server', bytes(500, 1), T + 100);
+    done.data('server', bytes(700, 2), T + 100);
+    r.file.flush(false); // nothing is 50 ms old: only the settled leg's packet is in the file
+    await settle(r.file);
+    expect(payloads(r.read().segments)).toEqual([700]);
+    r.at(T + 200);
+    r.file.flush(false);
+    await settle(r.file);
+    expect(payloads(r.read().segments)).toEqual([700, 500]);
+  });
+
+  it('keeps a flow in order when its leg settles while some of its packets still wait', async () => {
+    const r = rig('order.pcapng');
+    const leg = r.leg('c1');
+    r.at(T + 10);
+    leg.data('server', bytes(100, 1), T + 10); // held
+    leg.settled = true;
+    leg.data('server', bytes(200, 2), T + 12); // settled, but its flow still has a packet waiting: held behind it
+    r.file.flush(false);
+    await settle(r.file);
+    expect(payloads(r.read().segments)).toEqual([]);
+    r.at(T + 100);
+    r.file.flush(false); // both written, in order; the flow goes straight to the file from now on
+    leg.data('server', bytes(300, 3), T + 100);
+    r.file.flush(false);
+    await settle(r.file);
+    const server = r.read().segments.filter((x) => x.src.port === ENDS.server.port && x.payload.length > 0);
+    expect(server.map((x) => [x.payload[0], x.payload.length, (x.seq - server[0].seq) >>> 0])).toEqual([[1, 100, 0], [2, 200, 100], [3, 300, 300]]);
+  });
+
+  it('keeps a leg\'s two directions in one order: the other side\'s packets wait behind it too', async () => {
+    const r = rig('both-ways.pcapng');
+    const leg = r.leg('c1');
+    r.at(T + 10);
+    leg.data('server', bytes(100, 1), T + 10); // held: the leg is in its handshake
+    leg.settled = true;
+    leg.data('client', bytes(50, 2), T + 11); // the client's answer, acknowledging those bytes: it may not go first
+    leg.data('server', bytes(70, 3), T + 12);
+    r.file.flush(false);
+    await settle(r.file);
+    expect(payloads(r.read().segments)).toEqual([]);
+    r.at(T + 100);
+    r.file.flush(false);
+    await settle(r.file);
+    expect(payloads(r.read().segments)).toEqual([100, 50, 70]);
+  });
+
+  it.each([
+    ['straight into the file', false],
+    ['first behind its packets still waiting in the slabs (a queue of its own), then straight into the file', true],
+  ])('joins a settled flow\'s chunks and keeps every byte in order: %s', async (_how, waiting) => {
+    const r = rig(`settled-bulk-${String(waiting)}.pcapng`);
+    const leg = r.leg('c1');
+    r.at(T + 100);
+    if (!waiting) r.file.flush(false); // else its SYN exchange is still in the slab when it settles
+    leg.settled = true;
+    // 5 MiB in 30,000-byte chunks: pairs close together are joined; the rest are packets of their own, some of them
+    // straddling the end of one of the appender's 2 MiB buffers.
+    const sent: Buffer[] = [];
+    let t = T + 100;
+    for (let i = 0; sent.length * 30_000 < 5 * 1024 * 1024; i++) {
+      t += i % 2 === 0 ? 5 : 0.1;
+      const b = Buffer.alloc(30_000, i & 0xff);
+      b.writeUInt32BE(i, 0);
+      sent.push(b);
+      leg.data('server', b, t);
+    }
+    r.at(t + 100);
+    r.file.flush(false);
+    await settle(r.file);
+    const server = r.read().segments.filter((x) => x.src.port === ENDS.server.port && x.payload.length > 0);
+    expect(Buffer.concat(server.map((x) => x.payload)).equals(Buffer.concat(sent))).toBe(true);
+    // Pairs are joined, except where a pair would have passed the end of one of the buffers they are encoded into.
+    expect(server.length).toBeGreaterThanOrEqual(Math.ceil(sent.length / 2));
+    expect(server.length).toBeLessThanOrEqual(Math.ceil(sent.length / 2) + 3);
+    let seq = server[0].seq;
+    for (const x of server) {
+      expect(x.seq).toBe(seq);
+      seq = (seq + x.payload.length) >>> 0;
+    }
+    expect(r.file.dropped).toBe(0);
+  });
 });
