@@ -16,6 +16,7 @@ const { formatProfile } = require('./lib/cpuprofile');
 const { relayLatency, newHostLatency } = require('./lib/latency');
 const { NEW_HOST_DOMAIN } = require('./lib/pki');
 const { eachOption } = require('./lib/options');
+const { execFileSync } = require('node:child_process');
 
 const HELP = `Usage: node scripts/bench/proxy.js [options]
   --peers LIST        comma-separated, from direct,tlslab,http-mitm-proxy,mitmdump (the default) and the
@@ -38,11 +39,14 @@ const HELP = `Usage: node scripts/bench/proxy.js [options]
   --mitmdump-buffered run mitmdump with its default stream_large_bodies (unset: every body is buffered whole before
                       it is sent on; 128 MiB then takes minutes); by default it gets stream_large_bodies=1m
   --tlslab-node-arg A an extra node option for the tlslab process (repeatable), e.g. --require FILE to try a change
+  --proxy-cpus LIST   pin every proxy process (all its threads) to these CPUs with taskset, e.g. 1 or 0,1
+  --load-cpus LIST    pin the origin and this client to these CPUs, e.g. 0. Run once with --proxy-cpus 1 --load-cpus 0
+                      and once with --proxy-cpus 0,1 --load-cpus 0 to see what a second core gives the proxy
   --json FILE         also write every figure as JSON
 `;
 
 function parseArgs(argv) {
-  const o = { peers: ['direct', 'tlslab', 'http-mitm-proxy', 'mitmdump'], rounds: 2, seconds: 5, workers: 8, conns: 4, maxRequests: 20000, bulkMb: 256, bulkTimeoutS: 60, small: 1024, profile: null, json: null, phases: ['newconn', 'keepalive', 'bulk', 'latency', 'firsthost'], latencyProbes: 50, tlslabNodeArgs: [], mitmStream: true };
+  const o = { peers: ['direct', 'tlslab', 'http-mitm-proxy', 'mitmdump'], rounds: 2, seconds: 5, workers: 8, conns: 4, maxRequests: 20000, bulkMb: 256, bulkTimeoutS: 60, small: 1024, profile: null, json: null, phases: ['newconn', 'keepalive', 'bulk', 'latency', 'firsthost'], latencyProbes: 50, tlslabNodeArgs: [], mitmStream: true, proxyCpus: null, loadCpus: null };
   eachOption(argv, HELP, (a, { value: v, positive: num }) => {
     if (a === '--peers') o.peers = v().split(',').map((p) => p.trim()).filter(Boolean);
     else if (a === '--phases') {
@@ -63,6 +67,8 @@ function parseArgs(argv) {
     else if (a === '--mitmdump-buffered') o.mitmStream = false;
     else if (a === '--tlslab-node-arg') o.tlslabNodeArgs.push(v());
     else if (a === '--json') o.json = path.resolve(v());
+    else if (a === '--proxy-cpus') o.proxyCpus = cpuList(v());
+    else if (a === '--load-cpus') o.loadCpus = cpuList(v());
     else return false;
     return true;
   });
@@ -70,6 +76,19 @@ function parseArgs(argv) {
 }
 
 const progress = (msg) => process.stderr.write(`[proxy bench] ${msg}\n`);
+
+/** A taskset CPU list (digits, commas, ranges), checked against this machine's CPUs. */
+function cpuList(text) {
+  if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(text)) throw new Error(`--proxy-cpus/--load-cpus: "${text}" is not a CPU list like 0 or 0,1 or 0-3`);
+  const max = Math.max(...text.split(/[,-]/).map(Number));
+  if (max >= os.cpus().length) throw new Error(`CPU ${max} does not exist here (${os.cpus().length} CPUs)`);
+  return text;
+}
+
+/** Pins process `pid` and all its threads to `cpus` (taskset -a); throws when taskset is missing or refuses. */
+function pin(pid, cpus) {
+  execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+}
 
 async function main() {
   let o;
@@ -121,6 +140,9 @@ async function main() {
       }
     }
 
+    if (o.proxyCpus) for (const p of peers) if (p.pid) pin(p.pid, o.proxyCpus);
+    if (o.loadCpus) for (const pid of [origin.pid, process.pid]) pin(pid, o.loadCpus);
+
     const results = { newConn: {}, keepAlive: {}, bulk: {}, latency: {}, firstHost: {} };
     for (const p of peers) for (const k of Object.keys(results)) results[k][p.name] = [];
     const bulkBytes = Math.round(o.bulkMb * 1048576);
@@ -170,6 +192,7 @@ async function main() {
     for (const s of skipped) out.push(s);
     out.push(`origin: Node https, HTTP/1.1, TLS 1.3 only, RSA-2048 leaf, its own process; client: Node tls in this process, no session resumption`);
     out.push(`command: node scripts/bench/proxy.js ${process.argv.slice(2).join(' ')}`.trimEnd());
+    if (o.proxyCpus || o.loadCpus) out.push(`pinned (taskset -a): proxies on CPU(s) ${o.proxyCpus ?? 'any'}; origin and client on CPU(s) ${o.loadCpus ?? 'any'}`);
     out.push('');
     if (o.phases.includes('newconn')) {
       out.push(`New-connection HTTPS: CONNECT (not direct) + TLS handshake + GET /small (${o.small} B) + close; ${o.workers} workers, ${o.seconds} s per round`);
