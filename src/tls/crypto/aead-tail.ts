@@ -1,6 +1,6 @@
 // The last bytes of an AEAD record's plaintext without decrypting (or authenticating) the rest: the three TLS 1.3
 // AEADs encrypt with a counter-mode keystream, so the tail needs only its own keystream blocks. Pure; no I/O.
-import { createCipheriv, type Cipher, type KeyObject } from 'node:crypto';
+import { createCipheriv, type Cipher } from 'node:crypto';
 import type { BulkCipherName } from './cipher-suites';
 
 /** Most records whose last-byte keystream blocks one AES call computes ahead (one 16-byte block each). */
@@ -30,7 +30,7 @@ export class TailKeystream {
 
   constructor(
     private readonly cipher: BulkCipherName,
-    private readonly key: KeyObject,
+    private readonly key: Buffer,
     private readonly iv: Buffer,
   ) {}
 
@@ -129,7 +129,7 @@ export class TailKeystream {
 
   private aesEcb(): Cipher {
     if (this.ecb === null) {
-      const name = this.key.symmetricKeySize === 32 ? 'aes-256-ecb' : 'aes-128-ecb';
+      const name = this.key.length === 32 ? 'aes-256-ecb' : 'aes-128-ecb';
       this.ecb = createCipheriv(name, this.key, null).setAutoPadding(false);
     }
     return this.ecb;

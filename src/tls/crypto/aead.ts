@@ -1,6 +1,6 @@
 // One AEAD open (AES-GCM, AES-CCM, ChaCha20-Poly1305) over node:crypto, returning null on a bad tag
 // instead of throwing. Pure computation; no I/O.
-import { createDecipheriv, type CipherCCMTypes, type CipherGCMTypes, type CipherChaCha20Poly1305Types, type KeyObject } from 'node:crypto';
+import { createDecipheriv, type CipherCCMTypes, type CipherGCMTypes, type CipherChaCha20Poly1305Types } from 'node:crypto';
 import type { BulkCipherName } from './cipher-suites';
 
 type AeadName = CipherGCMTypes | CipherCCMTypes | CipherChaCha20Poly1305Types;
@@ -8,7 +8,7 @@ type AeadName = CipherGCMTypes | CipherCCMTypes | CipherChaCha20Poly1305Types;
 /** AEAD-decrypts `ciphertext` with `tag`; null when the tag does not verify (or the inputs are unusable). */
 export function aeadOpen(
   cipher: BulkCipherName,
-  key: KeyObject,
+  key: Buffer,
   nonce: Buffer,
   aad: Uint8Array,
   ciphertext: Uint8Array,

@@ -1,6 +1,5 @@
 // The keys of one TLS connection: key-log secrets matched by client random, the negotiated version and
 // suite, and record decryptors per direction and epoch (or why none yet). Pure; no I/O.
-import { createSecretKey, type KeyObject } from 'node:crypto';
 import { cipherSuite, type CipherSuiteParams } from './cipher-suites';
 import type { KeyLogEntry } from './keylog';
 import { HASH_LENGTH } from './hkdf';
@@ -56,7 +55,7 @@ export class ConnectionKeys {
   private clientRandom: string | null = null;
   private params: HandshakeParams | null = null;
   /** Derived keys, so asking for the same decryptor twice derives nothing. */
-  private readonly cache13 = new Map<string, { key: KeyObject; iv: Buffer }>();
+  private readonly cache13 = new Map<string, { key: Buffer; iv: Buffer }>();
   private cache12: { client: DirectionKeys; server: DirectionKeys } | null = null;
   private readonly suiteName: (code: number) => string | undefined;
   private readonly maxPending: number;
@@ -137,8 +136,7 @@ export class ConnectionKeys {
     }
     let keys = this.cache13.get(label);
     if (keys === undefined) {
-      const raw = trafficKeys(suite, secret);
-      keys = { key: createSecretKey(raw.key), iv: raw.iv };
+      keys = trafficKeys(suite, secret);
       this.cache13.set(label, keys);
     }
     return new Tls13RecordDecryptor(suite, secret, keys);

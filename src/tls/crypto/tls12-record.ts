@@ -1,7 +1,7 @@
 // TLS 1.0–1.2 record protection: AEAD (RFC 5246 §6.2.3.3 with RFC 5288 / RFC 6655 explicit nonces and the
 // RFC 7905 ChaCha20 nonce) and CBC with HMAC, MAC-then-encrypt (RFC 5246 §6.2.3.2, RFC 2246 implicit IV)
 // or encrypt-then-MAC (RFC 7366). Pure; no I/O.
-import { createDecipheriv, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
 import { aeadOpen } from './aead';
 import type { CipherSuiteParams } from './cipher-suites';
 import { decryptOrFail, fail, type DecryptResult, type RecordDecryptor } from './record-types';
@@ -33,7 +33,7 @@ abstract class Tls12Base implements RecordDecryptor {
 
 /** TLS 1.2 AEAD records: GCM/CCM with an 8-byte explicit nonce, or ChaCha20-Poly1305 with an XORed nonce. */
 export class Tls12AeadDecryptor extends Tls12Base {
-  private readonly key: KeyObject;
+  private readonly key: Buffer;
   private readonly nonce = Buffer.alloc(12);
   /** RFC 5246 §6.2.3.3: additional_data = seq_num + TLSCompressed.type + TLSCompressed.version + TLSCompressed.length. */
   private readonly aad = Buffer.alloc(13);
@@ -44,7 +44,7 @@ export class Tls12AeadDecryptor extends Tls12Base {
     private readonly iv: Buffer,
   ) {
     super();
-    this.key = createSecretKey(key);
+    this.key = key;
   }
 
   decrypt(header: Uint8Array, body: Uint8Array): DecryptResult {
@@ -85,7 +85,7 @@ export class Tls12AeadDecryptor extends Tls12Base {
 
 /** CBC records with HMAC: MAC-then-encrypt by default, encrypt-then-MAC (RFC 7366) when negotiated. */
 export class Tls12CbcDecryptor extends Tls12Base {
-  private readonly key: KeyObject;
+  private readonly key: Buffer;
   /** TLS 1.0 only: the IV of the next record, i.e. the last ciphertext block of the previous one (RFC 2246 §6.2.3.2). */
   private implicitIv: Buffer | null;
   /** seq_num(8) + type(1) + version(2) + length(2), the MAC's pseudo-header (RFC 5246 §6.2.3.1). */
@@ -100,7 +100,7 @@ export class Tls12CbcDecryptor extends Tls12Base {
     private readonly encryptThenMac: boolean,
   ) {
     super();
-    this.key = createSecretKey(key);
+    this.key = key;
     this.implicitIv = version <= 0x0301 ? Buffer.from(iv) : null;
   }
 

@@ -1,6 +1,5 @@
 // TLS 1.3 record protection (RFC 8446 §5.2–5.4, §7.2–7.3): traffic keys from a traffic secret, per-record
 // nonce, AEAD open with the record header as AAD, inner content type and padding. Pure; no I/O.
-import { createSecretKey, type KeyObject } from 'node:crypto';
 import { aeadOpen } from './aead';
 import { TailKeystream, writeRecordNonce } from './aead-tail';
 import { cipherSuite, type CipherSuiteParams } from './cipher-suites';
@@ -42,7 +41,7 @@ export function nextTrafficSecret(suite: CipherSuiteParams, secret: Uint8Array):
 /** Decrypts one direction's TLS 1.3 records under one traffic secret (and its KeyUpdate successors). */
 export class Tls13RecordDecryptor implements RecordDecryptor {
   private secret: Buffer;
-  private key!: KeyObject;
+  private key!: Buffer;
   private iv!: Buffer;
   private readonly nonce = Buffer.alloc(12);
   private seqNumber = 0;
@@ -53,7 +52,7 @@ export class Tls13RecordDecryptor implements RecordDecryptor {
   constructor(
     private readonly suite: CipherSuiteParams,
     secret: Buffer,
-    keys?: { key: KeyObject; iv: Buffer },
+    keys?: { key: Buffer; iv: Buffer },
   ) {
     this.secret = secret;
     this.install(keys ?? derive(suite, secret));
@@ -135,14 +134,13 @@ export class Tls13RecordDecryptor implements RecordDecryptor {
     return this.nonce;
   }
 
-  private install(keys: { key: KeyObject; iv: Buffer }): void {
+  private install(keys: { key: Buffer; iv: Buffer }): void {
     this.key = keys.key;
     this.iv = keys.iv;
     this.tailStream = null;
   }
 }
 
-function derive(suite: CipherSuiteParams, secret: Uint8Array): { key: KeyObject; iv: Buffer } {
-  const { key, iv } = trafficKeys(suite, secret);
-  return { key: createSecretKey(key), iv };
+function derive(suite: CipherSuiteParams, secret: Uint8Array): { key: Buffer; iv: Buffer } {
+  return trafficKeys(suite, secret);
 }
