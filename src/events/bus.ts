@@ -5,7 +5,8 @@ import type { EventDraft, TlslabEvent } from './schema.js';
 import type { ConnectionSummary } from './stream.js';
 import { EventHistory } from './history.js';
 import { estimateEventBytes } from './size.js';
-import { isFailure, reduceSummary } from './summary.js';
+import { SharedEventParts } from './shared-parts.js';
+import { isFailure, reduceSummary, SummaryCompactor } from './summary.js';
 
 export interface EventBusOptions {
   /** Maximum events kept in history (default 50,000). */
@@ -73,6 +74,8 @@ export class EventBus {
   private forgotten = 0;
   private forgottenOpen = 0;
   private readonly clock: () => number;
+  private readonly compactor = new SummaryCompactor();
+  private readonly parts = new SharedEventParts();
 
   constructor(opts: EventBusOptions = {}) {
     this.history = new EventHistory({
@@ -141,6 +144,8 @@ export class EventBus {
     event.v = EVENT_SCHEMA_VERSION;
     event.seq = seq;
     event.t = t;
+    // What this event repeats of earlier ones (names, a browser's offer, certificates, chains) is kept once.
+    this.parts.share(event);
     this.history.push(event, estimateEventBytes(event));
     this.summarize(event);
     if (this.delivering) {
@@ -180,7 +185,9 @@ export class EventBus {
       if (event.type !== 'conn:open') return; // forgotten: its summary does not come back
       this.forgottenIds.delete(id);
     }
-    const next = reduceSummary(prev, event);
+    let next = reduceSummary(prev, event);
+    // Closed connections are most of the thousands kept: their repeated parts are kept once (same values, less memory).
+    if (next.closedAt !== null) next = this.compactor.compact(next);
     this.summaryMap.set(id, next);
     if (next.closedAt !== null) {
       if (prev === undefined || prev.closedAt === null) {

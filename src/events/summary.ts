@@ -1,7 +1,7 @@
 // The per-connection summary as a pure reducer over events: the server keeps one per connection and the
 // dashboard rebuilds the same summaries in the browser from the stream. No I/O, no Node imports.
 import { assertNever } from './schema.js';
-import type { ConnCloseEvent, FailureCause, Leg, Side, TlslabEvent } from './schema.js';
+import type { ConnCloseEvent, FailureCause, Leg, Named, Side, TlslabEvent } from './schema.js';
 import type { ConnectionSummary, LegSummary } from './stream.js';
 import { withRowFacts } from './row-facts.js';
 
@@ -238,6 +238,80 @@ function reduceEvent(prev: ConnectionSummary | undefined, e: TlslabEvent): Conne
       return close(s, e);
     default:
       return assertNever(e);
+  }
+}
+
+/** Distinct values each table of a `SummaryCompactor` keeps (the oldest is let go first): its memory bound. */
+export const SHARED_PARTS_MAX = 4096;
+
+/** The first value seen under each key, handed out again for equal ones; at most `max` keys (oldest let go first). */
+class SharedParts<T> {
+  private readonly byKey = new Map<string, T>();
+
+  constructor(private readonly max: number) {}
+
+  /** The value kept under `key`, or `value` (now kept under it). */
+  get(key: string, value: T): T {
+    const kept = this.byKey.get(key);
+    if (kept !== undefined) return kept;
+    if (this.byKey.size >= this.max) this.byKey.delete(this.byKey.keys().next().value as string);
+    this.byKey.set(key, value);
+    return value;
+  }
+}
+
+/** Separates the parts of a table key (a character no name, host or code contains). */
+const SEP = '\u0000';
+
+/**
+ * Keeps closed connections' summaries small. A server keeps thousands of them, and they repeat each other: the same
+ * target, versions, suites, verdict, alerts and first request. `compact` returns an equal summary — the same keys in the
+ * same order, the same values — whose repeated parts are one object shared by every summary that has them (~0.5 KB
+ * a summary instead of ~1.8 KB). Safe because summaries are never changed in place: the reducer copies what it changes.
+ */
+export class SummaryCompactor {
+  private readonly named = new SharedParts<Named>(SHARED_PARTS_MAX);
+  private readonly verdicts = new SharedParts<NonNullable<LegSummary['verdict']>>(SHARED_PARTS_MAX);
+  private readonly alerts = new SharedParts<LegSummary['alerts']>(SHARED_PARTS_MAX);
+  private readonly peerEnds = new SharedParts<NonNullable<LegSummary['peerEnd']>>(SHARED_PARTS_MAX);
+  private readonly targets = new SharedParts<ConnectionSummary['target']>(SHARED_PARTS_MAX);
+  private readonly requests = new SharedParts<NonNullable<ConnectionSummary['firstRequest']>>(SHARED_PARTS_MAX);
+  private readonly students = new SharedParts<NonNullable<ConnectionSummary['student']>>(SHARED_PARTS_MAX);
+  private readonly strings = new SharedParts<string>(SHARED_PARTS_MAX);
+
+  compact(s: ConnectionSummary): ConnectionSummary {
+    const out: ConnectionSummary = {
+      ...s,
+      client: { ...s.client, address: this.text(s.client.address) },
+      target: this.targets.get(`${s.target.host}${SEP}${s.target.port}`, s.target),
+      sni: s.sni === null ? null : this.text(s.sni),
+      explanation: s.explanation === null ? null : this.text(s.explanation),
+      legs: { client: this.leg(s.legs.client), upstream: this.leg(s.legs.upstream) },
+    };
+    if (s.student !== undefined) out.student = this.students.get(`${s.student.id}${SEP}${s.student.name}`, s.student);
+    if (s.firstRequest !== undefined) out.firstRequest = this.requests.get(`${s.firstRequest.method}${SEP}${s.firstRequest.url}`, s.firstRequest);
+    return out;
+  }
+
+  private leg(l: LegSummary): LegSummary {
+    const out: LegSummary = { ...l, version: this.namedPart(l.version), cipherSuite: this.namedPart(l.cipherSuite), alerts: this.alertList(l.alerts) };
+    if (l.verdict !== null) out.verdict = this.verdicts.get(`${l.verdict.ok}${SEP}${l.verdict.codes.join(SEP)}`, l.verdict);
+    if (l.peerEnd !== undefined && l.peerEnd !== null) out.peerEnd = this.peerEnds.get(`${l.peerEnd.how}${SEP}${l.peerEnd.closeNotify}`, l.peerEnd);
+    return out;
+  }
+
+  private text(t: string): string {
+    return this.strings.get(t, t);
+  }
+
+  private namedPart(n: Named | null): Named | null {
+    return n === null ? null : this.named.get(`${n.code}${SEP}${n.name}`, n);
+  }
+
+  private alertList(alerts: LegSummary['alerts']): LegSummary['alerts'] {
+    let key = '';
+    for (const a of alerts) key += `${a.from}${SEP}${a.name}${SEP}${a.encrypted}${SEP}`;
+    return this.alerts.get(key, alerts);
   }
 }
 

@@ -1,11 +1,12 @@
 // The summary reducer on realistic event sequences: what the connection list and /api/connections show.
-import { reduceSummaries, reduceSummary, isFailure } from '../../../src/events/summary';
+import { reduceSummaries, reduceSummary, isFailure, SummaryCompactor, SHARED_PARTS_MAX } from '../../../src/events/summary';
 import type { EventDraft, TlslabEvent } from '../../../src/events/schema';
 import type { ConnectionSummary } from '../../../src/events/stream';
 import {
   accepted, alert, clientHello, closeEvent, established, okConnection, open, presented, record, rejected, request, response,
   serverHello, verdict,
 } from '../../helpers/events-drafts';
+import { EventBus } from '../../../src/events/bus';
 
 function stampAll(drafts: EventDraft[], from = 1): TlslabEvent[] {
   return drafts.map((d, i) => ({ ...d, v: 1, seq: from + i, t: 1_764_000_000_000 + (from + i) * 1.5 }));
@@ -231,5 +232,56 @@ describe('reduceSummary', () => {
     const map = reduceSummaries(stampAll(mixed));
     expect(map.get('a')).toMatchObject({ status: 'ok', client: { port: 1 } });
     expect(map.get('b')).toMatchObject({ status: 'failed', client: { port: 2 } });
+  });
+});
+
+describe('SummaryCompactor', () => {
+  /** A closed summary made from fresh objects, as the reducer makes them from each connection's own events. */
+  const closed = (conn: string, host = 'valid.lab.tlslab', port = 50000): ConnectionSummary => JSON.parse(JSON.stringify(fold([
+    ...okConnection(conn, host, port), alert(conn, 'client', 'server', 0, 'close_notify', true),
+  ]))) as ConnectionSummary;
+
+  it('returns an equal summary, key order included, and leaves the one given alone', () => {
+    const s = closed('c1');
+    const copy = JSON.stringify(s);
+    const compact = new SummaryCompactor().compact(s);
+    expect(JSON.stringify(compact)).toBe(copy);
+    expect(compact).toEqual(s);
+    expect(JSON.stringify(s)).toBe(copy);
+  });
+
+  it("two connections' repeated parts become one object each; what differs stays their own", () => {
+    const compactor = new SummaryCompactor();
+    const a = compactor.compact(closed('a', 'valid.lab.tlslab', 50001));
+    const b = compactor.compact(closed('b', 'valid.lab.tlslab', 50002));
+    expect(b.target).toBe(a.target);
+    expect(b.legs.upstream.version).toBe(a.legs.upstream.version);
+    expect(b.legs.upstream.cipherSuite).toBe(a.legs.upstream.cipherSuite);
+    expect(b.legs.upstream.verdict).toBe(a.legs.upstream.verdict);
+    expect(b.legs.client.alerts).toBe(a.legs.client.alerts);
+    expect(b.firstRequest).toBe(a.firstRequest);
+    expect(b.client).toEqual({ address: a.client.address, port: 50002 });
+    expect(a.client.port).toBe(50001);
+    const other = compactor.compact(closed('c', 'expired.lab.tlslab'));
+    expect(other.target).not.toBe(a.target);
+    expect(other.target.host).toBe('expired.lab.tlslab');
+  });
+
+  it('keeps a bounded number of parts: past the bound the oldest is let go, and summaries stay equal', () => {
+    const compactor = new SummaryCompactor();
+    const first = compactor.compact(closed('a', 'h0.test'));
+    for (let i = 1; i <= SHARED_PARTS_MAX; i++) compactor.compact(closed(`c${i}`, `h${i}.test`));
+    const again = compactor.compact(closed('z', 'h0.test'));
+    expect(again.target).toEqual(first.target);
+    expect(again.target).not.toBe(first.target);
+  });
+
+  it('the bus keeps closed summaries compacted and equal to what the reducer makes', () => {
+    const drafts = [...okConnection('k1', 'valid.lab.tlslab', 50010), ...okConnection('k2', 'valid.lab.tlslab', 50011)];
+    const bus = new EventBus();
+    for (const d of drafts) bus.emit(JSON.parse(JSON.stringify(d)) as EventDraft);
+    const folded = reduceSummaries(bus.history.toArray());
+    for (const id of ['k1', 'k2']) expect(JSON.stringify(bus.summary(id))).toBe(JSON.stringify(folded.get(id)));
+    expect(bus.summary('k2')?.target).toBe(bus.summary('k1')?.target);
   });
 });
