@@ -135,16 +135,54 @@ function legBytes(leg: KeptLeg): number {
   return n;
 }
 
-/** A closed leg's bytes in one buffer (the chunks become views of it), its key log and its ends: nothing else. */
+/**
+ * A closed leg, kept small: its bytes as one string of one character per byte (latin1) in V8's heap, its chunks as a
+ * flat list of numbers (side, time, length), its key log. The arrays `KeptLeg` names are built again when
+ * asked (a view opening the connection, an export). A Buffer per leg would put thousands of small long-lived blocks
+ * outside V8's heap, between the short-lived buffers of the connections that follow, where the memory they are cut
+ * from is not given back; in V8's heap they are moved together when it compacts. Objects per chunk cost more than the
+ * bytes of a small connection.
+ */
+class SettledLeg implements KeptLeg {
+  readonly rawBytes: number;
+  readonly ends: LegEnds | null;
+  private readonly text: string;
+  /** Per chunk: 0 (client) or 1 (server), its time, its length. */
+  private readonly chunks: number[];
+  readonly keyLog: readonly string[];
+
+  constructor(leg: KeptLeg) {
+    const total = legBytes(leg);
+    const all = Buffer.allocUnsafe(total);
+    const chunks: number[] = [];
+    let at = 0;
+    for (const c of leg.raw) {
+      all.set(c.bytes, at);
+      at += c.bytes.length;
+      chunks.push(c.from === 'client' ? 0 : 1, c.t, c.bytes.length);
+    }
+    this.text = all.toString('latin1', 0, total);
+    this.chunks = chunks;
+    this.rawBytes = total;
+    this.keyLog = [...leg.keyLog];
+    this.ends = leg.ends ?? null;
+  }
+
+  /** The chunks as they came, each a view of one buffer made now. */
+  get raw(): RawChunk[] {
+    const all = Buffer.from(this.text, 'latin1');
+    const out: RawChunk[] = [];
+    let at = 0;
+    for (let i = 0; i < this.chunks.length; i += 3) {
+      const n = this.chunks[i + 2];
+      out.push({ from: this.chunks[i] === 0 ? 'client' : 'server', t: this.chunks[i + 1], bytes: all.subarray(at, at + n) });
+      at += n;
+    }
+    return out;
+  }
+}
+
+/** A closed leg's bytes, key log and ends: nothing else. */
 function settled(leg: KeptLeg): KeptLeg {
-  const total = legBytes(leg);
-  const all = Buffer.allocUnsafe(total);
-  let at = 0;
-  const raw: RawChunk[] = leg.raw.map((c) => {
-    all.set(c.bytes, at);
-    const bytes = all.subarray(at, at + c.bytes.length);
-    at += c.bytes.length;
-    return { from: c.from, t: c.t, bytes };
-  });
-  return { raw, keyLog: [...leg.keyLog], rawBytes: total, ends: leg.ends ?? null };
+  return new SettledLeg(leg);
 }

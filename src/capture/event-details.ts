@@ -109,7 +109,8 @@ function occurrence(seen: Map<string, number>, key: string): string {
   return `${key}#${n}`;
 }
 
+/** What changes while a leg is still running: its bytes and its key log (a closed leg's chunks are built on each read). */
 function legStamp(leg: KeptLeg): string {
   const bytes = leg.rawBytes ?? leg.raw.reduce((s, c) => s + c.bytes.length, 0);
-  return `${leg.raw.length}:${bytes}:${leg.keyLog.length}`;
+  return `${bytes}:${leg.keyLog.length}`;
 }

@@ -44,7 +44,10 @@ describe('CaptureStore', () => {
     store.markClosed('e');
     const kept = store.get('e');
     expect(kept?.client).not.toBe(live);
-    expect(kept?.client).toEqual({ raw: live.raw, keyLog: live.keyLog, rawBytes: 9, ends });
+    expect(kept?.client.raw).toEqual(live.raw);
+    expect(kept?.client.keyLog).toEqual(live.keyLog);
+    expect(kept?.client.rawBytes).toBe(9);
+    expect(kept?.client.ends).toEqual(ends);
     expect(kept?.client).not.toHaveProperty('decoder');
     expect(kept?.upstream.keyLog).toEqual(['SERVER_HANDSHAKE_TRAFFIC_SECRET cc dd']);
     // The chunks are views of one buffer now, in order, with their timestamps.
@@ -53,5 +56,26 @@ describe('CaptureStore', () => {
     expect(Buffer.concat([a.bytes, b.bytes]).toString('hex')).toBe('160301000516030300');
     expect(store.bytes).toBe(12);
   });
+  it('a closed leg gives back every byte, side and time of every chunk, whatever the bytes (all 256 values, large legs)', () => {
+    const store = new CaptureStore();
+    const every = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const big = Buffer.alloc(300_000);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 131 + 7) & 0xff;
+    const chunks = [
+      { from: 'client' as const, t: 1_700_000_000_000.5, bytes: every },
+      { from: 'server' as const, t: 1_700_000_000_001.25, bytes: big },
+      { from: 'server' as const, t: 1_700_000_000_002, bytes: Buffer.alloc(0) },
+      { from: 'client' as const, t: 1_700_000_000_003, bytes: Buffer.from('170303', 'hex') },
+    ];
+    const total = every.length + big.length + 3;
+    store.add('f', { client: { raw: chunks, keyLog: [], rawBytes: total }, upstream: leg(0) });
+    store.markClosed('f');
+    const kept = store.get('f');
+    expect(kept?.client.raw.map((c) => ({ from: c.from, t: c.t, hex: c.bytes.toString('hex') }))).toEqual(chunks.map((c) => ({ from: c.from, t: c.t, hex: c.bytes.toString('hex') })));
+    // Asked twice, the same chunks again.
+    expect(kept?.client.raw.map((c) => c.bytes.length)).toEqual([256, 300_000, 0, 3]);
+    expect(kept?.upstream.raw).toEqual([]);
+    expect(kept?.client.keyLog).toEqual([]);
+    expect(store.bytes).toBe(total);
+  });
 });
-
