@@ -2,14 +2,16 @@
 // Runs tlslab (startTlslab from the build) as a process of its own for the benchmarks, and prints
 // {"port":N,"ca":FILE,"pid":P} on stdout once the proxy listens. SIGTERM/SIGINT close it and exit 0, so
 // `node --cpu-prof scripts/bench/run-tlslab.js …` writes its profile. Needs `npx tsc -p tsconfig.json` first.
-// Usage: node scripts/bench/run-tlslab.js [--port 0] [--certs DIR] [--upstream-ca FILE]... [--ui-port N] [--lab] [--record FILE] [--parent-pipe]
+// With --report-memory FILE, each SIGUSR2 runs a full GC (when node has --expose-gc) and a second later appends one
+// JSON line of memory figures to FILE (memory.js reads them); tlslab itself starts exactly as without it.
+// Usage: node scripts/bench/run-tlslab.js [--port 0] [--certs DIR] [--upstream-ca FILE]... [--ui-port N] [--lab] [--record FILE] [--parent-pipe] [--report-memory FILE]
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
 function parseArgs(argv) {
-  const o = { port: 0, certsDir: null, upstreamCa: [], uiPort: false, lab: false, parentPipe: false, record: undefined };
+  const o = { port: 0, certsDir: null, upstreamCa: [], uiPort: false, lab: false, parentPipe: false, record: undefined, reportMemory: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -24,6 +26,7 @@ function parseArgs(argv) {
     else if (a === '--lab') o.lab = true;
     else if (a === '--parent-pipe') o.parentPipe = true;
     else if (a === '--record') o.record = next();
+    else if (a === '--report-memory') o.reportMemory = next();
     else throw new Error(`unknown option ${a}`);
   }
   return o;
@@ -64,6 +67,8 @@ async function main() {
   const tempCerts = o.certsDir ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'tlslab-bench-certs-'));
   const certsDir = o.certsDir ?? tempCerts;
   const running = await app.startTlslab({ port: o.port, host: '127.0.0.1', uiPort: o.uiPort, uiHost: '127.0.0.1', lab: o.lab, certsDir, upstreamCa: o.upstreamCa, record: o.record });
+  // Before the line that says we listen: a SIGUSR2 with no handler would end the process.
+  if (o.reportMemory) process.on('SIGUSR2', () => reportMemory(running, o.reportMemory));
   process.stdout.write(`${JSON.stringify({ port: running.proxyPort, ca: path.join(certsDir, 'tlslab-ca.pem'), pid: process.pid })}\n`);
   const parentPipe = o.parentPipe;
   let stopping = false;
@@ -81,6 +86,28 @@ async function main() {
   process.on('SIGINT', stop);
   // Started by proxy.js with --parent-pipe: exit when the parent goes away (its end of our stdin closes).
   if (parentPipe) process.stdin.on('end', stop).resume();
+}
+
+/**
+ * A full GC (if node exposes it), then a second later (V8 gives freed pages back to the system on a thread of its own)
+ * one JSON line appended to `file`: RSS (anonymous and file-backed), V8's heap and its spaces, tlslab's stores.
+ */
+function reportMemory(running, file) {
+  const gc = typeof global.gc === 'function';
+  if (gc) global.gc();
+  setTimeout(() => fs.appendFileSync(file, `${JSON.stringify({ gc, ...memoryFigures(running) })}\n`), 1000);
+}
+
+function memoryFigures(running) {
+  const status = fs.readFileSync('/proc/self/status', 'utf8');
+  const kib = (name) => Number((new RegExp(`${name}:\\s+(\\d+) kB`).exec(status) ?? [])[1]) * 1024;
+  const spaces = {};
+  for (const sp of require('node:v8').getHeapSpaceStatistics()) spaces[sp.space_name] = { committed: sp.space_size, used: sp.space_used_size };
+  const bus = running.bus;
+  return {
+    rss: kib('VmRSS'), rssAnon: kib('RssAnon'), rssFile: kib('RssFile'), ...process.memoryUsage(), spaces,
+    historyEvents: bus.history.size, historyEstimate: bus.history.bytes, summaries: bus.connectionCount,
+  };
 }
 
 main().catch((err) => {
