@@ -43,7 +43,8 @@ export interface ParsedMessage {
 export interface ParseOptions {
   /**
    * Build the field tree (default true). With false the message is read exactly the same way (same details, facts,
-   * problems and failure) but `fields` is empty and no field is named or formatted: the decoder's `live` detail.
+   * problems and failure) but `fields` (and `result.fields`) are empty and no field is named or formatted: the
+   * decoder's `live` detail.
    */
   fields?: boolean;
 }
@@ -68,6 +69,7 @@ function parseOnce(msg: Uint8Array, ctx: MessageContext, withFields: boolean): P
   const r = new FieldReader(msg, 4, msg.length, !withFields);
   try {
     const result = (PARSERS[type] ?? parseOpaqueBody)(r, ctx);
+    if (!withFields) result.fields = []; // a lean reader's placeholders, not fields: none is handed out
     return { msgType, length, fields: withFields ? [...header, ...result.fields] : header, result, failure: null };
   } catch (caught) {
     const e = caught instanceof DecodeFailure ? caught : new DecodeFailure('TLSLAB_ERR_DECODE_INTERNAL', String(caught), r.pos);

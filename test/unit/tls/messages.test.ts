@@ -70,6 +70,27 @@ describe('handshake message parsers', () => {
     expect(t13.result?.details).toEqual({ kind: 'certificate', certificates: [der], ranges: [[11, 16]] });
   });
 
+  it('without a field tree: the same details and failures, and no fields at all', () => {
+    const cases: [Uint8Array, MessageContext][] = [
+      [msg(2, `0303 ${random} 00 1301 00 0006 002b 0002 0304`), ctx({ version: null })],
+      [msg(11, '00 00000a 000005 3003020101 0000'), ctx({ version: 0x0304 })],
+      [msg(20, 'aa'.repeat(32)), ctx()],
+      [msg(2, `0303 ${random} 00 1301 00 0007 002b 0003 030400`), ctx({ version: null })], // a malformed extension: a problem
+      [msg(2, `0303 ${random} 00 1301 00 0006 002b 0003 0304`), ctx({ version: null })], // an extension past its block: a failure
+      [msg(11, '00 00000a 000009 3003020101 0000'), ctx({ version: 0x0304 })], // a certificate past its list: a failure
+    ];
+    for (const [m, c] of cases) {
+      const full = parseHandshakeMessage(m, c);
+      const lean = parseHandshakeMessage(m, c, { fields: false });
+      expect(lean.fields).toEqual([]);
+      expect(lean.result?.fields ?? []).toEqual([]);
+      expect({ ...lean, fields: full.fields, result: lean.result && { ...lean.result, fields: full.result?.fields } }).toEqual(full);
+      expect(full.fields.length).toBeGreaterThan(1);
+    }
+    const outcomes = cases.map(([m, c]) => parseHandshakeMessage(m, c, { fields: false })).map((p) => [p.failure !== null, p.result?.problems.length ?? 0]);
+    expect(outcomes).toEqual([[false, 0], [false, 0], [false, 0], [false, 1], [true, 0], [true, 0]]);
+  });
+
   it('CertificateRequest (1.2 and 1.3), CertificateVerify, Finished, CertificateStatus', () => {
     const cr12 = parseHandshakeMessage(msg(13, '01 01  0002 0401  0000'), ctx());
     // certificate_types [rsa_sign], signature algorithms [rsa_pkcs1_sha256], no authorities
