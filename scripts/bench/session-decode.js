@@ -24,7 +24,10 @@ function options(argv) {
     else if (a === '--runs') o.runs = Number(argv[++i]);
     else if (a === '--bus') o.bus = true;
     else if (a === '--detail') o.detail = argv[++i];
-    else throw new Error(`unknown option ${a}\nusage: node scripts/bench/session-decode.js [--connections N] [--runs N] [--bus] [--detail live|full]`);
+    else {
+      process.stderr.write(`unknown option ${a}\nusage: node scripts/bench/session-decode.js [--connections N] [--runs N] [--bus] [--detail live|full]\n`);
+      process.exit(2);
+    }
   }
   return o;
 }
