@@ -27,7 +27,9 @@ function directWorksHere(): boolean {
   try {
     const fd = fs.openSync(probe, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_DIRECT, 0o600);
     try {
-      const page = Buffer.from(new WebAssembly.Memory({ initial: 1, maximum: 1 }).buffer);
+      const wasm = (globalThis as { WebAssembly?: { Memory: new (size: { initial: number; maximum: number }) => { buffer: ArrayBuffer } } }).WebAssembly;
+      if (!wasm) return false;
+      const page = Buffer.from(new wasm.Memory({ initial: 1, maximum: 1 }).buffer);
       return fs.writeSync(fd, page, 0, 4096, 0) === 4096;
     } finally {
       fs.closeSync(fd);
