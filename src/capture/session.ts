@@ -1,6 +1,5 @@
 // One intercepted connection: two legs, each a tapped byte stream fed to its own decoder, and the events they make.
 // I/O boundary: taps hand bytes in; events go out through the bus. Nothing here formats for display.
-import { STREAM_BYTES, streamStarted } from './heap-mode';
 import type { EventBus } from '../events/bus';
 import type { DistributiveOmit, Endpoint, EventDraft, FailureCause, Leg, Side, TlslabEvent } from '../events/schema';
 import { TlsDecoder, type DecoderOptions, type TlsEvent } from '../tls';
@@ -65,8 +64,6 @@ export class LegCapture {
   readonly leg: Leg;
   readonly decoder: TlsDecoder;
   readonly bytes: Record<Side, number> = { client: 0, server: 0 };
-  /** Set once the leg streams (see heap-mode.ts): says when it stops. */
-  private streaming: (() => void) | null = null;
   /**
    * Application-data record events the decoder reported after the handshake, per sender (emitted or filtered).
    * Records it passed over in bulk mode are in `decoder.state.bulk`.
@@ -162,7 +159,6 @@ export class LegCapture {
   feed(from: Side, chunk: Buffer): void {
     if (this.finished) return;
     this.bytes[from] += chunk.length;
-    if (this.streaming === null && this.bytes.client + this.bytes.server > STREAM_BYTES) this.streaming = streamStarted();
     // Past the kept bytes and with no watcher (no recording), a chunk needs no timestamp: bulk data goes straight on.
     if (this.rawKept < this.opts.rawKeepBytes || this.watchers.length > 0) {
       const t = this.session.now();
@@ -194,7 +190,6 @@ export class LegCapture {
 
   /** The leg's transport closed: flush the decoder (records that never got a key say so). */
   end(): void {
-    this.streaming?.();
     if (this.finished) return;
     this.publish(this.decoder.end('client'));
     this.publish(this.decoder.end('server'));
