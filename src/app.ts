@@ -6,7 +6,6 @@ import tls from 'node:tls';
 import crypto from 'node:crypto';
 import type net from 'node:net';
 import os from 'node:os';
-import v8 from 'node:v8';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CertificateAuthority, LeafCache, type MirrorSpec } from './ca';
 import { createTrustStore } from './x509';
@@ -143,23 +142,7 @@ export function readTrustFiles(files: readonly string[]): string[] {
   return pems;
 }
 
-/**
- * How far V8 lets the old generation grow past what the last full collection left before it collects again, in percent
- * (`--heap-growing-percent`). V8's own factor on a machine with gigabytes of memory lets it grow up to 4x: in a burst of
- * new connections the objects of connections still open at each young-generation collection move to the old
- * generation and die there: after 20,000 connections the old generation had 313 MiB committed for 82 MiB live. 30 %
- * collects sooner, each time over a smaller heap; it bounds nothing: the heap may still grow to V8's default limit.
- */
-export const HEAP_GROWING_PERCENT = 30;
-
-/** Sets `HEAP_GROWING_PERCENT` once for the process, unless node was started with its own `--heap-growing-percent`. */
-export function tuneHeap(): void {
-  const own = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => /^--heap[-_]growing[-_]percent\b/.test(a));
-  if (!own) v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
-}
-
 export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlslab> {
-  tuneHeap();
   const log = opts.log ?? silentLogger();
   const classroom = classroomSettings(opts);
   const host = opts.host ?? (opts.classroom ? allInterfaces() : '127.0.0.1');
