@@ -37,7 +37,7 @@ interface PanelLesson {
   tlslab: { upstreamFailure: string[] };
   open: ({ lab: string } | { url: string })[];
   predict: string[];
-  look: { text: string; at: Where }[];
+  look: { text: string; at: Where; task?: string }[];
   tasks: PanelTask[];
   explanation: string;
 }
@@ -230,7 +230,7 @@ export class LessonPanel {
         return [h('a', { href: url, target: '_blank', rel: 'noopener', text: url }), ' '];
       })),
       l.predict.length ? h('details', { class: 'lesson-predict', open: done === 0 }, h('summary', { text: 'Predict before you look' }), h('ol', null, ...l.predict.map((p) => h('li', { text: p })))) : null,
-      l.look.length ? h('details', { class: 'lesson-look', open: true }, h('summary', { text: 'Where to look' }), h('ul', null, ...l.look.map((x) => this.lookView(x)))) : null,
+      l.look.length ? h('details', { class: 'lesson-look', open: true }, h('summary', { text: 'Where to look' }), h('ul', null, ...l.look.map((x) => this.lookView(l, x)))) : null,
       ...l.tasks.map((t, i) => this.taskView(l, t, i, grades)),
       h('p', { class: 'lesson-progress', text: `${done} of ${total} answered` }),
       done === total ? h('section', { class: 'lesson-explanation' }, h('h3', { text: 'Why' }), markdown(l.explanation)) : null,
@@ -239,13 +239,15 @@ export class LessonPanel {
   }
 
   /**
-   * One "where to look" place: a link that opens it in the connection view on the student's connection (the first
-   * task's that has one), or its words until there is one.
+   * One "where to look" place: a link that opens it in the connection view on the student's connection (the named
+   * task's, else the first task's that has one), or its words until there is one.
    */
-  private lookView(x: { text: string; at: Where }): HTMLElement {
+  private lookView(l: PanelLesson, x: { text: string; at: Where; task?: string }): HTMLElement {
     const where = `${x.at.leg} leg${x.at.step ? `, step ${x.at.step}` : ''}${x.at.message ? `, ${x.at.message}` : ''}${x.at.field ? `, ${x.at.field}` : ''}${x.at.view !== 'ladder' ? `, ${x.at.view}` : ''}`;
-    const conn = this.status.find((t) => t.conn !== null)?.conn ?? null;
-    if (conn === null) return h('li', null, `${x.text} — ${where} `, h('span', { class: 'look-wait', text: '(a link once your connection is here)' }));
+    const n = x.task === undefined ? -1 : l.tasks.findIndex((t) => t.id === x.task);
+    const conn = (n === -1 ? this.status.find((t) => t.conn !== null)?.conn : this.status.find((t) => t.task === x.task)?.conn) ?? null;
+    const wait = n === -1 ? '(a link once your connection is here)' : `(a link once your connection for task ${n + 1} is here)`;
+    if (conn === null) return h('li', null, `${x.text} — ${where} `, h('span', { class: 'look-wait', text: wait }));
     const at: LookTarget = { leg: x.at.leg, view: x.at.view, ...(x.at.step ? { step: x.at.step } : {}), ...(x.at.message ? { message: x.at.message } : {}), ...(x.at.field ? { field: x.at.field } : {}) };
     const link = h('a', { class: 'look-link', href: lookHref(conn, at), title: `Open ${where} of your connection ${conn}`, text: x.text });
     const missing = h('span', { class: 'look-missing', role: 'status' });

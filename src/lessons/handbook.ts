@@ -21,6 +21,12 @@ const INPUT_HINT = {
 const labUrl = (name: string): string => `https://${name}.lab.tlslab/`;
 const anchor = (i: number, l: Lesson): string => `${i + 1}-${l.title}`.toLowerCase().replace(/[^a-z0-9 _-]/g, '').trim().replace(/ /g, '-');
 
+/** Which task's connection a "where to look" place is on, when the lesson names one. */
+function taskText(l: Lesson, task: string | undefined): string {
+  const n = task === undefined ? -1 : l.tasks.findIndex((t) => t.id === task);
+  return n === -1 ? '' : `, on the connection of task ${n + 1}`;
+}
+
 export function whereText(w: Where): string {
   const parts = [`${w.leg} leg`];
   if (w.step !== undefined) parts.push(`step ${w.step} (${LESSON_STEPS[w.step]})`);
@@ -54,7 +60,7 @@ function studentPage(l: Lesson, i: number): string[] {
   if (s) out.push(`**tlslab for this lesson:** ${s} (your instructor starts it).`, '');
   out.push(`**Open** ${l.open.map((o) => ('lab' in o ? labUrl(o.lab) : o.url)).join(', ')}`, '');
   if (l.predict.length > 0) out.push('**Before you look, predict.**', '', ...l.predict.map((p, k) => `${k + 1}. ${p}`), '');
-  if (l.look.length > 0) out.push('**Where to look.**', '', ...l.look.map((x) => `- ${x.text} — *${whereText(x.at)}*`), '');
+  if (l.look.length > 0) out.push('**Where to look.**', '', ...l.look.map((x) => `- ${x.text} — *${whereText(x.at)}${taskText(l, x.task)}*`), '');
   l.tasks.forEach((t, k) => {
     out.push(`### Task ${k + 1}`, '', t.do, '');
     if (t.try.length > 0) out.push('Without a browser:', '', '```', ...t.try.map(tryText), '```', '');

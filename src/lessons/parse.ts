@@ -119,10 +119,12 @@ function readWhere(r: Reader, v: unknown, p: YamlPath): Where | null {
 function readLook(r: Reader, v: unknown, p: YamlPath): LookAt | null {
   const o = r.obj(v, p);
   if (o === null) return null;
-  r.keys(o, p, ['text', 'at']);
+  r.keys(o, p, ['text', 'at', 'task']);
   const text = r.string(o, [...p, 'text']);
   const at = readWhere(r, o.at, [...p, 'at']);
-  return text === null || at === null ? null : { text, at };
+  const task = r.optString(o, [...p, 'task']);
+  if (text === null || at === null) return null;
+  return task === undefined ? { text, at } : { text, at, task };
 }
 
 function readTask(r: Reader, v: unknown, p: YamlPath): Task | null {
@@ -251,6 +253,10 @@ function checkLabNamed(r: Reader, lesson: Lesson): void {
 }
 
 function checkUnique(r: Reader, lesson: Lesson): void {
+  const ids = lesson.tasks.map((t) => t.id);
+  lesson.look.forEach((l, i) => {
+    if (l.task !== undefined && !ids.includes(l.task)) r.fail(['look', i, 'task'], `"${l.task.slice(0, 80)}" is not a task of this lesson (its tasks: ${ids.join(', ')})`);
+  });
   const tasks = new Set<string>();
   const questions = new Set<string>();
   lesson.tasks.forEach((t, i) => {

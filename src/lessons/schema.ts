@@ -41,6 +41,8 @@ export type OpenTarget = { lab: string } | { url: string };
 export interface LookAt {
   text: string;
   at: Where;
+  /** The task whose connection the link opens (default: the first task's that has one). */
+  task?: string;
 }
 
 /** The views of one connection a link can open. */

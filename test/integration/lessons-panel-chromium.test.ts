@@ -2,7 +2,8 @@
 // tlslab CA trusted in its own NSS database): the dashboard's lesson panel is opened, the lab case is visited, the
 // panel finds the student's connection, a question about it is answered by leg and step, and it comes back checked.
 // Then a lesson's "where to look" links open the connection view at the step, message and field (from the panel and
-// from the URL), and the connection view's own header opens the replay and the key schedule.
+// from the URL), and the connection view's own header opens the replay and the key schedule; a place bound to a task
+// links to that task's connection only.
 import os from 'node:os';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { browserProfile, type BrowserProfile } from '../../src/commands/browser-profile';
@@ -161,5 +162,31 @@ describeWithTools(['chromium', 'certutil'], 'the lesson panel in Chromium', () =
     expect(await fresh.locator('.hex-caption').textContent()).toMatch(/^upstream leg · server → tlslab/);
     expect(new URL(fresh.url()).search).toBe(`?conn=${conn}`);
     expect(errors).toEqual([]);
+  });
+  it('a "where to look" place bound to a task waits for that task\'s connection, not the first one found', async () => {
+    const panel = await context.newPage();
+    await panel.goto(app.dashboardUrl as string);
+    await panel.getByRole('button', { name: /Lessons/ }).click();
+    await panel.locator('.lesson-pick').selectOption('slow-and-reset');
+    const look = panel.locator('.lesson-look');
+    await look.getByText('(a link once your connection for task 1 is here)').waitFor();
+    await look.getByText('(a link once your connection for task 2 is here)').waitFor();
+
+    // Only the second task's case: the lab server hangs up mid-handshake, so the page itself fails.
+    const lab = await context.newPage();
+    await lab.goto('https://reset-mid-handshake.lab.tlslab/').catch(() => null);
+    const connButton = panel.locator('[data-task="reset"] .task-conn');
+    await connButton.waitFor({ timeout: 20_000 });
+    const conn = (await connButton.textContent()) as string;
+    expect(app.bus.summary(conn)?.lab).toBe('reset-mid-handshake');
+
+    const link = look.getByRole('link', { name: 'The end of the upstream leg of the reset connection' });
+    await link.waitFor();
+    expect(new URLSearchParams((await link.getAttribute('href')) ?? '').get('conn')).toBe(conn);
+    // The first place is on the slow task's connection, which has not come: still words, not a link to this one.
+    expect(await look.getByRole('link', { name: /The time between/ }).count()).toBe(0);
+    expect(await look.getByText('(a link once your connection for task 1 is here)').count()).toBe(1);
+    await lab.close();
+    await panel.close();
   });
 });

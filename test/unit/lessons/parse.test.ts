@@ -83,6 +83,19 @@ describe('a good lesson', () => {
   });
 });
 
+describe('a "where to look" place on a named task\'s connection', () => {
+  it('keeps the task it names', () => {
+    const r = parseLesson(edit('at: { leg: upstream', '    at: { leg: upstream, step: 3, view: certificates }\n    task: expired'), 'lessons/04-dates.md');
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    expect(r.lesson.look).toEqual([{ text: 'The verdict', at: { leg: 'upstream', view: 'certificates', step: 3 }, task: 'expired' }]);
+  });
+
+  it('a task that is not the lesson\'s is an error on its line', () => {
+    const errs = errors(edit('at: { leg: upstream', '    at: { leg: upstream, step: 3, view: certificates }\n    task: expird'));
+    expect(errs).toEqual([{ file: 'lessons/04-dates.md', line: lineOf('at: { leg: upstream') + 1, message: expect.stringMatching(/look\[0\]\.task: "expird" is not a task of this lesson \(its tasks: expired\)/) }]);
+  });
+});
+
 describe('faults, each with its file line', () => {
   it.each([
     ['title: Dates', 'titel: Dates', /unknown key "titel" \(did you mean "title"\?\)/],
