@@ -2,9 +2,10 @@
 // leg still in its handshake waits a moment (its key-log line may come just after it, and must be in the file first):
 // such packets are encoded into large reused slabs, and a flush every 50 ms hands those older than the hold time to
 // the FileAppender. A packet of a leg whose handshake is over (its keys are in the file) is encoded straight into the
-// FileAppender's own buffer — no hold, no second copy — once that flow has nothing left waiting, so each flow's
-// packets stay in order. Either way a flow's consecutive data segments are joined into one packet, and the appender
-// writes past the page cache where it can.
+// FileAppender's own buffer — no hold, no second copy — once nothing of its leg waits in the slabs; until then it goes
+// into the slab after them, holding nothing back. So each leg's packets stay in order, and the file in the order things
+// happened (a file cut anywhere holds what came before). A flow's consecutive data segments are joined into one
+// packet, and the appender writes past the page cache where it can.
 // I/O boundary: the file (created 0600, truncated).
 import fs from 'node:fs';
 import { TlslabError } from '../errors';
@@ -42,16 +43,6 @@ interface Pending {
  * ones for retransmissions (and decrypts nothing in them). So what waits, waits per leg.
  */
 const legOf = (flow: number): number => flow - (flow % 2);
-
-/** A settled leg's packets waiting behind its packets in the slabs: slabs of its own, the last one being filled. */
-interface FlowQueue {
-  parts: { slab: Buffer; used: number }[];
-  /** Its last packet: its direction's flow, where it starts in the last part, when it came, whether it may be joined. */
-  lastFlow: number;
-  lastAt: number;
-  lastT: number;
-  joinable: boolean;
-}
 
 const now = (): number => performance.timeOrigin + performance.now();
 
@@ -108,9 +99,6 @@ export class RecordingFile {
   /** The last packet encoded in the appender's buffer, while it may still be joined (same flow, same region). */
   private directLast: { flow: number; at: number; end: number; t: number; region: number } | null = null;
   private scratch: Buffer = Buffer.alloc(0);
-  /** Settled legs' packets waiting for the leg's slab packets to be written first (see enqueue), by legOf. */
-  private readonly queued = new Map<number, FlowQueue>();
-  private queuedBytes = 0;
   private readonly timer: NodeJS.Timeout;
   private readonly flushMs: number;
   private readonly holdMs: number;
@@ -178,19 +166,18 @@ export class RecordingFile {
    */
   readonly segment: SegmentSink = (seg: TcpEpb, t: number, flow: number, joinable: boolean, settled = false): boolean => {
     if (this.closing || this.error) return false;
-    if (settled) {
-      if (!this.queued.has(legOf(flow)) && this.nothingWaits(flow)) {
-        const done = this.direct(seg, t, flow, joinable);
-        if (done !== null) return done;
-      }
-      return this.enqueue(seg, t, flow, joinable);
+    if (settled && this.nothingWaits(flow)) {
+      const done = this.direct(seg, t, flow, joinable);
+      if (done !== null) return done;
     }
+    // Into the slab: a leg in its handshake, held back; a settled leg whose earlier packets are still there (or that
+    // found no room in the appender), in order after them but holding nothing back (slabT is a held packet's time).
     if (joinable && flow === this.lastFlow && t - this.lastT <= JOIN_MS && this.backlog() + seg.payload.length <= this.maxBacklog) {
       const end = appendToTcpEpb(this.slab, this.lastAt, RECORD_LITTLE_ENDIAN, seg.payload);
       if (end !== null) {
         this.held(flow, end - this.used);
         this.used = end;
-        this.slabT = t;
+        if (!settled) this.slabT = t;
         return true;
       }
     }
@@ -204,7 +191,7 @@ export class RecordingFile {
     this.lastFlow = joinable ? flow : -1;
     this.lastAt = at;
     this.lastT = t;
-    this.slabT = t;
+    if (!settled) this.slabT = t;
     return true;
   };
 
@@ -258,68 +245,17 @@ export class RecordingFile {
     return true;
   }
 
-  /**
-   * A settled flow's packet that cannot go straight to the file yet — some of the flow's packets are still in the
-   * slabs (from before its leg settled), or the appender has no room — waits in the flow's own queue (slabs from the
-   * same pool, a flow's consecutive chunks joined there too), which follows them once they are written. A settled flow
-   * never goes back into the shared slabs, so it is never stuck behind their hold.
-   */
-  private enqueue(seg: TcpEpb, t: number, flow: number, joinable: boolean): boolean {
-    let q = this.queued.get(legOf(flow));
-    if (q?.joinable && joinable && q.lastFlow === flow && t - q.lastT <= JOIN_MS && this.backlog() + seg.payload.length <= this.maxBacklog) {
-      const cur = q.parts[q.parts.length - 1];
-      const end = appendToTcpEpb(cur.slab, q.lastAt, RECORD_LITTLE_ENDIAN, seg.payload);
-      if (end !== null) {
-        this.queuedBytes += end - cur.used;
-        cur.used = end;
-        return true;
-      }
-    }
-    const size = tcpEpbLength(seg);
-    if (this.backlog() + size > this.maxBacklog) return this.drop();
-    if (!q) this.queued.set(legOf(flow), (q = { parts: [], lastFlow: flow, lastAt: 0, lastT: 0, joinable: false }));
-    let cur = q.parts.at(-1);
-    if (!cur || cur.used + size > cur.slab.length) {
-      cur = { slab: size > SLAB ? Buffer.allocUnsafe(size) : this.takeSlab(), used: 0 };
-      q.parts.push(cur);
-    }
-    const end = writeTcpEpb(cur.slab, cur.used, RECORD_LITTLE_ENDIAN, seg);
-    if (end === null) return false;
-    q.lastFlow = flow;
-    q.lastAt = cur.used;
-    q.lastT = t;
-    q.joinable = joinable;
-    this.queuedBytes += end - cur.used;
-    cur.used = end;
-    this.directLast = null;
-    return true;
-  }
-
-  /** Hands to the appender the queues of the flows whose slab packets are all written. */
-  private drainQueues(): void {
-    for (const [leg, q] of this.queued) {
-      if (!this.nothingWaits(leg)) continue;
-      for (const { slab, used } of q.parts) {
-        this.out.write(slab.subarray(0, used), () => this.release(slab));
-        this.written += used;
-        this.queuedBytes -= used;
-      }
-      this.queued.delete(leg);
-    }
-  }
-
   /** A block left out because the backlog is full (counted; nothing is joined across the gap). */
   private drop(): false {
     this.lastFlow = -1;
     this.directLast = null;
-    for (const q of this.queued.values()) q.joinable = false;
     if (this.dropped++ === 0) this.onFirstDrop?.();
     return false;
   }
 
   /** Bytes waiting: in the slab, in the pending list, on their way to the file. */
   private backlog(): number {
-    return this.pendingBytes + this.used - this.from + this.queuedBytes + this.out.writableLength;
+    return this.pendingBytes + this.used - this.from + this.out.writableLength;
   }
 
   /** Room for `size` more bytes in the slab (a fresh slab if need be), or false (and counted) when the backlog is full. */
@@ -406,7 +342,6 @@ export class RecordingFile {
       this.heldWritten += b.bytes.length;
     }
     for (const [flow, end] of this.heldFlows) if (end <= this.heldWritten) this.heldFlows.delete(flow);
-    this.drainQueues();
     this.out.sync();
   }
 

@@ -208,9 +208,25 @@ describe('RecordingFile', () => {
     expect(payloads(r.read().segments)).toEqual([100, 50, 70]);
   });
 
+  it('keeps the file in the order things happened: what a waiting settled leg sent stays before what came later', async () => {
+    const r = rig('time-order.pcapng');
+    const a = r.leg('c1');
+    const b = r.leg('c2');
+    r.at(T + 10);
+    a.data('server', bytes(100, 1), T + 10); // held: c1 in its handshake
+    a.settled = true;
+    a.data('server', bytes(200, 2), T + 12); // c1 settled, behind its own held packet
+    b.data('server', bytes(300, 3), T + 14); // c2, later, still in its handshake
+    r.at(T + 100);
+    r.file.flush(false);
+    await settle(r.file);
+    // A file cut after c1's packets holds all of them: nothing of c1 comes after c2's later packet.
+    expect(payloads(r.read().segments)).toEqual([100, 200, 300]);
+  });
+
   it.each([
     ['straight into the file', false],
-    ['first behind its packets still waiting in the slabs (a queue of its own), then straight into the file', true],
+    ['first in the slab behind its packets still waiting there, then straight into the file', true],
   ])('joins a settled flow\'s chunks and keeps every byte in order: %s', async (_how, waiting) => {
     const r = rig(`settled-bulk-${String(waiting)}.pcapng`);
     const leg = r.leg('c1');
