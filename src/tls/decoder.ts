@@ -3,7 +3,7 @@
 import type { Side, UndecryptableReason } from '../events/schema';
 import { bulkVerdict, countBulk, isBulkAppData } from './bulk';
 import { toHex } from './bytes';
-import { ConnectionKeys, PEEK_SOURCE_BYTES, keyLogEntries, type Epoch, type RecordDecryptor } from './crypto';
+import { ConnectionKeys, PEEK_SOURCE_BYTES, parseKeyLog, type Epoch, type RecordDecryptor } from './crypto';
 import { DirectionState, newFacts, stateOf, type ConnectionFacts, type DecoderOptions, type DecoderState } from './decoder-state';
 import { DECODE_ERRORS, type DecodeErrorCode } from '../errors';
 import { applyHandshake, noteOpaqueRecord } from './handshake-effects';
@@ -82,7 +82,7 @@ export class TlsDecoder {
   addKeyLog(text: string): TlsEvent[] {
     const out: TlsEvent[] = [];
     this.guard(out, this.sides.client, () => {
-      this.keys.add(keyLogEntries(text));
+      this.keys.add(parseKeyLog(text).entries);
       this.reportKeys(out);
       this.drainAll(out);
     });

@@ -1,6 +1,6 @@
 // Public face of the key-log, key-schedule and record-decryption module used by the TLS decoder.
 // Pure computation over node:crypto; no I/O (the caller reads key logs and sockets).
-export { keyLogEntries, parseKeyLog, KEYLOG_LABELS, type KeyLogEntry, type KeyLogParseResult } from './keylog';
+export { parseKeyLog, KEYLOG_LABELS, type KeyLogEntry, type KeyLogParseResult } from './keylog';
 export {
   ConnectionKeys,
   type ConnectionKeysOptions,

@@ -65,44 +65,6 @@ export function parseKeyLog(text: string): KeyLogParseResult {
   return { entries, errors, skipped };
 }
 
-/**
- * The entries of `text`, the same as `parseKeyLog(text).entries`. A single well-formed line (what a TLS socket's
- * 'keylog' event gives: `LABEL random secret`, single spaces, an optional line feed) is read in one pass over its
- * characters; anything else goes through `parseKeyLog`.
- */
-export function keyLogEntries(text: string): KeyLogEntry[] {
-  const one = singleLine(text);
-  return one === null ? parseKeyLog(text).entries : [one];
-}
-
-const SPACE = 0x20;
-
-/** The one entry `parseKeyLog` reads from `text`, or null when the general parser must say what it is. */
-function singleLine(text: string): KeyLogEntry | null {
-  const end = text.charCodeAt(text.length - 1) === 0x0a ? text.length - 1 : text.length;
-  const s1 = text.indexOf(' ');
-  if (s1 <= 0) return null;
-  const label = text.slice(0, s1);
-  if (!Object.hasOwn(KEYLOG_LABELS, label)) return null;
-  const randomEnd = s1 + 1 + 64;
-  if (randomEnd >= end || text.charCodeAt(randomEnd) !== SPACE || !isHex(text, s1 + 1, randomEnd)) return null;
-  const secretLength = end - randomEnd - 1;
-  if (secretLength < 32 || secretLength > 128 || secretLength % 2 !== 0 || !isHex(text, randomEnd + 1, end)) return null;
-  if (label === 'CLIENT_RANDOM' && secretLength !== 96) return null;
-  return { label, clientRandom: text.slice(s1 + 1, randomEnd).toLowerCase(), secret: Buffer.from(text.slice(randomEnd + 1, end), 'hex') };
-}
-
-/** Are the characters [from, to) hex digits? */
-function isHex(text: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0x30 && c <= 0x39) continue;
-    const l = c | 0x20; // A-F onto a-f; no other character lands there
-    if (l < 0x61 || l > 0x66) return false;
-  }
-  return true;
-}
-
 function parseLine(line: string): KeyLogEntry | string {
   const fields = line.split(/\s+/);
   const label = fields[0];
