@@ -18,9 +18,10 @@ const SEP = '\u0000';
 
 /**
  * The value kept under each key, handed out again for an equal one; at most `max` keys (oldest let go first). A key
- * may be short of the whole value: `same` decides, and an unequal value takes the key over.
+ * may be short of the whole value: `same` decides, and an unequal value takes the key over. A key that names its
+ * whole value passes `() => true`.
  */
-class Kept<T, K = string> {
+export class Kept<T, K = string> {
   private readonly byKey = new Map<K, T>();
 
   constructor(private readonly max: number) {}

@@ -4,6 +4,7 @@ import { assertNever } from './schema.js';
 import type { ConnCloseEvent, FailureCause, Leg, Named, Side, TlslabEvent } from './schema.js';
 import type { ConnectionSummary, LegSummary } from './stream.js';
 import { withRowFacts } from './row-facts.js';
+import { Kept } from './shared-parts.js';
 
 /** Alerts kept per leg in a summary (the full list stays in the events). */
 export const MAX_SUMMARY_ALERTS = 16;
@@ -244,19 +245,16 @@ function reduceEvent(prev: ConnectionSummary | undefined, e: TlslabEvent): Conne
 /** Distinct values each table of a `SummaryCompactor` keeps (the oldest is let go first): its memory bound. */
 export const SHARED_PARTS_MAX = 4096;
 
-/** The first value seen under each key, handed out again for equal ones; at most `max` keys (oldest let go first). */
+/** The kept value under a key that names the whole value: every value with that key is equal. */
 class SharedParts<T> {
-  private readonly byKey = new Map<string, T>();
+  private readonly kept: Kept<T>;
 
-  constructor(private readonly max: number) {}
+  constructor(max: number) {
+    this.kept = new Kept<T>(max);
+  }
 
-  /** The value kept under `key`, or `value` (now kept under it). */
   get(key: string, value: T): T {
-    const kept = this.byKey.get(key);
-    if (kept !== undefined) return kept;
-    if (this.byKey.size >= this.max) this.byKey.delete(this.byKey.keys().next().value as string);
-    this.byKey.set(key, value);
-    return value;
+    return this.kept.get(key, value, () => true);
   }
 }
 
