@@ -204,10 +204,13 @@ export class RecordWriter {
     return new LegStream(this, LEG_IDS[leg], flow, { client, server }, { client: bytes.client, server: bytes.server }, opts.unnamed ? undefined : legComment(conn, leg, { client, server }, opts.notTls !== true), t);
   }
 
-  /** One EPB carrying one segment (addresses as bytes); false when the sink refused it (its backlog is full). */
-  segment(seg: Omit<TcpEpb, 'units'>, t: number, flow: number, joinable: boolean, settled = false): boolean {
-    const units = Math.max(0, Math.round(t * 1000)); // microseconds: the interface's default if_tsresol
-    return this.segments({ ...seg, units }, t, flow, joinable, settled);
+  /**
+   * One EPB carrying one segment (addresses as bytes), its `units` set here from `t`; false when the sink refused it
+   * (its backlog is full). The segment is the caller's to give: it is changed, not copied (one object a packet).
+   */
+  segment(seg: TcpEpb, t: number, flow: number, joinable: boolean, settled = false): boolean {
+    seg.units = Math.max(0, Math.round(t * 1000)); // microseconds: the interface's default if_tsresol
+    return this.segments(seg, t, flow, joinable, settled);
   }
 }
 
@@ -249,7 +252,8 @@ export class LegStream {
 
   data(from: Side, bytes: Uint8Array, t: number): void {
     if (this.closed || this.finished[from]) return;
-    for (let i = 0; i < bytes.length; i += RECORD_MSS) this.send(from, t, { ack: true, psh: true }, bytes.subarray(i, i + RECORD_MSS));
+    if (bytes.length <= RECORD_MSS) this.send(from, t, DATA_FLAGS, bytes);
+    else for (let i = 0; i < bytes.length; i += RECORD_MSS) this.send(from, t, DATA_FLAGS, bytes.subarray(i, i + RECORD_MSS));
   }
 
   /** `side` sent its FIN (its last byte came before). */
@@ -278,15 +282,29 @@ export class LegStream {
     this.closed = true;
   }
 
-  private send(from: Side, t: number, flags: { syn?: boolean; ack?: boolean; fin?: boolean; rst?: boolean; psh?: boolean }, payload: Uint8Array, comment?: string): void {
+  private send(from: Side, t: number, flags: TcpFlags, payload: Uint8Array, comment?: string): void {
     const to: Side = from === 'client' ? 'server' : 'client';
     const tcp = { src: this.ends[from], dst: this.ends[to], seq: this.seq[from], ack: flags.syn && !flags.ack ? 0 : this.seq[to], flags };
     const joinable = payload.length > 0 && comment === undefined && !flags.syn && !flags.fin && !flags.rst;
-    const ok = this.w.segment({ interfaceId: this.ifId, src: this.addr[from], dst: this.addr[to], tcp, payload, ...(comment === undefined ? {} : { comment: encoder.encode(comment) }) }, t, this.flow + (from === 'client' ? 0 : 1), joinable, this.settled);
+    const seg: TcpEpb = { interfaceId: this.ifId, units: 0, src: this.addr[from], dst: this.addr[to], tcp, payload };
+    if (comment !== undefined) seg.comment = encoder.encode(comment);
+    const ok = this.w.segment(seg, t, this.flow + (from === 'client' ? 0 : 1), joinable, this.settled);
     if (!ok) this.w.lostBytes += payload.length; // not written: the sequence numbers still move on, so readers see a gap
     this.seq[from] = (this.seq[from] + payload.length + (flags.syn || flags.fin ? 1 : 0)) >>> 0;
   }
 }
+
+/** A segment's TCP flags (the packet's own: ACK on all but the first SYN). */
+interface TcpFlags {
+  readonly syn?: boolean;
+  readonly ack?: boolean;
+  readonly fin?: boolean;
+  readonly rst?: boolean;
+  readonly psh?: boolean;
+}
+
+/** The flags of every data segment, one object for all of them. */
+const DATA_FLAGS: TcpFlags = { ack: true, psh: true };
 
 function randomIsn(): number {
   return (Math.random() * 0x100000000) >>> 0;
