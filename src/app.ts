@@ -101,6 +101,7 @@ export interface RunningTlslab {
   recording: (() => RecorderStats) | null;
   /** Tunnels relayed untouched because of `--ignore-host` (never listed, so counted here). */
   ignoredTunnels(): number;
+  /** Stops everything; calling it again waits for the same close. */
   close(): Promise<void>;
 }
 
@@ -300,6 +301,8 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
   }
   const proxyUrl = `http://${host.includes(':') ? `[${host}]` : host}:${front.port}`;
   log.info({ proxy: proxyUrl, dashboard: dashboardUrl, ca: path.join(certsDir, 'tlslab-ca.pem'), classroom: classroom.code !== null }, 'tlslab started');
+  // Closing twice (a signal during a close, a test that closed early) waits for the one close.
+  let closing: Promise<void> | null = null;
   return {
     proxyHost: host,
     proxyPort: front.port,
@@ -314,13 +317,16 @@ export async function startTlslab(opts: TlslabOptions = {}): Promise<RunningTlsl
     classroom: classroom.code === null ? null : { code: classroom.code },
     recording: recorder ? () => recorder.stats() : null,
     ignoredTunnels: () => ignored.count,
-    async close() {
-      for (const s of sessions.values()) s.destroy();
-      await front.close();
-      await recorder?.close();
-      await keylog?.close();
-      await dashboard?.close();
-      await lab?.close();
+    close() {
+      closing ??= (async () => {
+        for (const s of sessions.values()) s.destroy();
+        await front.close();
+        await recorder?.close();
+        await keylog?.close();
+        await dashboard?.close();
+        await lab?.close();
+      })();
+      return closing;
     },
   };
 }
