@@ -22,17 +22,16 @@ function certifiable(names: LeafNames): boolean {
 
 /**
  * A secure context with a leaf for `names`, or null once the tunnel has been ended: the client asked for a name no
- * certificate can carry (`a!b`), or issuing failed. `prefix` (the ClientHello bytes) goes to the client leg's
- * decoder so the student sees what was asked, then the alert tlslab answers with.
+ * certificate can carry (`a!b`), or issuing failed. The client leg's decoder has the ClientHello already (the student
+ * sees what was asked); it gets the alert tlslab answers with.
  */
-export async function leafOrRefuse(ctx: ProxyContext, session: ConnectionSession, socket: net.Socket, prefix: Buffer, names: LeafNames, host: string): Promise<tls.SecureContext | null> {
+export async function leafOrRefuse(ctx: ProxyContext, session: ConnectionSession, socket: net.Socket, names: LeafNames, host: string): Promise<tls.SecureContext | null> {
   try {
     return await ctx.leaves.get(names);
   } catch (err) {
     const badName = !certifiable(names);
     const alert = badName ? UNRECOGNIZED_NAME_ALERT : INTERNAL_ERROR_ALERT;
     const shown = host.slice(0, 100).replace(/[^\x20-\x7e]/g, '?');
-    session.client.feed('client', prefix);
     session.client.feed('server', alert);
     session.emit({
       type: 'conn:error',

@@ -99,6 +99,8 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
   }
   const hello = first.kind === 'tls' ? first.hello : null;
   if (!hello) return;
+  // Step 1 on the client leg happens now, when the browser sent it, though tlslab answers it only after the upstream leg.
+  session.client.feedFirstFlight('client', first.bytes);
   if (target.host === MAGIC_HOST) {
     serveMagicTls(ctx, session, socket, first.bytes, student);
     return;
@@ -155,7 +157,7 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
   // Until the relay takes it, a reset of the upstream (while the leaf is made) must not be an unhandled 'error': the
   // relay reads it from the tap, and finds the socket closed.
   up.socket.on('error', () => undefined);
-  const secureContext = mirrored?.ok ? mirrored.context : await leafOrRefuse(ctx, session, socket, first.bytes, leafNames, name);
+  const secureContext = mirrored?.ok ? mirrored.context : await leafOrRefuse(ctx, session, socket, leafNames, name);
   if (!secureContext) return void up.socket.destroy();
   const firstError: Finding | undefined = verdict.findings.find((f) => f.severity === 'error');
   relayTls(ctx, session, socket, first.bytes, up.socket, up.tap, {
@@ -361,7 +363,7 @@ interface FailureInfo {
 
 /** Completes the client handshake with a good leaf and answers the first request with the teaching page (HTTP 502). */
 async function serveFailure(ctx: ProxyContext, session: ConnectionSession, socket: net.Socket, prefix: Buffer, host: string, port: number, f: FailureInfo): Promise<void> {
-  const secureContext = await leafOrRefuse(ctx, session, socket, prefix, mergeNames([], [], [host]), host);
+  const secureContext = await leafOrRefuse(ctx, session, socket, mergeNames([], [], [host]), host);
   if (!secureContext) return;
   const client = clientTls(session, socket, prefix, secureContext, ['http/1.1'], 'leaf', { host, ca: ctx.ca });
   const watcher = new ClientOutcomeWatcher(session, { host, mode: 'leaf', caUrl: 'http://tlslab/' }, ctx.timeouts.clientHandshakeMs, () => client.tls.destroy());
@@ -396,7 +398,7 @@ async function serveFailure(ctx: ProxyContext, session: ConnectionSession, socke
 
 /** https://tlslab/ : no upstream; the CA page over TLS with a tlslab leaf, served by a Node HTTP parser on the TLSSocket. */
 function serveMagicTls(ctx: ProxyContext, session: ConnectionSession, socket: net.Socket, prefix: Buffer, student: Student | null): void {
-  void leafOrRefuse(ctx, session, socket, prefix, { dns: [MAGIC_HOST], ips: [] }, MAGIC_HOST).then((secureContext) => {
+  void leafOrRefuse(ctx, session, socket, { dns: [MAGIC_HOST], ips: [] }, MAGIC_HOST).then((secureContext) => {
     if (!secureContext) return;
     const client = clientTls(session, socket, prefix, secureContext, ['http/1.1'], 'leaf', { host: MAGIC_HOST, ca: ctx.ca });
     const watcher = new ClientOutcomeWatcher(session, { host: MAGIC_HOST, mode: 'leaf', caUrl: 'http://tlslab/' }, ctx.timeouts.clientHandshakeMs, () => client.tls.destroy());
