@@ -99,21 +99,24 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
   }
   const hello = first.kind === 'tls' ? first.hello : null;
   if (!hello) return;
-  // Step 1 on the client leg happens now, when the browser sent it, though tlslab answers it only after the upstream leg.
-  session.client.feedFirstFlight('client', first.bytes);
   if (target.host === MAGIC_HOST) {
+    session.client.feedFirstFlight('client', first.bytes);
     serveMagicTls(ctx, session, socket, first.bytes, student);
     return;
   }
   const name = hello.sni ?? target.host;
   upstreamTarget.host = name;
 
-  const up = await connectUpstream(upstreamTarget, session, {
+  const connecting = connectUpstream(upstreamTarget, session, {
     alpn: hello.alpn,
     ca: ctx.trustPems,
     connectTimeoutMs: ctx.timeouts.upstreamConnectMs,
     handshakeTimeoutMs: ctx.timeouts.upstreamHandshakeMs,
   });
+  // Step 1 on the client leg happens now, when the browser sent it, though tlslab answers it only after the upstream
+  // leg; decoded while the TCP connection to the server is being made (the upstream leg's events all come after).
+  session.client.feedFirstFlight('client', first.bytes);
+  const up = await connecting;
   if (!up.ok) {
     session.emit({ type: 'conn:error', leg: 'upstream', code: up.code, cause: up.cause, message: up.message });
     log.debug({ host: name, cause: up.cause }, 'upstream failed');
