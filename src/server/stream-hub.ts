@@ -2,77 +2,26 @@
 // batches in seq order, per-client scopes and filters, bounded queues, snapshots paced by each viewer's backlog,
 // heartbeat, and dropping viewers that stop reading. I/O boundary: the ws sockets.
 import type WebSocket from 'ws';
-import type { EventBus } from '../events/bus';
 import { EVENT_SCHEMA_VERSION } from '../events/schema';
 import type { TlslabEvent } from '../events/schema';
-import { STREAM_PROTOCOL_VERSION, type ClientMessage, type ConnectionSummary, type StreamFilter } from '../events/stream';
-import type { RoomLessons, RoomStudent } from '../events/room';
+import { STREAM_PROTOCOL_VERSION, type StreamFilter } from '../events/stream';
+import type { RoomLessons } from '../events/room';
 import type { Student } from '../events/schema';
-import { matchesFilter, matchesIdentity, normalizeFilter } from '../events/filter';
-import { isFailure, newestFirst } from '../events/summary';
+import { matchesIdentity, normalizeFilter } from '../events/filter';
+import { isFailure } from '../events/summary';
 import type { Logger } from '../log';
 import { StreamClient } from './stream-client';
 import { inScope, WHOLE_ROOM, type ViewScope } from './view-scope';
+import { DEFAULT_SNAPSHOT_INTERVAL_MS, DEFAULT_VIEWER_STALL_MS, type HubStats, type StreamHubOptions } from './stream-hub-options';
+import { closeStalled, hasStalled } from './viewer-stall';
+import { snapshotMessage } from './stream-snapshot';
+import { passEncoder } from './event-batches';
+import { decodeClientMessage } from './client-message';
 
-export interface StreamHubOptions {
-  bus: EventBus;
-  log: Logger;
-  /** Max queued events per client (default 10,000). */
-  clientQueue: number;
-  /** Bytes buffered in a client's socket above which the hub stops writing to it (default 1 MiB). */
-  highWater: number;
-  /** Ping / heartbeat interval in ms (default 15,000); 0 turns it off. */
-  heartbeatMs: number;
-  /** Most events per `events` message (default 1,000). */
-  maxBatch: number;
-  /**
-   * A snapshot carries the summaries of only this many of the newest matching connections (default 300) and their
-   * total; older ones are paged in with `GET /api/connections?before=`. Keeps a view's first message small: 20,000
-   * summaries are ~20 MB of JSON.
-   */
-  snapshotSummaries: number;
-  /**
-   * A snapshot carries the events of at most this many of the newest matching connections (default 20), newest
-   * first while their JSON fits in `snapshotEventBytes`; the events of the others are one
-   * `GET /api/connections/:id/events` away. A full history can be tens of MiB.
-   */
-  snapshotConnections: number;
-  /** Most bytes of event JSON one snapshot carries (default 512 KiB); a connection that does not fit is left out. */
-  snapshotEventBytes: number;
-  /**
-   * A viewer whose socket stays above `highWater` without draining for this long is closed with
-   * `VIEWER_STALLED` (default 30,000 ms).
-   */
-  viewerStallMs?: number;
-  /** Least time between two snapshots for one viewer; filter changes in between are coalesced (default 250 ms). */
-  snapshotIntervalMs?: number;
-  /** The room overview as of now, sent in the snapshots of whole-room viewers (absent: no `room` in snapshots). */
-  room?: () => RoomStudent[];
-}
-
-export interface HubStats {
-  clients: number;
-  queued: number;
-  dropped: number;
-  queueCapacity: number;
-  /** Snapshots built so far (one per connect, and at most one per drained backlog for filter changes). */
-  snapshots: number;
-  /** `filter` messages received so far. */
-  filterMessages: number;
-  /** Filter changes replaced by a later one before their snapshot was built. */
-  filtersCoalesced: number;
-  /** Bytes written to viewers' sockets and not yet sent (sum of `bufferedAmount`). */
-  bufferedBytes: number;
-  /** Viewers closed because they stopped reading (`VIEWER_STALLED`). */
-  stalledDropped: number;
-}
-
-/** Close code and reason sent to a viewer that stopped reading (4000–4999: the application's own range, RFC 6455 §7.4.2). */
-export const VIEWER_STALLED = { code: 4008, reason: 'tlslab: this viewer stopped reading its stream' } as const;
-export const DEFAULT_VIEWER_STALL_MS = 30_000;
-export const DEFAULT_SNAPSHOT_INTERVAL_MS = 250;
-/** After the close frame is queued, the socket is destroyed this much later if the viewer has not read up to it. */
-const CLOSE_GRACE_MS = 10_000;
+// Re-exported: the server, its API and the tests import the hub's options, stats and close code from here.
+export type { HubStats, StreamHubOptions } from './stream-hub-options';
+export { DEFAULT_SNAPSHOT_INTERVAL_MS, DEFAULT_VIEWER_STALL_MS } from './stream-hub-options';
+export { VIEWER_STALLED } from './viewer-stall';
 
 /** failures-only clients remember this many connection ids whose earlier events they already received. */
 const MAX_SEEN_FAILED = 50_000;
@@ -207,41 +156,7 @@ export class StreamHub {
     client.minSeq = bus.seq;
     client.lastSnapshotAt = performance.now();
     this.snapshotsBuilt++;
-    const summaries: ConnectionSummary[] = [];
-    for (const s of bus.summaries()) {
-      if (!inScope(scope, s) || !matchesFilter(f, s)) continue;
-      summaries.push(s);
-      if (f.failuresOnly === true) client.seenFailed.add(s.id);
-    }
-    const newest = newestFirst(summaries).slice(0, this.opts.snapshotSummaries);
-    // A connection asked for by id is sent even when its summary was forgotten (its events may still be kept), to
-    // the whole room's viewers only: nobody can tell whose it was. Other forgotten connections are not sent.
-    const byId = scope.student === null && f.conn !== undefined && f.host === undefined && f.client === undefined && f.student === undefined && f.failuresOnly !== true ? f.conn : null;
-    const ids = newest.slice(0, this.opts.snapshotConnections).map((s) => s.id);
-    if (byId !== null && !ids.includes(byId)) ids.unshift(byId);
-    const events = this.snapshotEvents(ids);
-    const room = scope.student === null && this.opts.room !== undefined ? `,"room":${JSON.stringify(this.opts.room())}` : '';
-    client.sendSnapshot(
-      `{"kind":"snapshot","filter":${JSON.stringify(f)},"events":[${events}],"summaries":${JSON.stringify(newest)},"total":${summaries.length},"evicted":${bus.history.evicted}${room}}`,
-    );
-  }
-
-  /**
-   * The kept events of connections `ids` (newest connection first), as JSON array items in `seq` order: whole
-   * connections only, while they fit in `snapshotEventBytes`; one that does not fit is skipped (a smaller, older one
-   * may still fit).
-   */
-  private snapshotEvents(ids: readonly string[]): string {
-    const chosen: { seq: number; json: string }[] = [];
-    let bytes = 0;
-    for (const id of ids) {
-      const items = this.opts.bus.eventsFor(id).map((e) => ({ seq: e.seq, json: JSON.stringify(e) }));
-      const size = items.reduce((n, x) => n + x.json.length + 1, 0);
-      if (bytes + size > this.opts.snapshotEventBytes) continue;
-      bytes += size;
-      chosen.push(...items);
-    }
-    return chosen.sort((a, b) => a.seq - b.seq).map((x) => x.json).join(',');
+    client.sendSnapshot(snapshotMessage(bus, f, scope, client.seenFailed, this.opts));
   }
 
   private onEvent(e: TlslabEvent): void {
@@ -300,27 +215,7 @@ export class StreamHub {
   /** One pass over all clients; each event is serialized, and each shared batch encoded, at most once per pass. */
   private flushAll(): void {
     this.flushScheduled = false;
-    const eventJson = new Map<TlslabEvent, string>();
-    const batches = new Map<string, Buffer>();
-    const encode = (key: string | null, batch: TlslabEvent[]): Buffer => {
-      if (key !== null) {
-        const done = batches.get(key);
-        if (done !== undefined) return done;
-      }
-      const parts = new Array<string>(batch.length);
-      for (let i = 0; i < batch.length; i++) {
-        const e = batch[i];
-        let s = eventJson.get(e);
-        if (s === undefined) {
-          s = JSON.stringify(e);
-          eventJson.set(e, s);
-        }
-        parts[i] = s;
-      }
-      const buf = Buffer.from(`{"kind":"events","events":[${parts.join(',')}]}`, 'utf8');
-      if (key !== null) batches.set(key, buf);
-      return buf;
-    };
+    const encode = passEncoder();
     for (const c of this.clients) {
       try {
         if (c.pendingFilter !== null) this.trySnapshot(c);
@@ -333,11 +228,8 @@ export class StreamHub {
   }
 
   private onMessage(client: StreamClient, data: WebSocket.RawData, isBinary: boolean, log: Logger): void {
-    let msg: ClientMessage;
-    try {
-      if (isBinary) throw new Error('binary');
-      msg = JSON.parse((Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(new Uint8Array(data))).toString('utf8')) as ClientMessage;
-    } catch {
+    const msg = decodeClientMessage(data, isBinary);
+    if (msg === undefined) {
       log.debug('ignored a malformed client message');
       return;
     }
@@ -363,14 +255,7 @@ export class StreamHub {
     const now = performance.now();
     for (const c of this.clients) {
       const buffered = c.ws.bufferedAmount;
-      if (buffered <= this.opts.highWater) {
-        c.stallSince = null;
-      } else if (c.stallSince === null || buffered < c.stallLow) {
-        c.stallSince = now;
-        c.stallLow = buffered;
-      } else if (now - c.stallSince >= this.stallMs) {
-        this.dropStalled(c, buffered);
-      }
+      if (hasStalled(c, buffered, now, this.opts.highWater, this.stallMs)) this.dropStalled(c, buffered);
     }
   }
 
@@ -378,16 +263,7 @@ export class StreamHub {
     this.stalled++;
     this.opts.log.warn({ wsClient: c.id, bufferedBytes: buffered, stalledMs: this.stallMs }, 'dashboard viewer stopped reading: closed');
     this.forget(c);
-    c.dropped = true;
-    c.pendingFilter = null;
-    c.queue.clear();
-    try {
-      c.ws.close(VIEWER_STALLED.code, VIEWER_STALLED.reason);
-    } catch {
-      /* already closing */
-    }
-    // The close frame waits behind the backlog; a viewer that never reads it is cut off.
-    setTimeout(() => c.ws.terminate(), CLOSE_GRACE_MS).unref();
+    closeStalled(c);
   }
 
   private beat(): void {
