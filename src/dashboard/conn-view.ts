@@ -34,9 +34,9 @@ export class ConnView implements HeadControls {
   follow = false;
   /** The instructor's view: a connection with a student offers "Spotlight" (main.ts sets this; null hides it). */
   onSpotlight: ((student: Student, conn: string) => void) | null = null;
-  /** What follow mode is limited to (main.ts sets it): the header offers the other scopes, not this one again. */
+  /** What follow mode is limited to (follow-mode.ts sets it): the header offers the other scopes, not this one again. */
   scope: FollowScope | null = null;
-  /** A student's own view (main.ts sets it from the server's hello): every connection shown is theirs. */
+  /** A student's own view (student-view.ts sets it from the server's hello): every connection shown is theirs. */
   ownView = false;
   /** Limits follow mode to this connection's client address or host (main.ts sets this; null hides the buttons). */
   onScope: ((scope: FollowScope, conn: string) => void) | null = null;

@@ -47,7 +47,7 @@ export class ListView {
   onStudentFilter: ((student: string) => void) | null = null;
   selected: string | null = null;
   /**
-   * The filter changed (main.ts asks the server for matches among the connections this page does not hold: the
+   * The filter changed (list-server.ts asks the server for matches among the connections this page does not hold: the
    * snapshot sent the newest only).
    */
   onFilter: ((f: ListFilter) => void) | null = null;
@@ -122,7 +122,7 @@ export class ListView {
     this.paint(c.ids);
   }
 
-  /** Called by "show older connections": main.ts loads the next page from the server and calls `olderLoaded`. */
+  /** Called by "show older connections": list-server.ts loads the next page from the server and calls `olderLoaded`. */
   get onOlder(): (() => void) | null {
     return this.older.onOlder;
   }

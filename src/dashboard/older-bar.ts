@@ -1,5 +1,5 @@
 // The bar under the connection list: "Show older connections (N more)" while the server keeps connections the
-// snapshot's window left out, and why a page could not be loaded. DOM only; reads the Store (main.ts loads).
+// snapshot's window left out, and why a page could not be loaded. DOM only; reads the Store (list-server.ts loads).
 import { h } from './dom.js';
 import type { Store } from './store.js';
 
@@ -8,7 +8,7 @@ export class OlderBar {
   private readonly olderBtn: HTMLButtonElement;
   private readonly olderNote: HTMLElement;
   private loadingOlder = false;
-  /** Called by "show older connections": main.ts loads the next page from the server and calls `olderLoaded`. */
+  /** Called by "show older connections": list-server.ts loads the next page from the server and calls `olderLoaded`. */
   onOlder: (() => void) | null = null;
 
   constructor(private readonly store: Store) {

@@ -1,5 +1,5 @@
 // The WebSocket client: connects to /ws, hands snapshot/events/gap messages on, reconnects with backoff.
-// The dashboard's only network boundary besides the REST fetch in main.ts.
+// The stream's network boundary; the REST requests are the views' own (conn-fetch.ts, list-server.ts and others).
 import type { ClientMessage, ServerMessage } from '../events/stream.js';
 
 export type LinkState = 'connecting' | 'live' | 'reconnecting';
