@@ -59,21 +59,20 @@ export function renderHead(head: HTMLElement, c: HeadControls, s: ConnectionSumm
     );
   }
   const note = s.note ?? null;
-  replace(
-    head,
-    h(
-      'div',
-      { class: 'conn-title' },
-      h('span', { class: `pill s-${s.status}`, text: `${st.icon} ${st.word}` }),
-      h('h1', { text: hostText(s) }),
-      s.lab ? h('span', { class: 'tag', text: `lab: ${s.lab}` }) : null,
-      s.student ? h('span', { class: 'student-tag', title: `Student ${s.student.name} (${s.student.id})`, text: s.student.name }) : null,
-      h('span', { class: 'conn-id', text: `${s.id} · from ${s.student ? `${s.student.name}, ` : ''}${s.client.address}:${s.client.port} · opened ${fmtClock(s.openedAt)}${s.closedAt !== null ? ` · lasted ${fmtMs(s.closedAt - s.openedAt)}` : ' · open'}` }),
-      toolButtons(c, s.id, events, s.student),
-      spotlightButton(c, s.id, s.student),
-      scopeButtons(c, s),
-      ...exportLinks(s.id),
-    ),
+  const title = h(
+    'div',
+    { class: 'conn-title' },
+    h('span', { class: `pill s-${s.status}`, text: `${st.icon} ${st.word}` }),
+    h('h1', { text: hostText(s) }),
+    s.lab ? h('span', { class: 'tag', text: `lab: ${s.lab}` }) : null,
+    s.student ? h('span', { class: 'student-tag', title: `Student ${s.student.name} (${s.student.id})`, text: s.student.name }) : null,
+    h('span', { class: 'conn-id', text: `${s.id} · from ${s.student ? `${s.student.name}, ` : ''}${s.client.address}:${s.client.port} · opened ${fmtClock(s.openedAt)}${s.closedAt !== null ? ` · lasted ${fmtMs(s.closedAt - s.openedAt)}` : ' · open'}` }),
+    toolButtons(c, s.id, events, s.student),
+    spotlightButton(c, s.id, s.student),
+    scopeButtons(c, s),
+    ...exportLinks(s.id),
+  );
+  const rest = [
     h(
       'div',
       { class: 'conn-legs' },
@@ -82,7 +81,23 @@ export function renderHead(head: HTMLElement, c: HeadControls, s: ConnectionSumm
     ),
     problems.length ? h('div', { class: 'problems', role: 'alert' }, ...problems) : null,
     note !== null && problems.length === 0 ? h('p', { class: 'conn-note', role: 'note', text: note }) : null,
-  );
+  ];
+  keepTitle(head, title, rest);
+}
+
+/**
+ * Puts the header together. A connection that is still running is drawn again at each of its events; when the title
+ * row (its buttons and links) would come out the same, the one on the page stays, untouched: a button being clicked
+ * or holding the keyboard focus is not swapped for a copy under the pointer.
+ */
+function keepTitle(head: HTMLElement, title: HTMLElement, rest: readonly (HTMLElement | null)[]): void {
+  const old = head.firstElementChild;
+  if (old instanceof HTMLElement && old.classList.contains('conn-title') && old.outerHTML === title.outerHTML) {
+    while (old.nextSibling) old.nextSibling.remove();
+    for (const el of rest) if (el) head.append(el);
+    return;
+  }
+  replace(head, title, ...rest);
 }
 
 function legLine(title: string, who: string, v: { name: string } | null, suite: { name: string } | null, alpn: string | null, bytes: number, resumed: boolean | undefined): HTMLElement {

@@ -2,7 +2,7 @@
 // proxy to lab origins, and the page in Chromium drawing what the real decoder saw. No fixtures.
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, openPage, screenshot } from '../helpers/dashboard-browser';
-import { run, startTestTlslab, type TestTlslab } from '../helpers/tlslab';
+import { run, startTestTlslab, tlsThroughProxy, type TestTlslab } from '../helpers/tlslab';
 import { describeWithTools } from '../helpers/tools';
 
 describeWithTools(['chromium', 'curl'], 'dashboard on real traffic (tlslab + curl + Chromium)', () => {
@@ -68,5 +68,35 @@ describeWithTools(['chromium', 'curl'], 'dashboard on real traffic (tlslab + cur
     await page.locator('.hex-view').waitFor();
     await screenshot(page, 'live-static-rsa', true);
     expect(errors).toEqual([]);
+  });
+
+  it('a connection still running is drawn again at its events, but the header button under the focus stays the same button', async () => {
+    const host = 'valid.lab.tlslab';
+    const socket = await tlsThroughProxy(app.proxyPort, host, 443, { ca: app.ca.certPem, ALPNProtocols: ['http/1.1'] });
+    socket.on('error', () => undefined);
+    const responses = (): number => app.events.filter((e) => e.type === 'http:response' && e.conn === conn).length;
+    const opened = app.events.filter((e) => e.type === 'conn:open' && e.target.host === host).at(-1);
+    const conn = opened?.conn ?? '';
+    const ask = async (n: number): Promise<void> => {
+      socket.write(`GET /?n=${n} HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+      await app.waitFor(() => responses() >= n);
+    };
+    try {
+      await ask(1);
+      await page.locator(`.row[data-id="${conn}"]`).click();
+      const keys = page.locator('.conn-keys');
+      await keys.waitFor();
+      // A property, not an attribute: the page compares the title row's HTML, and this must not change it.
+      // In the page's own world: a property (not an attribute, which would change the title row's HTML) on the button.
+      await page.evaluate("(() => { const el = document.querySelector('.conn-keys'); el.kept = true; el.focus(); })()");
+      const legsBefore = await page.locator('.conn-legs').textContent();
+      await ask(2);
+      // The header was drawn again: the legs' byte counts moved.
+      await page.waitForFunction(`document.querySelector('.conn-legs')?.textContent !== ${JSON.stringify(legsBefore)}`);
+      await expect(page.evaluate("(() => { const el = document.querySelector('.conn-keys'); return el.kept === true && document.activeElement === el; })()")).resolves.toBe(true);
+      expect(errors).toEqual([]);
+    } finally {
+      socket.destroy();
+    }
   });
 });
