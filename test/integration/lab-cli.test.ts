@@ -35,6 +35,7 @@ describe('tlslab lab', () => {
     const certs = path.join(tempDir('tlslab-labcli-'), 'certs');
     const child = spawn(process.execPath, [BIN, 'lab', '--certs', certs, '--json'], { cwd: REPO, env: { ...process.env, TLSLAB_LOG_LEVEL: 'warn' } });
     try {
+      let timer: NodeJS.Timeout | undefined;
       const line = await new Promise<string>((resolve, reject) => {
         let out = '';
         child.stdout.on('data', (d: Buffer) => {
@@ -42,8 +43,8 @@ describe('tlslab lab', () => {
           if (out.includes('\n')) resolve(out.split('\n')[0]);
         });
         child.once('exit', (code) => reject(new Error(`tlslab lab exited early (${code})`)));
-        setTimeout(() => reject(new Error('no output in 60 s')), 60_000);
-      });
+        timer = setTimeout(() => reject(new Error('no output in 60 s')), 60_000);
+      }).finally(() => clearTimeout(timer)); // a pending timer would hold the jest worker for a minute after the file
       const info = JSON.parse(line) as { root: string; cases: { name: string; host: string; port: number }[] };
       expect(info.cases.map((c) => c.name)).toEqual(LAB_CASES.map((c) => c.name));
       expect(info.root).toBe(path.join(certs, 'lab', 'lab-root.pem'));

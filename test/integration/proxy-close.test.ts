@@ -44,6 +44,7 @@ async function download(readSlowly: boolean): Promise<number> {
   return new Promise((resolve, reject) => {
     let total = 0;
     let head = true;
+    let resumeTimer: NodeJS.Timeout | undefined;
     t.on('data', (c: Buffer) => {
       if (head) {
         const end = c.indexOf('\r\n\r\n');
@@ -53,9 +54,11 @@ async function download(readSlowly: boolean): Promise<number> {
       } else total += c.length;
       if (readSlowly && total % (4 * 1024 * 1024) < c.length) {
         t.pause();
-        setTimeout(() => t.resume(), 500);
+        resumeTimer = setTimeout(() => t.resume(), 500);
       }
     });
+    // The last pause may outlast the socket: its timer would hold the jest worker after the file.
+    t.once('close', () => clearTimeout(resumeTimer));
     t.on('end', () => resolve(total));
     t.on('error', reject);
   });
