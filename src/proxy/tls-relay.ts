@@ -57,7 +57,11 @@ export function relayTls(ctx: ProxyContext, session: ConnectionSession, socket: 
         endAfterFlush(side); // the other side may have gone without an end (a reset): pass the end on now
         side.resume(); // its relay's destination is gone, which paused it: keep reading, so its peer's end is seen
         const timers: NodeJS.Timeout[] = [setTimeout(() => side.destroy(), 60_000)];
-        const later = (): void => void timers.push(setTimeout(() => side.destroy(), 2000));
+        // 'finish' can come after 'close': a side destroyed (a reset) while its end was still being written finishes
+        // that write afterwards. Its close has cleared the timers already; a timer armed now would outlive it.
+        const later = (): void => {
+          if (!side.destroyed) timers.push(setTimeout(() => side.destroy(), 2000));
+        };
         if (side.writableFinished) later();
         else side.once('finish', later);
         // Timers hold the session: clear them as soon as the side is gone.

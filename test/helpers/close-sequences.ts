@@ -1,6 +1,9 @@
 // Close sequences through tlslab, driven precisely: a scripted TLS origin (close_notify, bare FIN, RST on cue), a
-// half-open Node TLS client, and `ss` to see which sockets tlslab still holds. I/O: sockets on 127.0.0.1, `ss`.
+// half-open Node TLS client, `ss` to see which sockets tlslab still holds, and an async hook to see which timers it
+// still has pending. I/O: sockets on 127.0.0.1, `ss`, an async hook on this process's timers.
+import { createHook } from 'node:async_hooks';
 import net from 'node:net';
+import path from 'node:path';
 import tls from 'node:tls';
 import { execFileSync } from 'node:child_process';
 import type { TlslabEvent } from '../../src/events/schema';
@@ -242,4 +245,46 @@ export function heldSockets(c: ConnSockets): string[] {
     .map((l) => l.trim().replace(/\s+/g, ' '))
     .filter((l) => l !== '' && !l.startsWith('LISTEN') && l.includes(`pid=${process.pid},`))
     .map((l) => l.replace(/ users:.*/, ''));
+}
+
+/** tlslab's sources: a timer set by a call that passes through them is tlslab's. */
+const SRC = path.resolve(__dirname, '..', '..', 'src') + path.sep;
+
+export interface TimerWatch {
+  /**
+   * tlslab's timers set since the watch began that have neither fired nor been cleared and keep the process alive
+   * (unref'ed ones, such as Node's HTTP Date cache, do not): delay, callback, where each was set.
+   */
+  pending(): string[];
+  stop(): void;
+}
+
+/**
+ * Watches, from now on, the timers tlslab sets (tlslab runs in the test process): a timer that outlives the close of
+ * its connection holds the connection's objects, and keeps the process from exiting, until it fires.
+ */
+export function watchTlslabTimers(): TimerWatch {
+  /** Node marks a timer `_destroyed` as it fires or is cleared; the hook's own destroy callback comes later. */
+  type Timer = { _destroyed?: boolean; _idleTimeout?: number; _onTimeout?: unknown; hasRef(): boolean };
+  const live = new Map<number, { timer: Timer; what: string }>();
+  const hook = createHook({
+    init(id: number, type: string, _trigger: number, resource: object) {
+      if (type !== 'Timeout') return;
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 30;
+      const site = new Error().stack?.split('\n').find((l) => l.includes(SRC));
+      Error.stackTraceLimit = limit;
+      if (site === undefined) return;
+      const timer = resource as Timer;
+      live.set(id, { timer, what: `${timer._idleTimeout} ms: ${String(timer._onTimeout).replace(/\s+/g, ' ').slice(0, 80)} ${site.trim()}` });
+    },
+    destroy(id: number) {
+      live.delete(id);
+    },
+  });
+  hook.enable();
+  return {
+    pending: () => [...live.values()].filter((t) => t.timer._destroyed !== true && t.timer.hasRef()).map((t) => t.what),
+    stop: () => void hook.disable(),
+  };
 }

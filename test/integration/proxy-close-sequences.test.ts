@@ -1,12 +1,12 @@
 // Every order in which a connection can end — close_notify + FIN from either side, bare FINs, RSTs, GOAWAYs — on the
-// relay, the teaching page (502) and https://tlslab/: each ends with conn:close, tlslab keeps no socket, and a side
-// that closed its sending half still receives everything the other side sends.
+// relay, the teaching page (502) and https://tlslab/: each ends with conn:close, tlslab keeps no socket and no timer,
+// and a side that closed its sending half still receives everything the other side sends.
 import http2 from 'node:http2';
 import tls from 'node:tls';
 import { makeOriginPki, startHttpsOrigin, type Origin, type TestPki } from '../helpers/origin';
 import { connectTunnel, run, startTestTlslab, type TestTlslab } from '../helpers/tlslab';
 import { describeWithTools } from '../helpers/tools';
-import { BODY, HALF, bodyOf, clientLeg, clientLegEstablished, closeNotifies, closeOf, connFor, heldSockets, helloThenGo, request, startScriptedOrigin, type ScriptedOrigin } from '../helpers/close-sequences';
+import { BODY, HALF, bodyOf, clientLeg, clientLegEstablished, closeNotifies, closeOf, connFor, heldSockets, helloThenGo, request, startScriptedOrigin, watchTlslabTimers, type ScriptedOrigin, type TimerWatch } from '../helpers/close-sequences';
 
 jest.setTimeout(20_000);
 
@@ -37,8 +37,17 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
     await Promise.all([origin?.close(), untrusted?.close(), resetting?.close(), h2?.close()]);
   });
 
-  /** After conn:close, tlslab holds neither socket of the connection: its end of the client leg, nor of the upstream. */
-  function expectNoSocketsHeld(conn: string, upstream?: ScriptedOrigin | Origin): void {
+  /** tlslab's timers set during the test. */
+  let timers: TimerWatch;
+  beforeEach(() => (timers = watchTlslabTimers()));
+  afterEach(() => timers.stop());
+
+  /**
+   * After conn:close, tlslab holds neither socket of the connection (its end of the client leg, nor of the upstream)
+   * nor any timer for it: a timer left behind would hold the session, and the process, after the close.
+   */
+  function expectNothingHeld(conn: string, upstream?: ScriptedOrigin | Origin): void {
+    expect(timers.pending()).toEqual([]);
     const open = app.events.find((e) => e.type === 'conn:open' && e.conn === conn);
     if (open?.type !== 'conn:open') throw new Error(`no conn:open for ${conn}`);
     const localPort = upstream && 'conns' in upstream ? upstream.conns.at(-1)?.peerPort : undefined;
@@ -59,7 +68,7 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
       expect(origin.conns.at(-1)?.sawEnd).toBe(true);
       // Step 8 each way on each leg: the client's end reached the origin as close_notify, the origin's came back.
       expect(closeNotifies(app, conn).sort()).toEqual(['client:client', 'client:server', 'upstream:client', 'upstream:server']);
-      expectNoSocketsHeld(conn, origin);
+      expectNothingHeld(conn, origin);
     });
 
     it('the same half-close over TLS 1.2', async () => {
@@ -69,7 +78,7 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
       const got = await c.done;
       expect(bodyOf(got.data)).toEqual(BODY);
       expect((await closeOf(app, conn)).cause).toBe('closed');
-      expectNoSocketsHeld(conn, origin);
+      expectNothingHeld(conn, origin);
     });
 
     it('client FIN without close_notify after its request: the response still arrives', async () => {
@@ -81,7 +90,7 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
       expect((await closeOf(app, conn)).cause).toBe('closed');
       expect(closeNotifies(app, conn)).not.toContain('client:client');
       expect(origin.conns.at(-1)?.sawEnd).toBe(true);
-      expectNoSocketsHeld(conn, origin);
+      expectNothingHeld(conn, origin);
     });
 
     it('server close_notify + FIN first (Connection: close): the client gets everything and answers; both legs close', async () => {
@@ -92,7 +101,7 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
       expect(bodyOf(got.data)).toEqual(BODY);
       expect((await closeOf(app, conn)).cause).toBe('closed');
       expect(closeNotifies(app, conn).sort()).toEqual(['client:client', 'client:server', 'upstream:client', 'upstream:server']);
-      expectNoSocketsHeld(conn, origin);
+      expectNothingHeld(conn, origin);
     });
 
     it('server FIN without close_notify: the client gets the response and an end; both legs close', async () => {
@@ -103,7 +112,7 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
       expect(bodyOf(got.data)).toEqual(BODY);
       expect((await closeOf(app, conn)).cause).toBe('closed');
       expect(closeNotifies(app, conn)).not.toContain('upstream:server');
-      expectNoSocketsHeld(conn, origin);
+      expectNothingHeld(conn, origin);
     });
 
     for (const how of ['fin', 'reset'] as const) {
@@ -112,7 +121,7 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
         const conn = await connFor(app, port);
         // The client hung up in the middle of the handshake: what a client refusing the certificate does.
         expect((await closeOf(app, conn)).cause).toBe('client-rejected-cert');
-        expectNoSocketsHeld(conn, origin);
+        expectNothingHeld(conn, origin);
       });
     }
 
@@ -126,7 +135,7 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
         await new Promise((r) => t.once('close', r));
         // A reset that arrives with bytes still unread reaches Node as an end of stream: either way, the server went.
         expect(['closed', 'upstream-reset']).toContain((await closeOf(app, conn)).cause);
-        expectNoSocketsHeld(conn, resetting);
+        expectNothingHeld(conn, resetting);
       }
     });
 
@@ -136,7 +145,7 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
       await clientLegEstablished(app, conn); // the client's Finished is in, before the reset
       c.raw.resetAndDestroy();
       expect((await closeOf(app, conn)).cause).toBe('client-reset');
-      expectNoSocketsHeld(conn, origin);
+      expectNothingHeld(conn, origin);
     });
 
     it('client RST in the middle of a response', async () => {
@@ -146,7 +155,7 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
       await c.bodyBytes(HALF);
       c.raw.resetAndDestroy();
       expect((await closeOf(app, conn)).cause).toBe('client-reset');
-      expectNoSocketsHeld(conn, origin);
+      expectNothingHeld(conn, origin);
     });
 
     it('client RST after its own close_notify + FIN, then the rest of the response: the end it announced', async () => {
@@ -161,7 +170,7 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
       // A peer that ended its side and then closed answers any later byte with a reset: after its orderly end,
       // that is the close it announced, not a failure.
       expect((await closeOf(app, conn)).cause).toBe('closed');
-      expectNoSocketsHeld(conn, origin);
+      expectNothingHeld(conn, origin);
     });
 
     it('server RST instead of a response', async () => {
@@ -171,7 +180,7 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
       const got = await c.done;
       expect(got.data.length).toBe(0);
       expect((await closeOf(app, conn)).cause).toBe('upstream-reset');
-      expectNoSocketsHeld(conn, origin);
+      expectNothingHeld(conn, origin);
     });
 
     it('server RST in the middle of a response: the client gets what was sent, then the end', async () => {
@@ -183,7 +192,7 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
       const got = await c.done;
       expect(bodyOf(got.data)).toEqual(BODY.subarray(0, HALF));
       expect((await closeOf(app, conn)).cause).toBe('upstream-reset');
-      expectNoSocketsHeld(conn, origin);
+      expectNothingHeld(conn, origin);
     });
 
     it('server RST after the client has closed its side', async () => {
@@ -194,7 +203,7 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
       origin.conns.at(-1)?.reset();
       expect(bodyOf((await c.done).data)).toEqual(BODY.subarray(0, HALF));
       expect((await closeOf(app, conn)).cause).toBe('upstream-reset');
-      expectNoSocketsHeld(conn, origin);
+      expectNothingHeld(conn, origin);
     });
 
     it('a kept-alive connection that the client ends with close_notify + FIN while idle', async () => {
@@ -205,7 +214,7 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
       c.tls.end();
       await c.done;
       expect((await closeOf(app, conn)).cause).toBe('closed');
-      expectNoSocketsHeld(conn, origin);
+      expectNothingHeld(conn, origin);
     });
 
     it('HTTP/2: GOAWAY + close_notify + FIN from the client, the server\'s GOAWAY after; the server\'s bytes still reach the client', async () => {
@@ -235,7 +244,7 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
       });
       expect(after).toContain('tls:appdata');
       expect(after.at(-1)).toBe('alert:close_notify');
-      expectNoSocketsHeld(conn, h2);
+      expectNothingHeld(conn, h2);
     });
   });
 
@@ -249,7 +258,7 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
         expect(got.data.toString('latin1')).toMatch(/^HTTP\/1\.1 502 /);
         expect(Buffer.byteLength(bodyOf(got.data)!)).toBe(Number(/Content-Length: (\d+)/.exec(got.data.toString('latin1'))?.[1]));
         expect((await closeOf(app, conn)).cause).toBe('upstream-cert-invalid');
-        expectNoSocketsHeld(conn, untrusted);
+        expectNothingHeld(conn, untrusted);
       });
 
       it(`${version}: no request at all, then an encrypted close_notify alert + FIN (a browser's idle connection)`, async () => {
@@ -261,7 +270,7 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
         expect((await closeOf(app, conn)).cause).toBe('upstream-cert-invalid');
         const alert = app.events.find((e) => e.conn === conn && e.type === 'tls:alert' && e.leg === 'client' && e.from === 'client');
         expect(alert).toMatchObject({ description: { name: 'close_notify' }, encrypted: true });
-        expectNoSocketsHeld(conn, untrusted);
+        expectNothingHeld(conn, untrusted);
       });
 
       it(`${version}: the client half-closes right after its request and still gets the page`, async () => {
@@ -271,7 +280,7 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
         const got = await c.done;
         expect(got.data.toString('latin1')).toMatch(/^HTTP\/1\.1 502 [^]*<\/html>\s*$/);
         expect((await closeOf(app, conn)).cause).toBe('upstream-cert-invalid');
-        expectNoSocketsHeld(conn, untrusted);
+        expectNothingHeld(conn, untrusted);
       });
 
       it(`${version}: openssl s_client, stdin at its end before any request (close_notify + FIN at once)`, async () => {
@@ -280,7 +289,7 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
         expect(r.stdout).toContain('BEGIN CERTIFICATE');
         const open = await app.waitFor((e) => e.seq > (app.events[since - 1]?.seq ?? 0) && e.type === 'conn:open');
         expect((await closeOf(app, open.conn)).cause).toBe('upstream-cert-invalid');
-        expectNoSocketsHeld(open.conn, untrusted);
+        expectNothingHeld(open.conn, untrusted);
       });
     }
 
@@ -288,7 +297,7 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
       it(`client ${how === 'fin' ? 'FIN' : 'RST'} right after its ClientHello, mid-handshake`, async () => {
         const conn = await connFor(app, await helloThenGo(app, blocked, how));
         expect((await closeOf(app, conn)).cause).toBe('upstream-cert-invalid');
-        expectNoSocketsHeld(conn, untrusted);
+        expectNothingHeld(conn, untrusted);
       });
     }
 
@@ -298,7 +307,7 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
       c.raw.end();
       await c.done;
       expect((await closeOf(app, conn)).cause).toBe('upstream-cert-invalid');
-      expectNoSocketsHeld(conn, untrusted);
+      expectNothingHeld(conn, untrusted);
     });
 
     it('client RST after the handshake, and after the page', async () => {
@@ -311,7 +320,7 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
         } else await clientLegEstablished(app, conn);
         c.raw.resetAndDestroy();
         expect([when, (await closeOf(app, conn)).cause]).toEqual([when, 'upstream-cert-invalid']);
-        expectNoSocketsHeld(conn, untrusted);
+        expectNothingHeld(conn, untrusted);
       }
     });
 
@@ -321,7 +330,7 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
       expect(r.stdout).toMatch(/HTTP\/1\.1 502 [^]*<\/html>/);
       const open = await app.waitFor((e) => e.seq > (app.events[since - 1]?.seq ?? 0) && e.type === 'conn:open');
       expect((await closeOf(app, open.conn)).cause).toBe('upstream-cert-invalid');
-      expectNoSocketsHeld(open.conn, untrusted);
+      expectNothingHeld(open.conn, untrusted);
     });
   });
 
@@ -333,7 +342,7 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
       const got = await c.done;
       expect(got.data.toString('latin1')).toMatch(/^HTTP\/1\.1 200 [^]*<\/html>\s*$/);
       expect((await closeOf(app, conn)).cause).toBe('closed');
-      expectNoSocketsHeld(conn);
+      expectNothingHeld(conn);
     });
 
     it('a kept-alive connection ended by the client while idle; one with no request; a reset', async () => {
@@ -351,7 +360,7 @@ describeWithTools(['ss', 'openssl'], 'close sequences through tlslab', () => {
         else c.tls.end();
         const cause = (await closeOf(app, conn)).cause;
         expect([how, cause]).toEqual([how, how === 'reset' ? 'client-reset' : how === 'no-request' ? 'client-rejected-cert' : 'closed']);
-        expectNoSocketsHeld(conn);
+        expectNothingHeld(conn);
       }
     });
   });
