@@ -3,7 +3,7 @@
 // mode limited to a host or a client; background hosts hidden on request, and said so; --ignore-host tunnels relayed
 // untouched and never listed.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { contextProxy, launchChromium, makeNssHome, type TrustedHome } from '../helpers/chromium-proxy';
+import { contextProxy, launchChromium, makeNssHome, navigate, type TrustedHome } from '../helpers/chromium-proxy';
 import { screenshot, waitForLive } from '../helpers/dashboard-browser';
 import { labHost } from '../helpers/lab-proxy-conns';
 import { run, startTestTlslab, type TestTlslab } from '../helpers/tlslab';
@@ -48,10 +48,8 @@ describeWithTools(['chromium', 'certutil', 'curl'], 'projector follow mode on re
   async function browse(ctx: BrowserContext, url: string): Promise<{ status: number | null; error: string | null }> {
     const tab = await ctx.newPage();
     try {
-      const res = await tab.goto(url, { timeout: 15_000 });
-      return { status: res?.status() ?? null, error: null };
-    } catch (err) {
-      return { status: null, error: /net::(ERR_[A-Z_]+)/.exec((err as Error).message)?.[1] ?? (err as Error).message };
+      const { response, error } = await navigate(tab, url, 15_000);
+      return { status: response?.status() ?? null, error };
     } finally {
       await tab.close();
     }

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page, type Response } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOT_DIR = path.resolve(__dirname, '../../test-output/screenshots');
@@ -86,19 +86,33 @@ export interface Visit {
   screenshot?: string;
 }
 
+/**
+ * `page.goto(url)`: its response, or the navigation's `ERR_…` code (else the error's message). Other suites make and
+ * remove network namespaces (a student on the LAN), and Chromium abandons a navigation under way when the machine's
+ * interfaces change (ERR_NETWORK_CHANGED): that says nothing about the page, so it is tried again, twice at most.
+ */
+export async function navigate(page: Page, url: string, timeout: number): Promise<{ response: Response | null; error: string | null }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { response: await page.goto(url, { timeout }), error: null };
+    } catch (err) {
+      const message = (err as Error).message;
+      const code = /net::(ERR_[A-Z0-9_]+)/.exec(message)?.[1] ?? null;
+      if (code === 'ERR_NETWORK_CHANGED' && attempt < 3) continue;
+      return { response: null, error: code ?? message };
+    }
+  }
+}
+
 /** Loads `url` in a fresh page; never throws for a net error (it is the result). Optionally saves a screenshot. */
 export async function visit(browser: Browser, url: string, shot?: string): Promise<Visit> {
   const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
   const page: Page = await context.newPage();
   try {
-    let out: Visit;
-    try {
-      const res = await page.goto(url, { timeout: 20_000 });
-      out = { error: null, status: res?.status() ?? null, title: await page.title(), text: await page.locator('body').innerText() };
-    } catch (err) {
-      const message = (err as Error).message;
-      out = { error: /net::(ERR_[A-Z0-9_]+)/.exec(message)?.[1] ?? message, status: null, title: null, text: null };
-    }
+    const { response, error } = await navigate(page, url, 20_000);
+    const out: Visit = error === null
+      ? { error: null, status: response?.status() ?? null, title: await page.title(), text: await page.locator('body').innerText() }
+      : { error, status: null, title: null, text: null };
     if (shot) {
       fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
       const file = path.join(SCREENSHOT_DIR, `${shot}.png`);

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { Lab } from '../../src/lab';
+import { navigate } from '../helpers/chromium-proxy';
 import { describeWithTools } from '../helpers/tools';
 import { cleanupTempDirs, pemFile, tempDir } from '../helpers/ca-temp';
 
@@ -35,10 +36,8 @@ describeWithTools(['chromium', 'certutil'], 'the lab in headless Chromium (direc
     const c = lab.cases.find((x) => x.name === name)!;
     const page = await browser.newPage();
     try {
-      await page.goto(`https://${c.host}:${c.port}/`, { timeout: 15_000 });
-      return { error: null, title: await page.title() };
-    } catch (err) {
-      return { error: /net::(ERR_[A-Z_]+)/.exec((err as Error).message)?.[1] ?? (err as Error).message };
+      const { error } = await navigate(page, `https://${c.host}:${c.port}/`, 15_000);
+      return error === null ? { error: null, title: await page.title() } : { error };
     } finally {
       await page.close();
     }
