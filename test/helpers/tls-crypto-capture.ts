@@ -44,8 +44,15 @@ export async function captureNodeTls(o: CaptureOptions): Promise<Capture> {
   const keylog: string[] = [];
   const c2s: Buffer[] = [];
   const s2c: Buffer[] = [];
+  // Every socket the capture opens, destroyed at the end: a half-closed relay socket would outlive the test file.
+  const sockets = new Set<net.Socket>();
+  const track = (s: net.Socket): void => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  };
   const server = tls.createServer({ ...o.cert, minVersion: o.minVersion, maxVersion: o.maxVersion, ciphers: o.ciphers, ...o.server });
   server.on('keylog', (line: Buffer) => keylog.push(line.toString()));
+  server.on('connection', track);
   server.on('secureConnection', (socket) => {
     let got = 0;
     socket.on('data', (chunk: Buffer) => {
@@ -56,6 +63,8 @@ export async function captureNodeTls(o: CaptureOptions): Promise<Capture> {
   });
   const relay = net.createServer((inbound) => {
     const outbound = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+    track(inbound);
+    track(outbound);
     inbound.on('data', (d: Buffer) => c2s.push(Buffer.from(d)));
     outbound.on('data', (d: Buffer) => s2c.push(Buffer.from(d)));
     inbound.pipe(outbound);
@@ -66,8 +75,9 @@ export async function captureNodeTls(o: CaptureOptions): Promise<Capture> {
   server.listen(0, '127.0.0.1');
   relay.listen(0, '127.0.0.1');
   await Promise.all([once(server, 'listening'), once(relay, 'listening')]);
+  let socket: tls.TLSSocket | null = null;
   try {
-    const socket = tls.connect({
+    socket = tls.connect({
       host: '127.0.0.1',
       port: (relay.address() as net.AddressInfo).port,
       servername: 'localhost',
@@ -93,7 +103,8 @@ export async function captureNodeTls(o: CaptureOptions): Promise<Capture> {
     if (!Buffer.concat(received).equals(serverData)) throw new Error('the client did not receive the server data');
     return { c2s: Buffer.concat(c2s), s2c: Buffer.concat(s2c), keylog: keylog.join(''), clientData, serverData, protocol, cipher };
   } finally {
-    relay.close();
-    server.close();
+    socket?.destroy();
+    for (const s of sockets) s.destroy();
+    await Promise.all([new Promise((r) => relay.close(r)), new Promise((r) => server.close(r))]);
   }
 }
