@@ -265,6 +265,7 @@ export function buildLadders(events: readonly TlslabEvent[]): Record<Leg, LegLad
         assertNever(e);
     }
   }
+  holdHello(legs.client, sorted);
   return legs;
 
   function pushAppData(e: TlsAppDataEvent): void {
@@ -317,4 +318,34 @@ export function isTls13(events: readonly TlslabEvent[], leg: Leg): boolean {
     if (e.type === 'tls:handshake' && e.leg === leg && e.details?.kind === 'server_hello') return e.details.version.code === 0x0304;
   }
   return false;
+}
+
+/**
+ * The client leg's wait, in step 1 after the browser's ClientHello: tlslab read it, then did the whole upstream
+ * handshake before it answered (the upstream leg began after it). Says how long the browser waited once tlslab
+ * answered. The item is the ClientHello's (picking it shows those bytes).
+ */
+function holdHello(client: LegLadder, sorted: readonly TlslabEvent[]): void {
+  const isHello = (e: TlslabEvent, from: 'client' | 'server', code: number): boolean => e.type === 'tls:handshake' && e.leg === 'client' && e.from === from && e.msgType.code === code;
+  const hello = sorted.find((e) => isHello(e, 'client', 1));
+  const upstream = sorted.find((e) => e.type === 'conn:upstream');
+  if (!hello || !upstream || upstream.seq < hello.seq) return;
+  const answer = sorted.find((e) => isHello(e, 'server', 2));
+  const at = client.items.findIndex((i) => i.event === hello);
+  client.items.splice(at + 1, 0, {
+    key: hello.seq,
+    step: 1,
+    placement: 'middle',
+    label: LADDER_TEXT.holdsHello,
+    sub: answer ? fillText(LADDER_TEXT.heldFor, { wait: waitText(answer.t - hello.t) }) : LADDER_TEXT.holding,
+    encrypted: false,
+    tone: 'quiet',
+    event: hello,
+    ms: null,
+  });
+}
+
+/** `850 ms`, `3.44 s`. */
+function waitText(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }

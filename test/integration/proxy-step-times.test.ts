@@ -4,6 +4,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { buildLadders } from '../../src/dashboard/ladder-model';
+import { LADDER_TEXT } from '../../src/events/ladder-text';
 import type { TlslabEvent } from '../../src/events/schema';
 import { openCapture } from '../../src/replay/open-capture';
 import { connTo, labHost, mark, nodeClient } from '../helpers/lab-proxy-conns';
@@ -52,6 +54,14 @@ it("the client leg's ClientHello comes when the browser sent it: before the upst
   expect(clientSh.t - clientCh.t).toBeGreaterThanOrEqual(upstreamSh.t - upstreamCh.t);
   // The ClientHello is decoded once on the client leg, not again when tlslab's TLS socket reads it.
   expect(conn.messages('client', 'client').filter((m) => m === 'client_hello')).toHaveLength(1);
+  // The ladder says so on the client leg, right after the ClientHello, with the wait the browser had.
+  const items = buildLadders(ev).client.items;
+  const at = items.findIndex((i) => i.label === LADDER_TEXT.holdsHello);
+  expect([items[at - 1]?.label, items[at]?.step, items[at]?.event]).toEqual(['ClientHello', 1, clientCh]);
+  const waited = /waited (\d+(?:\.\d+)?) (ms|s) /.exec(items[at]?.sub ?? '');
+  expect(waited).not.toBeNull();
+  const ms = Number(waited?.[1]) * (waited?.[2] === 's' ? 1000 : 1);
+  expect(Math.abs(ms - (clientSh.t - clientCh.t))).toBeLessThanOrEqual(10);
 });
 
 it('the recording has the browser’s ClientHello at the time it arrived, and reopens with the same order', async () => {
