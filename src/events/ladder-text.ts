@@ -14,8 +14,8 @@ export const LADDER_TEXT = {
   tcpEndFin: '{who} closed TCP without close_notify',
   tcpEndReset: '{who} reset TCP without close_notify',
   holdsHello: 'tlslab holds the ClientHello',
-  holding: 'Until its own handshake with the real server is done (the upstream leg): the certificate it presents carries that server’s names.',
-  heldFor: 'The browser waited {wait} for the answer: tlslab first did its own handshake with the real server (the upstream leg), because the certificate it presents carries that server’s names.',
+  holding: 'Until its own handshake with the real server (the upstream leg) is done: its answer depends on what that server sent — the names on its certificate, and whether the certificate passed verification.',
+  heldFor: 'The browser waited {wait} for the answer: tlslab first did its own handshake with the real server (the upstream leg), because its answer depends on what that server sent — the names on its certificate, and whether the certificate passed verification.',
   tlslabOwnCloseNotify:
     'tlslab’s own close_notify: the real server sent none (it closed TCP without close_notify on the upstream leg), and tlslab ended this leg politely anyway, so the browser could not see the missing one.',
 } as const satisfies Record<string, string>;
