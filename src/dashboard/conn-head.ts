@@ -61,7 +61,7 @@ export function renderHead(head: HTMLElement, c: HeadControls, s: ConnectionSumm
   const note = s.note ?? null;
   const title = h(
     'div',
-    { class: 'conn-title' },
+    { class: 'conn-title', 'data-conn': s.id },
     h('span', { class: `pill s-${s.status}`, text: `${st.icon} ${st.word}` }),
     h('h1', { text: hostText(s) }),
     s.lab ? h('span', { class: 'tag', text: `lab: ${s.lab}` }) : null,
@@ -88,16 +88,28 @@ export function renderHead(head: HTMLElement, c: HeadControls, s: ConnectionSumm
 /**
  * Puts the header together. A connection that is still running is drawn again at each of its events; when the title
  * row (its buttons and links) would come out the same, the one on the page stays, untouched: a button being clicked
- * or holding the keyboard focus is not swapped for a copy under the pointer.
+ * or holding the keyboard focus is not swapped for a copy under the pointer. When the row changes (the connection
+ * closed, a button came or went), the same connection's buttons that stay the same are moved into the new row, not
+ * copied, and keep the focus.
  */
 function keepTitle(head: HTMLElement, title: HTMLElement, rest: readonly (HTMLElement | null)[]): void {
   const old = head.firstElementChild;
-  if (old instanceof HTMLElement && old.classList.contains('conn-title') && old.outerHTML === title.outerHTML) {
+  const sameConn = old instanceof HTMLElement && old.classList.contains('conn-title') && old.dataset['conn'] === title.dataset['conn'];
+  if (sameConn && old.outerHTML === title.outerHTML) {
     while (old.nextSibling) old.nextSibling.remove();
     for (const el of rest) if (el) head.append(el);
     return;
   }
+  const focused = document.activeElement;
+  if (sameConn) {
+    const kept = [...old.querySelectorAll('button')];
+    for (const b of title.querySelectorAll('button')) {
+      const same = kept.find((k) => k.outerHTML === b.outerHTML);
+      if (same) b.replaceWith(same);
+    }
+  }
   replace(head, title, ...rest);
+  if (focused instanceof HTMLElement && focused !== document.activeElement && title.contains(focused)) focused.focus();
 }
 
 function legLine(title: string, who: string, v: { name: string } | null, suite: { name: string } | null, alpn: string | null, bytes: number, resumed: boolean | undefined): HTMLElement {

@@ -70,7 +70,7 @@ describeWithTools(['chromium', 'curl'], 'dashboard on real traffic (tlslab + cur
     expect(errors).toEqual([]);
   });
 
-  it('a connection still running is drawn again at its events, but the header button under the focus stays the same button', async () => {
+  it('a connection still running is drawn again at its events, and when it ends, but the header button under the focus stays the same button', async () => {
     const host = 'valid.lab.tlslab';
     const socket = await tlsThroughProxy(app.proxyPort, host, 443, { ca: app.ca.certPem, ALPNProtocols: ['http/1.1'] });
     socket.on('error', () => undefined);
@@ -93,7 +93,12 @@ describeWithTools(['chromium', 'curl'], 'dashboard on real traffic (tlslab + cur
       await ask(2);
       // The header was drawn again: the legs' byte counts moved.
       await page.waitForFunction(`document.querySelector('.conn-legs')?.textContent !== ${JSON.stringify(legsBefore)}`);
-      await expect(page.evaluate("(() => { const el = document.querySelector('.conn-keys'); return el.kept === true && document.activeElement === el; })()")).resolves.toBe(true);
+      const sameAndFocused = "(() => { const el = document.querySelector('.conn-keys'); return el.kept === true && document.activeElement === el; })()";
+      await expect(page.evaluate(sameAndFocused)).resolves.toBe(true);
+      // The connection ends: the title row changes (open → lasted …), and its buttons are moved into it, not copied.
+      socket.end();
+      await page.locator('.conn-title .conn-id', { hasText: 'lasted' }).waitFor();
+      await expect(page.evaluate(sameAndFocused)).resolves.toBe(true);
       expect(errors).toEqual([]);
     } finally {
       socket.destroy();
