@@ -2,6 +2,7 @@
 // events as the server keeps them (with the bytes the stream left out). Network: GET /api/connections/:id(/events).
 import type { TlslabEvent } from '../events/schema.js';
 import type { ConnectionSummary } from '../events/stream.js';
+import { apiGet } from './api-fetch.js';
 import type { Store } from './store.js';
 
 export class ConnFetch {
@@ -15,7 +16,7 @@ export class ConnFetch {
     const { store, askedSummary } = this;
     if (askedSummary.has(id)) return;
     askedSummary.add(id);
-    fetch(`/api/connections/${encodeURIComponent(id)}`)
+    apiGet(`/api/connections/${encodeURIComponent(id)}`)
       .then((r) => (r.ok ? (r.json() as Promise<ConnectionSummary>) : null))
       .then((s) => {
         if (s === null || s.id !== id) return;
@@ -34,7 +35,7 @@ export class ConnFetch {
     const rec = store.conns.get(id);
     if (!rec || rec.detailsLoading) return;
     store.detailsAsked(id, true);
-    fetch(`/api/connections/${encodeURIComponent(id)}/events`) // same origin: the token cookie goes along
+    apiGet(`/api/connections/${encodeURIComponent(id)}/events`) // same origin: the token cookie goes along
       // An answer without events (404: forgotten, or not this view's) says the same as an empty list: nothing more is kept.
       .then((r) => (r.ok ? (r.json() as Promise<unknown>) : []))
       .then((body) => {

@@ -1,6 +1,7 @@
 // The key schedule of one connection, both legs, as the server computes it from the legs' own secrets: inputs
 // (transcript hashes, key shares, the unknown shared secret), then each derivation with its label and value.
 // Network: GET /api/connections/:id/key-schedule (secrets: the server serves it to the connection's owner only).
+import { apiGet, unreachableText } from './api-fetch.js';
 import { h, replace } from './dom.js';
 
 interface Input { id: string; name: string; hex: string | null; source: string; messages?: string[]; why?: string }
@@ -42,7 +43,13 @@ export class KeyScheduleView {
     close.addEventListener('click', () => this.el.close());
     replace(this.el, close, h('p', { text: `Loading the key schedule of ${conn}…` }));
     if (!this.el.open) this.el.showModal();
-    const r = await fetch(`/api/connections/${encodeURIComponent(conn)}/key-schedule`);
+    let r: Response;
+    try {
+      r = await apiGet(`/api/connections/${encodeURIComponent(conn)}/key-schedule`);
+    } catch {
+      replace(this.el, close, h('p', { text: unreachableText(`the key schedule of ${conn}`) }));
+      return;
+    }
     const body = (await r.json()) as { legs?: Record<'client' | 'upstream', LegSchedule | { unavailable: string }>; message?: string };
     if (!r.ok || body.legs === undefined) {
       replace(this.el, close, h('p', { text: body.message ?? `No key schedule (${r.status}).` }));

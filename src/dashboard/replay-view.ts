@@ -2,6 +2,7 @@
 // forth, at a chosen speed, in wire order or in the eight steps' order. Network: GET /api/connections/:id/events.
 import { LESSON_STEPS, type TlslabEvent } from '../events/schema.js';
 import { replayItems, type ReplayItem, type ReplayOrder } from '../lessons/replay.js';
+import { apiGet, unreachableText } from './api-fetch.js';
 import { h, replace } from './dom.js';
 
 const SPEEDS = [0.5, 1, 2, 4];
@@ -26,8 +27,15 @@ export class ReplayView {
     if (!this.el.isConnected) document.body.append(this.el);
     replace(this.el, h('p', { text: `Loading ${conn}…` }));
     if (!this.el.open) this.el.showModal();
-    const r = await fetch(`/api/connections/${encodeURIComponent(conn)}/events`);
-    this.events = r.ok ? ((await r.json()) as TlslabEvent[]) : [];
+    try {
+      const r = await apiGet(`/api/connections/${encodeURIComponent(conn)}/events`);
+      this.events = r.ok ? ((await r.json()) as TlslabEvent[]) : [];
+    } catch {
+      const close = h('button', { type: 'button', text: '✕', 'aria-label': 'Close', title: 'Close' });
+      close.addEventListener('click', () => this.el.close());
+      replace(this.el, close, h('p', { class: 'replay-error', text: unreachableText(`the replay of ${conn}`) }));
+      return;
+    }
     this.setOrder(this.order);
   }
 

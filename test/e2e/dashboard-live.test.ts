@@ -104,4 +104,26 @@ describeWithTools(['chromium', 'curl'], 'dashboard on real traffic (tlslab + cur
       socket.destroy();
     }
   });
+
+  it('a dialog whose request gets no answer (the network changed under the page) tries again, and says so when it cannot', async () => {
+    await curl('valid');
+    await row('valid.lab.tlslab').first().click();
+    const conn = ((await page.locator('.conn-title').getAttribute('data-conn')) as string) ?? '';
+    const events = `**/api/connections/${conn}/events`;
+    const dialog = page.locator('dialog.replay-dialog');
+    // The browser's own network layer drops the first try, as Chromium does with a request in flight when the interfaces change.
+    let dropped = 0;
+    await page.route(events, (route) => (dropped++ === 0 ? route.abort('internetdisconnected') : route.continue()));
+    await page.locator('.conn-head').getByRole('button', { name: '▶ Replay' }).click();
+    await dialog.getByText(`Replay of ${conn}`).waitFor();
+    expect(dropped).toBe(2);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    // Every try dropped: the dialog says it got no answer, instead of "Loading…" for good.
+    await page.unroute(events);
+    await page.route(events, (route) => route.abort('internetdisconnected'));
+    await page.locator('.conn-head').getByRole('button', { name: '▶ Replay' }).click();
+    await dialog.getByText(`Could not load the replay of ${conn}: the page got no answer from tlslab.`).waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await page.unroute(events);
+  });
 });
