@@ -8,5 +8,9 @@ module.exports = {
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testTimeout: 30000,
+  // The simulated LANs (network namespaces) are made before the first file and removed after the last: no interface of
+  // this machine changes while a browser runs in another worker.
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
   maxWorkers: 2,
 };

@@ -1,15 +1,10 @@
 // A second machine on a LAN, on this one: a Linux network namespace joined to this host by a veth pair, with
 // addresses inside it only. Needs root and `ip`; tests skip loudly where a namespace cannot be made (never in CI).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { LANS, type LanTag } from './lan-setups';
+import { deleteNamespace, makeNamespace, namespaceExists, netnsName } from './netns-admin';
 import { describeUnless, which } from './tools';
 import { run, type RunResult } from './tlslab';
-
-/** One subnet on the veth pair: this host's address on it, and the addresses the namespace has on it. */
-export interface NetnsSubnet {
-  host: string;
-  students: string[];
-  prefix: number;
-}
 
 export interface Netns {
   name: string;
@@ -17,55 +12,19 @@ export interface Netns {
   exec(cmd: string, args: string[], opts?: { input?: string; timeoutMs?: number }): Promise<RunResult>;
   /** Starts a long-running command inside the namespace; the caller kills it. */
   spawn(cmd: string, args: string[]): ChildProcess;
-  /** Deletes the namespace and the veth pair (safe to call twice). */
+  /** Kills what was started in it; deletes the namespace too when this file made it (safe to call twice). */
   remove(): void;
 }
 
-function ip(args: string[]): void {
-  execFileSync('ip', args, { stdio: 'pipe' });
-}
-
-function quietly(args: string[]): void {
-  try {
-    ip(args);
-  } catch {
-    // already gone
-  }
-}
-
-/** Interface names are at most 15 bytes: `tl<tag>h` / `tl<tag>s`. */
-function vethNames(tag: string): { hostSide: string; nsSide: string } {
-  if (!/^[a-z0-9]{1,10}$/.test(tag)) throw new Error(`netns tag must be 1–10 lowercase letters or digits, got ${tag}`);
-  return { hostSide: `tl${tag}h`, nsSide: `tl${tag}s` };
-}
-
 /**
- * Makes namespace `tlslab-<tag>` with a veth pair to this host and the given subnets on it. Leftovers of an earlier
- * run under the same tag (a test killed before its afterAll) are removed first.
+ * The LAN `tag` of test/helpers/lan-setups.ts. Jest's global setup made it before any test file ran (no interface of
+ * this machine changes while a browser runs elsewhere); where it did not (a run without that setup), it is made now
+ * and deleted by `remove()`.
  */
-export function createNetns(tag: string, subnets: NetnsSubnet[]): Netns {
-  const name = `tlslab-${tag}`;
-  const { hostSide, nsSide } = vethNames(tag);
-  const remove = (): void => {
-    quietly(['link', 'del', hostSide]);
-    quietly(['netns', 'del', name]);
-  };
-  remove();
-  try {
-    ip(['netns', 'add', name]);
-    ip(['link', 'add', hostSide, 'type', 'veth', 'peer', 'name', nsSide]);
-    ip(['link', 'set', nsSide, 'netns', name]);
-    for (const s of subnets) {
-      ip(['addr', 'add', `${s.host}/${s.prefix}`, 'dev', hostSide]);
-      for (const a of s.students) ip(['netns', 'exec', name, 'ip', 'addr', 'add', `${a}/${s.prefix}`, 'dev', nsSide]);
-    }
-    ip(['link', 'set', hostSide, 'up']);
-    ip(['netns', 'exec', name, 'ip', 'link', 'set', nsSide, 'up']);
-    ip(['netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'up']);
-  } catch (err) {
-    remove();
-    throw err;
-  }
+export function useNetns(tag: LanTag): Netns {
+  const prepared = process.env['TLSLAB_NETNS'] === 'ok' && namespaceExists(tag);
+  if (!prepared) makeNamespace(tag, LANS[tag]);
+  const name = netnsName(tag);
   const children = new Set<ChildProcess>();
   return {
     name,
@@ -78,7 +37,7 @@ export function createNetns(tag: string, subnets: NetnsSubnet[]): Netns {
     },
     remove: () => {
       for (const c of children) c.kill('SIGKILL');
-      remove();
+      if (!prepared) deleteNamespace(tag);
     },
   };
 }
@@ -88,12 +47,15 @@ let probed: string | null | undefined;
 /** Null when namespaces can be made here; otherwise why not. */
 function whyNoNetns(): string | null {
   if (probed !== undefined) return probed;
-  if (process.getuid?.() !== 0) probed = 'runs as root only (it creates network namespaces)';
+  const setup = process.env['TLSLAB_NETNS'];
+  if (setup !== undefined) probed = setup === 'ok' ? null : setup; // jest's global setup tried already
+  else if (process.getuid?.() !== 0) probed = 'runs as root only (it creates network namespaces)';
   else if (which('ip') === null) probed = 'needs ip on PATH (apt-get install iproute2)';
   else {
     try {
       // One probe per process: test files run side by side in several workers.
-      createNetns(`p${process.pid}`, []).remove();
+      makeNamespace(`p${process.pid}`, []);
+      deleteNamespace(`p${process.pid}`);
       probed = null;
     } catch (err) {
       probed = `cannot create a network namespace here: ${String((err as Error).message).split('\n')[0]}`;

@@ -6,12 +6,14 @@ import http from 'node:http';
 import type net from 'node:net';
 import type { ConnErrorEvent, ConnOpenEvent } from '../../src/events/schema';
 import { startTestTlslab, type TestTlslab } from '../helpers/tlslab';
-import { createNetns, describeWithNetns, readyLine, type Netns } from '../helpers/netns';
+import { LANS } from '../helpers/lan-setups';
+import { describeWithNetns, readyLine, useNetns, type Netns } from '../helpers/netns';
 
-const HOST = '10.231.8.1';
-const STUDENT = '10.231.8.2';
-const PUBLIC_HOST = '198.51.100.1';
-const PUBLIC_STUDENT = '198.51.100.2';
+const [LAN, PUBLIC_LAN] = LANS.guard;
+const HOST = LAN.host;
+const STUDENT = LAN.students[0];
+const PUBLIC_HOST = PUBLIC_LAN.host;
+const PUBLIC_STUDENT = PUBLIC_LAN.students[0];
 const ORIGIN_PORT = 8099;
 const CODE = 'cedar-harbor-62';
 const LOOPBACK_SECRET = 'LOOPBACK-ONLY-5b1d';
@@ -37,7 +39,7 @@ async function curlIn(n: Netns, args: string[]): Promise<Reply> {
   return { exit: r.code, connect, status, out: r.stdout.slice(0, at) };
 }
 
-const as = (name: string, port = app.proxyPort, host = HOST): string[] => ['-x', `http://${encodeURIComponent(name)}:${CODE}@${host}:${port}`];
+const as = (name: string, port = app.proxyPort, host: string = HOST): string[] => ['-x', `http://${encodeURIComponent(name)}:${CODE}@${host}:${port}`];
 
 function startLocalOrigin(): Promise<void> {
   local = http.createServer((req, res) => {
@@ -88,10 +90,7 @@ describeWithNetns(['curl'], 'the address guard against LAN students', () => {
   let allowing: TestTlslab;
 
   beforeAll(async () => {
-    ns = createNetns('guard', [
-      { host: HOST, students: [STUDENT], prefix: 30 },
-      { host: PUBLIC_HOST, students: [PUBLIC_STUDENT], prefix: 30 },
-    ]);
+    ns = useNetns('guard');
     echo = ns.spawn(process.execPath, ['-e', `require('http').createServer((q, s) => s.end('echo ' + q.url)).listen(${ORIGIN_PORT}, '${STUDENT}', () => console.log('ready'))`]);
     await readyLine(echo, 'ready');
     await startLocalOrigin();

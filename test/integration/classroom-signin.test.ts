@@ -7,12 +7,12 @@ import type { ChildProcess } from 'node:child_process';
 import type { ConnOpenEvent, TlslabEvent } from '../../src/events/schema';
 import { studentId } from '../../src/classroom';
 import { startTestTlslab, type TestTlslab } from '../helpers/tlslab';
-import { createNetns, describeWithNetns, readyLine, type Netns } from '../helpers/netns';
+import { LANS } from '../helpers/lan-setups';
+import { describeWithNetns, readyLine, useNetns, type Netns } from '../helpers/netns';
 
-const HOST = '10.231.7.1';
-const STUDENT = '10.231.7.2';
-const SECOND_PC = '10.231.7.3';
-const GUESSER = '10.231.7.4';
+const [LAN] = LANS.signin;
+const HOST = LAN.host;
+const [STUDENT, SECOND_PC, GUESSER] = LAN.students;
 const ORIGIN_PORT = 8099;
 const CODE = 'maple-rocket-47';
 const COOKIE_SECRET = 'SECRETc00kie7f3e91';
@@ -64,7 +64,7 @@ const opens = (): ConnOpenEvent[] => app.events.filter((e): e is ConnOpenEvent =
 
 describeWithNetns(['curl'], 'classroom sign-in from a LAN student', () => {
   beforeAll(async () => {
-    ns = createNetns('signin', [{ host: HOST, students: [STUDENT, SECOND_PC, GUESSER], prefix: 29 }]);
+    ns = useNetns('signin');
     echo = ns.spawn(process.execPath, ['-e', ECHO]);
     await readyLine(echo, 'ready');
     const log = pino({ level: 'trace' }, { write: (line: string) => void logLines.push(line) });
