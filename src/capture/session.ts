@@ -77,8 +77,6 @@ export class LegCapture {
   /** The addresses of the leg's socket, once it is tapped (null when the socket no longer had them). */
   ends: LegEnds | null = null;
   private rawKept = 0;
-  /** Bytes of the peer's first flight already fed (see `feedFirstFlight`): the tap's first bytes in, not fed again. */
-  private firstFlightFed = 0;
   private tap: Tap | null = null;
   private readonly watchers: LegWatcher[] = [];
 
@@ -138,17 +136,7 @@ export class LegCapture {
     const local = s.localAddress !== undefined && s.localPort !== undefined ? { address: s.localAddress, port: s.localPort } : null;
     this.ends = remote && local ? (peer === 'client' ? { client: remote, server: local } : { client: local, server: remote }) : null;
     for (const w of this.watchers) w.attached?.(this, this.ends, s);
-    let fed = this.firstFlightFed;
-    this.firstFlightFed = 0;
-    tap.onChunk((direction, chunk) => {
-      if (fed > 0 && direction === 'in') {
-        const n = Math.min(fed, chunk.length);
-        fed -= n;
-        if (n === chunk.length) return;
-        chunk = chunk.subarray(n);
-      }
-      this.feed(direction === 'in' ? peer : us, chunk);
-    });
+    tap.onChunk((direction, chunk) => this.feed(direction === 'in' ? peer : us, chunk));
     tap.once('close', () => this.end());
     // The peer's own TCP end: its FIN ('end', after every byte it sent was fed above) or a reset. tlslab destroying
     // the socket itself is neither.
@@ -178,17 +166,6 @@ export class LegCapture {
       for (const w of this.watchers) w.chunk?.(this, from, chunk, t);
     }
     this.publish(this.decoder.feed(from, chunk));
-  }
-
-  /**
-   * The peer's first flight (a browser's ClientHello), fed when it arrived: tlslab reads it to learn where the browser
-   * wants to go and answers it only after the upstream leg's handshake, but the leg's events and packets carry the
-   * time the browser sent it. The tap attached later replays these bytes to the TLS socket first; the leg does not
-   * read them again.
-   */
-  feedFirstFlight(from: Side, bytes: Buffer): void {
-    this.feed(from, bytes);
-    this.firstFlightFed += bytes.length;
   }
 
   /**

@@ -33,11 +33,12 @@ export class Tap extends Duplex {
 
   /**
    * Starts the flow, once listeners are attached: `prefix` (bytes already read from the socket before the
-   * tap existed, e.g. the ClientHello) comes out first, then whatever the socket reads.
+   * tap existed, e.g. the ClientHello) comes out first, then whatever the socket reads. The listeners are not told of
+   * the prefix: whoever read it saw it then (a leg decodes a ClientHello when it arrives).
    */
   start(prefix?: Buffer): this {
     const socket = this.socket;
-    if (prefix && prefix.length > 0) this.deliver(prefix);
+    if (prefix && prefix.length > 0) this.deliver(prefix, false);
     if (socket.destroyed) {
       // It went (a reset, or destroyed) while paused, before the tap existed: its 'error' and 'close' are past.
       const err = socket.errored;
@@ -80,9 +81,9 @@ export class Tap extends Duplex {
     this.chunkListeners.push(listener);
   }
 
-  private deliver(chunk: Buffer): boolean {
+  private deliver(chunk: Buffer, tell = true): boolean {
     this.bytesIn += chunk.length;
-    for (const l of this.chunkListeners) l('in', chunk);
+    if (tell) for (const l of this.chunkListeners) l('in', chunk);
     try {
       return this.push(chunk);
     } catch (err) {

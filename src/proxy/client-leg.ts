@@ -12,7 +12,10 @@ export interface PresentedCheck {
   ca: { certPem: string; subject: string };
 }
 
-/** Wraps the client socket in a server-side TLSSocket over a tap, with the ClientHello bytes replayed first. */
+/**
+ * Wraps the client socket in a server-side TLSSocket over a tap, with the ClientHello bytes replayed first (the client
+ * leg decoded them when they arrived; the tap does not hand them to it again).
+ */
 export function clientTls(session: ConnectionSession, socket: net.Socket, prefix: Buffer, secureContext: tls.SecureContext, alpn: string[] | undefined, mode: 'leaf' | 'mirror', check: PresentedCheck): { tls: tls.TLSSocket; tap: Tap } {
   const tap = new Tap(socket);
   session.client.attach(tap, 'client');

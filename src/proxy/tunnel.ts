@@ -99,7 +99,7 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
   const hello = first.kind === 'tls' ? first.hello : null;
   if (!hello) return;
   if (target.host === MAGIC_HOST) {
-    session.client.feedFirstFlight('client', first.bytes);
+    session.client.feed('client', first.bytes);
     serveMagicTls(ctx, session, socket, first.bytes, student);
     return;
   }
@@ -114,7 +114,7 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
   });
   // Step 1 on the client leg happens now, when the browser sent it, though tlslab answers it only after the upstream
   // leg; decoded while the TCP connection to the server is being made (the upstream leg's events all come after).
-  session.client.feedFirstFlight('client', first.bytes);
+  session.client.feed('client', first.bytes);
   const up = await connecting;
   if (!up.ok) {
     session.emit({ type: 'conn:error', leg: 'upstream', code: up.code, cause: up.cause, message: up.message });
