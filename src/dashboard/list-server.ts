@@ -1,5 +1,6 @@
 // The list over every connection the server keeps, not only the snapshot's newest: older pages for "show older
 // connections", and the list's filters searched on the server. Network: GET /api/connections?before= and ?q= (fetch).
+import { apiGet } from './api-fetch.js';
 import type { ConnectionSummary } from '../events/stream.js';
 import type { ListFilter, ListView } from './list-view.js';
 import type { Store } from './store.js';
@@ -26,7 +27,7 @@ export class ListServer {
       list.olderLoaded(null);
       return;
     }
-    fetch(`/api/connections?before=${encodeURIComponent(before)}&limit=${OLDER_PAGE}`) // same origin: the token cookie goes along
+    apiGet(`/api/connections?before=${encodeURIComponent(before)}&limit=${OLDER_PAGE}`) // same origin: the token cookie goes along
       .then(async (r) => {
         if (r.status === 404) {
           store.addOlder([], false);
@@ -59,7 +60,7 @@ export class ListServer {
     if (f.failuresOnly) q.set('failures', '1');
     if (f.client !== '') q.set('client', f.client);
     if (f.student !== '') q.set('student', f.student);
-    fetch(`/api/connections?${q.toString()}`) // same origin: the token cookie goes along
+    apiGet(`/api/connections?${q.toString()}`) // same origin: the token cookie goes along
       .then((r) => (r.ok ? (r.json() as Promise<ConnectionSummary[]>) : Promise.reject(new Error(`HTTP ${r.status}`))))
       .then((found) => {
         if (mine !== this.searchSeq) return; // the filter changed since
