@@ -72,3 +72,19 @@ export function namespaceExists(tag: string): boolean {
     return false;
   }
 }
+
+/** Why namespaces cannot be made here (not root, no `ip`), or null when they may be. */
+export function whyNoNamespaces(): string | null {
+  if (process.getuid?.() !== 0) return 'runs as root only (it creates network namespaces)';
+  try {
+    execFileSync('ip', ['-V'], { stdio: 'ignore' });
+  } catch {
+    return 'needs ip on PATH (apt-get install iproute2)';
+  }
+  return null;
+}
+
+/** The reason given when making a namespace failed. */
+export function cannotCreate(err: unknown): string {
+  return `cannot create a network namespace here: ${String((err as Error).message).split('\n')[0]}`;
+}

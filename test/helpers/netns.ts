@@ -2,7 +2,7 @@
 // addresses inside it only. Needs root and `ip`; tests skip loudly where a namespace cannot be made (never in CI).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { LANS, type LanTag } from './lan-setups';
-import { deleteNamespace, makeNamespace, namespaceExists, netnsName } from './netns-admin';
+import { cannotCreate, deleteNamespace, makeNamespace, namespaceExists, netnsName, whyNoNamespaces } from './netns-admin';
 import { describeUnless, which } from './tools';
 import { run, type RunResult } from './tlslab';
 
@@ -48,20 +48,19 @@ let probed: string | null | undefined;
 function whyNoNetns(): string | null {
   if (probed !== undefined) return probed;
   const setup = process.env['TLSLAB_NETNS'];
-  if (setup !== undefined) probed = setup === 'ok' ? null : setup; // jest's global setup tried already
-  else if (process.getuid?.() !== 0) probed = 'runs as root only (it creates network namespaces)';
-  else if (which('ip') === null) probed = 'needs ip on PATH (apt-get install iproute2)';
-  else {
-    try {
-      // One probe per process: test files run side by side in several workers.
-      makeNamespace(`p${process.pid}`, []);
-      deleteNamespace(`p${process.pid}`);
-      probed = null;
-    } catch (err) {
-      probed = `cannot create a network namespace here: ${String((err as Error).message).split('\n')[0]}`;
-    }
-  }
+  probed = setup !== undefined ? (setup === 'ok' ? null : setup) : (whyNoNamespaces() ?? probe());
   return probed;
+}
+
+/** Makes and deletes one namespace (once per process: test files run side by side in several workers). */
+function probe(): string | null {
+  try {
+    makeNamespace(`p${process.pid}`, []);
+    deleteNamespace(`p${process.pid}`);
+    return null;
+  } catch (err) {
+    return cannotCreate(err);
+  }
 }
 
 /**
