@@ -1,7 +1,6 @@
 // The CA folder's creation lock: an O_EXCL file holding its owner's PID and host, taken over when that process is
 // gone (a crash), waited for (bounded) while it runs. File I/O only on the lock file.
 import { promises as fsp, constants as fsc, type Stats } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { TlslabError } from '../errors';
@@ -64,22 +63,32 @@ async function inspectLock(lock: string): Promise<LockState> {
   return { kind: 'held', owner };
 }
 
+/** A breaker's guard older than this was left by a process that died while breaking a lock (two file operations). */
+const BREAK_GUARD_STALE_MS = 10_000;
+
 /**
- * Removes the stale lock `ino`, and only it: the file is first renamed to a name of our own (atomic), so two
- * processes breaking the same stale lock cannot both succeed; if what we renamed is not the stale file (another
- * process broke it and took the lock in between), it is put back.
+ * Removes the stale lock `ino`, and only it. Breakers take turns through a guard file (O_EXCL), and under it the lock
+ * is removed only while it is still that inode: a lock taken since is someone's, live. (Renaming the lock aside and
+ * putting back a live one, as before, could lose it: a third process could take the empty name in between, and two
+ * then ran at once.) When another breaker holds the guard, this one waits a moment and the caller looks again.
  */
 async function breakLock(lock: string, ino: number): Promise<void> {
-  const aside = `${lock}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
+  const guard = `${lock}.break`;
   try {
-    await fsp.rename(lock, aside);
+    await (await fsp.open(guard, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, KEY_MODE)).close();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const st = await fsp.stat(guard).catch(() => null);
+    if (st !== null && Date.now() - st.mtimeMs > BREAK_GUARD_STALE_MS) await fsp.rm(guard, { force: true });
+    else await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS / 5));
+    return;
   }
-  const st = await fsp.stat(aside).catch(() => null);
-  if (st !== null && st.ino !== ino) await fsp.link(aside, lock).catch(() => undefined);
-  await fsp.rm(aside, { force: true });
+  try {
+    const st = await fsp.stat(lock).catch(() => null);
+    if (st !== null && st.ino === ino) await fsp.rm(lock, { force: true });
+  } finally {
+    await fsp.rm(guard, { force: true });
+  }
 }
 
 /**
